@@ -1,0 +1,102 @@
+"""USGS MCS report figures and tables: Fig2 (net import reliance), T7 (critical minerals salient).
+
+Quirks: UTF-8 with BOM; commodity labels carry a product after a comma (``"COBALT, metal, oxides, and
+salts"``), trailing spaces (``"Arsenic "``), and glued footnote digits (``"Rare earths (compounds and
+metals)9"``, ``"China3"``); the T7 header misspells ``Leading_source_precent_world``; T7's year is
+``2025_estimated``.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .values import clean_text, parse_value
+
+# Labels whose first word(s) do not name their MCS chapter.
+_LABEL_IDS = {
+    "platinum": "pgm_platinum", "palladium": "pgm_palladium", "alumina": "alumina", "bauxite": "bauxite",
+    "aluminum (bauxite)": "bauxite", "nepheline syenite": "feldspar", "feldspar": "feldspar",
+    "titanium": "titanium", "titanium (metal)": "titanium", "titanium mineral concentrates": "titanium_concentrates",
+    "zirconium": "zirconium", "zirconium (ores and concentrates)": "zirconium", "magnesium": "magnesium",
+    "magnesium metal": "magnesium", "magnesium compounds": "magnesium_compounds",
+    "rare earths": "rare_earths", "rare earths (compounds and metals)": "rare_earths",
+    "graphite (natural)": "graphite", "graphite": "graphite", "diamond (industrial)": "diamond_industrial",
+    "garnet (industrial)": "garnet", "mica (natural)": "mica", "niobium (columbium)": "niobium",
+    "niobium": "niobium", "iron oxide pigments": "iron_oxide_pigments", "stone (dimension)": "stone_dimension",
+    "abrasives": "abrasives", "iron and steel": "iron_steel", "nitrogen (fixed)—ammonia": "nitrogen",
+    "xenon": "helium", "krypton": "helium", "neon": "helium", "argon": "helium",  # HELIUM AND RARE GASES chapter
+    "nitrogen": "nitrogen", "sand and gravel (industrial)": "sand_gravel_industrial",
+}
+_FOOTNOTE = re.compile(r"(?<=[A-Za-z\)])\d+$")
+
+
+def strip_footnote(label: object) -> str:
+    """``'Rare earths (compounds and metals)9'`` -> ``'Rare earths (compounds and metals)'``."""
+    return _FOOTNOTE.sub("", clean_text(label)).strip()
+
+
+def mineral_for_label(label: str) -> tuple[str, str]:
+    """``'COBALT, metal, oxides, and salts'`` -> ``('cobalt', 'metal, oxides, and salts')``."""
+    from ..ids import MINERALS
+    text = strip_footnote(label)
+    head, _, product = text.partition(",")
+    for candidate in (text.lower(), head.strip().lower()):
+        if candidate in _LABEL_IDS:
+            return _LABEL_IDS[candidate], product.strip()
+        snake = re.sub(r"[^a-z]+", "_", candidate).strip("_")
+        if snake in MINERALS:
+            return snake, product.strip()
+    raise KeyError(f"cannot map USGS commodity label {label!r} to a mineral id")
+
+
+def read_fig2(path: Path, vintage: str, source: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Fig2 net import reliance: one row per commodity label, with ranked major import sources."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    nir_col = next(c for c in raw.columns if c.startswith("Net_Import_Reliance_pct_"))
+    src_col = next(c for c in raw.columns if c.startswith("Major_Import_Sources_"))
+    year = int(nir_col.rsplit("_", 1)[1])
+    period = "-".join(re.findall(r"\d{4}|\d{2}$", src_col.split("Sources_", 1)[1]))
+    years = re.findall(r"\d+", src_col.split("Sources_", 1)[1])
+    if len(years) == 2 and len(years[1]) == 2:
+        years[1] = years[0][:2] + years[1]
+    period = "-".join(years)
+    issues, rows, sources = [], [], []
+    for i, rec in raw.iterrows():
+        line = i + 2
+        mineral, product = mineral_for_label(rec["Commodity"])
+        parsed = parse_value(rec[nir_col])
+        if parsed.problem:
+            issues.append(dict(file=source, line=line, column=nir_col, raw_value=rec[nir_col],
+                               action="nir left empty", reason=parsed.problem))
+        rows.append(dict(mineral_id=mineral, measure=clean_text(rec["Commodity"]), product=product,
+                         year=year, nir_text=parsed.text, nir_value=parsed.value,
+                         nir_flags=parsed.flag, vintage=vintage, source_file=source, source_line=line))
+        for rank, name in enumerate([n for n in (strip_footnote(x) for x in rec[src_col].split(",")) if n], 1):
+            sources.append(dict(mineral_id=mineral, measure=clean_text(rec["Commodity"]), period=period,
+                                rank=rank, country_label=name, share_pct=None, vintage=vintage,
+                                source_file=source, source_line=line))
+    return pd.DataFrame(rows), pd.DataFrame(sources), issues
+
+
+def read_t7(path: Path, source: str) -> tuple[pd.DataFrame, list[dict]]:
+    """T7 critical minerals salient statistics: USGS's own leading country and its share of world output."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    share_col = "Leading_source_precent_world"  # sic: USGS header typo
+    rows, issues = [], []
+    for i, rec in raw.iterrows():
+        line = i + 2
+        mineral, _ = mineral_for_label(rec["Critical_mineral"])
+        share = parse_value(rec[share_col])
+        lead = parse_value(rec["Leading_country_prod"])
+        world = parse_value(rec["World_total_prod"])
+        rows.append(dict(mineral_id=mineral, label=strip_footnote(rec["Critical_mineral"]),
+                         year=int(re.match(r"\d{4}", rec["Year"]).group()),
+                         leading_country_label=clean_text(rec["Leading_source_country"]),
+                         leading_share_pct=share.value, leading_share_flag=share.flag,
+                         leading_country_prod=lead.value, world_total_prod=world.value,
+                         unit=clean_text(rec["Units"]), nir_text=clean_text(rec["Net_Import_Reliance"]),
+                         world_note=clean_text(rec["World_prod_notes"]),
+                         source_file=source, source_line=line))
+    return pd.DataFrame(rows), issues

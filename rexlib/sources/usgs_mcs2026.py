@@ -1,0 +1,186 @@
+"""USGS Mineral Commodity Summaries 2026 data release: ``MCS2026_Commodities_Data.csv``.
+
+One long table for every chapter. Quirks handled here, each a named rule with a test:
+- encoding: cp1252 (``Côte d’Ivoire`` uses byte 0x92), CRLF line endings;
+- thousands commas, NBSP in cells (``'68\\xa0'``), trailing spaces in Commodity/Unit/Notes;
+- value codes W, NA, XX, E, s, ``—``, ``>95``, ``<1``, ranges ``50–300`` / ``330 - 390``, words, ``?1``
+  (see :mod:`rexlib.sources.values`);
+- casing variants of commodities (``Tio2 Pigment`` / ``TiO2 pigment``);
+- the column-shifted Yttrium world-total row (line 8533: ``Notes='Yes'``, critical flag ``'Yttrium'``);
+- Wollastonite rows with a blank critical flag (the chapter's other rows say ``No``);
+- Section label variant ``World Mine Production and Reserves:`` (trailing colon);
+- ``Year = '2021–24'`` (en dash) on Import Sources rows = the period 2021–2024.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .measures import classify_measure
+from .values import clean_text, flags_from_note, parse_value
+
+VINTAGE = "MCS2026"
+ENCODING = "cp1252"
+
+# (chapter, commodity lowercased) -> mineral id, where the chapter alone is ambiguous.
+_COMMODITY_IDS = {
+    "platinum": "pgm_platinum", "palladium": "pgm_palladium", "iridium": "pgm_iridium",
+    "osmium": "pgm_osmium", "rhodium": "pgm_rhodium", "ruthenium": "pgm_ruthenium",
+    "platinum-group metals": "pgm", "bauxite": "bauxite", "alumina": "alumina",
+    "zirconium": "zirconium", "hafnium": "hafnium", "zirconium and hafnium": "zirconium",
+    "cerium": "cerium", "europium": "europium", "gadolinium": "gadolinium", "lanthanum": "lanthanum",
+    "neodymium": "neodymium", "praseodymium": "praseodymium", "samarium": "samarium",
+    "dysprosium": "dysprosium", "erbium": "erbium", "holmium": "holmium", "lutetium": "lutetium",
+    "terbium": "terbium", "ytterbium": "ytterbium", "rare earths": "rare_earths",
+    "rare earths (heavy)": "rare_earths_heavy",
+}
+
+
+def chapter_ids() -> dict[str, list[str]]:
+    from ..ids import MINERALS
+    out: dict[str, list[str]] = {}
+    for mid, (_, chapter) in MINERALS.items():
+        if chapter:
+            out.setdefault(chapter, []).append(mid)
+    return out
+
+
+def mineral_id_for(chapter: str, commodity: str) -> str:
+    """Mineral id of one row: by commodity where the chapter has several ids, else by chapter."""
+    chapter = clean_text(chapter)
+    ids = chapter_ids().get(chapter)
+    if not ids:
+        raise KeyError(f"unknown MCS chapter {chapter!r}: add it to rexlib/ids.py MINERALS")
+    if len(ids) == 1:
+        return ids[0]
+    key = re.sub(r"\s+", " ", clean_text(commodity).lower())
+    if key in _COMMODITY_IDS and _COMMODITY_IDS[key] in ids:
+        return _COMMODITY_IDS[key]
+    if chapter == "PLATINUM-GROUP METALS":
+        return "pgm"
+    if chapter == "TITANIUM AND TITANIUM DIOXIDE":
+        return "titanium"
+    if chapter == "BAUXITE AND ALUMINA":
+        return "bauxite"
+    raise KeyError(f"cannot tell the mineral of commodity {commodity!r} in chapter {chapter!r}")
+
+
+def read_rows(path: Path) -> list[dict]:
+    """Raw rows with their physical line number (header = line 1). Reads cp1252, keeps CRLF intact."""
+    with open(path, encoding=ENCODING, newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = []
+        for row in reader:
+            row["_line"] = reader.line_num
+            rows.append(row)
+    return rows
+
+
+def fix_shifted_critical_flag(row: dict, issues: list[dict], source: str) -> dict:
+    """Rule: the 2026 Yttrium world-total row has Notes and the critical flag shifted one column.
+
+    When ``Is critical mineral 2025`` holds something other than Yes/No/blank and ``Notes`` holds
+    Yes/No, the flag is taken from Notes and the note is cleared.
+    """
+    flag = clean_text(row.get("Is critical mineral 2025"))
+    note = clean_text(row.get("Notes"))
+    if flag not in ("Yes", "No", "") and note in ("Yes", "No"):
+        issues.append(dict(file=source, line=row["_line"], column="Is critical mineral 2025",
+                           raw_value=flag, action=f"critical flag set to {note!r} from Notes; note cleared",
+                           reason="column-shifted row: Notes holds the critical flag"))
+        row = dict(row)
+        row["Is critical mineral 2025"] = note
+        row["Notes"] = ""
+    return row
+
+
+def _value_fields(raw: str, note: str, issues: list[dict], source: str, line: int, column: str = "Value") -> dict:
+    parsed = parse_value(raw)
+    if parsed.problem:
+        issues.append(dict(file=source, line=line, column=column, raw_value=clean_text(raw),
+                           action="value left empty, flag 'unparsed'", reason=parsed.problem))
+    flags = set(parsed.flags) | set(flags_from_note(note))
+    return dict(value=parsed.value, value_low=parsed.low, value_high=parsed.high,
+                value_text=parsed.text, flag=";".join(sorted(flags)))
+
+
+def read_mcs2026(path: Path, source: str = "usgs/mcs2026/MCS2026_Commodities_Data.csv") -> dict[str, pd.DataFrame | list]:
+    """Parse the whole file into tidy frames.
+
+    Returns a dict with ``world`` (production/reserves/capacity rows, country labels unmapped),
+    ``salient`` (US salient statistics incl. prices and net import reliance), ``import_sources``,
+    ``critical`` (mineral_id, critical_2025, mcs_chapter) and ``issues`` (list of dicts).
+    """
+    issues: list[dict] = []
+    world, salient, sources = [], [], []
+    critical: dict[str, set[str]] = {}
+    chapters: dict[str, str] = {}
+    for row in read_rows(path):
+        row = fix_shifted_critical_flag(row, issues, source)
+        line = row["_line"]
+        chapter = clean_text(row["MCS chapter"])
+        commodity = clean_text(row["Commodity"])
+        try:
+            mineral = mineral_id_for(chapter, commodity)
+        except KeyError as exc:
+            issues.append(dict(file=source, line=line, column="Commodity", raw_value=commodity,
+                               action="row skipped", reason=str(exc)))
+            continue
+        chapters.setdefault(mineral, chapter)
+        crit = clean_text(row["Is critical mineral 2025"])
+        if crit:
+            critical.setdefault(mineral, set()).add(crit)
+        else:
+            issues.append(dict(file=source, line=line, column="Is critical mineral 2025", raw_value="",
+                               action="flag taken from the chapter's other rows",
+                               reason="blank critical-mineral flag"))
+        section = clean_text(row["Section"]).rstrip(":")
+        statistic = clean_text(row["Statistics"])
+        detail = re.sub(r"\s+", " ", clean_text(row["Statistics_detail"]))
+        unit = re.sub(r"\s+", " ", clean_text(row["Unit"])).lower()
+        note = clean_text(row["Notes"])
+        year_text = clean_text(row["Year"])
+        base = dict(mineral_id=mineral, vintage=VINTAGE, source_file=source, source_line=line, note=note)
+        if section == "Import Sources":
+            fields = _value_fields(row["Value"], note, issues, source, line)
+            sources.append(dict(base, measure=detail, period=year_text.replace("–", "-"),
+                                country_label=clean_text(row["Country"]), share_pct=fields["value"],
+                                flag=fields["flag"], value_text=fields["value_text"]))
+            continue
+        try:
+            year = int(year_text)
+        except ValueError:
+            issues.append(dict(file=source, line=line, column="Year", raw_value=year_text,
+                               action="row skipped", reason="year is not an integer"))
+            continue
+        fields = _value_fields(row["Value"], note, issues, source, line)
+        if section.startswith("Salient Statistics"):
+            salient.append(dict(base, statistic=statistic, measure=detail, year=year, unit=unit,
+                                country_label=clean_text(row["Country"]), **fields))
+            continue
+        if section.startswith("World"):
+            record_type = {"Production": "production", "Reserves": "reserves", "Capacity": "capacity"}.get(statistic)
+            kind, stage, measure, mflags = classify_measure(detail)
+            if record_type is not None and kind is None:
+                # Capacity rows named by product only ("Fused aluminum oxide", "Silicon carbide").
+                stage = "plant"
+            if record_type is None:
+                issues.append(dict(file=source, line=line, column="Statistics_detail", raw_value=detail,
+                                   action="row skipped", reason=f"unknown world statistic {statistic!r}"))
+                continue
+            if record_type == "reserves":
+                stage = "mine"
+            flags = set(filter(None, fields.pop("flag").split(";"))) | set(mflags)
+            world.append(dict(base, record_type=record_type, stage=stage, measure=measure,
+                              measure_raw=detail, country_label=clean_text(row["Country"]), year=year,
+                              unit=unit, flag=";".join(sorted(flags)), **fields))
+            continue
+        issues.append(dict(file=source, line=line, column="Section", raw_value=section,
+                           action="row skipped", reason="unknown section"))
+    crit_rows = [dict(mineral_id=m, critical_2025=("Yes" in flags), mcs_chapter=chapters[m])
+                 for m, flags in critical.items()]
+    return dict(world=pd.DataFrame(world), salient=pd.DataFrame(salient),
+                import_sources=pd.DataFrame(sources), critical=pd.DataFrame(crit_rows), issues=issues)
