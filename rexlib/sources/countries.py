@@ -28,7 +28,7 @@ AGGREGATES = {
 # Publisher spellings (USGS, IEA, WGI) that differ from the ISO-3166 short names.
 ALIASES = {
     "bolivia": "BOL", "bosnia and herzegovina": "BIH", "brunei": "BRN", "burma": "MMR", "myanmar": "MMR",
-    "congo (kinshasa)": "COD", "democratic republic of the congo": "COD", "drc": "COD", "dr congo": "COD",
+    "congo (kinshasa)": "COD", "democratic republic of the congo": "COD", "democratic republic of congo": "COD", "drc": "COD", "dr congo": "COD",
     "congo (brazzaville)": "COG", "republic of the congo": "COG", "cote d'ivoire": "CIV", "côte d’ivoire": "CIV",
     "côte d'ivoire": "CIV", "ivory coast": "CIV", "czechia": "CZE", "czech republic": "CZE",
     "hong kong": "HKG", "iran": "IRN", "korea, republic of": "KOR", "korea, north": "PRK",

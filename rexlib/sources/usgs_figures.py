@@ -73,7 +73,13 @@ def read_fig2(path: Path, vintage: str, source: str) -> tuple[pd.DataFrame, list
         rows.append(dict(mineral_id=mineral, measure=clean_text(rec["Commodity"]), product=product,
                          year=year, nir_text=parsed.text, nir_value=parsed.value,
                          nir_flags=parsed.flag, vintage=vintage, source_file=source, source_line=line))
-        for rank, name in enumerate([n for n in (strip_footnote(x) for x in rec[src_col].split(",")) if n], 1):
+        names = [n for n in (strip_footnote(x) for x in rec[src_col].split(",")) if n]
+        if names in (["NA"], ["W"]):
+            # Rule: an import-source cell of NA/W means no sources are published for this commodity.
+            issues.append(dict(file=source, line=line, column=src_col, raw_value=rec[src_col],
+                               action="no import-source rows", reason=f"import sources given as {names[0]}"))
+            names = []
+        for rank, name in enumerate(names, 1):
             sources.append(dict(mineral_id=mineral, measure=clean_text(rec["Commodity"]), period=period,
                                 rank=rank, country_label=name, share_pct=None, vintage=vintage,
                                 source_file=source, source_line=line))

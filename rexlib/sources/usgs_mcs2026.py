@@ -158,7 +158,7 @@ def read_mcs2026(path: Path, source: str = "usgs/mcs2026/MCS2026_Commodities_Dat
             continue
         fields = _value_fields(row["Value"], note, issues, source, line)
         if section.startswith("Salient Statistics"):
-            salient.append(dict(base, statistic=statistic, measure=detail, year=year, unit=unit,
+            salient.append(dict(base, statistic=statistic, measure=detail, commodity=commodity, year=year, unit=unit,
                                 country_label=clean_text(row["Country"]), **fields))
             continue
         if section.startswith("World"):
@@ -180,7 +180,30 @@ def read_mcs2026(path: Path, source: str = "usgs/mcs2026/MCS2026_Commodities_Dat
             continue
         issues.append(dict(file=source, line=line, column="Section", raw_value=section,
                            action="row skipped", reason="unknown section"))
+    salient_frame = disambiguate_measures(pd.DataFrame(salient))
     crit_rows = [dict(mineral_id=m, critical_2025=("Yes" in flags), mcs_chapter=chapters[m])
                  for m, flags in critical.items()]
-    return dict(world=pd.DataFrame(world), salient=pd.DataFrame(salient),
+    return dict(world=pd.DataFrame(world), salient=salient_frame,
                 import_sources=pd.DataFrame(sources), critical=pd.DataFrame(crit_rows), issues=issues)
+
+
+def disambiguate_measures(salient: pd.DataFrame) -> pd.DataFrame:
+    """Rule: where one chapter reports the same measure for several commodities (Diamond: bort vs
+    stones), the commodity is appended to the measure so each series has its own name."""
+    keys = ["mineral_id", "statistic", "measure", "year"]
+    clash = salient.groupby(keys)["commodity"].transform("nunique") > 1
+    salient = salient.copy()
+    salient.loc[clash, "measure"] = salient.loc[clash, "measure"] + " — " + salient.loc[clash, "commodity"]
+    # Rule: rows still sharing a key are parallel series that the file tells apart only by order.
+    # Mica reports net import reliance for scrap-and-flake first, then sheet (MCS2026 Fig2 gives the
+    # same 2025 values, 34 and 100, under those names).
+    dup = salient.duplicated(keys, keep=False)
+    order = salient[dup].groupby(keys).cumcount()
+    for idx, n in order.items():
+        names = _PARALLEL_SERIES.get((salient.at[idx, "mineral_id"], salient.at[idx, "statistic"]))
+        label = names[n] if names and n < len(names) else f"series {n + 1} in file order"
+        salient.at[idx, "measure"] = f"{salient.at[idx, 'measure']} — {label}"
+    return salient.drop(columns=["commodity"])
+
+
+_PARALLEL_SERIES = {("mica", "Net import reliance"): ["scrap and flake", "sheet"]}

@@ -1,0 +1,21 @@
+__version__ = "0.1.0"
+"""rexlib: curated critical-minerals data (USGS, IEA, policy documents) in DuckDB, with a small API.
+
+    import rexlib
+    rexlib.production("cobalt", stage="mine", year=2024)
+"""
+from .api import (import_reliance, import_sources, minerals, prices, production, publisher_checks,  # noqa: E402
+                  quality_issues, refining, reserves, us_salient)
+from .db import connect  # noqa: E402
+from .validate import InvalidArgument  # noqa: E402
+
+
+def build(**kwargs):
+    """Build the database from data/raw and data/curated (see rexlib.build.build)."""
+    from .build import build as _build
+    from .db import reset_shared
+    report = _build(**kwargs)
+    reset_shared()
+    from .api import clear_caches
+    clear_caches()
+    return report

@@ -1,0 +1,217 @@
+"""The query API: plain arguments in, DataFrames out. Every argument is checked against the data
+and bound as a SQL parameter."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from . import validate as v
+from .db import query
+
+
+@lru_cache(maxsize=1)
+def _mineral_ids() -> tuple[str, ...]:
+    return tuple(query("SELECT mineral_id FROM minerals ORDER BY 1")["mineral_id"])
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> tuple[str, ...]:
+    return tuple(query("SELECT iso3 FROM countries ORDER BY 1")["iso3"])
+
+
+def clear_caches() -> None:
+    for fn in (_mineral_ids, _country_codes, _distinct):
+        fn.cache_clear()
+
+
+@lru_cache(maxsize=256)
+def _distinct(table: str, column: str, mineral: str | None = None) -> tuple:
+    # table/column come from this module only, never from a caller.
+    if mineral is None:
+        frame = query(f'SELECT DISTINCT "{column}" AS v FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY 1')
+    else:
+        frame = query(f'SELECT DISTINCT "{column}" AS v FROM "{table}" WHERE mineral_id = ? '
+                      f'AND "{column}" IS NOT NULL ORDER BY 1', [mineral])
+    return tuple(frame["v"])
+
+
+def mineral_id(value: object) -> str:
+    """Validate a mineral id (``'Lithium'`` and ``' lithium '`` are accepted as ``'lithium'``)."""
+    if isinstance(value, str):
+        value = value.strip().lower().replace(" ", "_").replace("-", "_")
+    return v.choice("mineral", value, _mineral_ids())
+
+
+def country_code(value: object) -> str:
+    if isinstance(value, str):
+        value = value.strip().upper()
+    return v.choice("country", value, _country_codes(), normalise=False)
+
+
+def minerals(critical: str | None = None) -> pd.DataFrame:
+    """All minerals; ``critical='2022'`` or ``'2025'`` keeps those on that U.S. critical-minerals list."""
+    sql = "SELECT * FROM minerals"
+    if critical is not None:
+        which = v.choice("critical", str(critical), ["2022", "2025"])
+        sql += f" WHERE critical_{which}"
+    return query(sql + " ORDER BY mineral_id")
+
+
+def stages(mineral: str) -> list[str]:
+    return list(_distinct("production", "stage", mineral_id(mineral)))
+
+
+def production_years(mineral: str, stage: str | None = None) -> list[int]:
+    mid = mineral_id(mineral)
+    if stage is None:
+        return [int(y) for y in _distinct("production", "year", mid)]
+    stg = v.choice("stage", stage, stages(mid))
+    frame = query("SELECT DISTINCT year FROM production WHERE mineral_id = ? AND stage = ? ORDER BY 1", [mid, stg])
+    return [int(y) for y in frame["year"]]
+
+
+def production(mineral: str, stage: str = "mine", year: int | None = None, *, vintage: str | None = None,
+               measure: str | None = None) -> pd.DataFrame:
+    """Production by country for one mineral and stage (newest vintage per year unless ``vintage``).
+
+    Columns: country, name, year, measure, value, unit, flag, share_pct (of the publisher's world
+    total, ``WLD``; None when the total or the value is withheld/unknown), vintage, source_file,
+    source_line. Aggregate rows (``WLD``, ``ROW``) are included and marked by ``is_aggregate``.
+    """
+    mid = mineral_id(mineral)
+    stg = v.choice("stage", stage, stages(mid) or ["mine"])
+    table = "production_latest"
+    params: list = [mid, stg]
+    sql = ["SELECT p.*, c.name, c.kind IN ('aggregate') AS is_aggregate FROM {t} p "
+           "JOIN countries c ON c.iso3 = p.country WHERE p.mineral_id = ? AND p.stage = ?"]
+    if vintage is not None:
+        table = "production"
+        sql.append("AND p.vintage = ?")
+        params.append(v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False))
+    if year is not None:
+        sql.append("AND p.year = ?")
+        params.append(v.year("year", year, production_years(mid, stg)))
+    if measure is not None:
+        sql.append("AND p.measure = ?")
+        params.append(v.choice("measure", measure, _distinct("production", "measure", mid), normalise=False))
+    frame = query(" ".join(sql).format(t=table) + " ORDER BY p.year, p.measure, p.value DESC NULLS LAST", params)
+    return _with_shares(frame)
+
+
+def _with_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """share_pct = value / WLD value * 100 within measure+qualifier+year+vintage."""
+    if frame.empty:
+        frame["share_pct"] = pd.Series(dtype=float)
+        return frame
+    keys = ["measure", "qualifier", "year", "vintage"]
+    world = frame[frame["country"] == "WLD"].set_index(keys)["value"].rename("world_value")
+    frame = frame.join(world, on=keys)
+    frame["share_pct"] = frame["value"] / frame["world_value"] * 100
+    frame.loc[frame["world_value"].isna() | (frame["world_value"] == 0), "share_pct"] = None
+    cols = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
+            "flag", "share_pct", "world_value", "is_aggregate", "mineral_id", "stage", "vintage",
+            "source_file", "source_line", "note"]
+    return frame[cols].reset_index(drop=True)
+
+
+def reserves(mineral: str, year: int | None = None) -> pd.DataFrame:
+    """Reserves by country (newest vintage per year); share_pct of the world total."""
+    mid = mineral_id(mineral)
+    params: list = [mid]
+    sql = ("SELECT p.*, c.name, c.kind IN ('aggregate') AS is_aggregate FROM reserves_latest p "
+           "JOIN countries c ON c.iso3 = p.country WHERE p.mineral_id = ?")
+    if year is not None:
+        sql += " AND p.year = ?"
+        params.append(v.year("year", year, _distinct("reserves", "year", mid)))
+    return _with_shares(query(sql + " ORDER BY p.year, p.value DESC NULLS LAST", params))
+
+
+def import_reliance(year: int | None = None, *, mineral: str | None = None, table_source: str = "salient",
+                    vintage: str | None = None) -> pd.DataFrame:
+    """U.S. net import reliance, one row per mineral/measure (and year when ``year`` is None).
+
+    ``table_source='salient'`` (default): MCS2026 salient statistics, 2021–2025, every measure.
+    ``table_source='figure'``: the report's Fig2 (MCS2025: 2024; MCS2026: 2025).
+    ``nir_bound``: ``=`` exact, ``>``/``<`` bound (``nir_pct`` holds the bound), ``E`` net exporter,
+    ``NA``/``W`` unknown/withheld.
+    """
+    src = v.choice("table_source", table_source, ["salient", "figure"])
+    sql = ["SELECT r.*, m.name, m.critical_2022, m.critical_2025 FROM import_reliance r "
+           "JOIN minerals m USING (mineral_id) WHERE r.table_source = ?"]
+    params: list = [src]
+    if vintage is not None:
+        sql.append("AND r.vintage = ?")
+        params.append(v.choice("vintage", vintage, _distinct("import_reliance", "vintage"), normalise=False))
+    if year is not None:
+        sql.append("AND r.year = ?")
+        valid_years = query("SELECT DISTINCT year FROM import_reliance WHERE table_source = ?", [src])["year"]
+        params.append(v.year("year", year, valid_years))
+    if mineral is not None:
+        sql.append("AND r.mineral_id = ?")
+        params.append(mineral_id(mineral))
+    frame = query(" ".join(sql) + " ORDER BY r.year, r.nir_pct DESC NULLS LAST, r.mineral_id", params)
+    if vintage is None and not frame.empty:
+        frame = frame.sort_values("vintage").drop_duplicates(["mineral_id", "measure", "year"], keep="last")
+    return frame.reset_index(drop=True)
+
+
+def import_sources(mineral: str, *, period: str | None = None) -> pd.DataFrame:
+    """Major U.S. import sources, ranked; ``share_pct`` where USGS gives it (MCS2026), else rank only."""
+    mid = mineral_id(mineral)
+    params: list = [mid]
+    sql = ("SELECT s.*, c.name FROM import_sources s JOIN countries c ON c.iso3 = s.country "
+           "WHERE s.mineral_id = ?")
+    if period is not None:
+        sql += " AND s.period = ?"
+        params.append(v.choice("period", period, _distinct("import_sources", "period", mid), normalise=False))
+    return query(sql + " ORDER BY s.vintage DESC, s.table_source DESC, s.measure, s.rank NULLS LAST", params)
+
+
+def refining(mineral: str, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """IEA mining/refining by country (kt, share of the block total); ``ROW`` = IEA's "Rest of world"."""
+    valid = _distinct("refining", "mineral_id")
+    mid = mineral_id(mineral)
+    if mid not in valid:
+        raise v.InvalidArgument("mineral", mineral, valid, " (the IEA workbook covers only these minerals)")
+    params: list = [mid]
+    sql = "SELECT r.*, c.name FROM refining r JOIN countries c ON c.iso3 = r.country WHERE r.mineral_id = ?"
+    if stage is not None:
+        sql += " AND r.stage = ?"
+        params.append(v.choice("stage", stage, _distinct("refining", "stage", mid)))
+    if year is not None:
+        sql += " AND r.year = ?"
+        params.append(v.year("year", year, _distinct("refining", "year", mid)))
+    return query(sql + " ORDER BY r.stage, r.year, r.value_kt DESC", params)
+
+
+def us_salient(mineral: str, statistic: str | None = None) -> pd.DataFrame:
+    mid = mineral_id(mineral)
+    params: list = [mid]
+    sql = "SELECT * FROM us_salient WHERE mineral_id = ?"
+    if statistic is not None:
+        sql += " AND statistic = ?"
+        params.append(v.choice("statistic", statistic, _distinct("us_salient", "statistic", mid), normalise=False))
+    return query(sql + " ORDER BY statistic, measure, year", params)
+
+
+def prices(mineral: str | None = None) -> pd.DataFrame:
+    params: list = []
+    sql = "SELECT * FROM prices"
+    if mineral is not None:
+        sql += " WHERE mineral_id = ?"
+        params.append(mineral_id(mineral))
+    return query(sql + " ORDER BY mineral_id, measure, year", params)
+
+
+def quality_issues() -> pd.DataFrame:
+    return query("SELECT * FROM quality_issues ORDER BY file, line")
+
+
+def publisher_checks(status: str | None = None) -> pd.DataFrame:
+    params: list = []
+    sql = "SELECT * FROM publisher_checks"
+    if status is not None:
+        sql += " WHERE status = ?"
+        params.append(v.choice("status", status, ["pass", "allowed", "fail", "not_comparable"]))
+    return query(sql + " ORDER BY check, subject", params)

@@ -1,0 +1,326 @@
+"""raw + curated -> validated Parquet files + one DuckDB database (derived, git-ignored).
+
+The database is built into a temporary folder, validated, then moved into place with an atomic
+rename, so readers never see a half-built file and a failed build leaves the last good one in place.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import __version__
+from .checks import run_publisher_checks
+from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
+from .ids import MINERALS
+from .paths import CURATED, RAW, db_path, derived_dir
+from .provenance import verify_checksums
+from .schema import CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, validate
+from .sources import curated as curated_source
+from .sources import iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
+from .sources.countries import AGGREGATES, JOINT, iso_reference, split_country_label
+
+ISO_FILE = "reference/lukes_iso3166_all.csv"
+
+
+class BuildError(RuntimeError):
+    """The build refused to produce a database; the message names the file/table and the problem."""
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    seconds: float
+    row_counts: dict[str, int]
+    fingerprint: str
+
+
+def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
+    """Identity of the inputs and the code that shapes them; a change triggers a rebuild."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{SCHEMA_VERSION}".encode())
+    digest.update((raw_dir / "sources.yml").read_bytes())
+    for path in sorted(curated_dir.glob("*.csv")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    code_dir = Path(__file__).parent
+    for path in sorted(code_dir.rglob("*.py")):
+        if path.parent.name in ("ui", "charts", "reports"):
+            continue
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _issues_frame(issues: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(issues, columns=["file", "line", "column", "raw_value", "action", "reason"])
+    return frame.astype(str)
+
+
+def _minerals(critical_2026: pd.DataFrame, raw_dir: Path, produced: set[str]) -> pd.DataFrame:
+    ref = pd.read_csv(raw_dir / "reference/usgs_critical_minerals_2022.csv", dtype=str, keep_default_na=False)
+    list_2022 = {}
+    for name, group in zip(ref["mineral"], ref["group"]):
+        key = name.strip().lower()
+        mid = {"platinum": "pgm_platinum", "palladium": "pgm_palladium", "iridium": "pgm_iridium",
+               "rhodium": "pgm_rhodium", "ruthenium": "pgm_ruthenium"}.get(key, key)
+        if mid not in MINERALS:
+            raise BuildError(f"reference/usgs_critical_minerals_2022.csv: mineral {name!r} has no id in rexlib/ids.py")
+        list_2022[mid] = group
+    crit = dict(zip(critical_2026["mineral_id"], critical_2026["critical_2025"]))
+    rows = []
+    for mid, (name, chapter) in MINERALS.items():
+        rows.append(dict(mineral_id=mid, name=name, mcs_chapter=chapter, critical_2022=mid in list_2022,
+                         critical_2025=bool(crit.get(mid, False)), group_2022=list_2022.get(mid, "") or None,
+                         has_production=mid in produced))
+    return pd.DataFrame(rows)
+
+
+def _countries(raw_dir: Path, extra_codes: set[str]) -> pd.DataFrame:
+    ref = iso_reference(str(raw_dir / ISO_FILE))
+    rows = [dict(iso3=r.iso3, name=r.name, iso2=r.iso2, iso_numeric=r.iso_numeric, region=r.region or None,
+                 sub_region=r.sub_region or None, kind="country") for r in ref.itertuples()]
+    known = {r["iso3"] for r in rows}
+    special = {"WLD": ("World", "aggregate"), "ROW": ("Rest of world / other countries", "aggregate"),
+               "EU": ("European Union", "union"), "XKX": ("Kosovo", "territory"),
+               "ANT": ("Netherlands Antilles", "territory")}
+    for code, (name, kind) in special.items():
+        rows.append(dict(iso3=code, name=name, iso2=None, iso_numeric=None, region=None, sub_region=None, kind=kind))
+    names = {r["iso3"]: r["name"] for r in rows}
+    for code in sorted(extra_codes - known - set(special)):
+        if "+" in code:
+            rows.append(dict(iso3=code, name=" and ".join(names.get(c, c) for c in code.split("+")),
+                             iso2=None, iso_numeric=None, region=None, sub_region=None, kind="joint"))
+    return pd.DataFrame(rows)
+
+
+def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Read every source and shape the schema's tables (no writing)."""
+    issues: list[dict] = []
+    iso_path = raw_dir / ISO_FILE
+    mcs = usgs_mcs2026.read_mcs2026(raw_dir / "usgs/mcs2026/MCS2026_Commodities_Data.csv")
+    issues += mcs["issues"]
+    legacy, legacy_issues = usgs_world_legacy.read_legacy_world(raw_dir / "usgs")
+    issues += legacy_issues
+    legacy = legacy.copy()
+    legacy["source_file"] = "usgs/" + legacy["source_file"].astype(str)
+
+    world = pd.concat([mcs["world"], legacy], ignore_index=True)
+    unlabelled = world["measure"].isna() | (world["measure"].astype(str).str.strip() == "")
+    for row in world[unlabelled].itertuples():
+        issues.append(dict(file=row.source_file, line=str(row.source_line), column="Type", raw_value="",
+                           action="measure set to 'Production (unlabelled)'",
+                           reason="the file gives no measure label for this row"))
+    world.loc[unlabelled, "measure"] = "Production (unlabelled)"
+    world = world[world["mineral_id"].isin(MINERALS)]
+    world, labels = map_countries(world, iso_path)
+    world = align_measures(world, issues)
+    world = normalise_units(world, issues)
+    world["qualifier"] = world["qualifier"].fillna("")
+    world["value_text"] = world["value_text"].fillna("") if "value_text" in world else ""
+    cols = list(TABLES["production"].columns)
+    tables: dict[str, pd.DataFrame] = {}
+    for record in ("production", "reserves", "capacity"):
+        part = world[world["record_type"] == record]
+        tables[record] = _dedupe_world(part[cols].reset_index(drop=True), issues, record)
+
+    # US salient statistics, prices, net import reliance (MCS2026 salient + Fig2 of 2025 and 2026).
+    salient = mcs["salient"]
+    nir = salient[salient["statistic"] == "Net import reliance"]
+    reliance = pd.DataFrame(dict(
+        mineral_id=nir["mineral_id"], measure=nir["measure"], year=nir["year"], nir_pct=nir["value"],
+        nir_bound=[nir_bound(f, v) for f, v in zip(nir["flag"], nir["value"])], nir_text=nir["value_text"],
+        flag=nir["flag"], table_source="salient", vintage=nir["vintage"], source_file=nir["source_file"],
+        source_line=nir["source_line"]))
+    figure_frames, figure_sources = [], []
+    for vintage in ("MCS2025", "MCS2026"):
+        rel = f"usgs/{vintage.lower()}/industry_trends/{vintage}_Fig2_Net_Import_Reliance.csv"
+        fig, srcs, fig_issues = usgs_figures.read_fig2(raw_dir / rel, vintage, rel)
+        issues += fig_issues
+        figure_frames.append(pd.DataFrame(dict(
+            mineral_id=fig["mineral_id"], measure=fig["measure"], year=fig["year"], nir_pct=fig["nir_value"],
+            nir_bound=[nir_bound(f, v) for f, v in zip(fig["nir_flags"], fig["nir_value"])],
+            nir_text=fig["nir_text"], flag=fig["nir_flags"], table_source="figure", vintage=vintage,
+            source_file=rel, source_line=fig["source_line"])))
+        figure_sources.append(srcs.assign(table_source="figure", flag=""))
+    tables["import_reliance"] = pd.concat([reliance] + figure_frames, ignore_index=True)
+
+    share_rows = mcs["import_sources"].copy()
+    share_rows["table_source"] = "salient"
+    share_rows = _rank_import_sources(share_rows)
+    sources_all = pd.concat([share_rows] + figure_sources, ignore_index=True)
+    sources_all, more = map_countries(sources_all, iso_path)
+    labels += more
+    tables["import_sources"] = sources_all[list(TABLES["import_sources"].columns)]
+
+    rest = salient[~salient["statistic"].isin(["Net import reliance", "Price"])]
+    tables["us_salient"] = rest[list(TABLES["us_salient"].columns)].reset_index(drop=True)
+    prices = normalise_price_units(salient[salient["statistic"] == "Price"])
+    tables["prices"] = prices[list(TABLES["prices"].columns)].reset_index(drop=True)
+
+    # IEA
+    iea_path = raw_dir / "iea/IEA_CM_Data_Explorer_May2024.xlsx"
+    supply, totals, iea_issues = iea.read_iea_supply(iea_path)
+    issues += iea_issues
+    supply = supply.assign(source_file="iea/IEA_CM_Data_Explorer_May2024.xlsx")
+    supply, more = map_countries(supply, iso_path)
+    labels += more
+    supply["source"] = "IEA (2024), Critical Minerals Data Explorer, sheet " + supply["source_sheet"].astype(str)
+    tables["refining"] = supply[list(TABLES["refining"].columns)].reset_index(drop=True)
+    tables["refining_totals"] = totals[list(TABLES["refining_totals"].columns)].reset_index(drop=True)
+
+    gov, gov_issues = wgi.read_wgi(raw_dir / "wgi/WGIData.csv")
+    issues += gov_issues
+    tables["governance"] = gov[list(TABLES["governance"].columns)].reset_index(drop=True)
+
+    t7_rel = "usgs/mcs2026/industry_trends/MCS2026_T7_Critical_Minerals_Salient.csv"
+    t7, t7_issues = usgs_figures.read_t7(raw_dir / t7_rel, t7_rel)
+    issues += t7_issues
+    t7 = t7.rename(columns={"leading_country_label": "country_label"})
+    t7, more = map_countries(t7.assign(flag=""), iso_path)
+    labels += more
+    t7 = t7.rename(columns={"country": "leading_country"})
+    tables["usgs_leading_source"] = t7[list(TABLES["usgs_leading_source"].columns)]
+
+    produced = set(tables["production"]["mineral_id"])
+    tables["minerals"] = _minerals(mcs["critical"], raw_dir, produced)
+    codes = set()
+    for name in ("production", "reserves", "capacity", "import_sources", "refining"):
+        codes |= set(tables[name]["country"])
+    tables["countries"] = _countries(raw_dir, codes)
+    label_frame = pd.DataFrame(labels).drop_duplicates(["label", "source_file"])
+    tables["country_labels"] = label_frame.reset_index(drop=True)
+
+    for name in CURATED_TABLES:
+        path = curated_dir / f"{name}.csv"
+        if path.exists():
+            tables[name] = curated_source.read_curated(path, TABLES[name])
+        else:
+            tables[name] = pd.DataFrame({c: pd.Series(dtype="object") for c in TABLES[name].columns})
+    return tables, issues
+
+
+def _dedupe_world(frame: pd.DataFrame, issues: list[dict], record: str) -> pd.DataFrame:
+    """Rule: a key seen twice in one vintage (a country listed under two qualifiers that normalise
+    alike) keeps the first published row; the others are logged, never silently merged."""
+    key = list(TABLES[record].key)
+    dup = frame.duplicated(key, keep="first")
+    for row in frame[dup].itertuples():
+        issues.append(dict(file=row.source_file, line=str(row.source_line), column="(key)",
+                           raw_value=f"{row.mineral_id}/{row.stage}/{row.measure}/{row.country}/{row.year}",
+                           action="row not loaded (duplicate key; first row kept)",
+                           reason=f"duplicate {record} key in vintage {row.vintage}"))
+    return frame[~dup].reset_index(drop=True)
+
+
+def _rank_import_sources(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rank MCS2026 import sources by share within mineral+measure (remainder rows get no rank)."""
+    frame = frame.copy()
+    frame["rank"] = pd.NA
+    is_rest = frame["country_label"].str.lower().str.startswith("other")
+    ranked = frame[~is_rest].copy()
+    ranked["rank"] = ranked.groupby(["mineral_id", "measure"])["share_pct"].rank(method="first", ascending=False)
+    frame.loc[ranked.index, "rank"] = ranked["rank"]
+    return frame
+
+
+def validate_tables(tables: dict[str, pd.DataFrame]) -> list[str]:
+    minerals = set(tables["minerals"]["mineral_id"])
+    countries = set(tables["countries"]["iso3"])
+    problems = []
+    for name, frame in tables.items():
+        if name in TABLES:
+            problems += validate(name, frame, mineral_ids=minerals, country_codes=countries)
+    return problems
+
+
+def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> None:
+    parquet_dir = out / "parquet"
+    parquet_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(out / "rex.duckdb"))
+    try:
+        for name, frame in tables.items():
+            spec = TABLES[name]
+            path = parquet_dir / f"{name}.parquet"
+            con.register("frame_view", frame)
+            select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in spec.columns.items())
+            con.execute(f"COPY (SELECT {select} FROM frame_view) TO '{path}' (FORMAT PARQUET)")
+            con.unregister("frame_view")
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
+            con.execute(f"COMMENT ON TABLE \"{name}\" IS '{spec.description.replace(chr(39), chr(39) * 2)}'")
+        for record in ("production", "reserves", "capacity"):
+            con.execute(f"""
+                CREATE VIEW {record}_latest AS
+                SELECT * EXCLUDE (rn) FROM (
+                    SELECT *, row_number() OVER (
+                        PARTITION BY mineral_id, stage, measure, qualifier, country, year
+                        ORDER BY vintage DESC) AS rn
+                    FROM {record}) WHERE rn = 1""")
+        con.execute("CREATE TABLE build_info (key VARCHAR, value VARCHAR)")
+        con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None = None) -> BuildReport:
+    """Build the database. Raises BuildError (or ChecksumMismatch) naming what is wrong."""
+    start = time.perf_counter()
+    out_dir = Path(out_dir or derived_dir())
+    verify_checksums(raw_dir)
+    try:
+        tables, issues = collect(raw_dir, curated_dir)
+    except (CurationError, SchemaError, KeyError) as exc:
+        raise BuildError(str(exc)) from exc
+    problems = validate_tables(tables)
+    if problems:
+        raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
+    checks = run_publisher_checks(tables)
+    tables["publisher_checks"] = checks
+    failed = checks[checks["status"] == "fail"]
+    if len(failed):
+        raise BuildError("publisher checks failed (fix the curation or allow-list with a reason in "
+                         "rexlib/checks.py):\n  " + "\n  ".join(
+                             f"{r.check} {r.subject}: expected {r.expected}, computed {r.computed}"
+                             for r in failed.itertuples()))
+    tables["quality_issues"] = _issues_frame(issues)
+    fp = fingerprint(raw_dir, curated_dir)
+    meta = dict(fingerprint=fp, rexlib_version=__version__, schema_version=SCHEMA_VERSION,
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    try:
+        _write_database(tables, staging, meta)
+        (staging / "build_info.json").write_text(json.dumps(meta, indent=1))
+        # Parquet folder first, then the DB file: each os.replace is atomic on one filesystem.
+        final_parquet = out_dir / "parquet"
+        old = out_dir / f".old-parquet-{os.getpid()}"
+        if final_parquet.exists():
+            os.replace(final_parquet, old)
+        os.replace(staging / "parquet", final_parquet)
+        os.replace(staging / "rex.duckdb", out_dir / "rex.duckdb")
+        os.replace(staging / "build_info.json", out_dir / "build_info.json")
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    counts = {name: len(frame) for name, frame in tables.items()}
+    return BuildReport(out_dir / "rex.duckdb", time.perf_counter() - start, counts, fp)
+
+
+def is_fresh(path: Path | None = None) -> bool:
+    """True when the database exists and was built from the current inputs and code."""
+    path = Path(path or db_path())
+    info = path.parent / "build_info.json"
+    if not path.exists() or not info.exists():
+        return False
+    try:
+        return json.loads(info.read_text()).get("fingerprint") == fingerprint()
+    except (OSError, ValueError):
+        return False

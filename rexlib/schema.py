@@ -1,0 +1,220 @@
+"""One declaration per table: columns and types, primary key, allowed values, foreign keys.
+
+The build validates every table against this before anything is written; a violation fails the
+build with the table, column and offending values named.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .ids import POLICY_STAGES, PRODUCTION_STAGES
+from .sources.values import FLAGS
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: dict[str, str]                      # column -> DuckDB type
+    key: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()               # columns that may not be null/empty
+    allowed: dict[str, tuple] = field(default_factory=dict)
+    mineral_columns: tuple[str, ...] = ()        # must resolve to minerals.mineral_id (';' lists allowed)
+    country_columns: tuple[str, ...] = ()        # must resolve to countries.iso3 (';' lists allowed)
+    flag_columns: tuple[str, ...] = ()           # ';'-joined subsets of values.FLAGS
+
+
+_PROV = {"vintage": "VARCHAR", "source_file": "VARCHAR", "source_line": "INTEGER"}
+_VALUE = {"value": "DOUBLE", "value_low": "DOUBLE", "value_high": "DOUBLE", "value_text": "VARCHAR",
+          "unit": "VARCHAR", "flag": "VARCHAR", "note": "VARCHAR"}
+_CITE = {"source_doc": "VARCHAR", "source_title": "VARCHAR", "source_url": "VARCHAR",
+         "source_quote": "VARCHAR", "also_in": "VARCHAR"}
+_CITE_REQ = ("source_doc", "source_title", "source_quote")
+
+
+def _world(name: str, description: str) -> Table:
+    return Table(
+        name, description,
+        {"mineral_id": "VARCHAR", "stage": "VARCHAR", "measure": "VARCHAR", "qualifier": "VARCHAR",
+         "country": "VARCHAR", "year": "INTEGER", **_VALUE, "measure_raw": "VARCHAR",
+         "country_label": "VARCHAR", **_PROV},
+        key=("mineral_id", "stage", "measure", "qualifier", "country", "year", "vintage"),
+        required=("mineral_id", "stage", "measure", "country", "year", "unit", "vintage", "source_file"),
+        allowed={"stage": PRODUCTION_STAGES + ("production",)},
+        mineral_columns=("mineral_id",), country_columns=("country",), flag_columns=("flag",))
+
+
+TABLES: dict[str, Table] = {t.name: t for t in [
+    Table("minerals", "Canonical mineral ids with USGS chapter and critical-mineral list membership.",
+          {"mineral_id": "VARCHAR", "name": "VARCHAR", "mcs_chapter": "VARCHAR", "critical_2022": "BOOLEAN",
+           "critical_2025": "BOOLEAN", "group_2022": "VARCHAR", "has_production": "BOOLEAN"},
+          key=("mineral_id",), required=("mineral_id", "name")),
+    Table("countries", "ISO 3166 countries plus reserved aggregate codes (WLD, ROW, EU, joint labels).",
+          {"iso3": "VARCHAR", "name": "VARCHAR", "iso2": "VARCHAR", "iso_numeric": "VARCHAR",
+           "region": "VARCHAR", "sub_region": "VARCHAR", "kind": "VARCHAR"},
+          key=("iso3",), required=("iso3", "name", "kind"),
+          allowed={"kind": ("country", "territory", "aggregate", "joint", "union")}),
+    Table("country_labels", "Every country label seen in a raw file and the code it maps to.",
+          {"label": "VARCHAR", "iso3": "VARCHAR", "qualifier": "VARCHAR", "source_file": "VARCHAR"},
+          key=("label", "source_file"), required=("label", "iso3"), country_columns=("iso3",)),
+    _world("production", "World production by country (USGS MCS2023-MCS2026), one row per vintage."),
+    _world("reserves", "World reserves by country (USGS MCS2023-MCS2026)."),
+    _world("capacity", "World production capacity by country (USGS MCS2025-MCS2026)."),
+    Table("import_reliance", "U.S. net import reliance, percent of apparent consumption.",
+          {"mineral_id": "VARCHAR", "measure": "VARCHAR", "year": "INTEGER", "nir_pct": "DOUBLE",
+           "nir_bound": "VARCHAR", "nir_text": "VARCHAR", "flag": "VARCHAR", "table_source": "VARCHAR",
+           **_PROV},
+          key=("mineral_id", "measure", "year", "vintage", "table_source"),
+          required=("mineral_id", "measure", "year", "nir_bound", "vintage"),
+          allowed={"nir_bound": ("=", ">", "<", "E", "NA", "W"), "table_source": ("salient", "figure")},
+          mineral_columns=("mineral_id",), flag_columns=("flag",)),
+    Table("import_sources", "Major U.S. import sources, ranked; share_pct where USGS gives it.",
+          {"mineral_id": "VARCHAR", "measure": "VARCHAR", "period": "VARCHAR", "rank": "INTEGER",
+           "country": "VARCHAR", "share_pct": "DOUBLE", "flag": "VARCHAR", "table_source": "VARCHAR",
+           "country_label": "VARCHAR", **_PROV},
+          key=("mineral_id", "measure", "period", "country", "vintage", "table_source"),
+          required=("mineral_id", "period", "country", "vintage"),
+          allowed={"table_source": ("salient", "figure")},
+          mineral_columns=("mineral_id",), country_columns=("country",), flag_columns=("flag",)),
+    Table("us_salient", "U.S. salient statistics (production, trade, consumption, stocks, employment).",
+          {"mineral_id": "VARCHAR", "statistic": "VARCHAR", "measure": "VARCHAR", "year": "INTEGER",
+           **_VALUE, **_PROV},
+          key=("mineral_id", "statistic", "measure", "year", "vintage", "source_line"),
+          required=("mineral_id", "statistic", "measure", "year", "vintage"),
+          mineral_columns=("mineral_id",), flag_columns=("flag",)),
+    Table("prices", "Price series from the U.S. salient statistics, units normalised and stated.",
+          {"mineral_id": "VARCHAR", "measure": "VARCHAR", "year": "INTEGER", **_VALUE, **_PROV},
+          key=("mineral_id", "measure", "year", "vintage", "source_line"),
+          required=("mineral_id", "measure", "year", "vintage"),
+          mineral_columns=("mineral_id",), flag_columns=("flag",)),
+    Table("refining", "IEA Critical Minerals Data Explorer (May 2024): mining and refining by top countries, kt.",
+          {"mineral_id": "VARCHAR", "stage": "VARCHAR", "stage_label": "VARCHAR", "country": "VARCHAR",
+           "year": "INTEGER", "value_kt": "DOUBLE", "share_pct": "DOUBLE", "scenario": "VARCHAR",
+           "source": "VARCHAR", "source_cell": "VARCHAR", "country_label": "VARCHAR",
+           "value_kt_published": "DOUBLE", "note": "VARCHAR"},
+          key=("mineral_id", "stage", "country", "year", "scenario"),
+          required=("mineral_id", "stage", "country", "year", "scenario"),
+          allowed={"stage": ("mine", "refinery", "chemicals", "battery_grade")},
+          mineral_columns=("mineral_id",), country_columns=("country",)),
+    Table("refining_totals", "IEA block totals and the workbook's own top-3 share rows.",
+          {"mineral_id": "VARCHAR", "stage": "VARCHAR", "year": "INTEGER", "total_kt": "DOUBLE",
+           "top3_share_pct": "DOUBLE", "source_cell": "VARCHAR"},
+          key=("mineral_id", "stage", "year"), mineral_columns=("mineral_id",)),
+    Table("governance", "World Bank Worldwide Governance Indicators (2023 update), estimates.",
+          {"iso3": "VARCHAR", "indicator": "VARCHAR", "indicator_name": "VARCHAR", "year": "INTEGER",
+           "value": "DOUBLE"},
+          key=("iso3", "indicator", "year")),
+    Table("usgs_leading_source", "MCS2026 Table 7: USGS's leading producer and its share of world output.",
+          {"mineral_id": "VARCHAR", "label": "VARCHAR", "year": "INTEGER", "leading_country": "VARCHAR",
+           "leading_share_pct": "DOUBLE", "leading_share_flag": "VARCHAR", "leading_country_prod": "DOUBLE",
+           "world_total_prod": "DOUBLE", "unit": "VARCHAR", "nir_text": "VARCHAR", "world_note": "VARCHAR",
+           "source_file": "VARCHAR", "source_line": "INTEGER"},
+          key=("mineral_id",), mineral_columns=("mineral_id",), country_columns=("leading_country",)),
+    Table("quality_issues", "Every raw value the build could not parse or had to fix, what it did and why.",
+          {"file": "VARCHAR", "line": "VARCHAR", "column": "VARCHAR", "raw_value": "VARCHAR",
+           "action": "VARCHAR", "reason": "VARCHAR"}, required=("file", "action", "reason")),
+    Table("publisher_checks", "Results of the checks against the publishers' own totals and shares.",
+          {"check": "VARCHAR", "subject": "VARCHAR", "expected": "DOUBLE", "computed": "DOUBLE",
+           "difference": "DOUBLE", "tolerance": "DOUBLE", "status": "VARCHAR", "reason": "VARCHAR"},
+          required=("check", "subject", "status"),
+          allowed={"status": ("pass", "allowed", "fail", "not_comparable")}),
+    Table("deals", "Financing deals, loans, equity, offtakes, price floors, letters of interest (curated, cited).",
+          {"deal_id": "VARCHAR", "announced_date": "DATE", "date_note": "VARCHAR", "agency": "VARCHAR",
+           "investor_type": "VARCHAR", "counterparty": "VARCHAR", "project": "VARCHAR",
+           "asset_country": "VARCHAR", "minerals": "VARCHAR", "stage": "VARCHAR", "instrument": "VARCHAR",
+           "amount_usd": "DOUBLE", "amount_note": "VARCHAR", "status": "VARCHAR", "is_aggregate": "BOOLEAN",
+           "aggregate_of": "VARCHAR", "conflict_group": "VARCHAR", "notes": "VARCHAR", **_CITE},
+          key=("deal_id",), required=("deal_id", "agency", "instrument") + _CITE_REQ,
+          allowed={"stage": POLICY_STAGES + ("",), "investor_type": (
+              "us_government", "foreign_government", "multilateral", "private", "mixed", ""),
+              "instrument": ("loan", "equity", "grant", "offtake", "price_floor", "letter_of_interest",
+                             "investment_commitment", "guarantee", "stockpile_purchase", "other")},
+          mineral_columns=("minerals",), country_columns=("asset_country",)),
+    Table("agreements", "Bilateral and multilateral frameworks, MOUs, action plans, forums (curated, cited).",
+          {"agreement_id": "VARCHAR", "date": "DATE", "date_note": "VARCHAR", "name": "VARCHAR",
+           "kind": "VARCHAR", "parties": "VARCHAR", "minerals": "VARCHAR", "notes": "VARCHAR", **_CITE},
+          key=("agreement_id",), required=("agreement_id", "name", "kind") + _CITE_REQ,
+          mineral_columns=("minerals",), country_columns=("parties",)),
+    Table("country_groups", "Named country groups (agreement partners, FORGE, MSP, FEOC ...), cited.",
+          {"group_id": "VARCHAR", "group_name": "VARCHAR", "member": "VARCHAR", "notes": "VARCHAR", **_CITE},
+          key=("group_id", "member"), required=("group_id", "group_name", "member") + _CITE_REQ,
+          country_columns=("member",)),
+    Table("export_controls", "Export restrictions and reprieves named in the documents (curated, cited).",
+          {"control_id": "VARCHAR", "country": "VARCHAR", "minerals": "VARCHAR", "products": "VARCHAR",
+           "action": "VARCHAR", "announced_date": "DATE", "date_note": "VARCHAR", "effective_date": "DATE",
+           "status": "VARCHAR", "target_country": "VARCHAR", "notes": "VARCHAR", **_CITE},
+          key=("control_id",), required=("control_id", "country", "action") + _CITE_REQ,
+          mineral_columns=("minerals",), country_columns=("country", "target_country")),
+    Table("claims", "Quantitative claims in the documents, with whether the workbook can check them.",
+          {"claim_id": "VARCHAR", "topic": "VARCHAR", "mineral": "VARCHAR", "country": "VARCHAR",
+           "metric": "VARCHAR", "stage": "VARCHAR", "value": "DOUBLE", "low": "DOUBLE", "high": "DOUBLE",
+           "unit": "VARCHAR", "year": "INTEGER", "claimant": "VARCHAR", "checkable": "BOOLEAN",
+           "check_note": "VARCHAR", **_CITE},
+          key=("claim_id",), required=("claim_id", "metric") + _CITE_REQ,
+          mineral_columns=("mineral",), country_columns=("country",)),
+    Table("intensities", "Material content per product stated in the documents, cited.",
+          {"intensity_id": "VARCHAR", "product": "VARCHAR", "mineral": "VARCHAR", "amount": "DOUBLE",
+           "amount_low": "DOUBLE", "amount_high": "DOUBLE", "unit": "VARCHAR", "per": "VARCHAR",
+           "notes": "VARCHAR", **_CITE},
+          key=("intensity_id",), required=("intensity_id", "product", "unit") + _CITE_REQ,
+          mineral_columns=("mineral",)),
+]}
+
+CURATED_TABLES = ("deals", "agreements", "country_groups", "export_controls", "claims", "intensities")
+
+
+class SchemaError(ValueError):
+    """A table does not satisfy its declaration."""
+
+
+def _split(values: pd.Series) -> set[str]:
+    out: set[str] = set()
+    for v in values.dropna().astype(str):
+        out.update(p.strip() for p in v.split(";") if p.strip())
+    return out
+
+
+def validate(name: str, frame: pd.DataFrame, *, mineral_ids: set[str] | None = None,
+             country_codes: set[str] | None = None) -> list[str]:
+    """Return a list of problems (empty when the table is valid)."""
+    table = TABLES[name]
+    problems: list[str] = []
+    missing = [c for c in table.columns if c not in frame.columns]
+    if missing:
+        return [f"{name}: missing columns {missing}"]
+    extra = [c for c in frame.columns if c not in table.columns]
+    if extra:
+        problems.append(f"{name}: undeclared columns {extra}")
+    for col in table.required:
+        empty = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
+        if empty.any():
+            rows = frame.index[empty][:5].tolist()
+            problems.append(f"{name}.{col}: {int(empty.sum())} empty value(s) in a required column (rows {rows})")
+    if table.key:
+        dup = frame.duplicated(list(table.key), keep=False)
+        if dup.any():
+            sample = frame.loc[dup, list(table.key)].head(4).to_dict("records")
+            problems.append(f"{name}: {int(dup.sum())} rows share a key {table.key}: {sample}")
+    for col, allowed in table.allowed.items():
+        bad = set(frame[col].dropna().astype(str)) - {str(a) for a in allowed}
+        if bad:
+            problems.append(f"{name}.{col}: values {sorted(bad)[:10]} not in {list(allowed)}")
+    for col in table.flag_columns:
+        bad = _split(frame[col]) - set(FLAGS)
+        if bad:
+            problems.append(f"{name}.{col}: unknown flags {sorted(bad)}")
+    if mineral_ids is not None:
+        for col in table.mineral_columns:
+            bad = _split(frame[col]) - mineral_ids
+            if bad:
+                problems.append(f"{name}.{col}: unknown mineral ids {sorted(bad)}")
+    if country_codes is not None:
+        for col in table.country_columns:
+            bad = _split(frame[col]) - country_codes
+            if bad:
+                problems.append(f"{name}.{col}: unknown country codes {sorted(bad)}")
+    return problems
