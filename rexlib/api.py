@@ -214,4 +214,4 @@ def publisher_checks(status: str | None = None) -> pd.DataFrame:
     if status is not None:
         sql += " WHERE status = ?"
         params.append(v.choice("status", status, ["pass", "allowed", "fail", "not_comparable"]))
-    return query(sql + " ORDER BY check, subject", params)
+    return query(sql + ' ORDER BY "check", subject', params)

@@ -52,9 +52,9 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     code_dir = Path(__file__).parent
-    for path in sorted(code_dir.rglob("*.py")):
-        if path.parent.name in ("ui", "charts", "reports"):
-            continue
+    shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
+                                            "provenance.py")]
+    for path in shaping + sorted((code_dir / "sources").glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -10,6 +10,8 @@ Allow-list entries carry the reason; they show up as ``allowed`` in the ``publis
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 WORLD_TOLERANCE = 0.05
@@ -76,7 +78,16 @@ def fold_country_qualified_measures(production: pd.DataFrame) -> pd.DataFrame:
     folded = []
     for idx, measure, base, *key in zip(frame.index, frame["measure"], bases, *(frame[k] for k in group_keys)):
         worlds = with_world.get(tuple(key), set())
-        folded.append(base if measure not in worlds and base in worlds else measure)
+        if measure in worlds:
+            folded.append(measure)
+        elif base in worlds:
+            folded.append(base)
+        elif len(worlds) == 1:
+            # One world total for the whole stage: every country row of the stage belongs to it
+            # (MCS2023/2024 talc names each country's product differently).
+            folded.append(next(iter(worlds)))
+        else:
+            folded.append(measure)
     frame["measure"] = folded
     return frame
 
@@ -88,7 +99,8 @@ def _compare_world(key, qualifier, world, parts) -> dict | None:
     wflags = str(world["flag"].iloc[0] or "")
     subject = "/".join(str(k) for k in key) + (f" ({qualifier})" if qualifier else "")
     base = dict(check="world_total", subject=subject, expected=expected, tolerance=WORLD_TOLERANCE)
-    excludes_us = "excludes u.s." in str(world["note"].iloc[0] or "").lower()
+    # "Excludes U.S. production." but not "Excludes U.S. production of pyrophyllite" (talc).
+    excludes_us = bool(re.search(r"excludes u\.s\. production(?! of)", str(world["note"].iloc[0] or ""), re.I))
     if excludes_us:
         # Rule: a world total noted "Excludes U.S. production" is compared without the U.S. row.
         parts = parts[parts["country"] != "USA"]

@@ -92,7 +92,20 @@ def align_measures(frame: pd.DataFrame, issues: list[dict], newest: str = "MCS20
                                        reason=f"{mineral}/{record}/{stage}: MCS2026 has {len(options)} measures "
                                               f"{options} and none matches uniquely"))
         out.append(pd.Series(target, index=idx))
-    frame["measure"] = pd.concat(out).sort_index() if out else frame["measure"]
+    if not out:
+        return frame
+    aligned = pd.concat(out).sort_index()
+    # Rule: two different published measures of one vintage never merge into one name (copper
+    # MCS2023 lists mine and refinery reserves separately); such rows keep their own names.
+    keys = ["mineral_id", "record_type", "stage", "vintage"]
+    probe = frame[keys].assign(target=aligned, source=frame["measure"])
+    fanin = probe.groupby(keys + ["target"])["source"].transform("nunique")
+    collide = (fanin > 1) & (probe["target"] != probe["source"])
+    for (mineral, record, stage, vintage, measure) in probe.loc[collide, keys + ["source"]].drop_duplicates().itertuples(index=False):
+        issues.append(dict(file=vintage, line="", column="measure", raw_value=measure,
+                           action="measure kept as published (not aligned to MCS2026)",
+                           reason=f"{mineral}/{record}/{stage}: several published measures would share one name"))
+    frame["measure"] = aligned.where(~collide, frame["measure"])
     return frame
 
 

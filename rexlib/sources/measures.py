@@ -9,6 +9,8 @@ from .values import clean_text
 # Publisher typos fixed before classification (rule: typos in measure labels).
 _TYPOS = (
     (re.compile(r"\bpoduction\b", re.I), "production"),
+    (re.compile(r"\bMne production\b", re.I), "Mine production"),
+    (re.compile(r"\s*\(rounded\)", re.I), ", rounded"),
     (re.compile(r"\bgrosss\b", re.I), "gross"),
     (re.compile(r"\bilmentite\b", re.I), "ilmenite"),
     (re.compile(r"\bFerosilicon\b", re.I), "Ferrosilicon"),

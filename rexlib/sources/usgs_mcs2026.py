@@ -174,7 +174,7 @@ def read_mcs2026(path: Path, source: str = "usgs/mcs2026/MCS2026_Commodities_Dat
             if record_type == "reserves":
                 stage = "mine"
             flags = set(filter(None, fields.pop("flag").split(";"))) | set(mflags)
-            world.append(dict(base, record_type=record_type, stage=stage, measure=measure,
+            world.append(dict(base, record_type=record_type, stage=stage, measure=measure, commodity=commodity,
                               measure_raw=detail, country_label=clean_text(row["Country"]), year=year,
                               unit=unit, flag=";".join(sorted(flags)), **fields))
             continue
@@ -183,14 +183,17 @@ def read_mcs2026(path: Path, source: str = "usgs/mcs2026/MCS2026_Commodities_Dat
     salient_frame = disambiguate_measures(pd.DataFrame(salient))
     crit_rows = [dict(mineral_id=m, critical_2025=("Yes" in flags), mcs_chapter=chapters[m])
                  for m, flags in critical.items()]
-    return dict(world=pd.DataFrame(world), salient=salient_frame,
+    world_frame = disambiguate_measures(
+        pd.DataFrame(world), keys=["mineral_id", "record_type", "stage", "measure", "country_label", "year"])
+    return dict(world=world_frame, salient=salient_frame,
                 import_sources=pd.DataFrame(sources), critical=pd.DataFrame(crit_rows), issues=issues)
 
 
-def disambiguate_measures(salient: pd.DataFrame) -> pd.DataFrame:
+def disambiguate_measures(salient: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
     """Rule: where one chapter reports the same measure for several commodities (Diamond: bort vs
-    stones), the commodity is appended to the measure so each series has its own name."""
-    keys = ["mineral_id", "statistic", "measure", "year"]
+    stones; rare gases: neon, krypton, xenon), the commodity is appended to the measure so each
+    series has its own name."""
+    keys = keys or ["mineral_id", "statistic", "measure", "year"]
     clash = salient.groupby(keys)["commodity"].transform("nunique") > 1
     salient = salient.copy()
     salient.loc[clash, "measure"] = salient.loc[clash, "measure"] + " — " + salient.loc[clash, "commodity"]
@@ -200,7 +203,7 @@ def disambiguate_measures(salient: pd.DataFrame) -> pd.DataFrame:
     dup = salient.duplicated(keys, keep=False)
     order = salient[dup].groupby(keys).cumcount()
     for idx, n in order.items():
-        names = _PARALLEL_SERIES.get((salient.at[idx, "mineral_id"], salient.at[idx, "statistic"]))
+        names = _PARALLEL_SERIES.get((salient.at[idx, "mineral_id"], salient.at[idx, keys[1]]))
         label = names[n] if names and n < len(names) else f"series {n + 1} in file order"
         salient.at[idx, "measure"] = f"{salient.at[idx, 'measure']} — {label}"
     return salient.drop(columns=["commodity"])

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 # Flags a value can carry. Several can apply at once (e.g. estimated + rounded).
 FLAGS = (
     "estimated", "withheld", "not_available", "not_applicable", "net_exporter", "small", "zero",
-    "lower_bound", "upper_bound", "range", "rounded", "revised", "reported", "qualitative", "unparsed",
+    "lower_bound", "upper_bound", "range", "rounded", "revised", "reported", "qualitative",
+    "included_elsewhere", "unparsed",
 )
 
 _NUMBER = r"\d[\d,]*(?:\.\d+)?|\.\d+"
@@ -25,6 +26,7 @@ _NUMBER_RE = re.compile(rf"^(?:{_NUMBER})$")
 _BOUND_RE = re.compile(rf"^([<>])\s*({_NUMBER})$")
 _RANGE_RE = re.compile(rf"^({_NUMBER})\s*[-–—]\s*({_NUMBER})$")
 _NEGATIVE_RE = re.compile(rf"^[-−–]\s*({_NUMBER})$")
+_ESTIMATED_PREFIX = re.compile(r"^e\s*(\d[\d,]*(?:\.\d+)?)$")
 _WORDS = {"large", "small", "moderate", "very small", "moderate to large", "very large", "variable"}
 
 CODES = {
@@ -77,6 +79,22 @@ def parse_value(raw: object) -> ParsedValue:
         return ParsedValue(None, frozenset({"not_available"}), text="", problem=None)
     if text in CODES:
         return ParsedValue(None, frozenset({CODES[text]}), text=text)
+    if text.upper() in ("NA", "XX", "W", "N/A"):
+        # MCS2025 writes codes in lower case in its notes columns ("na", "xx").
+        return ParsedValue(None, frozenset({CODES[text.upper()]}), text=text)
+    m = _ESTIMATED_PREFIX.match(text)
+    if m:
+        # MCS2023/2024 world files mark estimates with a glued "e": "e5,000".
+        inner = parse_value(m.group(1))
+        if inner.value is not None and not inner.problem:
+            return ParsedValue(inner.value, inner.flags | {"estimated"}, inner.low, inner.high, text=text)
+    lowered = text.lower().rstrip(".")
+    if lowered.startswith("less than ½ unit") or lowered.startswith("less than 1/2 unit"):
+        return ParsedValue(None, frozenset({"small"}), text=text)
+    if lowered.startswith("included with") or lowered.startswith("included in"):
+        return ParsedValue(None, frozenset({"included_elsewhere"}), text=text)
+    if lowered.startswith("categorized as"):
+        return ParsedValue(None, frozenset({"qualitative"}), text=text)
     if text in ZERO_TOKENS:
         return ParsedValue(0.0, frozenset({"zero"}), text=text)
     if _NUMBER_RE.match(text):
