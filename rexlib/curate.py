@@ -69,6 +69,12 @@ def align_measures(frame: pd.DataFrame, issues: list[dict], newest: str = "MCS20
     """
     frame = frame.copy()
     frame["measure_raw"] = frame["measure_raw"].fillna(frame["measure"])
+    # Rule: measures differing only in letter case are one measure ("Mine production: Ilmenite" for
+    # countries, "Mine production: ilmenite, rounded" for the world total); the most frequent
+    # spelling wins.
+    lower = frame["measure"].str.lower()
+    spelling = frame.groupby(lower)["measure"].agg(lambda s: s.value_counts().index[0])
+    frame["measure"] = lower.map(spelling)
     new = frame[frame["vintage"] == newest]
     canon = new.groupby(["mineral_id", "record_type", "stage"])["measure"].agg(lambda s: sorted(set(s)))
     out = []
@@ -95,13 +101,16 @@ def align_measures(frame: pd.DataFrame, issues: list[dict], newest: str = "MCS20
     if not out:
         return frame
     aligned = pd.concat(out).sort_index()
-    # Rule: two different published measures of one vintage never merge into one name (copper
-    # MCS2023 lists mine and refinery reserves separately); such rows keep their own names.
-    keys = ["mineral_id", "record_type", "stage", "vintage"]
+    # Rule: two different published measures of one vintage never merge into one name when that
+    # would put two values on one country-year (copper MCS2023 lists mine and refinery reserves
+    # separately); such rows keep their own names. Different countries under differently worded
+    # measures of one series (cobalt MCS2025: "Mine production" for the US, "..., cobalt content"
+    # for the others) do merge.
+    keys = ["mineral_id", "record_type", "stage", "vintage", "country_label", "year"]
     probe = frame[keys].assign(target=aligned, source=frame["measure"])
-    fanin = probe.groupby(keys + ["target"])["source"].transform("nunique")
+    fanin = probe.groupby(keys + ["target"], dropna=False)["source"].transform("nunique")
     collide = (fanin > 1) & (probe["target"] != probe["source"])
-    for (mineral, record, stage, vintage, measure) in probe.loc[collide, keys + ["source"]].drop_duplicates().itertuples(index=False):
+    for (mineral, record, stage, vintage, measure) in probe.loc[collide, ["mineral_id", "record_type", "stage", "vintage", "source"]].drop_duplicates().itertuples(index=False):
         issues.append(dict(file=vintage, line="", column="measure", raw_value=measure,
                            action="measure kept as published (not aligned to MCS2026)",
                            reason=f"{mineral}/{record}/{stage}: several published measures would share one name"))

@@ -25,7 +25,7 @@ _STAGE_RULES = (
     (re.compile(r"\bsmelter\b", re.I), "production", "smelter"),
     (re.compile(r"\bsponge\b|\bsilicon metal\b|\bferrosilicon\b|\bpig iron\b|\braw steel\b", re.I), "production", "metal"),
     (re.compile(r"\bprimary production\b", re.I), "production", "refinery"),
-    (re.compile(r"\bmine production\b|\bmine\b", re.I), "production", "mine"),
+    (re.compile(r"\bmine production\b|\bmine\b|\bscrap and flake\b", re.I), "production", "mine"),
     (re.compile(r"\bplant production\b|\bcement production\b|\bpigment\b", re.I), "production", "plant"),
     (re.compile(r"\bproduction\b|\bproduced\b|\ball types\b", re.I), "production", "production"),
 )

@@ -1,0 +1,317 @@
+"""The widget-panel framework every app uses: URL parameters, friendly errors, chart/table HTML,
+CSV downloads, and one display path that works in Voila, JupyterLab and static HTML.
+
+Display model. An app is a column of ipywidgets: controls on top, then HTML sections (SVG charts,
+tables with a CSV link, tiles). Widget callbacks re-render the sections. Outside Voila the app also
+writes a static snapshot of its first state as an ordinary ``text/html`` output, so papermill and
+nbconvert HTML show the charts without a widget manager (which nbconvert would load from a CDN);
+when the live widget renders it hides the snapshot with a CSS rule, so JupyterLab shows it once.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+import pandas as pd
+from IPython.display import HTML, display
+
+from ..validate import InvalidArgument
+from ..charts.base import esc, to_svg
+
+CSS = """
+<style>
+.rex-app{font-family:Helvetica,Arial,sans-serif;color:#1d2731;max-width:1100px}
+.rex-app h1{font-size:22px;margin:4px 0 2px 0}
+.rex-lede{color:#5f6b76;margin:0 0 10px 0;font-size:14px}
+.rex-msg{padding:8px 12px;border-radius:4px;margin:6px 0;font-size:13.5px;line-height:1.4}
+.rex-msg-error{background:#fdecea;border-left:4px solid #c0392b}
+.rex-msg-warn{background:#fff6e0;border-left:4px solid #e0a100}
+.rex-msg-info{background:#eaf2fb;border-left:4px solid #1f6fb2}
+.rex-chart{margin:8px 0 14px 0;overflow-x:auto}
+.rex-h2{font-size:16px;font-weight:bold;margin:16px 0 4px 0;border-bottom:1px solid #e3e7eb;padding-bottom:2px}
+.rex-table{border-collapse:collapse;font-size:12.5px;margin:4px 0}
+.rex-table th{background:#f3f5f7;text-align:left;padding:3px 8px;border-bottom:1px solid #d5dbe0}
+.rex-table td{padding:3px 8px;border-bottom:1px solid #eef0f2;vertical-align:top}
+.rex-table td.num{text-align:right;font-variant-numeric:tabular-nums}
+.rex-dl{font-size:12px;margin:2px 0 10px 0}
+.rex-dl a{color:#1f6fb2}
+.rex-tiles{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
+.rex-tile{border:1px solid #dfe3e8;border-radius:6px;padding:8px 12px;min-width:150px;max-width:240px;background:#fafbfc}
+.rex-tile-label{font-size:12px;color:#5f6b76}
+.rex-tile-value{font-size:22px;font-weight:bold;margin:2px 0}
+.rex-tile-note{font-size:11px;color:#5f6b76}
+.rex-cards{display:flex;flex-direction:column;gap:8px}
+.rex-card{border:1px solid #dfe3e8;border-radius:6px;padding:8px 12px}
+.rex-verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:bold}
+.rex-note{font-size:12px;color:#5f6b76}
+</style>
+"""
+
+HIDE_SNAPSHOT = "<style>.rex-static{display:none !important}</style>"
+
+
+# ---------------------------------------------------------------- where are we running
+
+def in_voila() -> bool:
+    """Voila sets these in every kernel it starts (preheated or not)."""
+    return "VOILA_PREHEAT" in os.environ or "VOILA_BASE_URL" in os.environ
+
+
+def query_params() -> dict[str, str]:
+    """The page URL's query string as {name: last value}; empty outside Voila.
+
+    With preheated kernels the notebook runs before any request exists; ``wait_for_request``
+    blocks until Voila hands this kernel to a page and copies the request (QUERY_STRING ...) into
+    ``os.environ``. Without preheating Voila puts QUERY_STRING in the kernel's environment."""
+    if not in_voila():
+        return {}
+    try:
+        from voila.utils import wait_for_request
+        wait_for_request()
+    except Exception:  # an old Voila or a lost websocket: fall back to whatever the env holds
+        pass
+    parsed = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=False)
+    return {k: v[-1] for k, v in parsed.items()}
+
+
+# ---------------------------------------------------------------- HTML pieces
+
+def message(text: str, kind: str = "error") -> str:
+    return f'<div class="rex-msg rex-msg-{kind}">{esc(text)}</div>'
+
+
+def friendly(error: Exception, *, source: str = "") -> str:
+    """A message for a bad argument; lists the valid values (never a traceback)."""
+    where = f" (from {source})" if source else ""
+    if isinstance(error, InvalidArgument):
+        return message(f"Could not use that value{where}: {error}", "error")
+    return message(f"Something went wrong{where}: {type(error).__name__}: {error}", "error")
+
+
+def heading(text: str) -> str:
+    return f'<div class="rex-h2">{esc(text)}</div>'
+
+
+def chart_html(chart) -> str:
+    return f'<div class="rex-chart">{to_svg(chart)}</div>'
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "table"
+
+
+def csv_link(frame: pd.DataFrame, name: str) -> str:
+    """A download link holding the CSV itself (data URI): works in Voila, Lab and static HTML."""
+    payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    filename = _slug(name) + ".csv"
+    return (f'<div class="rex-dl"><a download="{filename}" href="data:text/csv;base64,{payload}">'
+            f'⬇ Download CSV ({len(frame)} rows): {esc(filename)}</a></div>')
+
+
+def _fmt(value, column: str) -> tuple[str, bool]:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "", False
+    if isinstance(value, bool):
+        return ("yes" if value else "no"), False
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return (f"{value}" if "year" in column else f"{value:,}"), True
+    if isinstance(value, float):
+        if "year" in column:
+            return f"{value:.0f}", True
+        return (f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"), True
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d"), False
+    return str(value), False
+
+
+def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None = None,
+               max_rows: int = 40, download: pd.DataFrame | None = None) -> str:
+    """An HTML table (first ``max_rows`` rows) plus a CSV link with every row.
+
+    ``columns`` maps column -> header; ``download`` is the frame offered as CSV (default: ``frame``)."""
+    shown = frame if columns is None else frame[list(columns)].rename(columns=columns)
+    if frame.empty:
+        return message(f"No rows for {name}.", "info")
+    head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
+    body = []
+    for row in shown.head(max_rows).itertuples(index=False):
+        cells = []
+        for col, value in zip(shown.columns, row):
+            text, numeric = _fmt(value, str(col).lower())
+            cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f'<div class="rex-note">Showing {max_rows} of {len(shown)} rows; the CSV has all.</div>'
+            if len(shown) > max_rows else "")
+    return (f'<table class="rex-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+            + more + csv_link(frame if download is None else download, name))
+
+
+# ---------------------------------------------------------------- parameters
+
+@dataclass
+class Param:
+    """One app parameter: its notebook value, how to validate it, and where the value came from."""
+    name: str
+    value: object
+    fallback: object = None          # used when the notebook value itself is invalid
+    kind: type = str
+
+
+@dataclass
+class Resolved:
+    values: dict
+    notes: list[str] = field(default_factory=list)   # HTML messages to show above the app
+    from_url: set = field(default_factory=set)
+
+
+def resolve(params: list[Param], validate: Callable[[dict, set], dict]) -> Resolved:
+    """Merge notebook parameters with URL parameters and validate them.
+
+    ``validate(values, explicit)`` returns the cleaned values and raises InvalidArgument for a value
+    that cannot be used; ``explicit`` names the values the URL set. On an invalid URL value the
+    message lists the valid values and the notebook value is used instead; on an invalid notebook
+    value the parameter's fallback is used."""
+    url = query_params()
+    values = {p.name: p.value for p in params}
+    notes: list[str] = []
+    explicit: set = set()
+    known = {p.name for p in params}
+    unknown = sorted(set(url) - known)
+    if unknown:
+        notes.append(message(f"Ignored unknown URL parameter(s): {', '.join(unknown)}. "
+                             f"This app takes: {', '.join(sorted(known))}.", "warn"))
+    for p in params:
+        if p.name in url:
+            raw = url[p.name]
+            if p.kind is int:
+                try:
+                    values[p.name] = int(raw)
+                except ValueError:
+                    notes.append(message(f"URL parameter {p.name}={raw!r} is not a whole number; "
+                                         f"using {p.value}.", "error"))
+                    continue
+            elif p.kind is float:
+                try:
+                    values[p.name] = float(raw)
+                except ValueError:
+                    notes.append(message(f"URL parameter {p.name}={raw!r} is not a number; using {p.value}.",
+                                         "error"))
+                    continue
+            else:
+                values[p.name] = raw
+            explicit.add(p.name)
+    for _ in range(len(params) + 1):
+        try:
+            return Resolved(validate(dict(values), set(explicit)), notes, explicit)
+        except InvalidArgument as error:
+            bad = next((p for p in params if p.name == error.name), None)
+            if bad is None:
+                bad = next((p for p in params if p.name in explicit), params[0])
+            origin = "the URL" if bad.name in explicit else "the notebook parameters"
+            notes.append(friendly(error, source=origin))
+            if bad.name in explicit:
+                explicit.discard(bad.name)
+                values[bad.name] = bad.value
+            else:
+                values[bad.name] = bad.fallback
+    raise RuntimeError("could not resolve parameters")
+
+
+# ---------------------------------------------------------------- the app shell
+
+class App:
+    """Controls + HTML sections. Subclasses set ``title``/``lede``, build ``controls`` and implement
+    ``render() -> list[str]`` (one HTML string per section, from the current control values)."""
+
+    title = ""
+    lede = ""
+
+    def __init__(self, resolved: Resolved | None = None):
+        self.notes = list(resolved.notes) if resolved else []
+        self.header = w.HTML(CSS + f'<div class="rex-app"><h1>{esc(self.title)}</h1>'
+                                   f'<p class="rex-lede">{esc(self.lede)}</p></div>')
+        self.messages = w.HTML("".join(self.notes))
+        self.status = w.HTML()
+        self.sections: list[w.HTML] = []
+        self.body = w.VBox([])
+        self._muted = False
+
+    # subclasses -------------------------------------------------
+    def controls(self) -> list[w.Widget]:
+        return []
+
+    def render(self) -> list[str]:
+        raise NotImplementedError
+
+    # machinery --------------------------------------------------
+    def watch(self, *widgets: w.Widget) -> None:
+        for widget in widgets:
+            widget.observe(self._changed, names="value")
+
+    def _changed(self, _change=None) -> None:
+        if not self._muted:
+            self.refresh()
+
+    def muted(self):
+        """Context manager: change several controls, refresh once."""
+        app = self
+
+        class _Mute:
+            def __enter__(self):
+                app._muted = True
+
+            def __exit__(self, *exc):
+                app._muted = False
+        return _Mute()
+
+    def refresh(self) -> None:
+        self.status.value = '<span class="rex-note">Updating…</span>'
+        try:
+            parts = self.render()
+        except InvalidArgument as error:
+            parts = [friendly(error)]
+        except Exception as error:  # the page must never show a traceback
+            traceback.print_exc()  # goes to the server log, not to the page
+            parts = [friendly(error)]
+        while len(self.sections) < len(parts):
+            self.sections.append(w.HTML(layout=w.Layout(width="100%")))
+        for section, part in zip(self.sections, parts):
+            if section.value != part:
+                section.value = part
+        for section in self.sections[len(parts):]:
+            section.value = ""
+        self.body.children = tuple(self.sections[:len(parts)])
+        self.status.value = ""
+
+    def widget(self) -> w.VBox:
+        if not self.sections:
+            self.refresh()
+        hide = w.HTML(HIDE_SNAPSHOT)
+        box = w.VBox([hide, self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
+            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body],
+            layout=w.Layout(max_width="1120px"))
+        box.add_class("rex-live")
+        return box
+
+    def snapshot(self) -> str:
+        parts = "".join(s.value for s in self.sections[: len(self.body.children)])
+        return (CSS + '<div class="rex-static rex-app">'
+                f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>'
+                + "".join(self.notes) + parts + "</div>")
+
+    def _ipython_display_(self) -> None:
+        live = self.widget()
+        if not in_voila():
+            display(HTML(self.snapshot()))
+        display(live)
+
+
+def dropdown(description: str, options, value, width: str = "240px") -> w.Dropdown:
+    return w.Dropdown(description=description, options=options, value=value,
+                      style={"description_width": "initial"}, layout=w.Layout(width=width))

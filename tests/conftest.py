@@ -1,0 +1,27 @@
+"""Shared fixtures. The database is built once per session into the default derived folder
+(data/derived, git-ignored) unless it is already fresh."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+RAW = PROJECT / "data" / "raw"
+MCS2026 = RAW / "usgs" / "mcs2026" / "MCS2026_Commodities_Data.csv"
+
+
+@pytest.fixture(scope="session")
+def db():
+    """Path of a fresh database (built if missing or stale)."""
+    from rexlib.db import ensure_built
+    return ensure_built()
+
+
+def raw_line(path: Path, line: int, encoding: str = "cp1252") -> str:
+    """The physical line ``line`` (1-based) of a raw file, for tests that quote real rows."""
+    with open(path, encoding=encoding, newline="") as handle:
+        for number, text in enumerate(handle, 1):
+            if number == line:
+                return text
+    raise IndexError(line)

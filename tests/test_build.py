@@ -1,0 +1,107 @@
+"""The build: checksums, refusal on corrupt input with the last good database kept, atomic replace."""
+import shutil
+
+import duckdb
+import pytest
+
+from rexlib.build import BuildError, build, collect
+from rexlib.provenance import ChecksumMismatch, verify_checksums
+from tests.conftest import RAW
+
+CURATED = RAW.parent / "curated"
+
+
+@pytest.fixture(scope="module")
+def raw_copy(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("raw") / "raw"
+    shutil.copytree(RAW, dest)
+    return dest
+
+
+def test_every_declared_checksum_matches():
+    sources = verify_checksums(RAW)
+    assert len(sources["files"]) >= 200
+    for entry in sources["files"]:
+        release = sources["releases"][entry["release"]]
+        assert release["citation"] and release["licence"] and release["date_published"]
+
+
+def test_changed_raw_file_is_refused_by_name(raw_copy, tmp_path):
+    target = raw_copy / "usgs/mcs2026/industry_trends/MCS2026_Fig3_Major_Import_Sources.csv"
+    original = target.read_bytes()
+    try:
+        target.write_bytes(original + b"MCS2026,Cobalt,Atlantis,1,1,Y\r\n")
+        with pytest.raises(ChecksumMismatch, match="MCS2026_Fig3_Major_Import_Sources.csv"):
+            build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=tmp_path)
+    finally:
+        target.write_bytes(original)
+
+
+def test_failed_build_keeps_last_good_database(raw_copy, tmp_path, monkeypatch):
+    good = build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=tmp_path)
+    before = good.path.stat().st_ino
+    import rexlib.build as build_module
+
+    def broken_collect(*args, **kwargs):
+        tables, issues = collect(*args, **kwargs)
+        # a duplicated key: validation must refuse the whole build
+        import pandas as pd
+        tables["production"] = pd.concat([tables["production"], tables["production"].iloc[[0]]], ignore_index=True)
+        return tables, issues
+
+    monkeypatch.setattr(build_module, "collect", broken_collect)
+    with pytest.raises(BuildError, match="production: 2 rows share a key"):
+        build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=tmp_path)
+    assert good.path.stat().st_ino == before
+    con = duckdb.connect(str(good.path), read_only=True)
+    assert con.execute("SELECT count(*) FROM production").fetchone()[0] > 9000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]
+
+
+def test_unknown_country_label_fails_naming_label_and_file(raw_copy, tmp_path, monkeypatch):
+    import rexlib.build as build_module
+    from rexlib.sources import usgs_mcs2026
+    real = usgs_mcs2026.read_mcs2026
+
+    def with_new_label(path, *a, **k):
+        out = real(path, *a, **k)
+        out["world"].loc[out["world"].index[0], "country_label"] = "Atlantis"
+        return out
+
+    monkeypatch.setattr(build_module.usgs_mcs2026, "read_mcs2026", with_new_label)
+    with pytest.raises(BuildError, match=r"'Atlantis' in \['usgs/mcs2026/MCS2026_Commodities_Data.csv'\]"):
+        build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=tmp_path)
+
+
+def test_database_tables_and_latest_view(db):
+    con = duckdb.connect(str(db), read_only=True)
+    vintages = {r[0] for r in con.execute("SELECT DISTINCT vintage FROM production").fetchall()}
+    assert vintages == {"MCS2023", "MCS2024", "MCS2025", "MCS2026"}
+    years = {r[0] for r in con.execute("SELECT DISTINCT year FROM production_latest").fetchall()}
+    assert {2021, 2022, 2023, 2024, 2025} <= years
+    # 2024 exists in MCS2025 and MCS2026: the latest view keeps MCS2026.
+    v = con.execute("SELECT vintage, value FROM production_latest WHERE mineral_id='cobalt' AND stage='mine' "
+                    "AND country='COD' AND year=2024").fetchall()
+    assert v == [("MCS2026", 226000.0)]
+    # no silent zeros: every NULL value has a flag that says why
+    n = con.execute("SELECT count(*) FROM production WHERE value IS NULL AND (flag IS NULL OR flag = '')").fetchone()[0]
+    assert n == 0
+
+
+def test_quality_issues_explain_every_unparsed_value(db):
+    con = duckdb.connect(str(db), read_only=True)
+    unparsed = con.execute("SELECT count(*) FROM production WHERE flag LIKE '%unparsed%'").fetchone()[0]
+    logged = con.execute("SELECT count(*) FROM quality_issues WHERE action LIKE '%unparsed%' "
+                         "OR action LIKE '%left empty%'").fetchone()[0]
+    assert logged >= unparsed
+    assert con.execute("SELECT count(*) FROM quality_issues WHERE reason = '' OR action = ''").fetchone()[0] == 0
+
+
+def test_publisher_checks_pass_or_are_allow_listed_with_reason(db):
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute('SELECT "check", status, count(*) FROM publisher_checks GROUP BY ALL').fetchall()
+    statuses = {(c, s) for c, s, _ in rows}
+    assert ("world_total", "fail") not in statuses and ("t7_leading_share", "fail") not in statuses
+    assert con.execute("SELECT count(*) FROM publisher_checks WHERE status = 'allowed' AND reason = ''").fetchone()[0] == 0
+    t7 = con.execute("SELECT count(*) FROM publisher_checks WHERE \"check\"='t7_leading_share' AND status='pass'").fetchone()[0]
+    assert t7 >= 35
