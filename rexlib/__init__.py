@@ -4,7 +4,8 @@ __version__ = "0.1.0"
     import rexlib
     rexlib.production("cobalt", stage="mine", year=2024)
 """
-from .api import (import_reliance, import_sources, minerals, prices, production, publisher_checks,  # noqa: E402
+from .api import (agreements, claims, deals, export_controls, group, groups, import_reliance,  # noqa: E402
+                  import_sources, intensities, minerals, prices, production, publisher_checks,
                   quality_issues, refining, reserves, us_salient)
 from .db import connect  # noqa: E402
 from .validate import InvalidArgument  # noqa: E402

@@ -215,3 +215,105 @@ def publisher_checks(status: str | None = None) -> pd.DataFrame:
         sql += " WHERE status = ?"
         params.append(v.choice("status", status, ["pass", "allowed", "fail", "not_comparable"]))
     return query(sql + ' ORDER BY "check", subject', params)
+
+
+# --- policy datasets (hand-curated, cited; data/curated) -------------------------------------
+
+def _policy_stage(value: object) -> str:
+    from .ids import POLICY_STAGES
+    return v.choice("stage", value, POLICY_STAGES)
+
+
+def deals(mineral: str | None = None, agency: str | None = None, stage: str | None = None,
+          country: str | None = None, include_aggregates: bool = False) -> pd.DataFrame:
+    """Financing deals. Aggregates (totals that sum other rows) are left out unless asked for, so a
+    sum of ``amount_usd`` never double-counts. Rows sharing a ``conflict_group`` are the same figure
+    as reported differently by different documents; both are kept, each cited.
+
+    ``mineral`` matches deals listing that mineral; ``agency`` matches case-insensitively within the
+    agency field (e.g. ``"EXIM"`` also finds ``"EXIM; private"``); ``country`` is the asset's ISO3.
+    """
+    if not isinstance(include_aggregates, bool):
+        raise v.InvalidArgument("include_aggregates", include_aggregates, [True, False])
+    # counts_in_totals: not an aggregate, and within a conflict group only the figure reported by
+    # the most documents (ties: the higher deal_id) counts, so sums never double-count.
+    sql = ["""SELECT * FROM (SELECT *, NOT coalesce(is_aggregate, false) AND (conflict_group IS NULL OR
+              row_number() OVER (PARTITION BY conflict_group ORDER BY
+                  len(string_split(coalesce(also_in, ''), ';')) DESC, deal_id DESC) = 1) AS counts_in_totals
+              FROM deals) WHERE 1 = 1"""]
+    params: list = []
+    if not include_aggregates:
+        sql.append("AND NOT coalesce(is_aggregate, false)")
+    if mineral is not None:
+        sql.append("AND list_contains(string_split(coalesce(minerals, ''), ';'), ?)")
+        params.append(mineral_id(mineral))
+    if agency is not None:
+        agencies = sorted({a.strip() for s in _distinct("deals", "agency") for a in s.split(";")})
+        if not isinstance(agency, str) or not any(agency.strip().lower() == a.lower() for a in agencies):
+            raise v.InvalidArgument("agency", agency, agencies)
+        sql.append("AND list_contains(list_transform(string_split(agency, ';'), lambda x: lower(trim(x))), ?)")
+        params.append(agency.strip().lower())
+    if stage is not None:
+        sql.append("AND stage = ?")
+        params.append(_policy_stage(stage))
+    if country is not None:
+        sql.append("AND asset_country = ?")
+        params.append(country_code(country))
+    return query(" ".join(sql) + " ORDER BY announced_date NULLS LAST, deal_id", params)
+
+
+def agreements(country: str | None = None) -> pd.DataFrame:
+    """Agreements, frameworks and forums; ``country`` keeps those it is a party to (ISO3 or ``EU``)."""
+    params: list = []
+    sql = "SELECT * FROM agreements"
+    if country is not None:
+        sql += " WHERE list_contains(string_split(parties, ';'), ?)"
+        params.append(country_code(country))
+    return query(sql + " ORDER BY date NULLS LAST, agreement_id", params)
+
+
+def groups() -> pd.DataFrame:
+    """Every named country group with its size."""
+    return query("SELECT group_id, any_value(group_name) AS group_name, count(*) AS members "
+                 "FROM country_groups GROUP BY group_id ORDER BY group_id")
+
+
+def group(name: str) -> list[str]:
+    """Member codes (ISO3 or ``EU``) of a named group from ``country_groups``."""
+    gid = v.choice("group", name, _distinct("country_groups", "group_id"))
+    return list(query("SELECT member FROM country_groups WHERE group_id = ? ORDER BY member", [gid])["member"])
+
+
+def export_controls(country: str | None = None, mineral: str | None = None) -> pd.DataFrame:
+    params: list = []
+    sql = ["SELECT * FROM export_controls WHERE 1 = 1"]
+    if country is not None:
+        sql.append("AND country = ?")
+        params.append(country_code(country))
+    if mineral is not None:
+        sql.append("AND list_contains(string_split(coalesce(minerals, ''), ';'), ?)")
+        params.append(mineral_id(mineral))
+    return query(" ".join(sql) + " ORDER BY announced_date NULLS LAST, control_id", params)
+
+
+def claims(mineral: str | None = None, checkable: bool | None = None) -> pd.DataFrame:
+    params: list = []
+    sql = ["SELECT * FROM claims WHERE 1 = 1"]
+    if mineral is not None:
+        sql.append("AND mineral = ?")
+        params.append(mineral_id(mineral))
+    if checkable is not None:
+        if not isinstance(checkable, bool):
+            raise v.InvalidArgument("checkable", checkable, [True, False])
+        sql.append("AND checkable = ?")
+        params.append(checkable)
+    return query(" ".join(sql) + " ORDER BY claim_id", params)
+
+
+def intensities(mineral: str | None = None) -> pd.DataFrame:
+    params: list = []
+    sql = "SELECT * FROM intensities"
+    if mineral is not None:
+        sql += " WHERE mineral = ?"
+        params.append(mineral_id(mineral))
+    return query(sql + " ORDER BY intensity_id", params)

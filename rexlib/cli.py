@@ -49,7 +49,7 @@ def _cmd_info(args) -> int:
     print("\nsources (data/raw/sources.yml):")
     for key, rel in sources["releases"].items():
         n = sum(1 for f in sources["files"] if f["release"] == key)
-        print(f"  {key:<22} {n:>4} file(s)  {rel['citation'][:110]}")
+        print(f"  {key:<22} {n:>4} file(s)  {rel.get('licence', '')}\n      {rel['citation']}")
     return 0
 
 

@@ -33,7 +33,10 @@ def connect(path: str | Path | None = None, *, build_if_needed: bool = True) -> 
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run `rex build`")
     con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": "false"})
-    con.execute("SET lock_configuration = true")
+    try:
+        con.execute("SET lock_configuration = true")
+    except duckdb.InvalidInputException:
+        pass  # DuckDB shares one instance per file in a process: already locked by an earlier connect
     return con
 
 

@@ -127,10 +127,25 @@ def _vl_version() -> str:
     return "v" + (major_minor if major_minor in versions else versions[-1])
 
 
+# Named datasets that specs reference by name and that to_svg/to_dict_full attach (big static data).
+EXTERNAL_DATASETS: dict = {}
+
+
+def to_dict_full(chart) -> dict:
+    """The Vega-Lite spec with every named external dataset the spec uses attached."""
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    text = None
+    for name, loader in EXTERNAL_DATASETS.items():
+        text = text or str(spec)
+        if f"'name': '{name}'" in text:
+            spec.setdefault("datasets", {})[name] = loader()
+    return spec
+
+
 def to_svg(chart) -> str:
     """Render an Altair chart to an SVG string offline (vl-convert bundles Vega and Vega-Lite)."""
     import vl_convert as vlc
-    spec = chart.to_dict() if hasattr(chart, "to_dict") else chart
+    spec = to_dict_full(chart)
     svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version())
     # Responsive: keep the aspect ratio but let the SVG shrink in narrow layouts.
     svg = re.sub(r'^<svg ([^>]*?)width="([\d.]+)" height="([\d.]+)"',
@@ -146,3 +161,12 @@ def warm() -> None:
 
 def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def fmt_num(value: float) -> str:
+    """Thousands separators for big numbers, four significant digits for small ones."""
+    if value is None or pd.isna(value):
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"

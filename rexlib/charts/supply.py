@@ -8,15 +8,19 @@ import altair as alt
 import pandas as pd
 
 from ..paths import RAW
-from .base import ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, WITHHELD, empty, finish, need
+from .base import EXTERNAL_DATASETS, ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, WITHHELD, empty, finish, need
 
 WORLD_ATLAS = RAW / "reference" / "world-atlas_countries-110m.json"
+WORLD_DATASET = "world_atlas_countries_110m"
 
 
 @lru_cache(maxsize=1)
 def _topology() -> dict:
     with open(WORLD_ATLAS, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+EXTERNAL_DATASETS[WORLD_DATASET] = _topology
 
 
 def _country_color(frame: pd.DataFrame) -> pd.Series:
@@ -37,7 +41,9 @@ def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value
     rows = frame.dropna(subset=["iso_numeric"])
     if rows.empty:
         return empty(title, "No country rows to map.", source)
-    countries = alt.Data(values=_topology(), format=alt.DataFormat(type="topojson", feature="countries"))
+    # A named dataset: the 100 kB topology is attached by to_svg (see base.EXTERNAL_DATASETS) instead
+    # of being deep-copied by Altair at every layer operation.
+    countries = alt.Data(name=WORLD_DATASET, format=alt.DataFormat(type="topojson", feature="countries"))
     lookup = alt.LookupData(rows[["iso_numeric", "name", value, "label", "status"]], key="iso_numeric",
                             fields=["name", value, "label", "status"])
     base = alt.Chart(countries).mark_geoshape(fill="#eef1f4", stroke="white", strokeWidth=0.4)
@@ -91,7 +97,7 @@ def production_trend(frame: pd.DataFrame, *, title: str, source: list[str], unit
         y=alt.Y("value:Q", title=unit),
         color=alt.Color("name:N", title="Country", legend=alt.Legend(orient="right", labelLimit=160)),
         tooltip=[alt.Tooltip("name:N", title="Country"), "year:O",
-                 alt.Tooltip("value:Q", title=unit, format=",.4~g"), alt.Tooltip("flag:N", title="Flag")])
+                 alt.Tooltip("value:Q", title=unit, format=",.4"), alt.Tooltip("flag:N", title="Flag")])
     chart = (base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=40)).properties(
         width=WIDTH - 140, height=240)
     return finish(chart, title, source, subtitle)

@@ -1,0 +1,237 @@
+"""View models: shape query-API frames into what a panel shows (labels, display status, picks of
+the measure to draw). Presentation only; numbers come from rexlib.api and rexlib.metrics."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from .. import api
+from ..charts.base import fmt_num
+from ..db import query
+from ..validate import InvalidArgument
+
+RARE_EARTH_FAMILY = ("rare_earths", "rare_earths_heavy", "magnet_rare_earths", "cerium", "europium",
+                     "gadolinium", "lanthanum", "neodymium", "praseodymium", "samarium", "dysprosium",
+                     "erbium", "holmium", "lutetium", "terbium", "ytterbium", "thulium", "yttrium", "scandium")
+
+FLAG_WORDS = {"estimated": "e", "withheld": "W", "not_available": "NA", "rounded": "", "zero": "",
+              "lower_bound": ">", "upper_bound": "<", "revised": "r", "net_exporter": "E", "small": "small"}
+
+
+# ------------------------------------------------------------------ options
+
+@lru_cache(maxsize=1)
+def production_minerals() -> tuple[tuple[str, str], ...]:
+    """(display name, id) for every mineral with world production rows."""
+    frame = api.minerals()
+    frame = frame[frame["has_production"].fillna(False)].sort_values("name")
+    return tuple(zip(frame["name"], frame["mineral_id"]))
+
+
+def production_mineral(value: object) -> str:
+    mid = api.mineral_id(value)
+    valid = [m for _, m in production_minerals()]
+    if mid not in valid:
+        raise InvalidArgument("mineral", value, valid, " (this mineral has no world production table)")
+    return mid
+
+
+def stage_options(mineral: str) -> list[str]:
+    return api.stages(mineral)
+
+
+def year_options(mineral: str, stage: str) -> list[int]:
+    return api.production_years(mineral, stage)
+
+
+def measure_key(measure: str, qualifier) -> str:
+    return f"{measure}||{qualifier or ''}"
+
+
+def measure_options(mineral: str, stage: str, year: int) -> list[tuple[str, str]]:
+    """Measures published for this mineral/stage/year, best first (most countries with numbers)."""
+    frame = api.production(mineral, stage, year)
+    if frame.empty:
+        return []
+    frame = frame.assign(key=[measure_key(m, q) for m, q in zip(frame["measure"], frame["qualifier"])],
+                         has=frame["value"].notna() & ~frame["is_aggregate"])
+    ranked = (frame.groupby("key").agg(n=("has", "sum"), world=("world_value", "max"), unit=("unit", "first"))
+              .assign(has_world=lambda f: f["world"].notna())
+              .sort_values(["has_world", "n"], ascending=False))
+    out = []
+    for key in ranked.index:
+        measure, qualifier = key.split("||")
+        label = measure + (f" ({qualifier})" if qualifier else "") + f" [{ranked.loc[key, 'unit']}]"
+        out.append((label if len(label) < 90 else label[:87] + "...", key))
+    return out
+
+
+def _split_key(key: str | None) -> tuple[str | None, str | None]:
+    if not key:
+        return None, None
+    measure, qualifier = key.split("||")
+    return measure, (qualifier or None)
+
+
+def _label(value, unit, flag, share=None) -> str:
+    flags = [f for f in str(flag or "").split(";") if f]
+    if pd.isna(value):
+        if "withheld" in flags:
+            return "withheld (W)"
+        if "not_available" in flags:
+            return "not available (NA)"
+        return "no value"
+    text = fmt_num(value)
+    marks = [FLAG_WORDS.get(f, "") for f in flags]
+    marks = [m for m in marks if m]
+    if marks:
+        text += f" ({', '.join(dict.fromkeys(marks))})"
+    if share is not None and not pd.isna(share):
+        text += f" · {share:.1f}%"
+    return text
+
+
+@lru_cache(maxsize=1)
+def _countries() -> pd.DataFrame:
+    return query("SELECT iso3 AS country, iso_numeric FROM countries")
+
+
+def production_frame(mineral: str, stage: str, year: int, key: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Country rows (aggregates dropped) for one measure, with label/status/iso_numeric; plus
+    facts about the world row (value, unit, flag, vintage)."""
+    frame = api.production(mineral, stage, year)
+    if key is None:
+        options = measure_options(mineral, stage, year)
+        key = options[0][1] if options else None
+    measure, qualifier = _split_key(key)
+    if measure is not None:
+        frame = frame[(frame["measure"] == measure) & (frame["qualifier"].fillna("") == (qualifier or ""))]
+    world = frame[frame["country"] == "WLD"]
+    facts = {"measure": measure, "qualifier": qualifier, "key": key,
+             "unit": frame["unit"].iloc[0] if len(frame) else "",
+             "world_value": world["value"].iloc[0] if len(world) else None,
+             "world_flag": world["flag"].iloc[0] if len(world) else None,
+             "vintage": frame["vintage"].iloc[0] if len(frame) else None,
+             "source_file": frame["source_file"].iloc[0] if len(frame) else None}
+    rows = frame[~frame["is_aggregate"]].merge(_countries(), on="country", how="left")
+    rows["status"] = rows["value"].map(lambda v: "withheld" if pd.isna(v) else "value")
+    rows["label"] = [_label(v, u, f, s) for v, u, f, s in zip(rows["value"], rows["unit"], rows["flag"], rows["share_pct"])]
+    return rows.reset_index(drop=True), facts
+
+
+def trend_frame(mineral: str, stage: str, key: str | None, top: int = 6) -> pd.DataFrame:
+    """Production of the ``top`` producers of the latest year, every year of the same measure."""
+    measure, qualifier = _split_key(key)
+    frame = api.production(mineral, stage)
+    if measure is not None:
+        frame = frame[(frame["measure"] == measure) & (frame["qualifier"].fillna("") == (qualifier or ""))]
+    frame = frame[~frame["is_aggregate"]]
+    if frame.empty:
+        return frame
+    latest = frame[frame["year"] == frame["year"].max()].sort_values("value", ascending=False)
+    keep = list(latest.dropna(subset=["value"])["country"].head(top))
+    return frame[frame["country"].isin(keep)].reset_index(drop=True)
+
+
+def reserves_frame(mineral: str) -> tuple[pd.DataFrame, dict]:
+    """Latest year's reserves by country (aggregates dropped), labelled like production."""
+    frame = api.reserves(mineral)
+    if frame.empty:
+        return frame, {}
+    frame = frame[frame["year"] == frame["year"].max()]
+    # One measure: the one with a world total, else the first.
+    keys = frame.assign(k=[measure_key(m, q) for m, q in zip(frame["measure"], frame["qualifier"])])
+    with_world = keys[(keys["country"] == "WLD") & keys["value"].notna()]["k"]
+    chosen = with_world.iloc[0] if len(with_world) else keys["k"].iloc[0]
+    frame = keys[keys["k"] == chosen]
+    world = frame[frame["country"] == "WLD"]
+    facts = {"unit": frame["unit"].iloc[0], "year": int(frame["year"].iloc[0]),
+             "vintage": frame["vintage"].iloc[0], "measure": frame["measure"].iloc[0],
+             "world_value": world["value"].iloc[0] if len(world) else None}
+    rows = frame[~frame["is_aggregate"]].copy()
+    rows["label"] = [_label(v, u, f, s) for v, u, f, s in zip(rows["value"], rows["unit"], rows["flag"], rows["share_pct"])]
+    return rows.reset_index(drop=True), facts
+
+
+IEA_ALIASES = {"rare_earths": "magnet_rare_earths", "neodymium": "magnet_rare_earths",
+               "praseodymium": "magnet_rare_earths", "dysprosium": "magnet_rare_earths",
+               "terbium": "magnet_rare_earths"}
+
+
+def iea_mineral(mineral: str) -> str | None:
+    """The IEA workbook's id for this mineral, or None when the IEA does not cover it."""
+    covered = set(query("SELECT DISTINCT mineral_id FROM refining")["mineral_id"])
+    mid = IEA_ALIASES.get(mineral, mineral)
+    return mid if mid in covered else None
+
+
+def iea_frame(mineral: str, year: int = 2023) -> pd.DataFrame:
+    """IEA observed shares by stage for ``year`` (2023 is the only observed year), biggest first."""
+    mid = iea_mineral(mineral)
+    if mid is None:
+        return pd.DataFrame(columns=["stage", "stage_label", "country", "name", "share_pct", "value_kt"])
+    frame = api.refining(mid, year=year)
+    return frame[frame["scenario"] == "observed"].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ curated policy tables
+
+def _family(mineral: str) -> list[str]:
+    return list(RARE_EARTH_FAMILY) if mineral in RARE_EARTH_FAMILY else [mineral]
+
+
+def _touching(table: str, column: str, mineral: str, order: str) -> pd.DataFrame:
+    # table/column/order are constants from this module; the mineral list is bound.
+    return query(f"SELECT * FROM {table} WHERE len(list_intersect(string_split(coalesce({column}, ''), ';'), ?)) > 0 "
+                 f"ORDER BY {order}", [_family(mineral)])
+
+
+def deals_for(mineral: str) -> pd.DataFrame:
+    return _touching("deals", "minerals", mineral, "announced_date DESC NULLS LAST, deal_id")
+
+
+def agreements_for(mineral: str) -> pd.DataFrame:
+    return _touching("agreements", "minerals", mineral, "date DESC NULLS LAST, agreement_id")
+
+
+def export_controls_for(mineral: str) -> pd.DataFrame:
+    return _touching("export_controls", "minerals", mineral, "control_id")
+
+
+def claims_for(mineral: str) -> pd.DataFrame:
+    return _touching("claims", "mineral", mineral, "claim_id")
+
+
+def nir_for(mineral: str, year: int | None = None) -> pd.DataFrame:
+    """U.S. net import reliance rows for one mineral (salient table), newest year first."""
+    try:
+        frame = api.import_reliance(mineral=mineral)
+    except InvalidArgument:
+        return pd.DataFrame()
+    if year is not None and (frame["year"] == year).any():
+        frame = frame[frame["year"] == year]
+    return frame.sort_values("year", ascending=False).reset_index(drop=True)
+
+
+def nir_text(row) -> str:
+    bound = row["nir_bound"]
+    if bound == "E":
+        return "net exporter"
+    if bound in ("NA", "W"):
+        return {"NA": "not available", "W": "withheld"}[bound]
+    value = row["nir_pct"]
+    return f"{bound if bound in '<>' else ''}{value:.0f}%"
+
+
+def import_sources_frame(mineral: str) -> pd.DataFrame:
+    """Newest ranked U.S. import sources for the mineral (salient table first, it has shares)."""
+    frame = api.import_sources(mineral)
+    if frame.empty:
+        return frame
+    newest = frame["vintage"].max()
+    frame = frame[frame["vintage"] == newest]
+    table = "salient" if (frame["table_source"] == "salient").any() else "figure"
+    frame = frame[frame["table_source"] == table]
+    measure = frame["measure"].iloc[0]
+    return frame[frame["measure"] == measure].reset_index(drop=True)

@@ -1,0 +1,213 @@
+"""Mineral profile: where one mineral is produced, how concentrated, reserves, IEA refining beside
+mining, U.S. import reliance and sources, and the deals, agreements, export controls and claims
+that touch it."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts
+from ..charts.base import esc, fmt_num, source_line
+from . import common as c
+from . import data as d
+
+DEFAULTS = {"mineral": "cobalt", "stage": "mine", "year": 2025}
+
+
+def _validate(values: dict, explicit: set) -> dict:
+    mineral = d.production_mineral(values["mineral"])
+    stages = d.stage_options(mineral)
+    stage = values["stage"]
+    if stage not in stages:
+        if "stage" in explicit:
+            from ..validate import choice
+            choice("stage", stage, stages)   # raises with the valid stages
+        stage = "mine" if "mine" in stages else stages[0]
+    years = d.year_options(mineral, stage)
+    year = values["year"]
+    if year not in years:
+        if "year" in explicit:
+            from ..validate import year as check_year
+            check_year("year", year, years)
+        year = max(years)
+    return {"mineral": mineral, "stage": stage, "year": int(year)}
+
+
+class MineralProfile(c.App):
+    title = "Mineral profile"
+    lede = ("Where one mineral is produced, how concentrated supply is, who holds reserves, who refines it "
+            "(IEA) beside who mines it, where U.S. imports come from, and the policy items that touch it.")
+
+    def __init__(self, mineral=DEFAULTS["mineral"], stage=DEFAULTS["stage"], year=DEFAULTS["year"]):
+        resolved = c.resolve([c.Param("mineral", mineral, DEFAULTS["mineral"]),
+                              c.Param("stage", stage, DEFAULTS["stage"]),
+                              c.Param("year", year, DEFAULTS["year"], int)], _validate)
+        super().__init__(resolved)
+        v = resolved.values
+        self.mineral = c.dropdown("Mineral", d.production_minerals(), v["mineral"], "300px")
+        self.stage = c.dropdown("Stage", d.stage_options(v["mineral"]), v["stage"], "170px")
+        self.year = c.dropdown("Year", d.year_options(v["mineral"], v["stage"]), v["year"], "130px")
+        measures = d.measure_options(v["mineral"], v["stage"], v["year"])
+        self.measure = c.dropdown("Measure", measures, measures[0][1] if measures else None, "460px")
+        self.mineral.observe(self._mineral_changed, names="value")
+        self.stage.observe(self._stage_changed, names="value")
+        self.year.observe(self._year_changed, names="value")
+        self.watch(self.measure)
+
+    def controls(self):
+        return [self.mineral, self.stage, self.year, self.measure]
+
+    # dependent options ---------------------------------------------------------------
+    def _mineral_changed(self, _=None):
+        with self.muted():
+            stages = d.stage_options(self.mineral.value)
+            keep = self.stage.value if self.stage.value in stages else ("mine" if "mine" in stages else stages[0])
+            self.stage.options = stages
+            self.stage.value = keep
+            self._set_years()
+        self.refresh()
+
+    def _stage_changed(self, _=None):
+        if self._muted:
+            return
+        with self.muted():
+            self._set_years()
+        self.refresh()
+
+    def _year_changed(self, _=None):
+        if self._muted:
+            return
+        with self.muted():
+            self._set_measures()
+        self.refresh()
+
+    def _set_years(self):
+        years = d.year_options(self.mineral.value, self.stage.value)
+        keep = self.year.value if self.year.value in years else max(years)
+        self.year.options = years
+        self.year.value = keep
+        self._set_measures()
+
+    def _set_measures(self):
+        options = d.measure_options(self.mineral.value, self.stage.value, self.year.value)
+        self.measure.options = options
+        self.measure.value = options[0][1] if options else None
+
+    # views -----------------------------------------------------------------------------
+    def render(self) -> list[str]:
+        mineral, stage, year, key = self.mineral.value, self.stage.value, self.year.value, self.measure.value
+        name = dict((m, n) for n, m in d.production_minerals())[mineral]
+        params = {"mineral": mineral, "stage": stage, "year": year}
+        rows, facts = d.production_frame(mineral, stage, year, key)
+        unit = facts["unit"]
+        measure_text = facts["measure"] + (f" ({facts['qualifier']})" if facts["qualifier"] else "")
+        src = source_line("USGS world production table", [facts["vintage"]], {**params, "measure": measure_text})
+        parts = [self._tiles(mineral, stage, year, rows, facts)]
+        if rows["value"].isna().all():
+            parts.append(c.message(
+                f"USGS publishes no numbers for {name} ({stage}, {year}): every country value is withheld (W) "
+                f"or not available (NA). The map shows which countries USGS lists; shares cannot be computed.",
+                "warn"))
+        parts.append(c.heading(f"Where {name} is produced ({stage}, {year})"))
+        parts.append(c.chart_html(charts.world_share_map(
+            rows, title=f"{name}: share of world {stage} production, {year}", source=src,
+            subtitle=f"{measure_text}; share of the USGS world total")))
+        parts.append(c.chart_html(charts.top_producers(
+            rows, title=f"Top producers of {name}, {year}", source=src, unit=unit,
+            subtitle="Labels: value (e = estimated, W = withheld, NA = not available) · share of world")))
+        parts.append(c.table_html(rows, f"{mineral}_{stage}_{year}_production", columns={
+            "name": "Country", "value": f"Value ({unit})", "flag": "Flag", "share_pct": "Share of world %",
+            "vintage": "Vintage", "source_line": "Source line"}))
+        trend = d.trend_frame(mineral, stage, key)
+        vintages = sorted(trend["vintage"].dropna().unique()) if len(trend) else [facts["vintage"]]
+        parts.append(c.heading("Trend, 2021–2025"))
+        parts.append(c.chart_html(charts.production_trend(
+            trend, title=f"{name} {stage} production by leading country", unit=unit,
+            source=source_line("USGS world production tables (newest vintage per year)", vintages,
+                               {"mineral": mineral, "stage": stage, "measure": measure_text}),
+            subtitle="Top producers of the latest year; each year from the newest USGS vintage that reports it")))
+        parts.extend(self._reserves(mineral, name))
+        parts.extend(self._iea(mineral, name))
+        parts.extend(self._imports(mineral, name))
+        parts.extend(self._policy(mineral, name))
+        return parts
+
+    def _tiles(self, mineral, stage, year, rows, facts) -> str:
+        from . import metrics_bridge as mb
+        tiles = mb.concentration_tiles(mineral, stage, year, rows, facts)
+        nir = d.nir_for(mineral, year)
+        if len(nir):
+            first = nir.iloc[0]
+            tiles.append({"label": f"U.S. net import reliance, {int(first['year'])}", "value": d.nir_text(first),
+                          "note": f"USGS {first['vintage']}"})
+        else:
+            tiles.append({"label": "U.S. net import reliance", "value": "—", "note": "not in the USGS salient tables"})
+        world = facts.get("world_value")
+        tiles.append({"label": f"World {stage} production, {year}",
+                      "value": "withheld/NA" if world is None or pd.isna(world) else fmt_num(world),
+                      "note": facts["unit"]})
+        return charts.share_tiles(tiles)
+
+    def _reserves(self, mineral, name) -> list[str]:
+        rows, facts = d.reserves_frame(mineral)
+        out = [c.heading("Reserves")]
+        if rows.empty:
+            return out + [c.message(f"USGS publishes no reserves table for {name}.", "info")]
+        src = source_line("USGS world reserves table", [facts["vintage"]], {"mineral": mineral, "year": facts["year"]})
+        out.append(c.chart_html(charts.reserves_bars(rows, title=f"{name} reserves by country, {facts['year']}",
+                                                     source=src, unit=facts["unit"])))
+        return out
+
+    def _iea(self, mineral, name) -> list[str]:
+        out = [c.heading("Mining beside refining (IEA)")]
+        frame = d.iea_frame(mineral)
+        if frame.empty:
+            return out + [c.message(
+                f"The IEA Critical Minerals Data Explorer does not cover {name}; it covers copper, cobalt, "
+                "graphite, lithium, magnet rare earths and nickel.", "info")]
+        src = source_line("IEA Critical Minerals Data Explorer, top-country tables", releases=["iea_cm_explorer_2024"],
+                          params={"mineral": d.iea_mineral(mineral), "year": 2023})
+        out.append(c.chart_html(charts.mining_vs_refining(
+            frame, title=f"{name}: share of mining and refining by country, 2023 (IEA)", source=src,
+            subtitle="IEA's top countries per stage; 'Rest of world' is IEA's own remainder")))
+        return out
+
+    def _imports(self, mineral, name) -> list[str]:
+        out = [c.heading("Where U.S. imports come from")]
+        frame = d.import_sources_frame(mineral)
+        if frame.empty:
+            return out + [c.message(f"USGS lists no major U.S. import sources for {name}.", "info")]
+        period = frame["period"].iloc[0]
+        src = source_line("USGS major import sources", [frame["vintage"].iloc[0]],
+                          {"mineral": mineral, "period": period, "measure": frame["measure"].iloc[0]})
+        out.append(c.chart_html(charts.import_sources_bars(
+            frame, title=f"Major U.S. import sources of {name}, {period}", source=src)))
+        return out
+
+    def _policy(self, mineral, name) -> list[str]:
+        out = [c.heading("Deals, agreements, export controls and claims that touch this mineral")]
+        note = ("Rare-earth items are grouped: a row naming any rare-earth element counts for every "
+                "rare-earth id." if mineral in d.RARE_EARTH_FAMILY else "")
+        if note:
+            out.append(f'<div class="rex-note">{esc(note)}</div>')
+        specs = [
+            ("Financing deals", d.deals_for(mineral), {"announced_date": "Date", "agency": "Agency",
+             "counterparty": "Counterparty", "instrument": "Instrument", "amount_usd": "USD",
+             "is_aggregate": "Aggregate", "stage": "Stage", "source_title": "Source"}),
+            ("Agreements", d.agreements_for(mineral), {"date": "Date", "name": "Agreement", "kind": "Kind",
+             "parties": "Parties", "source_title": "Source"}),
+            ("Export controls", d.export_controls_for(mineral), {"country": "Country", "products": "Products",
+             "action": "Action", "status": "Status", "source_title": "Source"}),
+            ("Claims in the documents", d.claims_for(mineral), {"claim_id": "Claim", "metric": "Metric",
+             "value": "Value", "unit": "Unit", "claimant": "Claimant", "check_note": "How to check"}),
+        ]
+        for label, frame, columns in specs:
+            out.append(f'<div style="font-weight:bold;margin-top:8px">{esc(label)} ({len(frame)})</div>')
+            out.append(c.table_html(frame, f"{mineral}_{label}", columns=columns, max_rows=15)
+                       if len(frame) else c.message(f"None recorded for {name}.", "info"))
+        out.append(f'<div class="rex-note">{esc("Source: " + charts.base.CURATED_PUBLISHER)}; '
+                   f'every row cites its document (source_title, source_quote in the CSV).</div>')
+        return out
+
+
+def app(mineral=DEFAULTS["mineral"], stage=DEFAULTS["stage"], year=DEFAULTS["year"]) -> MineralProfile:
+    return MineralProfile(mineral, stage, year)
