@@ -5,6 +5,7 @@ import duckdb
 import pytest
 
 from rexlib.build import BuildError, build, collect
+from rexlib.db import connect
 from rexlib.provenance import ChecksumMismatch, verify_checksums
 from tests.conftest import RAW
 
@@ -74,7 +75,7 @@ def test_unknown_country_label_fails_naming_label_and_file(raw_copy, tmp_path, m
 
 
 def test_database_tables_and_latest_view(db):
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db)
     vintages = {r[0] for r in con.execute("SELECT DISTINCT vintage FROM production").fetchall()}
     assert vintages == {"MCS2023", "MCS2024", "MCS2025", "MCS2026"}
     years = {r[0] for r in con.execute("SELECT DISTINCT year FROM production_latest").fetchall()}
@@ -89,7 +90,7 @@ def test_database_tables_and_latest_view(db):
 
 
 def test_quality_issues_explain_every_unparsed_value(db):
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db)
     unparsed = con.execute("SELECT count(*) FROM production WHERE flag LIKE '%unparsed%'").fetchone()[0]
     logged = con.execute("SELECT count(*) FROM quality_issues WHERE action LIKE '%unparsed%' "
                          "OR action LIKE '%left empty%'").fetchone()[0]
@@ -98,7 +99,7 @@ def test_quality_issues_explain_every_unparsed_value(db):
 
 
 def test_publisher_checks_pass_or_are_allow_listed_with_reason(db):
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db)
     rows = con.execute('SELECT "check", status, count(*) FROM publisher_checks GROUP BY ALL').fetchall()
     statuses = {(c, s) for c, s, _ in rows}
     assert ("world_total", "fail") not in statuses and ("t7_leading_share", "fail") not in statuses

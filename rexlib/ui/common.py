@@ -154,6 +154,21 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
 
 # ---------------------------------------------------------------- parameters
 
+_warmed = False
+
+
+def warm() -> None:
+    """Open the database and start the SVG renderer once per kernel (about a second together)."""
+    global _warmed
+    if _warmed:
+        return
+    from .. import api
+    from ..charts.base import warm as warm_charts
+    api.minerals()
+    warm_charts()
+    _warmed = True
+
+
 @dataclass
 class Param:
     """One app parameter: its notebook value, how to validate it, and where the value came from."""
@@ -177,6 +192,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict]) -> Resol
     that cannot be used; ``explicit`` names the values the URL set. On an invalid URL value the
     message lists the valid values and the notebook value is used instead; on an invalid notebook
     value the parameter's fallback is used."""
+    warm()   # before waiting for the request, so a preheated kernel has done the slow start-up
     url = query_params()
     values = {p.name: p.value for p in params}
     notes: list[str] = []

@@ -235,3 +235,61 @@ def import_sources_frame(mineral: str) -> pd.DataFrame:
     frame = frame[frame["table_source"] == table]
     measure = frame["measure"].iloc[0]
     return frame[frame["measure"] == measure].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ import reliance
+
+LISTS = {"all": "All minerals", "2022": "2022 U.S. critical-minerals list", "2025": "2025 U.S. critical-minerals list"}
+
+
+@lru_cache(maxsize=1)
+def mineral_groups() -> tuple[str, ...]:
+    groups = api.minerals()["group_2022"].dropna().unique()
+    return ("all", *sorted(groups))
+
+
+def nir_category(bound: str) -> str:
+    from ..charts.reliance import NIR_CATEGORIES
+    return {"=": NIR_CATEGORIES[0], ">": NIR_CATEGORIES[1], "<": NIR_CATEGORIES[2],
+            "E": NIR_CATEGORIES[3]}.get(bound, NIR_CATEGORIES[4])
+
+
+def nir_table(year: int, critical: str = "all", group: str = "all", table_source: str = "salient") -> pd.DataFrame:
+    """One row per mineral (its first-listed NIR measure), sorted by NIR, with the bound kept apart:
+    ``plot_pct`` is where the bar ends (the bound itself for >/<, 0 for E/NA/W), ``label`` the
+    publisher's text (">95", "E" ...), ``other_measures`` how many further measures USGS gives."""
+    from ..validate import choice
+    critical = choice("critical", str(critical), list(LISTS))
+    group = choice("group", group, mineral_groups())
+    frame = api.import_reliance(year, table_source=table_source)
+    if critical != "all":
+        frame = frame[frame[f"critical_{critical}"].fillna(False)]
+    if group != "all":
+        groups = api.minerals()[["mineral_id", "group_2022"]]
+        frame = frame.merge(groups, on="mineral_id")
+        frame = frame[frame["group_2022"] == group]
+    if frame.empty:
+        return frame.assign(plot_pct=[], category=[], label=[], other_measures=[])
+    frame = frame.sort_values(["mineral_id", "source_line"])
+    counts = frame.groupby("mineral_id").size()
+    frame = frame.drop_duplicates("mineral_id", keep="first").copy()
+    frame["other_measures"] = frame["mineral_id"].map(counts) - 1
+    frame["category"] = frame["nir_bound"].map(nir_category)
+    frame["plot_pct"] = frame["nir_pct"].where(frame["nir_bound"].isin(["=", ">", "<"]), 0).fillna(0)
+    frame["label"] = [nir_text(r) for _, r in frame.iterrows()]
+    # Sort: exact and bounds by value, then exporters, then unknowns; ties by name.
+    rank = frame["nir_bound"].map({"=": 0, ">": 0, "<": 0, "E": 1}).fillna(2)
+    frame = frame.assign(_rank=rank).sort_values(["_rank", "plot_pct", "name"], ascending=[True, False, True])
+    return frame.drop(columns="_rank").reset_index(drop=True)
+
+
+def nir_counts(frame: pd.DataFrame) -> dict:
+    """Counts shown as tiles; bounds are never rounded into a bucket they may not belong to."""
+    exact = frame["nir_bound"] == "="
+    return {"fully": int((exact & (frame["nir_pct"] >= 100)).sum()),
+            "over50": int((((frame["nir_bound"] == "=") & (frame["nir_pct"] > 50))
+                           | ((frame["nir_bound"] == ">") & (frame["nir_pct"] >= 50))).sum()),
+            "over95_bound": int(((frame["nir_bound"] == ">") & (frame["nir_pct"] >= 95)).sum()),
+            "exporters": int((frame["nir_bound"] == "E").sum()),
+            "unknown": int(frame["nir_bound"].isin(["NA", "W"]).sum()),
+            "total": int(len(frame))}

@@ -1,0 +1,74 @@
+"""``rex serve``: the Voila apps in notebooks/, with preheated kernels, no tracebacks, no sources.
+
+    python -m rexlib.serve --port 8866 --no-browser
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .paths import PROJECT
+
+NOTEBOOKS = PROJECT / "notebooks"
+CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
+
+
+def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
+               pool_size: int = 1, cull_idle_seconds: int = 900) -> list[str]:
+    """Command-line flags for Voila 0.5 (see ``voila --help-all``)."""
+    return [
+        str(notebooks),
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        f"--Voila.open_browser={open_browser}",
+        "--Voila.port_retries=0",
+        # Our voila.json lives next to this module (template theme, pool config).
+        "--Voila.config_file_paths", str(CONFIG_DIR),
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.preheat_kernel=True",
+        f"--VoilaConfiguration.default_pool_size={pool_size}",
+        # Preheat and progressive rendering exclude each other; say which one we use.
+        "--VoilaConfiguration.progressive_rendering=False",
+        # Idle kernels (closed tabs) are shut down; busy ones are not.
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
+        # The landing page is light: no pool kept for it.
+        "--VoilaKernelManager.preheat_denylist", "index.ipynb",
+        # Apps refill their pool soon after a kernel is taken.
+        "--VoilaKernelManager.fill_delay=1",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rex serve", description="Serve the rex apps with Voila.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--pool-size", type=int, default=1, help="preheated kernels per app (default 1)")
+    parser.add_argument("--cull-idle", type=int, default=900, help="shut down kernels idle this many seconds")
+    args = parser.parse_args(argv)
+
+    # Build the database once here, not in every preheated kernel at the same time.
+    from .db import ensure_built
+    ensure_built()
+    # Preheated kernels ask the server for their request (URL query string) over a websocket at
+    # VOILA_APP_IP; kernels inherit this environment.
+    os.environ["VOILA_APP_IP"] = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    # Kernels must not pick up a stray query string from the shell that started the server.
+    os.environ.pop("QUERY_STRING", None)
+    # Kernels use the project's package even when started from elsewhere.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
+
+    from voila.app import Voila
+    Voila.launch_instance(argv=voila_argv(args.host, args.port, not args.no_browser, pool_size=args.pool_size,
+                                          cull_idle_seconds=args.cull_idle))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
