@@ -277,7 +277,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     verify_checksums(raw_dir)
     try:
         tables, issues = collect(raw_dir, curated_dir)
-    except (CurationError, SchemaError, KeyError) as exc:
+    except (CurationError, SchemaError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     if problems:

@@ -35,18 +35,20 @@ def map_countries(frame: pd.DataFrame, iso_path, label_col: str = "country_label
     labels = []
     cache: dict[str, tuple[str, str, frozenset]] = {}
     unknown: dict[str, set] = {}
-    for label, source in zip(frame[label_col].fillna(""), frame["source_file"]):
-        if label not in cache:
+    lines = frame["source_line"] if "source_line" in frame.columns else [""] * len(frame)
+    for label, source, line in zip(frame[label_col].fillna(""), frame["source_file"], lines):
+        if label not in cache or not cache[label][0]:
             try:
                 cache[label] = split_country_label(label, iso_path)
             except UnknownCountryLabel:
-                unknown.setdefault(label, set()).add(source)
+                where = f"{source} line {line}" if line != "" and pd.notna(line) else source
+                unknown.setdefault(label, set()).add(where)
                 cache[label] = ("", "", frozenset())
         code, qualifier, _ = cache[label]
         if code:
             labels.append(dict(label=label, iso3=code, qualifier=qualifier, source_file=source))
     if unknown:
-        detail = "; ".join(f"{lab!r} in {sorted(files)}" for lab, files in sorted(unknown.items())[:10])
+        detail = "; ".join(f"{lab!r} in {sorted(files)[:3]}" for lab, files in sorted(unknown.items())[:10])
         raise CurationError(f"{len(unknown)} unmapped country label(s): {detail}. Map each in "
                             "rexlib/sources/countries.py ALIASES (a label is never guessed).")
     frame["country"] = [cache[l][0] for l in frame[label_col].fillna("")]

@@ -70,7 +70,7 @@ def test_unknown_country_label_fails_naming_label_and_file(raw_copy, tmp_path, m
         return out
 
     monkeypatch.setattr(build_module.usgs_mcs2026, "read_mcs2026", with_new_label)
-    with pytest.raises(BuildError, match=r"'Atlantis' in \['usgs/mcs2026/MCS2026_Commodities_Data.csv'\]"):
+    with pytest.raises(BuildError, match=r"'Atlantis' in \[.usgs/mcs2026/MCS2026_Commodities_Data.csv line \d+.\]"):
         build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=tmp_path)
 
 

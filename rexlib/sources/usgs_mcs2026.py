@@ -68,13 +68,42 @@ def mineral_id_for(chapter: str, commodity: str) -> str:
     raise KeyError(f"cannot tell the mineral of commodity {commodity!r} in chapter {chapter!r}")
 
 
-def read_rows(path: Path) -> list[dict]:
-    """Raw rows with their physical line number (header = line 1). Reads cp1252, keeps CRLF intact."""
+EXPECTED_HEADER = ["MCS chapter", "Section", "Commodity", "Country", "Statistics", "Statistics_detail", "Unit",
+                   "Year", "Value", "Notes", "Is critical mineral 2025", "Other notes"]
+# UTF-8 bytes read as cp1252 turn "ô" into "Ã´" and "’" into "â€™": the mark of a re-encoded file.
+_MOJIBAKE = re.compile("Ã[\x80-\xbf¡-ÿ]|â€")
+
+
+class RawFileError(ValueError):
+    """A raw file whose structure is not the published one (names file, line and problem)."""
+
+
+def read_rows(path: Path, source: str | None = None) -> list[dict]:
+    """Raw rows with their physical line number (header = line 1). Reads cp1252, keeps CRLF intact.
+
+    Refuses (RawFileError naming file, line and problem) a changed header, a row with too few or too
+    many fields (truncated file, shifted columns) and text that looks re-encoded as UTF-8.
+    """
+    source = source or Path(path).name
     with open(path, encoding=ENCODING, newline="") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header != EXPECTED_HEADER:
+            raise RawFileError(f"{source} line 1: header {header} is not the published header {EXPECTED_HEADER}")
         rows = []
-        for row in reader:
-            row["_line"] = reader.line_num
+        for fields in reader:
+            line = reader.line_num
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) != len(header):
+                raise RawFileError(f"{source} line {line}: {len(fields)} fields, expected {len(header)} "
+                                   "(truncated file or shifted columns)")
+            joined = ",".join(fields)
+            if _MOJIBAKE.search(joined):
+                raise RawFileError(f"{source} line {line}: text looks re-encoded (UTF-8 read as cp1252: "
+                                   f"{_MOJIBAKE.search(joined).group()!r}); the published file is cp1252")
+            row = dict(zip(header, fields))
+            row["_line"] = line
             rows.append(row)
     return rows
 
@@ -118,7 +147,7 @@ def read_mcs2026(path: Path, source: str = "usgs/mcs2026/MCS2026_Commodities_Dat
     world, salient, sources = [], [], []
     critical: dict[str, set[str]] = {}
     chapters: dict[str, str] = {}
-    for row in read_rows(path):
+    for row in read_rows(path, source):
         row = fix_shifted_critical_flag(row, issues, source)
         line = row["_line"]
         chapter = clean_text(row["MCS chapter"])
