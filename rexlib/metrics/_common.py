@@ -1,0 +1,515 @@
+"""Shared helpers for the metrics package: argument validation, the USGS and IEA share series,
+country-group membership and U.S. net import reliance / import sources per mineral.
+
+Everything here reads the database through :func:`rexlib.db.query` with constant SQL or ``?``
+parameters; whole tables are cached per process (call :func:`clear_caches` after a rebuild).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .. import api
+from .. import validate as v
+from ..checks import fold_country_qualified_measures
+from ..db import query
+from ..ids import REST_OF_WORLD, WORLD
+
+CHINA = "CHN"
+AGGREGATES = frozenset({WORLD, REST_OF_WORLD})
+UNKNOWN_FLAGS = ("withheld", "not_available", "not_applicable", "qualitative", "unparsed")
+# USGS processing stages, in order of preference, used when the IEA does not cover a mineral.
+USGS_PROCESSING_STAGES = ("refinery", "smelter", "metal")
+IEA_PROCESSING_STAGES = ("refinery", "chemicals", "battery_grade")
+IEA_SOURCE = "IEA (2024), Critical Minerals Data Explorer"
+USGS_SOURCE = "USGS Mineral Commodity Summaries"
+# European Union member states (27 since 1 February 2020, the United Kingdom's withdrawal). Used to
+# expand the party code ``EU`` of the curated tables into countries.
+EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+        "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE")
+
+
+def clear_caches() -> None:
+    """Forget every cached table (after ``rexlib.build()``)."""
+    for fn in (_production_all, _refining_all, _countries, _groups, _import_sources_all,
+               _import_reliance_all, _minerals_all, wgi_table):
+        fn.cache_clear()
+    api.clear_caches()
+
+
+# --------------------------------------------------------------------------- validation
+
+def mineral(value: object) -> str:
+    """A valid mineral id (``InvalidArgument`` listing valid ids otherwise)."""
+    return api.mineral_id(value)
+
+
+def country(value: object) -> str:
+    """A valid ISO3 / reserved country code (``InvalidArgument`` listing valid codes otherwise)."""
+    return api.country_code(value)
+
+
+def choice(name: str, value: object, valid: Iterable, *, normalise: bool = True) -> str:
+    return v.choice(name, value, valid, normalise=normalise)
+
+
+def number(name: str, value: object, low: float | None = None, high: float | None = None) -> float:
+    """A finite float within [low, high]; ``InvalidArgument`` otherwise."""
+    hint = f" ({name} must be a number" + (f" from {low}" if low is not None else "") + \
+           (f" to {high}" if high is not None else "") + ")"
+    if isinstance(value, bool):
+        raise v.InvalidArgument(name, value, [], hint)
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise v.InvalidArgument(name, value, [], hint) from None
+    if not np.isfinite(out) or (low is not None and out < low) or (high is not None and out > high):
+        raise v.InvalidArgument(name, value, [], hint)
+    return out
+
+
+def split_ids(text: object) -> list[str]:
+    """``'a;b'`` -> ``['a', 'b']``; blank/NaN -> ``[]``."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or pd.isna(text):
+        return []
+    return [p.strip() for p in str(text).split(";") if p.strip()]
+
+
+def has_flag(flag: object, *names: str) -> bool:
+    return bool(set(split_ids(flag)) & set(names))
+
+
+# --------------------------------------------------------------------------- cached tables
+
+@lru_cache(maxsize=1)
+def _production_all() -> pd.DataFrame:
+    return query("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country")
+
+
+@lru_cache(maxsize=1)
+def _refining_all() -> pd.DataFrame:
+    return query("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country")
+
+
+@lru_cache(maxsize=1)
+def _countries() -> pd.DataFrame:
+    return query("SELECT iso3, name, kind FROM countries ORDER BY iso3")
+
+
+@lru_cache(maxsize=1)
+def _groups() -> pd.DataFrame:
+    return query("SELECT group_id, group_name, member FROM country_groups ORDER BY group_id, member")
+
+
+@lru_cache(maxsize=1)
+def _import_sources_all() -> pd.DataFrame:
+    return query("SELECT * FROM import_sources")
+
+
+@lru_cache(maxsize=1)
+def _import_reliance_all() -> pd.DataFrame:
+    return query("SELECT r.*, m.critical_2022, m.critical_2025 FROM import_reliance r "
+                 "JOIN minerals m USING (mineral_id)")
+
+
+@lru_cache(maxsize=1)
+def _minerals_all() -> pd.DataFrame:
+    return query("SELECT * FROM minerals ORDER BY mineral_id")
+
+
+def minerals_table() -> pd.DataFrame:
+    return _minerals_all().copy()
+
+
+def mineral_names() -> dict[str, str]:
+    frame = _minerals_all()
+    return dict(zip(frame["mineral_id"], frame["name"]))
+
+
+def critical_set(which: str | None) -> set[str] | None:
+    """Mineral ids on the 2022 or 2025 U.S. critical-minerals list (None -> no filter)."""
+    if which is None:
+        return None
+    which = choice("critical", str(which), ["2022", "2025"])
+    frame = _minerals_all()
+    return set(frame.loc[frame[f"critical_{which}"].fillna(False).astype(bool), "mineral_id"])
+
+
+# --------------------------------------------------------------------------- countries & groups
+
+def country_kinds() -> dict[str, str]:
+    frame = _countries()
+    return dict(zip(frame["iso3"], frame["kind"]))
+
+
+def all_countries() -> frozenset[str]:
+    """Every ISO3 country or territory code (aggregates, joint labels and the EU excluded)."""
+    frame = _countries()
+    return frozenset(frame.loc[frame["kind"].isin(["country", "territory"]), "iso3"])
+
+
+def group_ids() -> list[str]:
+    return sorted(_groups()["group_id"].unique())
+
+
+def group_members(group: str) -> tuple[str, frozenset[str]]:
+    """Validated ``group_id`` and its member codes as stored (``EU`` not yet expanded)."""
+    gid = choice("group", group, group_ids(), normalise=False)
+    frame = _groups()
+    return gid, frozenset(frame.loc[frame["group_id"] == gid, "member"])
+
+
+def joint_parts(code: str) -> tuple[str, ...]:
+    """``'USA+CAN'`` -> ``('USA', 'CAN')``; a plain code -> ``(code,)``."""
+    return tuple(code.split("+")) if "+" in code else (code,)
+
+
+@dataclass(frozen=True)
+class Members:
+    """A resolved set of member countries and how it was obtained."""
+
+    codes: frozenset[str]
+    label: str
+    note: str = ""
+    dropped: tuple[str, ...] = field(default_factory=tuple)
+
+    def covers(self, code: str) -> bool:
+        """True when ``code`` (a country or a joint label such as ``USA+CAN``) is entirely a member."""
+        if code in AGGREGATES:
+            return False
+        return all(part in self.codes for part in joint_parts(code))
+
+
+def resolve_members(group: str | None = None, countries: Iterable[str] | str | None = None, *,
+                    expand_eu: bool = True) -> Members:
+    """Members from a ``country_groups`` group id and/or an ad-hoc list of ISO3 codes.
+
+    A string that is a group id is accepted as ``countries`` too (``suppliers='forge_members'``).
+    ``EU`` expands to the 27 member states (``EU27``) when ``expand_eu``. The aggregate codes
+    ``WLD`` and ``ROW`` are never members: they are dropped and reported in ``dropped``.
+    """
+    if group is None and countries is None:
+        raise v.InvalidArgument("group", None, group_ids(), " (give a group id or a list of countries)")
+    codes: set[str] = set()
+    labels: list[str] = []
+    if group is not None:
+        gid, members = group_members(group)
+        codes |= members
+        labels.append(gid)
+    if countries is not None:
+        if isinstance(countries, str):
+            if countries in set(group_ids()):
+                gid, members = group_members(countries)
+                codes |= members
+                labels.append(gid)
+                countries = []
+            else:
+                countries = [countries]
+        items = list(countries)
+        if not items and group is None and not codes:
+            raise v.InvalidArgument("countries", items, all_countries(), " (the list is empty)")
+        for item in items:
+            codes.add(country(item))
+        if items:
+            labels.append(";".join(sorted(str(i).strip().upper() for i in items))
+                          if len(items) <= 8 else f"{len(items)} countries")
+    dropped = tuple(sorted(codes & AGGREGATES))
+    codes -= AGGREGATES
+    notes = []
+    if expand_eu and "EU" in codes:
+        codes |= set(EU27)
+        notes.append("EU expanded to its 27 member states")
+    if dropped:
+        notes.append(f"aggregate codes {', '.join(dropped)} are never members and were dropped")
+    return Members(frozenset(codes), " + ".join(labels), "; ".join(notes), dropped)
+
+
+# --------------------------------------------------------------------------- USGS production series
+
+@dataclass
+class Series:
+    """One production series: the parts (countries, joint labels, ``ROW``) and the world total.
+
+    ``parts`` columns: country, name, kind, value, flag, known (value is a number that is not a
+    withheld/NA code), role (``country`` | ``remainder``). ``world_total`` is the publisher's total
+    (USGS ``WLD``, adjusted by adding the U.S. when USGS notes "Excludes U.S. production" and the U.S.
+    value is known; IEA: the block total). ``world_reported`` is the total as printed.
+    """
+
+    mineral_id: str
+    stage: str
+    year: int
+    source: str
+    vintage: str
+    measure: str
+    unit: str
+    parts: pd.DataFrame
+    world_total: float | None
+    world_reported: float | None
+    world_flag: str = ""
+    notes: list[str] = field(default_factory=list)
+    scenario: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.source == "iea":
+            return f"{IEA_SOURCE}, {self.scenario} {self.year}"
+        return f"{USGS_SOURCE} {self.vintage}"
+
+
+def usgs_stages(mid: str) -> list[str]:
+    frame = _production_all()
+    return sorted(frame.loc[frame["mineral_id"] == mid, "stage"].unique())
+
+
+def usgs_years(mid: str, stage: str) -> list[int]:
+    frame = _production_all()
+    sel = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stage)]
+    return sorted(int(y) for y in sel["year"].unique())
+
+
+def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *,
+                vintage: str | None = None, measure: str | None = None) -> Series:
+    """The USGS series for one mineral/stage/year (validated), from the ``production`` table.
+
+    Vintage: the newest MCS edition that prints a world total for that year (else the newest with
+    any row), unless ``vintage`` is given. Country rows whose measure carries a product qualifier
+    (``Mine production: crude``) are folded into the measure of their world total
+    (:func:`rexlib.checks.fold_country_qualified_measures`). When a stage has several measures with
+    world totals (iron ore: usable ore / iron content), the default is the one with most country
+    rows, ties broken by the larger world total; pass ``measure`` to choose.
+    """
+    mid = mineral(mineral_id)
+    stages = usgs_stages(mid)
+    if not stages:
+        raise v.InvalidArgument("mineral", mineral_id, sorted(_production_all()["mineral_id"].unique()),
+                                " (no USGS production data for this mineral)")
+    stg = choice("stage", stage, stages)
+    years = usgs_years(mid, stg)
+    yr = v.year("year", year, years) if year is not None else max(years)
+    frame = _production_all()
+    raw = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stg) & (frame["year"] == yr)]
+    vintages = sorted(raw["vintage"].unique())
+    if vintage is not None:
+        vint = choice("vintage", vintage, vintages, normalise=False)
+    else:
+        with_world = sorted(raw.loc[(raw["country"] == WORLD) & raw["value"].notna(), "vintage"].unique())
+        vint = with_world[-1] if with_world else vintages[-1]
+    sub = fold_country_qualified_measures(raw[raw["vintage"] == vint])
+    worlds = sub[sub["country"] == WORLD]
+    if measure is not None:
+        msr = choice("measure", measure, sorted(sub["measure"].unique()), normalise=False)
+    else:
+        candidates = sorted(worlds["measure"].unique()) or sorted(sub["measure"].unique())
+        def rank(m: str):
+            rows = sub[(sub["measure"] == m) & (sub["country"] != WORLD)]
+            wv = worlds.loc[worlds["measure"] == m, "value"]
+            return (-len(rows), -(float(wv.max()) if wv.notna().any() else 0.0), m)
+        msr = min(candidates, key=rank)
+    series = sub[sub["measure"] == msr]
+    mworld = series[series["country"] == WORLD]
+    notes: list[str] = []
+    if len(mworld) > 1:
+        quals = list(mworld["qualifier"].fillna(""))
+        q = "" if "" in quals else quals[0]
+        series = series[series["qualifier"].fillna("") == q]
+        mworld = series[series["country"] == WORLD]
+        notes.append(f"several world totals in this measure; qualifier {q or '(none)'!r} used")
+    parts = series[series["country"] != WORLD].copy()
+    parts["known"] = parts["value"].notna() & ~parts["flag"].map(lambda f: has_flag(f, *UNKNOWN_FLAGS))
+    parts["role"] = np.where(parts["country"] == REST_OF_WORLD, "remainder", "country")
+    parts = parts[["country", "name", "kind", "value", "flag", "known", "role"]].sort_values(
+        "value", ascending=False, na_position="last").reset_index(drop=True)
+    unit = str(mworld["unit"].iloc[0]) if not mworld.empty else str(series["unit"].mode().iloc[0])
+    world_reported = float(mworld["value"].iloc[0]) if not mworld.empty and pd.notna(mworld["value"].iloc[0]) else None
+    world_flag = str(mworld["flag"].iloc[0] or "") if not mworld.empty else ""
+    world_total = world_reported
+    wnote = str(mworld["note"].iloc[0] or "") if not mworld.empty else ""
+    if world_total is not None and re.search(r"excludes u\.s\. production(?! of)", wnote, re.I):
+        us = parts[(parts["country"] == "USA") & parts["known"]]
+        if not us.empty:
+            world_total += float(us["value"].iloc[0])
+            notes.append("USGS world total excludes U.S. production; the known U.S. value was added")
+        else:
+            notes.append("USGS world total excludes U.S. production (U.S. value withheld or not listed)")
+    if world_total is None or world_total <= 0:
+        known = parts.loc[parts["known"], "value"]
+        world_total = float(known.sum()) if len(known) and known.sum() > 0 else None
+        notes.append("no usable USGS world total; the sum of listed values is used")
+    return Series(mid, stg, yr, "usgs", vint, msr, unit, parts, world_total, world_reported, world_flag, notes)
+
+
+# --------------------------------------------------------------------------- IEA series
+
+def iea_minerals() -> list[str]:
+    return sorted(_refining_all()["mineral_id"].unique())
+
+
+def iea_stages(mid: str) -> list[str]:
+    frame = _refining_all()
+    return sorted(frame.loc[frame["mineral_id"] == mid, "stage"].unique())
+
+
+def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None) -> Series:
+    """The IEA block (mining or refining by country, kt) for one mineral/stage/year.
+
+    ``year`` defaults to 2023, the observed year; 2030/2035/2040 are the IEA base case. ``ROW`` is
+    the IEA's "Rest of world". The world total is the sum of the block (the IEA's own total).
+    """
+    mid = mineral(mineral_id)
+    valid = iea_minerals()
+    if mid not in valid:
+        raise v.InvalidArgument("mineral", mineral_id, valid, " (the IEA workbook covers only these minerals)")
+    stg = choice("stage", stage, iea_stages(mid))
+    frame = _refining_all()
+    block = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stg)]
+    years = sorted(int(y) for y in block["year"].unique())
+    observed = sorted(int(y) for y in block.loc[block["scenario"] == "observed", "year"].unique())
+    yr = v.year("year", year, years) if year is not None else (observed[-1] if observed else years[-1])
+    block = block[block["year"] == yr]
+    parts = block.rename(columns={"value_kt": "value"}).copy()
+    parts["flag"] = ""
+    parts["known"] = parts["value"].notna()
+    parts["role"] = np.where(parts["country"] == REST_OF_WORLD, "remainder", "country")
+    parts = parts[["country", "name", "kind", "value", "flag", "known", "role"]].sort_values(
+        "value", ascending=False).reset_index(drop=True)
+    total = float(parts.loc[parts["known"], "value"].sum())
+    scenario = str(block["scenario"].iloc[0])
+    return Series(mid, stg, yr, "iea", "IEA2024", str(block["stage_label"].iloc[0]), "thousand metric tons",
+                  parts, total if total > 0 else None, total, "", [], scenario)
+
+
+def processing_series(mineral_id: str, year: int | None = None, *, prefer_iea: bool = True) -> Series | None:
+    """The refining/processing series of a mineral: IEA refinery/chemicals/battery-grade block where
+    the IEA covers the mineral (observed 2023), else the USGS refinery, smelter or metal stage
+    (first available, latest year or ``year`` when that year exists). None when neither exists."""
+    mid = mineral(mineral_id)
+    if prefer_iea and mid in iea_minerals():
+        for stg in IEA_PROCESSING_STAGES:
+            if stg in iea_stages(mid):
+                return iea_series(mid, stg)
+    for stg in USGS_PROCESSING_STAGES:
+        if stg in usgs_stages(mid):
+            years = usgs_years(mid, stg)
+            return usgs_series(mid, stg, year if year in years else None)
+    return None
+
+
+def mine_series(mineral_id: str, year: int | None = None, *, source: str = "usgs") -> Series | None:
+    """The mine-stage series (USGS, or IEA ``source='iea'``); None when the mineral has none."""
+    mid = mineral(mineral_id)
+    if source == "iea":
+        return iea_series(mid, "mine") if mid in iea_minerals() and "mine" in iea_stages(mid) else None
+    if "mine" not in usgs_stages(mid):
+        return None
+    years = usgs_years(mid, "mine")
+    return usgs_series(mid, "mine", year if year in years else None)
+
+
+def primary_series(mineral_id: str, year: int | None = None) -> Series | None:
+    """Mine stage when USGS has it, else the first of refinery, smelter, metal, production, plant."""
+    mid = mineral(mineral_id)
+    stages = usgs_stages(mid)
+    for stg in ("mine", "refinery", "smelter", "metal", "production", "plant"):
+        if stg in stages:
+            years = usgs_years(mid, stg)
+            try:
+                return usgs_series(mid, stg, year if year in years else None)
+            except v.InvalidArgument:
+                return None
+    return None
+
+
+# --------------------------------------------------------------------------- U.S. trade
+
+_TOTAL_MEASURE = re.compile(r"^(all\b|total|combined total|all forms)", re.I)
+
+
+def import_source_shares(mineral_id: str) -> tuple[pd.DataFrame, str, str]:
+    """Major U.S. import sources of one mineral: ``(frame, basis, measure)``.
+
+    basis ``share_pct``: MCS2026 salient statistics (2021–24), one measure per mineral: a measure
+    named "All", "Total ...", "Combined total" or "All forms" when there is one, else the measure
+    printed first. ``ROW`` ("Other countries") is a remainder. basis ``rank``: only the Fig. 2 ranks
+    are known (newest edition); ``share_pct`` is NaN. basis ``none``: no import sources.
+    """
+    mid = mineral(mineral_id)
+    frame = _import_sources_all()
+    sub = frame[frame["mineral_id"] == mid]
+    sal = sub[(sub["table_source"] == "salient") & sub["share_pct"].notna()]
+    if not sal.empty:
+        firsts = sal.groupby("measure")["source_line"].min().sort_values()
+        totals = [m for m in firsts.index if _TOTAL_MEASURE.match(str(m))]
+        msr = totals[0] if totals else firsts.index[0]
+        out = sal[sal["measure"] == msr].sort_values("rank", na_position="last")
+        return out.reset_index(drop=True), "share_pct", str(msr)
+    fig = sub[sub["table_source"] == "figure"]
+    if not fig.empty:
+        newest = fig["vintage"].max()
+        out = fig[fig["vintage"] == newest].sort_values("rank")
+        msr = str(out["measure"].iloc[0])
+        out = out[out["measure"] == msr]
+        return out.reset_index(drop=True), "rank", msr
+    return sub.iloc[0:0].copy(), "none", ""
+
+
+@dataclass(frozen=True)
+class Nir:
+    """U.S. net import reliance of a mineral for one year (percent of apparent consumption)."""
+
+    pct: float | None         # the number (the bound for > / <); 0 for a net exporter; None unknown
+    bound: str                # = > < E NA W (or 'none' when USGS prints nothing)
+    year: int | None
+    measure: str
+    source: str
+
+    @property
+    def fraction(self) -> float | None:
+        return None if self.pct is None else min(max(self.pct, 0.0), 100.0) / 100.0
+
+
+def nir(mineral_id: str, year: int | None = None, *, table_source: str = "salient") -> Nir:
+    """Net import reliance of one mineral: the largest value over its measures for ``year`` (the
+    newest year when None or when ``year`` is not published). Net exporter (``E``) -> 0; ``NA``/``W``
+    -> None (unknown, never 0). A bound (``>95``) keeps its number and ``bound``.
+    """
+    mid = mineral(mineral_id)
+    frame = _import_reliance_all()
+    sub = frame[(frame["mineral_id"] == mid) & (frame["table_source"] == table_source)]
+    if sub.empty:
+        return Nir(None, "none", None, "", "")
+    years = sorted(int(y) for y in sub["year"].unique())
+    yr = year if year in years else years[-1]
+    sub = sub[sub["year"] == yr].sort_values("vintage").drop_duplicates(["measure"], keep="last")
+    numeric = sub[sub["nir_bound"].isin(["=", ">", "<"]) & sub["nir_pct"].notna()]
+    src = f"{USGS_SOURCE} {sub['vintage'].max()} ({table_source})"
+    if not numeric.empty:
+        best = numeric.sort_values("nir_pct", ascending=False).iloc[0]
+        return Nir(float(best["nir_pct"]), str(best["nir_bound"]), yr, str(best["measure"]), src)
+    if (sub["nir_bound"] == "E").any():
+        row = sub[sub["nir_bound"] == "E"].iloc[0]
+        return Nir(0.0, "E", yr, str(row["measure"]), src)
+    row = sub.iloc[0]
+    return Nir(None, str(row["nir_bound"]), yr, str(row["measure"]), src)
+
+
+# --------------------------------------------------------------------------- governance
+
+@lru_cache(maxsize=4)
+def wgi_table(year: int) -> pd.DataFrame:
+    """WGI scores for one year on the EU 0–10 scale (see :mod:`rexlib.metrics.governance`)."""
+    from ..sources.wgi import ESTIMATES, governance_scores
+    valid = query("SELECT DISTINCT year FROM governance ORDER BY 1")["year"]
+    yr = v.year("wgi_year", year, valid)
+    raw = query("SELECT iso3, indicator, year, value FROM governance WHERE year = ? AND indicator IN "
+                "(?, ?, ?, ?, ?, ?)", [yr, *ESTIMATES])
+    return governance_scores(raw, yr)
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:,.{digits}f}"
