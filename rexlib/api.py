@@ -235,11 +235,12 @@ def deals(mineral: str | None = None, agency: str | None = None, stage: str | No
     """
     if not isinstance(include_aggregates, bool):
         raise v.InvalidArgument("include_aggregates", include_aggregates, [True, False])
-    # counts_in_totals: not an aggregate, and within a conflict group only the figure reported by
-    # the most documents (ties: the higher deal_id) counts, so sums never double-count.
+    # counts_in_totals: not an aggregate, and within a conflict group only the smallest figure
+    # counts (the conservative reading, as in rexlib.metrics.financing's default), so sums never
+    # double-count.
     sql = ["""SELECT * FROM (SELECT *, NOT coalesce(is_aggregate, false) AND (conflict_group IS NULL OR
-              row_number() OVER (PARTITION BY conflict_group ORDER BY
-                  len(string_split(coalesce(also_in, ''), ';')) DESC, deal_id DESC) = 1) AS counts_in_totals
+              row_number() OVER (PARTITION BY conflict_group ORDER BY amount_usd ASC NULLS LAST,
+                  deal_id) = 1) AS counts_in_totals
               FROM deals) WHERE 1 = 1"""]
     params: list = []
     if not include_aggregates:

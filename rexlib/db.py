@@ -2,6 +2,7 @@
 access disabled; only the build writes (into a temporary file that is then renamed into place)."""
 from __future__ import annotations
 
+import fcntl
 import threading
 from pathlib import Path
 
@@ -20,8 +21,15 @@ def ensure_built(path: Path | None = None) -> Path:
     path = Path(path or db_path())
     if not is_fresh(path):
         with _lock:
-            if not is_fresh(path):
-                build(out_dir=path.parent)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # One build at a time across processes (several app kernels may start together).
+            with open(path.parent / ".build.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    if not is_fresh(path):
+                        build(out_dir=path.parent)
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
     return path
 
 

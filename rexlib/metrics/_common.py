@@ -321,7 +321,8 @@ def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *
         mworld = series[series["country"] == WORLD]
         notes.append(f"several world totals in this measure; qualifier {q or '(none)'!r} used")
     parts = series[series["country"] != WORLD].copy()
-    parts["known"] = parts["value"].notna() & ~parts["flag"].map(lambda f: has_flag(f, *UNKNOWN_FLAGS))
+    unknown = np.array([has_flag(f, *UNKNOWN_FLAGS) for f in parts["flag"]], dtype=bool)
+    parts["known"] = parts["value"].notna().to_numpy(dtype=bool) & ~unknown
     parts["role"] = np.where(parts["country"] == REST_OF_WORLD, "remainder", "country")
     parts = parts[["country", "name", "kind", "value", "flag", "known", "role"]].sort_values(
         "value", ascending=False, na_position="last").reset_index(drop=True)
@@ -384,15 +385,24 @@ def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None) ->
                   parts, total if total > 0 else None, total, "", [], scenario)
 
 
+# Minerals whose refining is represented by another IEA block (documented proxy).
+IEA_REFINING_PROXY = {"rare_earths": "magnet_rare_earths"}
+
+
 def processing_series(mineral_id: str, year: int | None = None, *, prefer_iea: bool = True) -> Series | None:
     """The refining/processing series of a mineral: IEA refinery/chemicals/battery-grade block where
-    the IEA covers the mineral (observed 2023), else the USGS refinery, smelter or metal stage
+    the IEA covers the mineral (observed 2023; rare earths use the IEA magnet rare-earth refining
+    block as a proxy, ``IEA_REFINING_PROXY``), else the USGS refinery, smelter or metal stage
     (first available, latest year or ``year`` when that year exists). None when neither exists."""
     mid = mineral(mineral_id)
-    if prefer_iea and mid in iea_minerals():
+    iea_id = IEA_REFINING_PROXY.get(mid, mid)
+    if prefer_iea and iea_id in iea_minerals():
         for stg in IEA_PROCESSING_STAGES:
-            if stg in iea_stages(mid):
-                return iea_series(mid, stg)
+            if stg in iea_stages(iea_id):
+                series = iea_series(iea_id, stg)
+                if iea_id != mid:
+                    series.notes.append(f"IEA {iea_id} refining used as a proxy for {mid}")
+                return series
     for stg in USGS_PROCESSING_STAGES:
         if stg in usgs_stages(mid):
             years = usgs_years(mid, stg)
@@ -409,6 +419,14 @@ def mine_series(mineral_id: str, year: int | None = None, *, source: str = "usgs
         return None
     years = usgs_years(mid, "mine")
     return usgs_series(mid, "mine", year if year in years else None)
+
+
+def has_listed_countries(series: Series | None) -> bool:
+    """True when the series lists at least one producer with a known value (not just a world total)."""
+    if series is None:
+        return False
+    p = series.parts
+    return bool(((p["role"] == "country") & p["known"]).any())
 
 
 def primary_series(mineral_id: str, year: int | None = None) -> Series | None:

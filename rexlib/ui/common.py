@@ -185,7 +185,7 @@ class Resolved:
     from_url: set = field(default_factory=set)
 
 
-def resolve(params: list[Param], validate: Callable[[dict, set], dict]) -> Resolved:
+def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: Callable | None = None) -> Resolved:
     """Merge notebook parameters with URL parameters and validate them.
 
     ``validate(values, explicit)`` returns the cleaned values and raises InvalidArgument for a value
@@ -193,6 +193,11 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict]) -> Resol
     message lists the valid values and the notebook value is used instead; on an invalid notebook
     value the parameter's fallback is used."""
     warm()   # before waiting for the request, so a preheated kernel has done the slow start-up
+    if warmup is not None and in_voila():
+        try:
+            warmup()   # e.g. the default view's slow metrics, cached
+        except Exception:
+            pass
     url = query_params()
     values = {p.name: p.value for p in params}
     notes: list[str] = []

@@ -19,12 +19,12 @@ APPS = [
      "mining and refining concentration.", "stage=mine&year=2024"),
     ("financing", "Financing",
      "Deals timeline; amounts by agency, mineral, stage and country (aggregates shown apart); financing "
-     "beside vulnerability.", "agency=DFC"),
+     "beside vulnerability.", "by=mineral&agency=DFC"),
     ("scenario", "Scenario",
      "Disruption and coalition simulator: cut a supplier's output, ramp up others, see the shortfall; presets "
-     "from the export controls in the documents.", "mineral=gallium&cut_pct=50"),
+     "from the export controls in the documents.", "mineral=gallium&cut_pct=50&ramp_up_pct=20"),
     ("claims", "Claims",
-     "Each quantitative claim in the documents, what the data say, a verdict and the source.", "topic=all"),
+     "Each quantitative claim in the documents, what the data say, a verdict and the source.", "verdict=differs"),
     ("explore", "Explore",
      "For researchers: every table, its schema, read-only SQL on the DuckDB file and rexlib examples.",
      "table=deals"),

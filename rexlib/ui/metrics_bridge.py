@@ -1,8 +1,88 @@
-"""Adapters from rexlib.metrics results to panel pieces (tiles, frames)."""
+"""Cached calls into rexlib.metrics (some take seconds) and adapters to panel pieces (tiles)."""
 from __future__ import annotations
+
+from functools import lru_cache
 
 import pandas as pd
 
+from .. import metrics as m
+from ..charts.base import fmt_num
+from ..validate import InvalidArgument
+
+
+@lru_cache(maxsize=64)
+def concentration_table(stage: str, year: int | None, source: str = "usgs") -> pd.DataFrame:
+    return m.concentration_table(stage, year, source)
+
+
+@lru_cache(maxsize=32)
+def governance_table(stage: str, year: int | None) -> pd.DataFrame:
+    return m.governance_table(stage, year)
+
+
+@lru_cache(maxsize=4)
+def gaps(year: int | None = None) -> pd.DataFrame:
+    return m.mining_vs_processing_gap(None, year)
+
+
+@lru_cache(maxsize=2)
+def financing_by_mineral_stage() -> pd.DataFrame:
+    return m.financing_by_mineral_stage()
+
+
+@lru_cache(maxsize=4)
+def financing_gaps(method: str = "eu") -> pd.DataFrame:
+    return m.financing_gaps(method)
+
+
+@lru_cache(maxsize=2)
+def deal_flows() -> pd.DataFrame:
+    return m.deal_flows()
+
+
+@lru_cache(maxsize=2)
+def check_claims() -> pd.DataFrame:
+    return m.check_claims(include_uncheckable=True)
+
+
+@lru_cache(maxsize=1)
+def presets() -> pd.DataFrame:
+    return m.export_control_presets()
+
+
+@lru_cache(maxsize=256)
+def disruption(mineral: str, suppliers: tuple[str, ...], stage: str, cut_pct: float, ramp_up_pct: float) -> pd.DataFrame:
+    return m.disruption(mineral, list(suppliers), stage, cut_pct, ramp_up_pct)
+
+
+@lru_cache(maxsize=64)
+def coalition_coverage(group: str) -> pd.DataFrame:
+    return m.coalition_coverage(group)
+
 
 def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -> list[dict]:
-    return [{"label": "HHI", "value": "…", "note": "rexlib.metrics not available yet"}]
+    """HHI (with its bound), top-3 share and China's share for the drawn measure."""
+    try:
+        conc = m.concentration(mineral, stage, year, measure=facts.get("measure")).iloc[0]
+    except (InvalidArgument, TypeError):
+        conc = m.concentration(mineral, stage, year).iloc[0]
+    flags = str(conc["flags"] or "")
+    if conc["n_countries"] == 0:
+        hhi_value, hhi_note = "n/a", "no producer values (withheld/NA)"
+    else:
+        hhi_value = fmt_num(conc["hhi"])
+        hhi_note = ("lower bound; up to " + fmt_num(conc["hhi_high"])) if "hhi_is_lower_bound" in flags else "0–10,000"
+    china = conc["china_share"]
+    if pd.isna(china):
+        china_value, china_note = "withheld", "China's value is withheld or unknown"
+    elif "china_not_listed" in flags:
+        china_value, china_note = "not listed", "China not in the USGS table"
+    else:
+        china_value, china_note = f"{china:.1f}%", "of the world total"
+    top3 = conc["top3_share"]
+    return [
+        {"label": "HHI (concentration)", "value": hhi_value, "note": hhi_note},
+        {"label": "Top-3 producers' share", "value": "n/a" if pd.isna(top3) else f"{top3:.1f}%",
+         "note": f"top: {conc['top1_country'] or '—'}"},
+        {"label": "China's share", "value": china_value, "note": china_note},
+    ]

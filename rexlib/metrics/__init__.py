@@ -1,0 +1,36 @@
+"""Analytics on the rex database: pure functions, DataFrames in and out.
+
+One module per job (see docs/methods.md for every formula, unit, source and simplification):
+
+* :mod:`.concentration` — shares, HHI with remainder bounds, China/top-1 shares, mine vs processing;
+* :mod:`.governance` — WGI-weighted HHI (EU 2017 method, WGI 2022);
+* :mod:`.coverage` — what share of production/refining/U.S. imports a country group covers;
+* :mod:`.risk` — USGS-style and EU-style supply-risk scores and their weight sensitivity;
+* :mod:`.scenario` — supply-cut scenarios and export-control presets;
+* :mod:`.financing` — deal dollars by mineral × stage and unfinanced high-risk pairs;
+* :mod:`.claims_check` — documents' claims checked against the data;
+* :mod:`.prices` — price volatility and deal price floors;
+* :mod:`.vintage` — USGS revisions between MCS editions.
+"""
+from __future__ import annotations
+
+from ._common import clear_caches
+from .claims_check import check_claims, count_nir
+from .concentration import (biggest_processing_gaps, concentration, concentration_table, hhi, hhi_bounds,
+                            mining_vs_processing_gap, shares)
+from .coverage import coalition_coverage, covered_share, least_covered, members_of
+from .financing import deal_flows, financing_by_mineral_stage, financing_gaps
+from .governance import governance_table, hhi_wgi, hhi_wgi_of_shares, wgi_fill_value, wgi_scores
+from .prices import price_floors, price_volatility
+from .risk import risk_scores, risk_sensitivity
+from .scenario import disruption, export_control_presets, most_exposed_minerals
+from .vintage import vintage_diff
+
+__all__ = [
+    "shares", "hhi", "hhi_bounds", "concentration", "concentration_table", "mining_vs_processing_gap",
+    "biggest_processing_gaps", "wgi_scores", "wgi_fill_value", "hhi_wgi", "hhi_wgi_of_shares",
+    "governance_table", "coalition_coverage", "covered_share", "least_covered", "members_of",
+    "risk_scores", "risk_sensitivity", "disruption", "most_exposed_minerals", "export_control_presets",
+    "deal_flows", "financing_by_mineral_stage", "financing_gaps", "check_claims", "count_nir",
+    "price_volatility", "price_floors", "vintage_diff", "clear_caches",
+]

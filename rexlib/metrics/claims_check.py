@@ -1,0 +1,190 @@
+"""Check the quantitative claims of the policy documents against the data.
+
+Sources: curated ``claims`` table (``checkable = true`` rows); USGS MCS production (MCS2023–2026),
+USGS net import reliance (MCS2025 Fig. 2 for 2024, MCS2026 Fig. 2 for 2025, MCS2026 salient
+statistics 2021–2025), USGS U.S. salient statistics, IEA Critical Minerals Data Explorer (2023).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..db import query
+from . import _common as c
+from .concentration import _summary, shares
+
+__all__ = ["check_claims", "count_nir", "TOLERANCE_PP", "TOLERANCE_REL"]
+
+TOLERANCE_PP = 5.0      # percentage points, for claims in percent
+TOLERANCE_REL = 0.10    # relative, for quantities (tonnes, counts)
+
+
+def count_nir(vintage: str = "MCS2025", *, low: float = 100.0, high: float | None = None,
+              critical: str | None = "2022") -> pd.DataFrame:
+    """Minerals whose U.S. net import reliance in a Fig. 2 edition is in ``[low, high]``
+    (``high=None``: ``nir >= low``), one row per mineral (largest NIR over its Fig. 2 rows).
+
+    Only exact values (``=``) and lower bounds (``>``, using the bound) count; ``critical`` keeps
+    minerals on the 2022/2025 U.S. list. MCS2025 Fig. 2 is for 2024, MCS2026 Fig. 2 for 2025.
+    """
+    ir = c._import_reliance_all()
+    vint = c.choice("vintage", vintage, sorted(ir.loc[ir["table_source"] == "figure", "vintage"].unique()),
+                    normalise=False)
+    fig = ir[(ir["table_source"] == "figure") & (ir["vintage"] == vint) & ir["nir_bound"].isin(["=", ">"])]
+    keep = c.critical_set(critical)
+    if keep is not None:
+        fig = fig[fig["mineral_id"].isin(keep)]
+    per = fig.sort_values("nir_pct", ascending=False).drop_duplicates("mineral_id")
+    sel = per["nir_pct"] >= low
+    if high is not None:
+        sel &= per["nir_pct"] < high
+    return per.loc[sel, ["mineral_id", "measure", "year", "nir_pct", "nir_bound", "vintage"]].reset_index(drop=True)
+
+
+def _verdict(claim, computed: float, *, pp: bool) -> tuple[str, str]:
+    """consistent / differs, with the tolerance used."""
+    tol = TOLERANCE_PP if pp else None
+    value, low, high = claim.value, claim.low, claim.high
+    def close(target: float) -> bool:
+        return abs(computed - target) <= (tol if pp else TOLERANCE_REL * abs(target))
+    tol_text = f"±{TOLERANCE_PP:g} pp" if pp else f"±{TOLERANCE_REL:.0%} relative"
+    if pd.notna(value):
+        return ("consistent" if close(value) else "differs"), f"value {value:g} {tol_text}"
+    lo_ok = pd.isna(low) or computed >= low - (tol if pp else TOLERANCE_REL * abs(low))
+    hi_ok = pd.isna(high) or computed <= high + (tol if pp else TOLERANCE_REL * abs(high))
+    rng = f"[{'' if pd.isna(low) else f'{low:g}'}, {'' if pd.isna(high) else f'{high:g}'}]"
+    return ("consistent" if lo_ok and hi_ok else "differs"), f"range {rng} {tol_text}"
+
+
+def _production_share(mid: str, country: str, year, stage: str):
+    years = c.usgs_years(mid, stage)
+    yr = int(year) if pd.notna(year) and int(year) in years else None
+    if pd.notna(year) and yr is None:
+        return None, f"no USGS {stage} data for {int(year)} (years {years[0]}–{years[-1]})"
+    s = c.usgs_series(mid, stage, yr)
+    frame = _summary(s)
+    sh = shares(s.parts, total=s.world_total)
+    row = sh[sh["country"] == country]
+    if row.empty:
+        return 0.0, f"{country} not listed in {s.label} {s.measure} {s.year} (≤ other countries {c.fmt(frame['remainder_share'])} %)"
+    if not bool(row["known"].iloc[0]):
+        return None, f"{country} value withheld in {s.label} {s.year}"
+    return float(row["share_pct"].iloc[0]), f"{s.label}, {s.measure}, {s.year}"
+
+
+def _check(claim) -> tuple[float | None, str, str, str]:
+    """(computed, source, verdict, note)."""
+    metric, mid, ctry = claim.metric, claim.mineral, claim.country
+    if metric == "count_minerals_100pct_import_reliance":
+        t = count_nir("MCS2025", low=100.0)
+        return float(len(t)), "USGS MCS2025 Fig. 2 (2024), 2022 critical-minerals list", *_verdict(claim, len(t), pp=False), \
+            "minerals at 100 %: " + ", ".join(t["mineral_id"])
+    if metric == "count_minerals_import_reliance_over_50pct":
+        t = count_nir("MCS2025", low=50.0, high=100.0)
+        every = count_nir("MCS2025", low=50.0, high=100.0, critical=None)
+        return float(len(t)), "USGS MCS2025 Fig. 2 (2024), 2022 critical-minerals list, 50 <= NIR < 100", \
+            *_verdict(claim, len(t), pp=False), (f"bounds '>x' counted at x; mineral-level (largest NIR); "
+                                                 f"all Fig. 2 minerals (not only critical): {len(every)}")
+    if metric == "share_of_mine_production":
+        share, src = _production_share(mid, ctry, claim.year, "mine")
+        if share is None:
+            return None, src, "not_checkable", src
+        return share, src, *_verdict(claim, share, pp=True), "claim year not stated: latest USGS year" if pd.isna(claim.year) else ""
+    if metric == "share_of_refining":
+        s = c.processing_series(mid)
+        if s is None or s.source != "iea":
+            return None, "", "not_checkable", "no IEA refining block for this mineral"
+        sm = _summary(s)
+        note = "; ".join(s.notes) + ("; IEA refining output used for a capacity claim" if "capacity" in str(claim.check_note) else "")
+        return sm["china_share"] if ctry == c.CHINA else np.nan, f"{s.label}, {s.measure}", \
+            *_verdict(claim, sm["china_share"], pp=True), note.strip("; ")
+    if metric == "top3_refining_share":
+        if pd.notna(claim.year) and int(claim.year) != 2023:
+            return None, "", "not_checkable", f"IEA data are for 2023 (observed) only, claim is for {int(claim.year)}"
+        t = query("SELECT mineral_id, stage, total_kt, top3_share_pct FROM refining_totals WHERE year = 2023 "
+                  "AND stage IN ('refinery', 'chemicals', 'battery_grade')")
+        val = float(t["top3_share_pct"].mean())
+        return val, "IEA (2024) refining_totals 2023, unweighted mean of the top-3 share over " + \
+            ", ".join(t["mineral_id"]), *_verdict(claim, val, pp=True), "claim's mineral set not stated; unweighted mean used"
+    if metric in ("mine_production",):
+        years = c.usgs_years(mid, "mine")
+        if pd.isna(claim.year) or int(claim.year) not in years:
+            return None, "", "not_checkable", f"no USGS mine data for {claim.year} (years {years[0]}–{years[-1]})"
+        s = c.usgs_series(mid, "mine", int(claim.year))
+        if ctry == "WLD":
+            val = s.world_reported
+        else:
+            row = s.parts[s.parts["country"] == ctry]
+            val = float(row["value"].iloc[0]) if len(row) and bool(row["known"].iloc[0]) else None
+        if val is None:
+            return None, s.label, "not_checkable", f"{ctry} value not known"
+        unit_note = "" if s.unit == "metric tons" else f"unit {s.unit}"
+        others = query("SELECT vintage, value FROM production WHERE mineral_id = ? AND stage = 'mine' AND year = ? "
+                       "AND country = ? ORDER BY vintage", [mid, int(claim.year), ctry])
+        hist = ", ".join(f"{r.vintage}: {r.value:,.0f}" for r in others.itertuples() if pd.notna(r.value))
+        return val, f"{s.label}, {s.measure}, {s.year}", *_verdict(claim, val, pp=False), \
+            "; ".join(filter(None, [unit_note, f"by edition: {hist}"]))
+    if metric == "production_growth":
+        years = c.usgs_years(mid, "mine")
+        if 2019 not in years:
+            return None, "", "not_checkable", f"base year 2019 not in the data (USGS years {years[0]}–{years[-1]})"
+    if metric == "production_compounds_and_metals_reo":
+        t = query("SELECT year, value, vintage FROM us_salient WHERE mineral_id = ? AND statistic = 'Production' "
+                  "AND measure ILIKE '%compounds and metals%' AND year = ?", [mid, int(claim.year)])
+        if t.empty:
+            return None, "", "not_checkable", "no U.S. salient production of compounds and metals for that year"
+        val = float(t["value"].iloc[0])
+        return val, f"USGS {t['vintage'].iloc[0]} U.S. salient statistics, {int(claim.year)}", \
+            *_verdict(claim, val, pp=False), ""
+    if metric == "import_reliance_pct":
+        n = c.nir(mid, int(claim.year) if pd.notna(claim.year) else None)
+        if n.pct is None or (pd.notna(claim.year) and n.year != int(claim.year)):
+            return None, n.source, "not_checkable", f"no NIR for {mid} {claim.year}"
+        verdict, tol = _verdict(claim, n.pct, pp=True)
+        note = f"USGS prints {n.bound}{n.pct:g}" if n.bound != "=" else ""
+        return n.pct, f"{n.source}, {n.year}", verdict, "; ".join(filter(None, [tol, note]))
+    return None, "", "not_checkable", f"no rule to check metric {metric!r}"
+
+
+def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
+    """Every ``checkable`` claim with the value computed from the data and a verdict.
+
+    Verdicts: ``consistent`` (within ±5 pp for percentages, ±10 % relative for quantities and
+    counts; a range ``low``–``high`` or a one-sided bound ("over X" = ``low``) is consistent when the
+    computed value lies inside it, widened by the tolerance), ``differs``, or ``not_checkable`` with
+    the reason (year not in the data, no IEA block, value withheld ...). Rules per metric:
+
+    * ``share_of_mine_production``: country share of USGS mine production (claim year, else latest);
+    * ``share_of_refining``: China's share of the IEA 2023 refining block (rare earths → magnet
+      rare earths); ``top3_refining_share``: mean IEA top-3 share of the refining blocks (2023);
+    * ``count_minerals_100pct_import_reliance`` / ``..._over_50pct``: 2022-list minerals at NIR =
+      100 % / 50–100 % in MCS2025 Fig. 2 (2024);
+    * ``mine_production``: USGS value (newest edition for the year; earlier editions in ``note``);
+    * ``production_compounds_and_metals_reo``: USGS U.S. salient statistics;
+    * ``import_reliance_pct``: MCS2026 salient NIR (largest over measures) for the claim year.
+
+    Columns: claim_id, metric, mineral, country, year, claimed (value or low–high), computed,
+    data_source, verdict, tolerance_or_reason, note, claimant, source_doc.
+    """
+    claims = query("SELECT * FROM claims ORDER BY claim_id")
+    if not include_uncheckable:
+        claims = claims[claims["checkable"].fillna(False).astype(bool)]
+    rows = []
+    for cl in claims.itertuples():
+        if not cl.checkable:
+            computed, src, verdict, note = None, "", "not_checkable", str(cl.check_note or "marked not checkable")
+            tol = ""
+        else:
+            try:
+                computed, src, verdict, *rest = _check(cl)
+            except Exception as err:  # a claim that cannot be evaluated must not hide the others
+                computed, src, verdict, rest = None, "", "not_checkable", [f"error: {err}"]
+            tol, note = (rest + ["", ""])[:2] if verdict != "not_checkable" else ("", rest[0] if rest else "")
+        claimed = (f"{cl.value:g}" if pd.notna(cl.value) else
+                   f"{'' if pd.isna(cl.low) else f'{cl.low:g}'}–{'' if pd.isna(cl.high) else f'{cl.high:g}'}")
+        rows.append(dict(claim_id=cl.claim_id, metric=cl.metric, mineral=cl.mineral, country=cl.country,
+                         year=cl.year, claimed=claimed, unit=cl.unit, computed=computed, data_source=src,
+                         verdict=verdict, tolerance_or_reason=tol if verdict != "not_checkable" else note,
+                         note=note if verdict != "not_checkable" else "", claimant=cl.claimant,
+                         source_doc=cl.source_doc))
+    return pd.DataFrame(rows)

@@ -1,0 +1,287 @@
+"""Production concentration: shares, the Herfindahl–Hirschman index (HHI) with bounds for the
+unallocated remainder, China's and the leading producer's shares, and mine-vs-processing gaps.
+
+Sources: USGS Mineral Commodity Summaries (``production`` table, MCS2023–MCS2026; the newest edition
+printing a world total for the year) and the IEA Critical Minerals Data Explorer (May 2024,
+``refining`` table; 2023 observed, 2030–2040 base case).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .. import validate as v
+from ..ids import REST_OF_WORLD, WORLD
+from . import _common as c
+
+__all__ = ["shares", "hhi", "hhi_bounds", "concentration", "concentration_table",
+           "mining_vs_processing_gap", "biggest_processing_gaps"]
+
+
+def shares(frame: pd.DataFrame, total: float | None = None) -> pd.DataFrame:
+    """Percentage shares of a production frame.
+
+    ``frame`` needs ``country`` and ``value`` (optional ``flag``, ``known``). The denominator is
+    ``total`` when given, else the ``WLD`` row's value when present and positive, else the sum of
+    the known non-``WLD`` values (so shares then add to exactly 100).
+
+    ``share_pct = value / denominator × 100`` (percent). Values that are NaN or flagged withheld /
+    not available get ``share_pct`` NaN and ``known = False`` — never 0. The ``WLD`` row is
+    dropped; ``ROW`` (USGS "other countries", IEA "Rest of world") is kept with
+    ``role = 'remainder'``.
+    """
+    if "country" not in frame or "value" not in frame:
+        raise ValueError("shares() needs 'country' and 'value' columns")
+    out = frame.copy()
+    out["value"] = pd.to_numeric(out["value"], errors="coerce")
+    if "known" not in out:
+        flags = out["flag"] if "flag" in out else pd.Series("", index=out.index)
+        unknown = np.array([c.has_flag(f, *c.UNKNOWN_FLAGS) for f in flags], dtype=bool)
+        out["known"] = out["value"].notna().to_numpy(dtype=bool) & ~unknown
+    world = out[out["country"] == WORLD]
+    out = out[out["country"] != WORLD].copy()
+    if (out.loc[out["known"], "value"] < 0).any():
+        raise ValueError("shares() got a negative production value")
+    if total is None:
+        wv = world["value"].dropna()
+        total = float(wv.iloc[0]) if len(wv) and wv.iloc[0] > 0 else float(out.loc[out["known"], "value"].sum())
+    out["share_pct"] = np.where(out["known"], out["value"] / total * 100 if total else np.nan, np.nan)
+    out["role"] = np.where(out["country"] == REST_OF_WORLD, "remainder", "country")
+    return out.reset_index(drop=True)
+
+
+def hhi(shares_pct: Iterable[float]) -> float:
+    """Herfindahl–Hirschman index: ``HHI = Σ s_i²`` with ``s_i`` in percent, so 0 ≤ HHI ≤ 10,000
+    (10,000 = a single producer). Raises ``ValueError`` for NaN, negative shares, or shares summing
+    to more than 100.5 (allowance for rounding): an unknown share must be handled by the caller
+    (see :func:`hhi_bounds`), never treated as zero here."""
+    arr = np.asarray(list(shares_pct), dtype=float)
+    if arr.size == 0:
+        return 0.0
+    if np.isnan(arr).any():
+        raise ValueError("hhi() got a NaN share: an unknown share must be bounded, not ignored")
+    if (arr < 0).any() or arr.sum() > 100.5:
+        raise ValueError(f"hhi() needs shares in percent, each >= 0, summing to <= 100 (sum {arr.sum():.2f})")
+    return float(min((arr ** 2).sum(), 10_000.0))
+
+
+def hhi_bounds(share_frame: pd.DataFrame) -> dict:
+    """Bounds on the HHI of a share frame from :func:`shares`.
+
+    * known country shares ``s_i`` (joint labels such as ``USA+CAN`` count as one producer);
+    * remainder ``r`` = the ``ROW`` share (other countries, split unknown);
+    * unallocated ``u = max(0, 100 − Σ s_i − r)``: rounding, or the implicit share of countries whose
+      value is withheld when the world total includes them.
+
+    ``hhi_low = Σ s_i²`` (remainder and unallocated spread over infinitely many tiny producers);
+    ``hhi_high = Σ s_i² + r² + u²`` (each treated as one producer). Countries withheld *and*
+    excluded from the world total cannot be bounded; they are listed in ``withheld``.
+    """
+    known = share_frame[share_frame["known"]]
+    countries = known[known["role"] == "country"]["share_pct"].clip(lower=0)
+    remainder = float(known.loc[known["role"] == "remainder", "share_pct"].sum())
+    scale = 1.0
+    total = countries.sum() + remainder
+    if total > 100.5:  # rounding in the publisher's parts: rescale so the index stays <= 10,000
+        scale = 100.0 / total
+    s = countries * scale
+    r = remainder * scale
+    low = hhi(s)
+    u = max(0.0, 100.0 - float(s.sum()) - r)
+    high = min(low + r ** 2 + u ** 2, 10_000.0)
+    withheld = sorted(share_frame.loc[~share_frame["known"], "country"])
+    return dict(hhi_low=low, hhi_high=high, remainder_share=r, unallocated_share=u, withheld=withheld,
+                rescaled=scale != 1.0)
+
+
+def _summary(series: c.Series) -> dict:
+    frame = shares(series.parts, total=series.world_total)
+    b = hhi_bounds(frame)
+    listed = frame[(frame["role"] == "country")]
+    known = listed[listed["known"]].sort_values("share_pct", ascending=False)
+    top1 = known.iloc[0] if len(known) else None
+    chn = frame[frame["country"] == c.CHINA]
+    flags: list[str] = []
+    if b["remainder_share"] > 0 or b["unallocated_share"] > 0.05:
+        flags.append("hhi_is_lower_bound")
+    if b["withheld"]:
+        flags.append("withheld_values")
+    if b["rescaled"]:
+        flags.append("parts_exceed_world_total")
+    if chn.empty:
+        china = 0.0
+        flags.append("china_not_listed")
+    elif not bool(chn["known"].iloc[0]):
+        china = np.nan
+        flags.append("china_withheld")
+    else:
+        china = float(chn["share_pct"].iloc[0])
+    n = int((known["value"] > 0).sum())
+    note = (f"{series.label}, {series.measure}, {series.year}: {n} producers listed"
+            f"{' + other countries (' + c.fmt(b['remainder_share']) + ' %)' if b['remainder_share'] else ''}; "
+            f"world total {c.fmt(series.world_total, 0)} {series.unit}")
+    if b["withheld"]:
+        note += f"; withheld/not available: {', '.join(b['withheld'])} (not counted, HHI may be understated)"
+    if "china_not_listed" in flags and b["remainder_share"]:
+        note += f"; China not listed (at most the {c.fmt(b['remainder_share'])} % remainder)"
+    if series.notes:
+        note += "; " + "; ".join(series.notes)
+    return dict(
+        mineral_id=series.mineral_id, stage=series.stage, year=series.year, source=series.source,
+        vintage=series.vintage, measure=series.measure, unit=series.unit, world_total=series.world_total,
+        hhi=b["hhi_low"], hhi_low=b["hhi_low"], hhi_high=b["hhi_high"],
+        top1_country=None if top1 is None else top1["country"],
+        top1_share=np.nan if top1 is None else float(top1["share_pct"]),
+        top3_share=float(known["share_pct"].head(3).sum()) if len(known) else np.nan,
+        china_share=china, n_countries=n, remainder_share=b["remainder_share"],
+        unallocated_share=b["unallocated_share"], withheld_countries=";".join(b["withheld"]),
+        flags=";".join(flags), coverage_note=note, source_label=series.label)
+
+
+def _series(mineral: str, stage: str, year: int | None, source: str, measure: str | None = None) -> c.Series:
+    src = c.choice("source", source, ["usgs", "iea"])
+    if src == "iea":
+        return c.iea_series(mineral, stage, year)
+    return c.usgs_series(mineral, stage, year, measure=measure)
+
+
+def concentration(mineral: str, stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+                  measure: str | None = None) -> pd.DataFrame:
+    """Concentration of one mineral's production at one stage: a one-row DataFrame.
+
+    Formula: ``share_i = value_i / world_total × 100`` (percent; USGS ``WLD`` total, plus the U.S.
+    when USGS notes that the total excludes it; IEA block total); ``HHI = Σ share_i²`` over the
+    listed producers (0–10,000). ``hhi`` is the **lower bound** ``hhi_low`` (the ``ROW`` remainder
+    and any unallocated share spread over infinitely many tiny producers); ``hhi_high`` treats each
+    as one producer (see :func:`hhi_bounds`); flag ``hhi_is_lower_bound`` says when they differ.
+    Withheld/NA country values are never zero: they set flag ``withheld_values`` and are named.
+
+    Columns: mineral_id, stage, year, source (usgs|iea), vintage, measure, unit, world_total (in
+    ``unit``), hhi, hhi_low, hhi_high, top1_country, top1_share, top3_share (listed countries, %),
+    china_share (% ; 0 with flag ``china_not_listed`` when China is not listed, NaN when withheld),
+    n_countries, remainder_share, unallocated_share, withheld_countries, flags, coverage_note,
+    source_label.
+
+    ``source='usgs'`` (default, year = latest) or ``'iea'`` (stages mine, refinery, chemicals,
+    battery_grade; year 2023 observed by default).
+    """
+    return pd.DataFrame([_summary(_series(mineral, stage, year, source, measure))])
+
+
+def concentration_table(stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+                        critical: str | None = None) -> pd.DataFrame:
+    """:func:`concentration` for every mineral that has ``stage`` (and ``year`` when given; with
+    ``year=None`` each mineral's latest year). ``critical='2022'``/``'2025'`` keeps listed minerals.
+    Sorted by ``hhi`` descending. Series without a published world total (crushed stone: U.S.
+    only) or without any listed producer (yttrium: world total only) are left out."""
+    src = c.choice("source", source, ["usgs", "iea"])
+    keep = c.critical_set(critical)
+    if src == "iea":
+        mids = [m for m in c.iea_minerals()]
+        stages = sorted({s for m in mids for s in c.iea_stages(m)})
+        stg = c.choice("stage", stage, stages)
+        mids = [m for m in mids if stg in c.iea_stages(m)]
+        years = sorted({2023, 2030, 2035, 2040})
+    else:
+        frame = c._production_all()
+        stg = c.choice("stage", stage, sorted(frame["stage"].unique()))
+        mids = sorted(frame.loc[frame["stage"] == stg, "mineral_id"].unique())
+        years = sorted(int(y) for y in frame.loc[frame["stage"] == stg, "year"].unique())
+    if year is not None:
+        year = v.year("year", year, years)
+    rows = []
+    for mid in mids:
+        if keep is not None and mid not in keep:
+            continue
+        try:
+            series = c.iea_series(mid, stg, year) if src == "iea" else c.usgs_series(mid, stg, year)
+        except v.InvalidArgument:
+            continue  # this mineral has no data for that year
+        if series.world_total is None or series.world_reported is None or not c.has_listed_countries(series):
+            continue  # no world total (crushed stone: U.S. only) or no producer listed (yttrium)
+        rows.append(_summary(series))
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    return out.sort_values(["hhi", "mineral_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+# USGS minerals whose processing stage is published under another mineral id (same supply chain).
+PROCESSING_COUNTERPARTS: dict[str, tuple[str, str]] = {
+    "bauxite": ("alumina", "refinery"),
+    "titanium_concentrates": ("titanium", "metal"),
+    "magnesium_compounds": ("magnesium", "smelter"),
+    "iron_ore": ("iron_steel", "metal"),
+}
+
+
+def _gap_row(mid: str, year: int | None) -> dict | None:
+    use_iea = mid in c.iea_minerals() and "mine" in c.iea_stages(mid)
+    mine = c.mine_series(mid, year, source="iea" if use_iea else "usgs")
+    if mid in PROCESSING_COUNTERPARTS and not use_iea:
+        pid, pstage = PROCESSING_COUNTERPARTS[mid]
+        years = c.usgs_years(pid, pstage)
+        proc = c.usgs_series(pid, pstage, year if year in years else None)
+    else:
+        proc = c.processing_series(mid, year, prefer_iea=use_iea or mid in c.IEA_REFINING_PROXY)
+    if mine is None or proc is None or mine.world_total is None or proc.world_total is None:
+        return None
+    a, b = _summary(mine), _summary(proc)
+    return dict(
+        mineral_id=mid, source=mine.source if mine.source == proc.source else f"{mine.source}+{proc.source}",
+        mine_stage=a["stage"], mine_year=a["year"],
+        processing_mineral_id=b["mineral_id"], processing_stage=b["stage"], processing_year=b["year"],
+        china_mine_share=a["china_share"], china_processing_share=b["china_share"],
+        china_gap_pp=b["china_share"] - a["china_share"],
+        top1_mine_country=a["top1_country"], top1_mine_share=a["top1_share"],
+        top1_processing_country=b["top1_country"], top1_processing_share=b["top1_share"],
+        hhi_mine=a["hhi"], hhi_processing=b["hhi"],
+        flags=";".join(sorted(set(filter(None, (a["flags"] + ";" + b["flags"]).split(";"))))),
+        source_label=f"mine: {a['source_label']} ({a['measure']}); processing: {b['source_label']} ({b['measure']})")
+
+
+def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """China's and the top producer's share at the mine stage vs the processing stage.
+
+    Where the IEA covers the mineral (cobalt, copper, graphite, lithium, magnet rare earths, nickel)
+    both stages come from the IEA (2023 observed: mining vs refining / chemicals / battery-grade);
+    otherwise USGS mine vs the USGS refinery, smelter or metal stage of the same mineral id (latest
+    year, or ``year`` where published), or of its downstream id in ``PROCESSING_COUNTERPARTS``
+    (bauxite → alumina refinery, titanium mineral concentrates → titanium sponge metal, magnesium
+    compounds → magnesium metal smelter, iron ore → pig iron); ``processing_mineral_id`` says which. ``china_gap_pp = china_processing_share − china_mine_share``
+    (percentage points; positive = China processes more than it mines).
+
+    ``mineral=None`` returns every mineral with both stages, largest gap first.
+    """
+    if mineral is not None:
+        mid = c.mineral(mineral)
+        row = _gap_row(mid, year)
+        if row is None:
+            valid = [m for m in sorted(set(c._production_all()["mineral_id"]) | set(c.iea_minerals()))
+                     if _has_both(m)]
+            raise v.InvalidArgument("mineral", mineral, valid, " (needs both a mine and a processing stage)")
+        return pd.DataFrame([row])
+    rows = [r for m in sorted(set(c._production_all()["mineral_id"]) | set(c.iea_minerals()))
+            if _has_both(m) and (r := _gap_row(m, year)) is not None]
+    return pd.DataFrame(rows).sort_values("china_gap_pp", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def _has_both(mid: str) -> bool:
+    if mid in PROCESSING_COUNTERPARTS:
+        return True
+    if mid in c.IEA_REFINING_PROXY and "mine" in c.usgs_stages(mid):
+        return True
+    if mid in c.iea_minerals():
+        st = c.iea_stages(mid)
+        if "mine" in st and any(s in st for s in c.IEA_PROCESSING_STAGES):
+            return True
+    st = c.usgs_stages(mid)
+    return "mine" in st and any(s in st for s in c.USGS_PROCESSING_STAGES)
+
+
+def biggest_processing_gaps(n: int = 10, year: int | None = None) -> pd.DataFrame:
+    """The ``n`` minerals where China's processing share most exceeds its mine share."""
+    n = int(c.number("n", n, 1, 1000))
+    return mining_vs_processing_gap(None, year).head(n).reset_index(drop=True)

@@ -1,0 +1,173 @@
+"""Supply-disruption scenarios: what a cut by one or more suppliers removes from world supply and how
+much of U.S. consumption is exposed through imports.
+
+Sources: USGS MCS production (MCS2023–MCS2026), USGS MCS2026 net import reliance and import sources,
+curated ``export_controls`` and ``country_groups`` tables.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .. import validate as v
+from ..db import query
+from ..ids import REST_OF_WORLD
+from . import _common as c
+
+__all__ = ["disruption", "most_exposed_minerals", "export_control_presets"]
+
+
+def _supplier_members(suppliers: Iterable[str] | str) -> c.Members:
+    if isinstance(suppliers, str):
+        return c.resolve_members(countries=suppliers)
+    items = list(suppliers)
+    groups = [s for s in items if isinstance(s, str) and s in set(c.group_ids())]
+    codes = [s for s in items if s not in groups]
+    members = [c.resolve_members(countries=g) for g in groups]
+    if codes:
+        members.append(c.resolve_members(countries=codes))
+    if not members:
+        raise v.InvalidArgument("suppliers", items, c.all_countries(), " (no supplier given)")
+    allc = frozenset().union(*(m.codes for m in members))
+    return c.Members(allc, " + ".join(m.label for m in members), "; ".join(filter(None, (m.note for m in members))))
+
+
+def _import_exposure(mid: str, members: c.Members, nir: c.Nir) -> dict:
+    frame, basis, measure = c.import_source_shares(mid)
+    member = [x for x in frame["country"] if members.covers(x)] if len(frame) else []
+    if basis == "share_pct":
+        share = float(frame.loc[[members.covers(x) for x in frame["country"]], "share_pct"].sum())
+        known = "shares"
+    else:
+        share = np.nan
+        known = "ranks_only" if basis == "rank" else "no_import_sources"
+    ranks = ";".join(f"{r.country}:{'' if pd.isna(r.rank) else int(r.rank)}" for r in frame.itertuples()
+                     if members.covers(r.country))
+    exposed = np.nan if nir.pct is None or np.isnan(share) else nir.pct * share / 100.0
+    return dict(nir_pct=nir.pct, nir_bound=nir.bound, nir_year=nir.year,
+                supplier_import_share_pct=share, import_share_basis=known, supplier_import_ranks=ranks,
+                n_supplier_import_sources=len(member), us_consumption_exposed_pct=exposed,
+                import_measure=measure)
+
+
+def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str = "mine", cut_pct: float = 100,
+               ramp_up_pct: float = 0, year: int | None = None) -> pd.DataFrame:
+    """A supply cut by ``suppliers`` (ISO3 codes and/or ``country_groups`` group ids): one row.
+
+    With ``V_s`` the suppliers' production, ``W`` the world total (USGS, table unit ``unit``), ``O``
+    the known production of everyone else (other countries + ``ROW``):
+
+    * ``supply_lost = V_s × cut_pct/100`` (``unit``) and ``supply_lost_pct = supply_lost / W × 100``;
+    * ``ramp_up = min(O × ramp_up_pct/100, supply_lost)``: other producers raise output by
+      ``ramp_up_pct`` % (capped at the loss);
+    * ``remaining_supply = W − supply_lost + ramp_up`` and ``net_loss_pct`` of ``W``;
+    * ``us_consumption_exposed_pct = NIR × supplier_import_share_pct / 100``: the share of U.S.
+      apparent consumption imported from the suppliers (MCS2026 NIR of the production year or the
+      newest; import shares 2021–24). ``import_share_basis`` says ``shares`` (USGS gives
+      percentages) or ``ranks_only`` (Fig. 2 ranks: exposure NaN, ranks in
+      ``supplier_import_ranks``); ``us_consumption_at_risk_pct`` multiplies by ``cut_pct/100``.
+
+    Suppliers with withheld production make ``supply_lost`` a lower bound (flag
+    ``withheld_supplier``). Suppliers that are not listed producers may hide in ``ROW``: flag
+    ``suppliers_may_be_in_row``.
+    """
+    mid = c.mineral(mineral)
+    cut = c.number("cut_pct", cut_pct, 0, 100)
+    ramp = c.number("ramp_up_pct", ramp_up_pct, 0, 1000)
+    members = _supplier_members(suppliers)
+    series = c.usgs_series(mid, stage, year)
+    parts = series.parts
+    world = series.world_total
+    is_sup = np.array([members.covers(x) for x in parts["country"]], dtype=bool)
+    known = parts["known"].to_numpy(dtype=bool)
+    v_s = float(parts.loc[is_sup & known, "value"].sum())
+    others = float(parts.loc[~is_sup & known, "value"].sum())
+    flags = []
+    if (is_sup & ~known).any():
+        flags.append("withheld_supplier")
+    listed = {p for x in parts["country"] if x != REST_OF_WORLD for p in c.joint_parts(x)}
+    if (members.codes - listed) and (parts["country"] == REST_OF_WORLD).any():
+        flags.append("suppliers_may_be_in_row")
+    lost = v_s * cut / 100.0
+    ramp_up = min(others * ramp / 100.0, lost)
+    remaining = (world - lost + ramp_up) if world else np.nan
+    n = c.nir(mid, series.year)
+    exp = _import_exposure(mid, members, n)
+    row = dict(
+        mineral_id=mid, stage=series.stage, year=series.year, vintage=series.vintage, unit=series.unit,
+        suppliers=members.label, cut_pct=cut, ramp_up_pct=ramp, world_total=world,
+        supplier_production=v_s, supplier_share_pct=v_s / world * 100 if world else np.nan,
+        supply_lost=lost, supply_lost_pct=lost / world * 100 if world else np.nan,
+        ramp_up=ramp_up, remaining_supply=remaining,
+        net_loss_pct=(lost - ramp_up) / world * 100 if world else np.nan, **exp,
+        us_consumption_at_risk_pct=exp["us_consumption_exposed_pct"] * cut / 100.0,
+        flags=";".join(flags), source_label=f"{series.label}; {n.source}", members_note=members.note)
+    return pd.DataFrame([row])
+
+
+def most_exposed_minerals(supplier: Iterable[str] | str, stage: str = "mine", year: int | None = None, *,
+                          n: int | None = None, critical: str | None = None) -> pd.DataFrame:
+    """:func:`disruption` (full cut, no ramp-up) of ``supplier`` for every mineral with ``stage``,
+    sorted by U.S. consumption exposed (share-based first), then by the supplier's world share.
+    Minerals where the supplier produces nothing and supplies no U.S. imports are left out."""
+    frame = c._production_all()
+    stg = c.choice("stage", stage, sorted(frame["stage"].unique()))
+    keep = c.critical_set(critical)
+    mids = sorted(m for m in frame.loc[frame["stage"] == stg, "mineral_id"].unique() if keep is None or m in keep)
+    rows = []
+    for mid in mids:
+        years = c.usgs_years(mid, stg)
+        try:
+            out = disruption(mid, supplier, stg, 100, 0, year if year in years else None)
+        except v.InvalidArgument as err:
+            if err.name in ("suppliers", "country", "group", "countries"):
+                raise
+            continue
+        r = out.iloc[0]
+        if (r["supplier_share_pct"] or 0) > 0 or (r["supplier_import_share_pct"] or 0) > 0 or r["n_supplier_import_sources"]:
+            rows.append(out)
+    if not rows:
+        return pd.DataFrame()
+    table = pd.concat(rows, ignore_index=True).sort_values(
+        ["us_consumption_exposed_pct", "supplier_share_pct"], ascending=False, na_position="last")
+    if n is not None:
+        table = table.head(int(c.number("n", n, 1, 1000)))
+    return table.reset_index(drop=True)
+
+
+def export_control_presets() -> pd.DataFrame:
+    """Disruption arguments built from the curated ``export_controls`` table.
+
+    One row per (restriction, mineral): ``control_id``, ``country`` (the restricting country = the
+    supplier), ``mineral_id``, ``stage`` (the USGS mine stage when published, else the first USGS
+    processing stage; None when USGS has no production series), ``cut_pct`` 100, ``ramp_up_pct`` 0,
+    ``args`` (a dict for :func:`disruption`, None when not runnable), ``runnable`` and ``note``.
+    Reprieves (``action='reprieve'``) and rows without minerals are listed with ``runnable=False``.
+    """
+    ec = query("SELECT * FROM export_controls ORDER BY control_id")
+    rows = []
+    for r in ec.itertuples():
+        mids = c.split_ids(r.minerals)
+        base = dict(control_id=r.control_id, country=r.country, action=r.action, status=r.status,
+                    products=r.products, target_country=r.target_country if pd.notna(r.target_country) else None,
+                    source_doc=r.source_doc)
+        if not mids:
+            rows.append(dict(base, mineral_id=None, stage=None, cut_pct=None, ramp_up_pct=None, args=None,
+                             runnable=False, note="no mineral named in the document"))
+            continue
+        for mid in mids:
+            stages = c.usgs_stages(mid)
+            stage = "mine" if "mine" in stages else next((s for s in c.USGS_PROCESSING_STAGES + ("production",)
+                                                          if s in stages), None)
+            runnable = r.action == "restriction" and stage is not None
+            note = ""
+            if r.action != "restriction":
+                note = f"action is {r.action!r}, not a restriction"
+            elif stage is None:
+                note = "USGS publishes no world production series for this mineral"
+            args = dict(mineral=mid, suppliers=[r.country], stage=stage, cut_pct=100, ramp_up_pct=0) if runnable else None
+            rows.append(dict(base, mineral_id=mid, stage=stage, cut_pct=100 if runnable else None,
+                             ramp_up_pct=0 if runnable else None, args=args, runnable=runnable, note=note))
+    return pd.DataFrame(rows)

@@ -1,0 +1,111 @@
+"""Chokepoints: concentration (HHI, China's share) per stage across minerals, the governance-weighted
+HHI, and the biggest gaps between mining and processing concentration."""
+from __future__ import annotations
+
+import ipywidgets as w
+
+from .. import api
+from ..charts.base import source_line
+from ..charts.concentration import gap_dumbbell, governance_bars, hhi_bars
+from ..validate import choice, year as check_year
+from . import common as c
+from . import data as d
+from . import metrics_bridge as mb
+
+DEFAULTS = {"stage": "mine", "year": 2025, "critical": "all", "top": 30}
+STAGES = ["mine", "refinery", "smelter", "metal", "plant"]
+
+
+def _names() -> dict:
+    frame = api.minerals()
+    return dict(zip(frame["mineral_id"], frame["name"]))
+
+
+def _validate(values: dict, explicit: set) -> dict:
+    stage = choice("stage", values["stage"], STAGES)
+    year = check_year("year", values["year"], range(2021, 2026))
+    critical = choice("critical", str(values["critical"]), list(d.LISTS))
+    top = int(values["top"])
+    if not 5 <= top <= 80:
+        from ..validate import InvalidArgument
+        raise InvalidArgument("top", top, [5, 80], " (top is a whole number from 5 to 80)")
+    return {"stage": stage, "year": year, "critical": critical, "top": top}
+
+
+class Chokepoints(c.App):
+    title = "Chokepoints"
+    lede = ("Which minerals are produced by few countries (HHI, 0–10,000), how much of it is China, where "
+            "weak governance adds risk (EU HHI_WGI), and where processing is far more concentrated than mining.")
+
+    def __init__(self, stage="mine", year=2025, critical="all", top=30):
+        resolved = c.resolve([c.Param("stage", stage, DEFAULTS["stage"]), c.Param("year", year, DEFAULTS["year"], int),
+                              c.Param("critical", critical, DEFAULTS["critical"]),
+                              c.Param("top", top, DEFAULTS["top"], int)], _validate,
+                             warmup=lambda: (mb.concentration_table(stage, year), mb.governance_table(stage, year), mb.gaps()))
+        super().__init__(resolved)
+        v = resolved.values
+        self.stage = c.dropdown("Stage", STAGES, v["stage"], "170px")
+        self.year = w.SelectionSlider(description="Year", options=list(range(2021, 2026)), value=v["year"],
+                                      continuous_update=False)
+        self.critical = c.dropdown("List", [(label, key) for key, label in d.LISTS.items()], v["critical"], "330px")
+        self.top = w.IntSlider(description="Minerals shown", min=5, max=80, value=v["top"], continuous_update=False,
+                               style={"description_width": "initial"})
+        self.watch(self.stage, self.year, self.critical, self.top)
+
+    def controls(self):
+        return [self.stage, self.year, self.critical, self.top]
+
+    def _filter(self, frame):
+        if self.critical.value == "all" or frame.empty:
+            return frame
+        keep = set(api.minerals(critical=self.critical.value)["mineral_id"])
+        return frame[frame["mineral_id"].isin(keep)]
+
+    def render(self) -> list[str]:
+        stage, year, top = self.stage.value, self.year.value, self.top.value
+        names = _names()
+        params = {"stage": stage, "year": year, "critical": self.critical.value}
+        conc = self._filter(mb.concentration_table(stage, year))
+        parts = []
+        if conc.empty:
+            parts.append(c.message(f"No mineral has a USGS world total at stage '{stage}' in {year}.", "warn"))
+        conc = conc.assign(name=conc["mineral_id"].map(names)) if len(conc) else conc.assign(name=[])
+        vint = sorted(conc["vintage"].dropna().unique()) if len(conc) else []
+        src = source_line("USGS world production tables; HHI = Σ share² over listed producers (rexlib.metrics)",
+                          vint, params)
+        parts.append(c.heading("Concentration by mineral"))
+        parts.append(c.chart_html(hhi_bars(conc.head(top), title=f"Most concentrated minerals, {stage} stage, {year}",
+                                           source=src, subtitle="Bar: HHI lower bound ('other countries' spread thin); "
+                                           "tick: upper bound (remainder as one producer). Dashed: 2,500.")))
+        parts.append(c.table_html(conc, f"concentration_{stage}_{year}", columns={
+            "name": "Mineral", "hhi": "HHI", "hhi_high": "HHI upper", "top1_country": "Top producer",
+            "top1_share": "Top share %", "top3_share": "Top-3 %", "china_share": "China %",
+            "withheld_countries": "Withheld", "flags": "Flags", "vintage": "Vintage"}, max_rows=15))
+        gov = self._filter(mb.governance_table(stage, year)) if len(conc) else conc
+        parts.append(c.heading("Governance-weighted concentration (EU method)"))
+        if len(gov):
+            gov = gov.assign(name=gov["mineral_id"].map(names)).head(top)
+            gsrc = source_line("USGS world production × World Bank WGI (EU 2017 HHI_WGI method, rexlib.metrics)",
+                               vint, params, releases=["wgi_2023"])
+            parts.append(c.chart_html(governance_bars(gov, title=f"HHI_WGI, {stage} stage, {year}", source=gsrc,
+                                                      subtitle="Producers without a WGI score get the median score")))
+        else:
+            parts.append(c.message("No governance-weighted values for these parameters.", "info"))
+        gap = self._filter(mb.gaps())
+        gap = gap.assign(name=gap["mineral_id"].map(names)).head(15)
+        gsrc = source_line("China's share: mine vs processing stage (IEA 2023 where covered, else USGS latest year)",
+                           sorted({v for v in ["MCS2026"]}), {"critical": self.critical.value},
+                           releases=["iea_cm_explorer_2024"])
+        parts.append(c.heading("Biggest mining-vs-processing gaps"))
+        parts.append(c.chart_html(gap_dumbbell(gap, title="Where China processes far more than it mines", source=gsrc,
+                                               subtitle="Grey: share of mining; red: share of processing. "
+                                                        "Not controlled by the year slider (each source's latest year).")))
+        parts.append(c.table_html(gap, "mining_vs_processing_gap", columns={
+            "name": "Mineral", "source": "Source", "processing_stage": "Processing stage",
+            "china_mine_share": "China mine %", "china_processing_share": "China processing %",
+            "china_gap_pp": "Gap (pp)", "top1_processing_country": "Top processor", "flags": "Flags"}))
+        return parts
+
+
+def app(stage="mine", year=2025, critical="all", top=30) -> Chokepoints:
+    return Chokepoints(stage, year, critical, top)

@@ -1,0 +1,92 @@
+"""Claims: each quantitative claim in the documents, what the data say, the verdict and the source."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..charts.base import CURATED_PUBLISHER, esc, source_line
+from ..charts.claims import claimed_vs_computed
+from ..validate import choice
+from . import common as c
+from . import metrics_bridge as mb
+
+DEFAULTS = {"verdict": "all", "topic": "all"}
+VERDICT_COLORS = {"consistent": "#d8f0e3", "differs": "#fbe0dd", "not_comparable": "#fff0c9"}
+
+
+def _table() -> pd.DataFrame:
+    frame = mb.check_claims().copy()
+    from ..db import query
+    extra = query("SELECT claim_id, topic, source_title, source_quote, source_url FROM claims")
+    frame = frame.drop(columns=[col for col in ("topic", "source_title", "source_quote", "source_url")
+                                if col in frame.columns]).merge(extra, on="claim_id", how="left")
+    frame["verdict"] = frame["verdict"].fillna("not_checkable")
+    return frame
+
+
+def _topics() -> list[str]:
+    return ["all", *sorted(_table()["topic"].dropna().unique())]
+
+
+def _verdicts() -> list[str]:
+    return ["all", *sorted(_table()["verdict"].unique())]
+
+
+def _validate(values: dict, explicit: set) -> dict:
+    return {"verdict": choice("verdict", values["verdict"], _verdicts()),
+            "topic": choice("topic", values["topic"], _topics(), normalise=False)}
+
+
+class Claims(c.App):
+    title = "Claims check"
+    lede = ("Every number the 2026 documents state about supply, shares or import reliance, set against what "
+            "USGS and IEA data say, with a verdict and the quote it came from.")
+
+    def __init__(self, verdict="all", topic="all"):
+        resolved = c.resolve([c.Param("verdict", verdict, DEFAULTS["verdict"]),
+                              c.Param("topic", topic, DEFAULTS["topic"])], _validate, warmup=_table)
+        super().__init__(resolved)
+        v = resolved.values
+        self.verdict = c.dropdown("Verdict", _verdicts(), v["verdict"], "260px")
+        self.topic = c.dropdown("Topic", _topics(), v["topic"], "380px")
+        self.watch(self.verdict, self.topic)
+
+    def controls(self):
+        return [self.verdict, self.topic]
+
+    def render(self) -> list[str]:
+        frame = _table()
+        counts = frame["verdict"].value_counts()
+        if self.verdict.value != "all":
+            frame = frame[frame["verdict"] == self.verdict.value]
+        if self.topic.value != "all":
+            frame = frame[frame["topic"] == self.topic.value]
+        params = {"verdict": self.verdict.value, "topic": self.topic.value}
+        parts = [c.message("Across all claims: " + ", ".join(f"{k}: {n}" for k, n in counts.items())
+                           + ". 'consistent' means within ±5 percentage points (percent claims) or ±10 % (quantities).",
+                           "info")]
+        pct = frame[frame["unit"] == "percent"].copy()
+        pct["label"] = pct["claim_id"] + " " + pct["metric"].str.replace("_", " ") + " · " + pct["mineral"].fillna("")
+        src = source_line("claims (curated) checked by rexlib.metrics.check_claims against USGS/IEA", ["MCS2026"],
+                          params, releases=["iea_cm_explorer_2024"], publisher=CURATED_PUBLISHER)
+        parts.append(c.chart_html(claimed_vs_computed(pct, title="Percentage claims: claimed vs data", source=src)))
+        parts.append(c.heading(f"Claims ({len(frame)})"))
+        cards = []
+        for r in frame.head(60).itertuples():
+            bg = VERDICT_COLORS.get(r.verdict, "#eceff1")
+            computed = "" if pd.isna(r.computed) else f"{r.computed:,.4g}"
+            cards.append(
+                f'<div class="rex-card"><span class="rex-verdict" style="background:{bg}">{esc(r.verdict)}</span> '
+                f'<b>{esc(r.claim_id)}</b> {esc(r.metric)} {esc("" if pd.isna(r.mineral) else r.mineral)} — '
+                f'claimed <b>{esc(r.claimed)}</b> {esc(r.unit)}; data: <b>{esc(computed or "—")}</b> '
+                f'<div class="rex-note">{esc(r.data_source if pd.notna(r.data_source) else "")} '
+                f'{esc(r.tolerance_or_reason if pd.notna(r.tolerance_or_reason) else "")}. {esc(r.note if pd.notna(r.note) else "")}</div>'
+                f'<div class="rex-note">“{esc(r.source_quote)}” — {esc(r.claimant)}, <i>{esc(r.source_title)}</i></div></div>')
+        parts.append('<div class="rex-cards">' + "".join(cards) + "</div>")
+        parts.append(c.table_html(frame, "claims_check", columns={
+            "claim_id": "Claim", "metric": "Metric", "mineral": "Mineral", "claimed": "Claimed", "computed": "Data",
+            "unit": "Unit", "verdict": "Verdict", "claimant": "Claimant"}, max_rows=5))
+        return parts
+
+
+def app(verdict="all", topic="all") -> Claims:
+    return Claims(verdict, topic)

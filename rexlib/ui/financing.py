@@ -1,0 +1,129 @@
+"""Financing: the deals timeline; dollars by agency, mineral, stage or country (aggregates apart);
+and financing beside vulnerability (supply-risk score, high-risk pairs without a deal)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import api
+from ..charts.base import CURATED_PUBLISHER, esc, source_line
+from ..charts.finance import amount_bars, deals_timeline, vulnerability_scatter
+from ..db import query
+from ..validate import choice
+from . import common as c
+from . import metrics_bridge as mb
+
+DEFAULTS = {"by": "agency", "agency": "all"}
+BY = {"agency": "Agency", "mineral": "Mineral", "stage": "Policy stage", "country": "Asset country"}
+
+
+def _deals() -> pd.DataFrame:
+    frame = query("SELECT * FROM deals ORDER BY announced_date, deal_id")
+    frame["label"] = frame["deal_id"] + ": " + frame["counterparty"].fillna("") + " — " + frame["project"].fillna("")
+    return frame
+
+
+def _agencies() -> list[str]:
+    return ["all", *sorted(_deals()["agency"].dropna().unique())]
+
+
+def _validate(values: dict, explicit: set) -> dict:
+    return {"by": choice("by", values["by"], list(BY)), "agency": choice("agency", values["agency"], _agencies(),
+                                                                      normalise=False)}
+
+
+def grouped(by: str, agency: str) -> pd.DataFrame:
+    """USD and deal counts per group, from rexlib.metrics.deal_flows (aggregates and the smaller
+    conflicting figure dropped; a deal naming k minerals counts 1/k of its amount per mineral)."""
+    flows = mb.deal_flows()
+    if agency != "all":
+        flows = flows[flows["agency"] == agency]
+    if by == "mineral":
+        names = dict(zip(api.minerals()["mineral_id"], api.minerals()["name"]))
+        out = flows.groupby("mineral_id").agg(usd=("amount_usd_alloc", "sum"), n_deals=("deal_id", "nunique"))
+        out.index = [names.get(i, i) for i in out.index]
+    else:
+        column = {"agency": "agency", "stage": "policy_stage", "country": "asset_country"}[by]
+        per_deal = flows.drop_duplicates("deal_id")
+        out = per_deal.groupby(per_deal[column].fillna("unspecified")).agg(usd=("amount_usd", "sum"),
+                                                                         n_deals=("deal_id", "nunique"))
+    out = out.rename_axis("group").reset_index().sort_values("usd", ascending=False)
+    return out.reset_index(drop=True)
+
+
+def vulnerability() -> pd.DataFrame:
+    names = dict(zip(api.minerals()["mineral_id"], api.minerals()["name"]))
+    fin = mb.financing_by_mineral_stage()
+    fin = fin[fin["eu_sr"].notna()]
+    financed = (fin.groupby("mineral_id").agg(score=("eu_sr", "max"), usd=("usd", "sum"),
+                                              stage=("policy_stage", lambda s: ";".join(sorted(set(s)))))
+                .reset_index().assign(financed=True))
+    gaps = mb.financing_gaps("eu")
+    unfin = (gaps.groupby("mineral_id").agg(score=("score", "max"), stage=("stage", lambda s: ";".join(s)))
+             .reset_index().assign(usd=float("nan"), financed=False)) if len(gaps) else gaps
+    unfin = unfin[~unfin["mineral_id"].isin(financed["mineral_id"])] if len(unfin) else unfin
+    out = pd.concat([financed, unfin], ignore_index=True)
+    out["name"] = out["mineral_id"].map(lambda m: names.get(m, m))
+    return out.sort_values("score", ascending=False).reset_index(drop=True)
+
+
+class Financing(c.App):
+    title = "Financing"
+    lede = ("Loans, equity, grants, offtakes and price floors announced for critical minerals (cited, 2026 "
+            "documents): when, by whom, for what, and whether the riskiest minerals get any.")
+
+    def __init__(self, by="agency", agency="all"):
+        resolved = c.resolve([c.Param("by", by, DEFAULTS["by"]), c.Param("agency", agency, DEFAULTS["agency"])],
+                             _validate, warmup=lambda: (mb.deal_flows(), vulnerability()))
+        super().__init__(resolved)
+        v = resolved.values
+        self.by = c.dropdown("Group by", [(label, key) for key, label in BY.items()], v["by"], "240px")
+        self.agency = c.dropdown("Agency", _agencies(), v["agency"], "300px")
+        self.watch(self.by, self.agency)
+
+    def controls(self):
+        return [self.by, self.agency]
+
+    def render(self) -> list[str]:
+        by, agency = self.by.value, self.agency.value
+        deals = _deals()
+        params = {"by": by, "agency": agency}
+        src = source_line("deals table (data/curated/deals.csv)", params=params, publisher=CURATED_PUBLISHER)
+        chosen = deals if agency == "all" else deals[deals["agency"] == agency]
+        single, aggregates = chosen[~chosen["is_aggregate"]], chosen[chosen["is_aggregate"]]
+        parts = [c.heading("Deals over time")]
+        parts.append(c.chart_html(deals_timeline(single, title="Announced deals with a USD amount", source=src,
+                                                 subtitle="Individual deals only; aggregates (totals of other deals) "
+                                                          "are listed apart below.")))
+        parts.append(c.heading(f"Dollars by {BY[by].lower()}"))
+        parts.append(c.chart_html(amount_bars(grouped(by, agency), by=BY[by], title=f"Deal USD by {BY[by].lower()}",
+                                              source=source_line("deals via rexlib.metrics.deal_flows", params=params,
+                                                                 publisher=CURATED_PUBLISHER),
+                                              subtitle="Aggregates dropped; Project Vault private capital counted at "
+                                                       "the smaller figure ($1.7 bn); multi-mineral deals split evenly.")))
+        parts.append(c.table_html(single, "deals", columns={
+            "deal_id": "Deal", "announced_date": "Date", "agency": "Agency", "counterparty": "Counterparty",
+            "minerals": "Minerals", "stage": "Stage", "instrument": "Instrument", "amount_usd": "USD",
+            "conflict_group": "Conflict"}, max_rows=40))
+        parts.append(c.heading("Aggregates (shown apart: they sum other deals)"))
+        parts.append(c.table_html(aggregates, "deal_aggregates", columns={
+            "deal_id": "Deal", "agency": "Agency", "project": "Programme", "amount_usd": "USD",
+            "aggregate_of": "Components"})
+                     if len(aggregates) else c.message("No aggregate rows for this agency.", "info"))
+        vul = vulnerability()
+        parts.append(c.heading("Financing beside vulnerability"))
+        parts.append(c.chart_html(vulnerability_scatter(
+            vul, title="Supply risk vs deal dollars, by mineral",
+            source=source_line("deals (curated) × EU-style supply-risk score (rexlib.metrics.risk_scores: USGS "
+                               "production, WGI, net import reliance)", ["MCS2026"], {"method": "eu", "list": "2022"},
+                               releases=["wgi_2023"]),
+            subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list) with no deal at a mine/refinery stage.")))
+        gaps = mb.financing_gaps("eu")
+        parts.append(f'<div class="rex-note">{esc(len(gaps))} high-risk mineral × stage pairs have no deal.</div>')
+        parts.append(c.table_html(gaps, "financing_gaps", columns={
+            "mineral_id": "Mineral", "stage": "Stage", "score": "EU SR", "rank": "Rank", "hhi": "HHI",
+            "nir_pct": "NIR %"}, max_rows=25))
+        return parts
+
+
+def app(by="agency", agency="all") -> Financing:
+    return Financing(by, agency)
