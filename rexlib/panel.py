@@ -10,6 +10,8 @@ so ``hhi_low`` counts it as infinitely many tiny producers (adds 0) and ``hhi_hi
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -97,5 +99,24 @@ def coverage(con: duckdb.DuckDBPyConnection, members: list[str], source="product
     con.register("src", rel)
     try:
         return con.execute(COVERAGE_SQL, [stage, stage, year, year, members, members]).df()
+    finally:
+        con.unregister("src")
+
+
+def preaggregate(con: duckdb.DuckDBPyConnection, source, dest: str) -> int:
+    """Write the yearly per-country totals of a (monthly, per-product) panel to ``dest`` (Parquet).
+
+    Concentration and coverage only need one value per mineral × stage × country × year, so a
+    panel of 100M records becomes a table of at most (minerals × stages × countries × years) rows;
+    the queries above then read that instead of the raw panel. Returns the number of rows written.
+    """
+    rel = _relation(con, source)
+    con.register("src", rel)
+    try:
+        con.execute(f"""COPY (SELECT mineral_id, stage, year, country, sum(value) AS value FROM src
+                              WHERE value IS NOT NULL GROUP BY mineral_id, stage, year, country
+                              ORDER BY year, stage, mineral_id)
+                        TO '{Path(dest)}' (FORMAT PARQUET)""").fetchall()
+        return con.execute(f"SELECT count(*) FROM read_parquet('{Path(dest)}')").fetchall()[0][0]
     finally:
         con.unregister("src")

@@ -90,7 +90,10 @@ def friendly(error: Exception, *, source: str = "") -> str:
     """A message for a bad argument; lists the valid values (never a traceback)."""
     where = f" (from {source})" if source else ""
     if isinstance(error, InvalidArgument):
-        return message(f"Could not use that value{where}: {error}", "error")
+        text = str(error)
+        if len(error.valid) > 60:   # the library's message shortens long lists; a page can show all
+            text = text.split(" Valid ")[0] + f" Valid {error.name} values: {', '.join(error.valid)}."
+        return message(f"Could not use that value{where}: {text}", "error")
     return message(f"Something went wrong{where}: {type(error).__name__}: {error}", "error")
 
 

@@ -30,8 +30,11 @@ def production_minerals() -> tuple[tuple[str, str], ...]:
 
 
 def production_mineral(value: object) -> str:
-    mid = api.mineral_id(value)
     valid = [m for _, m in production_minerals()]
+    try:
+        mid = api.mineral_id(value)
+    except InvalidArgument:
+        raise InvalidArgument("mineral", value, valid, " (minerals with a world production table)") from None
     if mid not in valid:
         raise InvalidArgument("mineral", value, valid, " (this mineral has no world production table)")
     return mid

@@ -1,0 +1,102 @@
+"""Each app in the real Voila server, in headless Chromium: it loads without error text, draws SVG
+charts with marks, a widget change redraws a chart, a URL parameter sets the initial state, and an
+invalid URL parameter shows the friendly message (never a traceback)."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import SCREENSHOTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LOAD_TIMEOUT = 180_000
+CHART = ".rex-live .rex-chart svg.marks"
+
+# app -> (dropdown label, option label to pick, URL query, text it must show, bad query, name in message)
+APPS = {
+    "mineral_profile": ("Mineral", "Lithium", "mineral=gallium&year=2024", "Gallium: share of world refinery production, 2024",
+                        "mineral=unobtainium", "Valid mineral values"),
+    "import_reliance": ("List", "2022 U.S. critical-minerals list", "year=2022&critical=2022",
+                        "U.S. net import reliance, 2022: 2022 U.S. critical-minerals list", "year=1999", "Valid year values"),
+    "chokepoints": ("Stage", "refinery", "stage=smelter&year=2024", "Most concentrated minerals, smelter stage, 2024",
+                    "stage=quarry", "Valid stage values"),
+    "financing": ("Group by", "Mineral", "by=country", "Deal USD by asset country", "by=planet", "Valid by values"),
+    "scenario": ("Mineral", "Cobalt", "mineral=graphite&cut_pct=50", "Graphite (natural): world mine supply if CHN cuts 50%",
+                 "supplier=ATLANTIS", "Valid supplier values"),
+    "claims": ("Verdict", "differs", "verdict=consistent", "Claims (21)", "verdict=maybe", "Valid verdict values"),
+    "explore": ("SQL example", "Deal amounts by agency (aggregates dropped)", "table=deals", "Table deals",
+                "table=secrets", "Valid table values"),
+}
+
+
+def _open(page, url):
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, timeout=LOAD_TIMEOUT)
+    page.wait_for_selector(CHART, timeout=LOAD_TIMEOUT)
+    page.wait_for_timeout(500)
+    return errors
+
+
+def _assert_clean(page):
+    text = page.inner_text("body")
+    assert "Traceback" not in text
+    assert "There was an error when executing cell" not in text
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    assert page.locator(".rex-live .rex-msg-error").count() == 0, page.locator(".rex-msg-error").first.inner_text()
+
+
+def _marks(page) -> int:
+    return page.locator(f"{CHART} [class*='mark-'] path, {CHART} [class*='mark-'] rect, "
+                        f"{CHART} [class*='mark-'] line, {CHART} [class*='mark-'] text").count()
+
+
+@pytest.mark.parametrize("app", list(APPS))
+def test_loads_draws_and_reacts(app, page, voila_url):
+    label, option, *_ = APPS[app]
+    errors = _open(page, f"{voila_url}/voila/render/{app}.ipynb")
+    _assert_clean(page)
+    assert page.locator(CHART).count() >= 1
+    assert _marks(page) > 5, "charts have no marks"
+    assert "Source:" in page.inner_text(".rex-live")
+    assert page.locator(".rex-static").count() == 0, "Voila must not emit the static snapshot"
+    page.screenshot(path=str(SCREENSHOTS / f"{app}-default.png"))
+    before = page.locator(CHART).first.inner_html()
+    select = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
+    select.select_option(label=option)
+    page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel); return e && e.innerHTML !== old; }",
+                           arg=[CHART, before], timeout=120_000)
+    page.wait_for_timeout(500)
+    _assert_clean(page)
+    page.screenshot(path=str(SCREENSHOTS / f"{app}-changed.png"))
+    assert not [e for e in errors if "fontawesome" not in e.lower()], errors
+
+
+@pytest.mark.parametrize("app", list(APPS))
+def test_url_parameter_sets_initial_state(app, page, voila_url):
+    _, _, query, expected, _, _ = APPS[app]
+    _open(page, f"{voila_url}/voila/render/{app}.ipynb?{query}")
+    _assert_clean(page)
+    page.wait_for_function("(t) => document.body.innerText.includes(t) || "
+                           "[...document.querySelectorAll('svg.marks text')].some(e => e.textContent.includes(t))",
+                           arg=expected, timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / f"{app}-url.png"))
+
+
+@pytest.mark.parametrize("app", list(APPS))
+def test_invalid_url_parameter_is_friendly(app, page, voila_url):
+    _, _, _, _, bad, phrase = APPS[app]
+    _open(page, f"{voila_url}/voila/render/{app}.ipynb?{bad}")
+    box = page.locator(".rex-live .rex-msg-error").first
+    box.wait_for(timeout=60_000)
+    assert phrase in box.inner_text()
+    assert "Traceback" not in page.inner_text("body")
+    page.screenshot(path=str(SCREENSHOTS / f"{app}-invalid.png"))
+
+
+def test_landing_page_lists_every_app(page, voila_url):
+    page.goto(f"{voila_url}/voila/render/index.ipynb", timeout=LOAD_TIMEOUT)
+    page.wait_for_selector("text=rex: critical-minerals workbook", timeout=LOAD_TIMEOUT)
+    for app in APPS:
+        assert page.locator(f"a[href='{app}.ipynb']").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "index.png"))
