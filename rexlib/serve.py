@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--pool-size", type=int, default=1, help="preheated kernels per app (default 1)")
     parser.add_argument("--cull-idle", type=int, default=900, help="shut down kernels idle this many seconds")
+    parser.add_argument("--no-preheat", action="store_true",
+                        help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
 
     # Build the database once here, not in every preheated kernel at the same time.
@@ -65,8 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
 
     from voila.app import Voila
-    Voila.launch_instance(argv=voila_argv(args.host, args.port, not args.no_browser, pool_size=args.pool_size,
-                                          cull_idle_seconds=args.cull_idle))
+    argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=args.pool_size,
+                      cull_idle_seconds=args.cull_idle)
+    if args.no_preheat:
+        argv = [a for a in argv if not a.startswith("--VoilaConfiguration.preheat_kernel")]
+        argv.append("--VoilaConfiguration.preheat_kernel=False")
+    Voila.launch_instance(argv=argv)
     return 0
 
 
