@@ -114,8 +114,21 @@ def section_voila(quick: bool) -> list[str]:
     return out + [""]
 
 
+def section_reports(quick: bool) -> list[str]:
+    from benchmarks.reports_bench import bench_reports
+    limit = 2 if quick else int(os.environ.get("REX_BENCH_REPORTS", "12"))
+    r = bench_reports(limit=limit or None)
+    ok = r["speedup"] >= TARGETS["reports_speedup"]
+    return ["## Batch reports (`rex report` vs a sequential loop of `papermill` + `nbconvert` CLI calls)", "",
+            f"Same {r['reports']} reports from the daily plan (overview notebooks and mineral profiles), same parameters.", "",
+            "| run | wall time |", "|---|---|",
+            f"| `rex report` (workers = cores, one kernel per report) | {r['rex_report_s']:.0f} s |",
+            f"| baseline: sequential papermill CLI loop | {r['papermill_loop_s']:.0f} s |",
+            f"| speed-up | {r['speedup']:.1f}× (target ≥ 2× {'✅' if ok else '❌'}) |", ""]
+
+
 SECTIONS = {"build": section_build, "scale": section_scale, "callbacks": section_callbacks,
-            "voila": section_voila}
+            "voila": section_voila, "reports": section_reports}
 
 
 def main(argv=None) -> int:

@@ -1,12 +1,23 @@
 """Interaction latency: every widget callback of every app, timed as a stakeholder feels it
 (widget value set -> query + metric + chart spec -> HTML), p50/p95 over >= 50 calls with varied
-parameters. Two figures per callback:
+parameters. Two paths per callback:
 
 * ``spec``: query + metric + Altair chart spec (``chart.to_dict()``), the target's definition;
 * ``full``: the same plus vl-convert's SVG rendering, what the page actually waits for.
 
-Baseline, in the same run: the same answer computed the naive way, pandas re-reading the raw USGS
-CSV (or IEA workbook) on each call.
+and two regimes, since the apps cache query results, metric tables and rendered sections
+(rexlib/ui/cache.py):
+
+* ``cold``: the first time a parameter value is seen. Every round starts with all app caches
+  cleared and a new app, then visits each value once (the app's initial value excluded);
+* ``warm``: a value visited again (returning to a view; dependent controls may still land on a
+  view not seen before, e.g. a mineral revisited with another stage selected).
+
+Cold rounds repeat until half of ``calls`` are cold or a time budget (seconds) is spent; the
+remaining calls revisit values (warm). Baseline, in the same run: the same answer computed the naive way,
+pandas re-reading the raw USGS CSV on each call.
+
+    python -m benchmarks.callbacks [calls]      # prints the table
 """
 from __future__ import annotations
 
@@ -77,25 +88,64 @@ def _options(widget):
     return values
 
 
-def time_callback(factory, attr, values, calls=CALLS) -> list[float]:
-    app = factory()
-    app.widget()                       # first render, as on page load
-    widget = getattr(app, attr)
-    values = [v for v in (values or _options(widget)) if v in _options(widget)] or _options(widget)
+def _clear_caches() -> None:
+    try:
+        from rexlib.ui import cache
+    except ImportError:      # before the caches existed
+        return
+    cache.clear_all()
+
+
+def _values(widget, values):
+    options = _options(widget)
+    values = [v for v in (values or options) if v in options] or options
     if len(values) < 2:
-        values = _options(widget)[:5]
-    times = []
-    cycle = itertools.cycle(values)
+        values = options[:5]
+    return values
+
+
+def time_callback_split(factory, attr, values, calls=CALLS, budget: float = 60.0) -> tuple[list[float], list[float]]:
+    """(cold times, warm times) over ``calls`` widget changes; see the module docstring."""
+    cold: list[float] = []
+    warm: list[float] = []
+    start = time.perf_counter()
+    app = widget = None
+    seen: set = set()
+    cold_target = max(1, calls // 2)         # the other half revisits values (warm)
+    while len(cold) < cold_target and (not cold or time.perf_counter() - start < budget):
+        _clear_caches()                     # a new round: nothing cached, a fresh app
+        app = factory()
+        app.widget()                        # first render, as on page load
+        widget = getattr(app, attr)
+        seen = {widget.value}
+        round_values = [v for v in _values(widget, values) if v != widget.value]
+        if not round_values:
+            break
+        for value in round_values:
+            if len(cold) >= cold_target:
+                break
+            t = time.perf_counter()
+            widget.value = value
+            cold.append(time.perf_counter() - t)
+            seen.add(value)
+    # Fill up with revisits (warm): cycle through the values already seen.
+    cycle = itertools.cycle(sorted(seen, key=str))
     current = widget.value
-    for _ in range(calls):
+    while len(cold) + len(warm) < calls:
         value = next(cycle)
         if value == current:
             value = next(cycle)
         t = time.perf_counter()
         widget.value = value
-        times.append(time.perf_counter() - t)
+        warm.append(time.perf_counter() - t)
         current = value
-    return times
+    return cold, warm
+
+
+def time_callback(factory, attr, values, calls=CALLS) -> list[float]:
+    """Every call's time, cold and warm together (the pre-cache benchmark's figure)."""
+    cold, warm = time_callback_split(factory, attr, values, calls)
+    return cold + warm
 
 
 def naive_profile(mineral: str, year: int) -> pd.DataFrame:
@@ -132,16 +182,69 @@ def p95(values):
     return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
-def bench_callbacks(calls=CALLS) -> tuple[list[dict], dict]:
+def _stats(prefix: str, values: list[float]) -> dict:
+    if not values:
+        return {f"{prefix}_p50": None, f"{prefix}_p95": None}
+    return {f"{prefix}_p50": statistics.median(values), f"{prefix}_p95": p95(values)}
+
+
+def bench_callbacks(calls=CALLS, *, full_calls: int | None = None, budget: float = 60.0,
+                    full_budget: float = 45.0) -> tuple[list[dict], dict]:
+    """Rows (one dict per callback) and the baseline ({query: median seconds}).
+
+    Row keys: cold_spec_p50/p95, warm_spec_p50/p95, cold_full_p50/p95, warm_full_p50/p95 (seconds),
+    cold_calls/warm_calls (spec path), spec_p50/p95 and full_p50/p95 over all calls (the figures
+    of the pre-cache benchmark), calls, and speedup_* (baseline median / our p50)."""
     import rexlib
     rexlib.production("cobalt")                 # open the database once
+    full_calls = calls if full_calls is None else full_calls
+    base = time_baseline(calls)
+    baseline = {k: statistics.median(v) for k, v in base.items()}
+    naive = statistics.mean(baseline.values())
     rows = []
     for app_name, name, factory, attr, values in _cases():
         with spec_only():
-            spec = time_callback(factory, attr, values, calls)
-        full = time_callback(factory, attr, values, max(10, calls // 5))
-        rows.append(dict(app=app_name, callback=name, spec_p50=statistics.median(spec), spec_p95=p95(spec),
-                         full_p50=statistics.median(full), full_p95=p95(full), calls=len(spec)))
-    base = time_baseline(calls)
-    baseline = {k: statistics.median(v) for k, v in base.items()}
+            cold, warm = time_callback_split(factory, attr, values, calls, budget)
+        full_cold, full_warm = time_callback_split(factory, attr, values, full_calls, full_budget)
+        row = dict(app=app_name, callback=name)
+        row.update(_stats("cold_spec", cold))
+        row.update(_stats("warm_spec", warm))
+        row.update(_stats("cold_full", full_cold))
+        row.update(_stats("warm_full", full_warm))
+        row.update(_stats("spec", cold + warm))
+        row.update(_stats("full", full_cold + full_warm))
+        row.update(cold_calls=len(cold), warm_calls=len(warm), full_cold_calls=len(full_cold),
+                   full_warm_calls=len(full_warm), calls=len(cold) + len(warm))
+        row["speedup_cold_spec"] = naive / row["cold_spec_p50"] if row["cold_spec_p50"] else None
+        row["speedup_warm_spec"] = naive / row["warm_spec_p50"] if row["warm_spec_p50"] else None
+        rows.append(row)
+    _clear_caches()
     return rows, baseline
+
+
+def _ms(value) -> str:
+    return "—" if value is None else f"{value * 1000:.0f}"
+
+
+def format_table(rows: list[dict], baseline: dict) -> str:
+    head = ("app/callback", "cold spec p50/p95", "warm spec p50/p95", "cold full p50/p95", "warm full p50/p95",
+            "cold/warm n", "x naive (cold, warm)")
+    lines = [" | ".join(head), " | ".join("---" for _ in head)]
+    for r in rows:
+        lines.append(" | ".join([
+            f"{r['app']}.{r['callback']}",
+            f"{_ms(r['cold_spec_p50'])} / {_ms(r['cold_spec_p95'])}",
+            f"{_ms(r['warm_spec_p50'])} / {_ms(r['warm_spec_p95'])}",
+            f"{_ms(r['cold_full_p50'])} / {_ms(r['cold_full_p95'])}",
+            f"{_ms(r['warm_full_p50'])} / {_ms(r['warm_full_p95'])}",
+            f"{r['cold_calls']}/{r['warm_calls']}",
+            f"{r['speedup_cold_spec'] or 0:.1f}, {r['speedup_warm_spec'] or 0:.0f}"]))
+    lines.append("baseline (naive pandas re-read, median ms): "
+                 + ", ".join(f"{k} {v * 1000:.0f}" for k, v in baseline.items()))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+    rows, baseline = bench_callbacks(int(sys.argv[1]) if len(sys.argv) > 1 else CALLS)
+    print(format_table(rows, baseline))

@@ -29,7 +29,10 @@ def raw_line(path: Path, line: int, encoding: str = "cp1252") -> str:
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"]
+                  "--disable-component-update",
+                  # many pages open at once (load test): do not freeze the ones in the background
+                  "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+                  "--disable-backgrounding-occluded-windows"]
 
 
 @pytest.fixture(scope="session")

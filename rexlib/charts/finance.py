@@ -4,9 +4,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .base import ACCENT, WIDTH, empty, finish, need
+from .base import ACCENT, WIDTH, empty, finish, need, builder, _set
 
 
+@builder
 def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
     """One point per deal: date × USD (log), colour = agency, shape = instrument."""
     need(frame, "announced_date", "amount_usd", "agency", "instrument", "label")
@@ -26,6 +27,7 @@ def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtit
     return finish(chart, title, source, subtitle)
 
 
+@builder
 def amount_bars(frame: pd.DataFrame, *, by: str, title: str, source: list[str], subtitle=None):
     """USD by ``group`` (column ``usd``; ``n_deals`` shown as text)."""
     need(frame, "group", "usd", "n_deals")
@@ -36,12 +38,13 @@ def amount_bars(frame: pd.DataFrame, *, by: str, title: str, source: list[str], 
     y = alt.Y("group:N", sort=list(rows["group"]), title=by, axis=alt.Axis(labelLimit=200))
     bars = alt.Chart(rows).mark_bar(color=ACCENT).encode(
         y=y, x=alt.X("usd:Q", title="USD", axis=alt.Axis(format="$.2s")),
-        tooltip=[alt.Tooltip("group:N", title=by), alt.Tooltip("usd:Q", format="$,.0f"), "n_deals:Q"])
-    text = alt.Chart(rows).mark_text(align="left", dx=3, fontSize=10).encode(y=y, x="usd:Q", text="text:N")
-    chart = (bars + text).properties(width=WIDTH - 220, height=max(60, 20 * len(rows)))
+        tooltip=[alt.Tooltip("group:N", title=by), alt.Tooltip("usd:Q", format="$,.0f"), alt.Tooltip("n_deals:Q")])
+    text = alt.Chart(rows).mark_text(align="left", dx=3, fontSize=10).encode(y=y, x=alt.X("usd:Q"), text=alt.Text("text:N"))
+    chart = _set(bars + text, width=WIDTH - 220, height=max(60, 20 * len(rows)))
     return finish(chart, title, source, subtitle)
 
 
+@builder
 def vulnerability_scatter(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
     """Supply-risk score (x) against deal dollars (y, log; unfinanced at the floor)."""
     need(frame, "name", "score", "usd", "financed")
@@ -55,10 +58,10 @@ def vulnerability_scatter(frame: pd.DataFrame, *, title: str, source: list[str],
         y=alt.Y("plot_usd:Q", title="Deal USD (log; $1M line = none)", scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="$.2s")),
         tooltip=[alt.Tooltip("name:N", title="Mineral"), alt.Tooltip("stage:N"), alt.Tooltip("score:Q", format=".2f"),
-                 alt.Tooltip("usd:Q", format="$,.0f", title="USD"), "status:N"])
+                 alt.Tooltip("usd:Q", format="$,.0f", title="USD"), alt.Tooltip("status:N")])
     points = base.mark_circle(size=80).encode(
         color=alt.Color("status:N", scale=alt.Scale(domain=["financed", "no deal found"], range=[ACCENT, "#c0392b"]),
                         title=None, legend=alt.Legend(orient="top")))
-    labels = base.mark_text(align="left", dx=6, fontSize=9.5, color="#444").encode(text="name:N")
-    chart = (points + labels).properties(width=WIDTH, height=300)
+    labels = base.mark_text(align="left", dx=6, fontSize=9.5, color="#444").encode(text=alt.Text("name:N"))
+    chart = _set(points + labels, width=WIDTH, height=300)
     return finish(chart, title, source, subtitle)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .base import ACCENT, WIDTH, empty, finish
+from .base import ACCENT, WIDTH, empty, finish, builder
 
 
 def _first(frame: pd.DataFrame, numeric: bool) -> str | None:
@@ -15,6 +15,7 @@ def _first(frame: pd.DataFrame, numeric: bool) -> str | None:
     return None
 
 
+@builder
 def quick_bar(frame: pd.DataFrame, *, title: str, source: list[str], max_bars: int = 30):
     """Bars of the first numeric column by the first text column (first ``max_bars`` rows)."""
     label, value = _first(frame, False), _first(frame, True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .base import MUTED, WIDTH, empty, finish, need
+from .base import MUTED, WIDTH, empty, finish, need, builder, _set
 
 # Category -> colour. Bounds keep their own colours: ">95" is not "100", "<50" is not "25".
 NIR_CATEGORIES = ["exact", "more than (>)", "less than (<)", "net exporter (E)", "not available / withheld"]
 NIR_COLORS = ["#1f6fb2", "#7fb3e0", "#f0b35a", "#2e9e6b", "#b9c0c8"]
 
 
+@builder
 def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
     """One bar per mineral, sorted by NIR. Needs ``name``, ``plot_pct`` (bar length; bounds drawn at
     the bound, exporters and unknowns at 0), ``category`` (one of NIR_CATEGORIES) and ``label``."""
@@ -27,12 +28,13 @@ def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
         tooltip=[alt.Tooltip("name:N", title="Mineral"), alt.Tooltip("label:N", title="NIR"),
                  alt.Tooltip("category:N", title="Kind")])
     labels = alt.Chart(frame).mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
-        y=y, x="plot_pct:Q", text="label:N")
-    rule = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(strokeDash=[4, 3], color=MUTED).encode(x="x:Q")
-    chart = (bars + labels + rule).properties(width=WIDTH - 140, height=max(80, 15 * len(frame)))
+        y=y, x=alt.X("plot_pct:Q"), text=alt.Text("label:N"))
+    rule = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(strokeDash=[4, 3], color=MUTED).encode(x=alt.X("x:Q"))
+    chart = _set(bars + labels + rule, width=WIDTH - 140, height=max(80, 15 * len(frame)))
     return finish(chart, title, source, subtitle)
 
 
+@builder
 def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
     """U.S. import sources: bars of share where USGS gives shares, else rank markers."""
     need(frame, "name", "rank", "share_pct")
@@ -47,11 +49,11 @@ def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], s
         rows["label"] = rows["share_pct"].map(lambda s: "" if pd.isna(s) else f"{s:.0f}%")
         bars = alt.Chart(rows).mark_bar(color="#1f6fb2").encode(
             y=y, x=alt.X("share_pct:Q", title="Share of U.S. imports (%)"),
-            tooltip=["name:N", "rank_label:N", alt.Tooltip("share_pct:Q", format=".0f")])
-        text = alt.Chart(rows).mark_text(align="left", dx=3, fontSize=10.5).encode(y=y, x="share_pct:Q", text="label:N")
+            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("rank_label:N"), alt.Tooltip("share_pct:Q", format=".0f")])
+        text = alt.Chart(rows).mark_text(align="left", dx=3, fontSize=10.5).encode(y=y, x=alt.X("share_pct:Q"), text=alt.Text("label:N"))
         chart = bars + text
     else:
         chart = alt.Chart(rows).mark_text(align="left", fontSize=12, fontWeight="bold", color="#1f6fb2").encode(
-            y=y, x=alt.value(4), text="rank_label:N", tooltip=["name:N", "rank_label:N"])
+            y=y, x=alt.XValue(4), text=alt.Text("rank_label:N"), tooltip=[alt.Tooltip("name:N"), alt.Tooltip("rank_label:N")])
         subtitle = [*(subtitle or []), "USGS gives a rank only (no shares) in this table."]
     return finish(chart.properties(width=WIDTH - 200, height=max(60, 24 * len(rows))), title, source, subtitle)

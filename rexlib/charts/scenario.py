@@ -4,9 +4,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .base import ACCENT, CHINA, WIDTH, empty, finish, need
+from .base import ACCENT, CHINA, WIDTH, empty, finish, need, builder
 
 
+@builder
 def disruption_waterfall(row: pd.Series, *, title: str, source: list[str], subtitle=None):
     """World supply, the suppliers' cut, others' ramp-up and what remains (one disruption row)."""
     if row is None or pd.isna(row.get("world_total")):
@@ -23,14 +24,15 @@ def disruption_waterfall(row: pd.Series, *, title: str, source: list[str], subti
     steps["amount"] = steps["end"] - steps["start"]
     chart = alt.Chart(steps).mark_bar(size=46).encode(
         x=alt.X("step:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-        y=alt.Y("start:Q", title=unit), y2="end:Q",
+        y=alt.Y("start:Q", title=unit), y2=alt.Y2("end:Q"),
         color=alt.Color("kind:N", scale=alt.Scale(domain=["supply", "loss", "gain"], range=[ACCENT, CHINA, "#2e9e6b"]),
                         legend=None),
-        tooltip=["step:N", alt.Tooltip("amount:Q", format=",.4", title=unit)],
+        tooltip=[alt.Tooltip("step:N"), alt.Tooltip("amount:Q", format=",.4", title=unit)],
     ).properties(width=WIDTH - 60, height=260)
     return finish(chart, title, source, subtitle)
 
 
+@builder
 def coverage_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
     """Share of mine production, refining and U.S. imports a group covers, per mineral."""
     need(frame, "name", "measure", "covered_pct")
@@ -41,8 +43,8 @@ def coverage_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitl
         y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("covered_pct", op="max", order="descending"),
                 axis=alt.Axis(labelLimit=180, labelFontSize=10)),
         x=alt.X("covered_pct:Q", title="Covered by the group (%)", scale=alt.Scale(domain=[0, 100])),
-        yOffset="measure:N",
+        yOffset=alt.YOffset("measure:N"),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top")),
-        tooltip=["name:N", "measure:N", alt.Tooltip("covered_pct:Q", format=".1f")],
+        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("measure:N"), alt.Tooltip("covered_pct:Q", format=".1f")],
     ).properties(width=WIDTH - 160, height=max(80, 30 * rows["name"].nunique()))
     return finish(chart, title, source, subtitle)

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from ..paths import RAW
-from .base import EXTERNAL_DATASETS, ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, WITHHELD, empty, finish, need
+from .base import EXTERNAL_DATASETS, ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, WITHHELD, empty, finish, need, builder, _set
 
 WORLD_ATLAS = RAW / "reference" / "world-atlas_countries-110m.json"
 WORLD_DATASET = "world_atlas_countries_110m"
@@ -30,6 +30,7 @@ def _country_color(frame: pd.DataFrame) -> pd.Series:
 _HIGHLIGHT = alt.Scale(domain=["China", "United States", "Other"], range=[CHINA, "#2c7fb8", NEUTRAL])
 
 
+@builder
 def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value: str = "share_pct",
                     legend: str = "Share of world production (%)", subtitle=None):
     """Choropleth of ``value`` by country, offline from the bundled world-atlas TopoJSON.
@@ -58,12 +59,14 @@ def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value
                 .transform_lookup(lookup="id", from_=lookup)
                 .transform_filter("datum.status === 'withheld'")
                 .encode(tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("label:N", title="Value")]))
-    chart = (base + withheld + shares).project("equalEarth").properties(width=WIDTH + 80, height=330)
+    chart = _set(base + withheld + shares, projection=alt.Projection(type="equalEarth"), width=WIDTH + 80,
+                 height=330)
     sub = list([subtitle] if isinstance(subtitle, str) else (subtitle or []))
     sub.append("Lavender: listed but value withheld/not available. Pale grey: not listed by the publisher.")
     return finish(chart, title, source, sub)
 
 
+@builder
 def top_producers(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, n: int = 12, subtitle=None):
     """Horizontal bars of production by country (aggregates excluded); withheld shown as a label."""
     need(frame, "country", "name", "value", "label")
@@ -80,11 +83,12 @@ def top_producers(frame: pd.DataFrame, *, title: str, source: list[str], unit: s
         color=alt.Color("highlight:N", scale=_HIGHLIGHT, legend=None),
         tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("label:N", title="Value")])
     labels = alt.Chart(rows).mark_text(align="left", dx=4, fontSize=10.5, color="#333").encode(
-        y=y, x="plot_value:Q", text="label:N")
-    chart = (bars + labels).properties(width=WIDTH - 160, height=max(60, 22 * len(rows)))
+        y=y, x=alt.X("plot_value:Q"), text=alt.Text("label:N"))
+    chart = _set(bars + labels, width=WIDTH - 160, height=max(60, 22 * len(rows)))
     return finish(chart, title, source, subtitle)
 
 
+@builder
 def production_trend(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, subtitle=None):
     """Lines by country over years (``country``, ``name``, ``year``, ``value``)."""
     need(frame, "name", "year", "value")
@@ -96,17 +100,19 @@ def production_trend(frame: pd.DataFrame, *, title: str, source: list[str], unit
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=unit),
         color=alt.Color("name:N", title="Country", legend=alt.Legend(orient="right", labelLimit=160)),
-        tooltip=[alt.Tooltip("name:N", title="Country"), "year:O",
+        tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("year:O"),
                  alt.Tooltip("value:Q", title=unit, format=",.4"), alt.Tooltip("flag:N", title="Flag")])
-    chart = (base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=40)).properties(
-        width=WIDTH - 140, height=240)
+    chart = _set(base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=40),
+                 width=WIDTH - 140, height=240)
     return finish(chart, title, source, subtitle)
 
 
+@builder
 def reserves_bars(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, n: int = 10):
     return top_producers(frame, title=title, source=source, unit=unit, n=n)
 
 
+@builder
 def mining_vs_refining(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
     """IEA shares side by side: one facet column per stage (``stage_label``), bars by country."""
     need(frame, "stage_label", "name", "share_pct", "country")

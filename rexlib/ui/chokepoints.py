@@ -11,11 +11,13 @@ from ..validate import choice, year as check_year
 from . import common as c
 from . import data as d
 from . import metrics_bridge as mb
+from .cache import memo, sections
 
 DEFAULTS = {"stage": "mine", "year": 2025, "critical": "all", "top": 30}
 STAGES = ["mine", "refinery", "smelter", "metal", "plant"]
 
 
+@memo(2)
 def _names() -> dict:
     frame = api.minerals()
     return dict(zip(frame["mineral_id"], frame["name"]))
@@ -30,6 +32,11 @@ def _validate(values: dict, explicit: set) -> dict:
         from ..validate import InvalidArgument
         raise InvalidArgument("top", top, [5, 80], " (top is a whole number from 5 to 80)")
     return {"stage": stage, "year": year, "critical": critical, "top": top}
+
+
+@memo(4)
+def _critical_ids(critical: str) -> frozenset:
+    return frozenset(api.minerals(critical=critical)["mineral_id"])
 
 
 class Chokepoints(c.App):
@@ -58,10 +65,17 @@ class Chokepoints(c.App):
     def _filter(self, frame):
         if self.critical.value == "all" or frame.empty:
             return frame
-        keep = set(api.minerals(critical=self.critical.value)["mineral_id"])
+        keep = _critical_ids(self.critical.value)
         return frame[frame["mineral_id"].isin(keep)]
 
     def render(self) -> list[str]:
+        stage, year, top, critical = self.stage.value, self.year.value, self.top.value, self.critical.value
+        cache = sections("chokepoints")
+        parts = cache.get(("concentration", stage, year, top, critical), self._concentration)
+        parts += cache.get(("gaps", critical), self._gaps)
+        return parts
+
+    def _concentration(self) -> list[str]:
         stage, year, top = self.stage.value, self.year.value, self.top.value
         names = _names()
         params = {"stage": stage, "year": year, "critical": self.critical.value}
@@ -91,6 +105,11 @@ class Chokepoints(c.App):
                                                       subtitle="Producers without a WGI score get the median score")))
         else:
             parts.append(c.message("No governance-weighted values for these parameters.", "info"))
+        return parts
+
+    def _gaps(self) -> list[str]:
+        names = _names()
+        parts = []
         gap = self._filter(mb.gaps())
         gap = gap.assign(name=gap["mineral_id"].map(names)).head(15)
         gsrc = source_line("China's share: mine vs processing stage (IEA 2023 where covered, else USGS latest year)",

@@ -8,11 +8,13 @@ from ..charts.claims import claimed_vs_computed
 from ..validate import choice
 from . import common as c
 from . import metrics_bridge as mb
+from .cache import memo, sections
 
 DEFAULTS = {"verdict": "all", "topic": "all"}
 VERDICT_COLORS = {"consistent": "#d8f0e3", "differs": "#fbe0dd", "not_comparable": "#fff0c9"}
 
 
+@memo(2)
 def _table() -> pd.DataFrame:
     frame = mb.check_claims().copy()
     from ..db import query
@@ -54,6 +56,9 @@ class Claims(c.App):
         return [self.verdict, self.topic]
 
     def render(self) -> list[str]:
+        return sections("claims").get((self.verdict.value, self.topic.value), self._render)
+
+    def _render(self) -> list[str]:
         frame = _table()
         counts = frame["verdict"].value_counts()
         if self.verdict.value != "all":

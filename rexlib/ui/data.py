@@ -10,6 +10,7 @@ from .. import api
 from ..charts.base import fmt_num
 from ..db import query
 from ..validate import InvalidArgument
+from .cache import memo
 
 RARE_EARTH_FAMILY = ("rare_earths", "rare_earths_heavy", "magnet_rare_earths", "cerium", "europium",
                      "gadolinium", "lanthanum", "neodymium", "praseodymium", "samarium", "dysprosium",
@@ -40,10 +41,19 @@ def production_mineral(value: object) -> str:
     return mid
 
 
+@memo()
+def production(mineral: str, stage: str = "mine", year: int | None = None) -> pd.DataFrame:
+    """``api.production`` cached by its arguments (the measure picker, the map and the trend ask
+    for the same rows)."""
+    return api.production(mineral, stage, year)
+
+
+@memo()
 def stage_options(mineral: str) -> list[str]:
     return api.stages(mineral)
 
 
+@memo()
 def year_options(mineral: str, stage: str) -> list[int]:
     return api.production_years(mineral, stage)
 
@@ -52,9 +62,10 @@ def measure_key(measure: str, qualifier) -> str:
     return f"{measure}||{qualifier or ''}"
 
 
+@memo()
 def measure_options(mineral: str, stage: str, year: int) -> list[tuple[str, str]]:
     """Measures published for this mineral/stage/year, best first (most countries with numbers)."""
-    frame = api.production(mineral, stage, year)
+    frame = production(mineral, stage, year)
     if frame.empty:
         return []
     frame = frame.assign(key=[measure_key(m, q) for m, q in zip(frame["measure"], frame["qualifier"])],
@@ -100,10 +111,11 @@ def _countries() -> pd.DataFrame:
     return query("SELECT iso3 AS country, iso_numeric FROM countries")
 
 
+@memo()
 def production_frame(mineral: str, stage: str, year: int, key: str | None = None) -> tuple[pd.DataFrame, dict]:
     """Country rows (aggregates dropped) for one measure, with label/status/iso_numeric; plus
     facts about the world row (value, unit, flag, vintage)."""
-    frame = api.production(mineral, stage, year)
+    frame = production(mineral, stage, year)
     if key is None:
         options = measure_options(mineral, stage, year)
         key = options[0][1] if options else None
@@ -123,10 +135,11 @@ def production_frame(mineral: str, stage: str, year: int, key: str | None = None
     return rows.reset_index(drop=True), facts
 
 
+@memo()
 def trend_frame(mineral: str, stage: str, key: str | None, top: int = 6) -> pd.DataFrame:
     """Production of the ``top`` producers of the latest year, every year of the same measure."""
     measure, qualifier = _split_key(key)
-    frame = api.production(mineral, stage)
+    frame = production(mineral, stage)
     if measure is not None:
         frame = frame[(frame["measure"] == measure) & (frame["qualifier"].fillna("") == (qualifier or ""))]
     frame = frame[~frame["is_aggregate"]]
@@ -137,6 +150,7 @@ def trend_frame(mineral: str, stage: str, key: str | None, top: int = 6) -> pd.D
     return frame[frame["country"].isin(keep)].reset_index(drop=True)
 
 
+@memo()
 def reserves_frame(mineral: str) -> tuple[pd.DataFrame, dict]:
     """Latest year's reserves by country (aggregates dropped), labelled like production."""
     frame = api.reserves(mineral)
@@ -162,6 +176,7 @@ IEA_ALIASES = {"rare_earths": "magnet_rare_earths", "neodymium": "magnet_rare_ea
                "terbium": "magnet_rare_earths"}
 
 
+@memo()
 def iea_mineral(mineral: str) -> str | None:
     """The IEA workbook's id for this mineral, or None when the IEA does not cover it."""
     covered = set(query("SELECT DISTINCT mineral_id FROM refining")["mineral_id"])
@@ -169,6 +184,7 @@ def iea_mineral(mineral: str) -> str | None:
     return mid if mid in covered else None
 
 
+@memo()
 def iea_frame(mineral: str, year: int = 2023) -> pd.DataFrame:
     """IEA observed shares by stage for ``year`` (2023 is the only observed year), biggest first."""
     mid = iea_mineral(mineral)
@@ -184,6 +200,7 @@ def _family(mineral: str) -> list[str]:
     return list(RARE_EARTH_FAMILY) if mineral in RARE_EARTH_FAMILY else [mineral]
 
 
+@memo()
 def _touching(table: str, column: str, mineral: str, order: str) -> pd.DataFrame:
     # table/column/order are constants from this module; the mineral list is bound.
     return query(f"SELECT * FROM {table} WHERE len(list_intersect(string_split(coalesce({column}, ''), ';'), ?)) > 0 "
@@ -206,6 +223,7 @@ def claims_for(mineral: str) -> pd.DataFrame:
     return _touching("claims", "mineral", mineral, "claim_id")
 
 
+@memo()
 def nir_for(mineral: str, year: int | None = None) -> pd.DataFrame:
     """U.S. net import reliance rows for one mineral (salient table), newest year first."""
     try:
@@ -227,6 +245,7 @@ def nir_text(row) -> str:
     return f"{bound if bound in '<>' else ''}{value:.0f}%"
 
 
+@memo()
 def import_sources_frame(mineral: str) -> pd.DataFrame:
     """Newest ranked U.S. import sources for the mineral (salient table first, it has shares)."""
     frame = api.import_sources(mineral)
@@ -257,6 +276,7 @@ def nir_category(bound: str) -> str:
             "E": NIR_CATEGORIES[3]}.get(bound, NIR_CATEGORIES[4])
 
 
+@memo()
 def nir_table(year: int, critical: str = "all", group: str = "all", table_source: str = "salient") -> pd.DataFrame:
     """One row per mineral (its first-listed NIR measure), sorted by NIR, with the bound kept apart:
     ``plot_pct`` is where the bar ends (the bound itself for >/<, 0 for E/NA/W), ``label`` the

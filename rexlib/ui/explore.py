@@ -11,6 +11,7 @@ from ..db import query, read_only_sql
 from ..schema import TABLES
 from ..validate import choice
 from . import common as c
+from .cache import memo, sections
 
 DEFAULTS = {"table": "production", "example": "china_share"}
 
@@ -47,6 +48,7 @@ con = rexlib.connect()                                    # read-only DuckDB con
 con.sql("SELECT * FROM deals WHERE NOT is_aggregate").df()"""
 
 
+@memo(2)
 def _tables() -> list[str]:
     present = set(query("SELECT table_name FROM information_schema.tables")["table_name"])
     return sorted(present)
@@ -73,7 +75,8 @@ class Explore(c.App):
         self.sql = w.Textarea(value=EXAMPLES[v["example"]][1], layout=w.Layout(width="900px", height="150px"),
                               continuous_update=False)
         self.run = w.Button(description="Run SQL", button_style="primary")
-        self.run.on_click(lambda _: self.refresh())
+        self.run.on_click(self._run_clicked)
+        self._rerun = False
         self.example.observe(self._example_changed, names="value")
         self.watch(self.table)
 
@@ -85,8 +88,19 @@ class Explore(c.App):
             self.sql.value = EXAMPLES[self.example.value][1]
         self.refresh()
 
+    def _run_clicked(self, _=None):
+        self._rerun = True          # the button always runs the SQL again (now(), random() ...)
+        try:
+            self.refresh()
+        finally:
+            self._rerun = False
+
     def render(self) -> list[str]:
-        return [*self._sql_result(), *self._table_view(), self._python()]
+        cache = sections("explore")
+        text = self.sql.value.strip()
+        example = self.example.value if text == EXAMPLES[self.example.value][1] else "custom SQL"
+        return [*cache.get(("sql", text, example), self._sql_result, rebuild=self._rerun),
+                *cache.get(("table", self.table.value), self._table_view), self._python()]
 
     def _sql_result(self) -> list[str]:
         text = self.sql.value.strip()

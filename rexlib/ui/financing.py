@@ -11,11 +11,13 @@ from ..db import query
 from ..validate import choice
 from . import common as c
 from . import metrics_bridge as mb
+from .cache import memo, sections
 
 DEFAULTS = {"by": "agency", "agency": "all"}
 BY = {"agency": "Agency", "mineral": "Mineral", "stage": "Policy stage", "country": "Asset country"}
 
 
+@memo(64)
 def _deals() -> pd.DataFrame:
     frame = query("SELECT * FROM deals ORDER BY announced_date, deal_id")
     frame["label"] = frame["deal_id"] + ": " + frame["counterparty"].fillna("") + " — " + frame["project"].fillna("")
@@ -31,6 +33,7 @@ def _validate(values: dict, explicit: set) -> dict:
                                                                       normalise=False)}
 
 
+@memo(64)
 def grouped(by: str, agency: str) -> pd.DataFrame:
     """USD and deal counts per group, from rexlib.metrics.deal_flows (aggregates and the smaller
     conflicting figure dropped; a deal naming k minerals counts 1/k of its amount per mineral)."""
@@ -50,6 +53,7 @@ def grouped(by: str, agency: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@memo(64)
 def vulnerability() -> pd.DataFrame:
     names = dict(zip(api.minerals()["mineral_id"], api.minerals()["name"]))
     fin = mb.financing_by_mineral_stage()
@@ -85,6 +89,14 @@ class Financing(c.App):
 
     def render(self) -> list[str]:
         by, agency = self.by.value, self.agency.value
+        cache = sections("financing")
+        # Everything above the vulnerability chart names both parameters in its source lines;
+        # the vulnerability section depends on neither and is built once.
+        parts = cache.get(("deals", by, agency), lambda: self._deals_sections(by, agency))
+        parts += cache.get(("vulnerability",), self._vulnerability)
+        return parts
+
+    def _deals_sections(self, by, agency) -> list[str]:
         deals = _deals()
         params = {"by": by, "agency": agency}
         src = source_line("deals table (data/curated/deals.csv)", params=params, publisher=CURATED_PUBLISHER)
@@ -109,6 +121,10 @@ class Financing(c.App):
             "deal_id": "Deal", "agency": "Agency", "project": "Programme", "amount_usd": "USD",
             "aggregate_of": "Components"})
                      if len(aggregates) else c.message("No aggregate rows for this agency.", "info"))
+        return parts
+
+    def _vulnerability(self) -> list[str]:
+        parts = []
         vul = vulnerability()
         parts.append(c.heading("Financing beside vulnerability"))
         parts.append(c.chart_html(vulnerability_scatter(

@@ -9,10 +9,12 @@ from ..charts.base import source_line
 from ..validate import choice, year as check_year
 from . import common as c
 from . import data as d
+from .cache import memo, sections
 
 DEFAULTS = {"year": 2025, "critical": "2025", "group": "all", "table_source": "salient", "mineral": "gallium"}
 
 
+@memo(4)
 def _years(table_source: str) -> list[int]:
     return sorted(int(y) for y in api.import_reliance(table_source=table_source)["year"].unique())
 
@@ -73,6 +75,13 @@ class ImportReliance(c.App):
         year, lst, group, source = self.year.value, self.list.value, self.group.value, self.source.value
         frame = d.nir_table(year, lst, group, source)
         self._mineral_options(frame)
+        cache = sections("import_reliance")
+        parts = cache.get(("nir", year, lst, group, source), lambda: self._nir(frame, year, lst, group, source))
+        mineral = self.mineral.value
+        parts += cache.get(("sources", mineral, self.mineral.label if mineral is not None else None), self._sources)
+        return parts
+
+    def _nir(self, frame, year, lst, group, source) -> list[str]:
         params = {"year": year, "critical": lst, "group": group, "table": source}
         vintages = sorted(frame["vintage"].unique()) if len(frame) else []
         src = source_line("USGS net import reliance" + (" (salient statistics)" if source == "salient"
@@ -99,7 +108,6 @@ class ImportReliance(c.App):
             "name": "Mineral", "label": "NIR (USGS text)", "category": "Kind", "nir_pct": "NIR % (or bound)",
             "measure": "Measure", "other_measures": "Other measures", "critical_2022": "On 2022 list",
             "critical_2025": "On 2025 list", "vintage": "Vintage"}, max_rows=120))
-        parts.extend(self._sources())
         return parts
 
     def _sources(self) -> list[str]:

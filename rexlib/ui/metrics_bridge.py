@@ -1,71 +1,75 @@
 """Cached calls into rexlib.metrics (some take seconds) and adapters to panel pieces (tiles)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
 from .. import metrics as m
 from ..charts.base import fmt_num
 from ..validate import InvalidArgument
+from .cache import memo
 
 
-@lru_cache(maxsize=64)
+@memo(64)
 def concentration_table(stage: str, year: int | None, source: str = "usgs") -> pd.DataFrame:
     return m.concentration_table(stage, year, source)
 
 
-@lru_cache(maxsize=32)
+@memo(32)
 def governance_table(stage: str, year: int | None) -> pd.DataFrame:
     return m.governance_table(stage, year)
 
 
-@lru_cache(maxsize=4)
+@memo(4)
 def gaps(year: int | None = None) -> pd.DataFrame:
     return m.mining_vs_processing_gap(None, year)
 
 
-@lru_cache(maxsize=2)
+@memo(2)
 def financing_by_mineral_stage() -> pd.DataFrame:
     return m.financing_by_mineral_stage()
 
 
-@lru_cache(maxsize=4)
+@memo(4)
 def financing_gaps(method: str = "eu") -> pd.DataFrame:
     return m.financing_gaps(method)
 
 
-@lru_cache(maxsize=2)
+@memo(2)
 def deal_flows() -> pd.DataFrame:
     return m.deal_flows()
 
 
-@lru_cache(maxsize=2)
+@memo(2)
 def check_claims() -> pd.DataFrame:
     return m.check_claims(include_uncheckable=True)
 
 
-@lru_cache(maxsize=1)
+@memo(1)
 def presets() -> pd.DataFrame:
     return m.export_control_presets()
 
 
-@lru_cache(maxsize=256)
+@memo(256)
 def disruption(mineral: str, suppliers: tuple[str, ...], stage: str, cut_pct: float, ramp_up_pct: float) -> pd.DataFrame:
     return m.disruption(mineral, list(suppliers), stage, cut_pct, ramp_up_pct)
 
 
-@lru_cache(maxsize=64)
+@memo(64)
 def coalition_coverage(group: str) -> pd.DataFrame:
     return m.coalition_coverage(group)
 
 
+@memo(256)
+def concentration(mineral: str, stage: str, year: int, measure: str | None = None) -> pd.DataFrame:
+    try:
+        return m.concentration(mineral, stage, year, measure=measure)
+    except (InvalidArgument, TypeError):
+        return m.concentration(mineral, stage, year)
+
+
 def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -> list[dict]:
     """HHI (with its bound), top-3 share and China's share for the drawn measure."""
-    try:
-        conc = m.concentration(mineral, stage, year, measure=facts.get("measure")).iloc[0]
-    except (InvalidArgument, TypeError):
-        conc = m.concentration(mineral, stage, year).iloc[0]
+    conc = concentration(mineral, stage, year, facts.get("measure")).iloc[0]
     flags = str(conc["flags"] or "")
     if conc["n_countries"] == 0:
         hhi_value, hhi_note = "n/a", "no producer values (withheld/NA)"

@@ -9,6 +9,7 @@ from .. import charts
 from ..charts.base import esc, fmt_num, source_line
 from . import common as c
 from . import data as d
+from .cache import sections
 
 DEFAULTS = {"mineral": "cobalt", "stage": "mine", "year": 2025}
 
@@ -96,6 +97,21 @@ class MineralProfile(c.App):
     def render(self) -> list[str]:
         mineral, stage, year, key = self.mineral.value, self.stage.value, self.year.value, self.measure.value
         name = dict((m, n) for n, m in d.production_minerals())[mineral]
+        cache = sections("mineral_profile")
+        # Sections keyed by exactly what they depend on: a year change redraws the map, the bars
+        # and the table; reserves, IEA, imports and policy come back from the cache.
+        parts = cache.get(("production", mineral, stage, year, key), lambda: self._production(mineral, name, stage,
+                                                                                           year, key))
+        _, facts = d.production_frame(mineral, stage, year, key)    # cached; the trend's labels use it
+        trend_key = ("trend", mineral, stage, key, facts["unit"], facts["measure"], facts["qualifier"], facts["vintage"])
+        parts += cache.get(trend_key, lambda: self._trend(mineral, name, stage, year, key))
+        parts += cache.get(("reserves", mineral), lambda: self._reserves(mineral, name))
+        parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
+        parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
+        parts += cache.get(("policy", mineral), lambda: self._policy(mineral, name))
+        return parts
+
+    def _production(self, mineral, name, stage, year, key) -> list[str]:
         params = {"mineral": mineral, "stage": stage, "year": year}
         rows, facts = d.production_frame(mineral, stage, year, key)
         unit = facts["unit"]
@@ -117,19 +133,19 @@ class MineralProfile(c.App):
         parts.append(c.table_html(rows, f"{mineral}_{stage}_{year}_production", columns={
             "name": "Country", "value": f"Value ({unit})", "flag": "Flag", "share_pct": "Share of world %",
             "vintage": "Vintage", "source_line": "Source line"}))
+        return parts
+
+    def _trend(self, mineral, name, stage, year, key) -> list[str]:
+        _, facts = d.production_frame(mineral, stage, year, key)
+        unit = facts["unit"]
+        measure_text = facts["measure"] + (f" ({facts['qualifier']})" if facts["qualifier"] else "")
         trend = d.trend_frame(mineral, stage, key)
         vintages = sorted(trend["vintage"].dropna().unique()) if len(trend) else [facts["vintage"]]
-        parts.append(c.heading("Trend, 2021–2025"))
-        parts.append(c.chart_html(charts.production_trend(
+        return [c.heading("Trend, 2021–2025"), c.chart_html(charts.production_trend(
             trend, title=f"{name} {stage} production by leading country", unit=unit,
             source=source_line("USGS world production tables (newest vintage per year)", vintages,
                                {"mineral": mineral, "stage": stage, "measure": measure_text}),
-            subtitle="Top producers of the latest year; each year from the newest USGS vintage that reports it")))
-        parts.extend(self._reserves(mineral, name))
-        parts.extend(self._iea(mineral, name))
-        parts.extend(self._imports(mineral, name))
-        parts.extend(self._policy(mineral, name))
-        return parts
+            subtitle="Top producers of the latest year; each year from the newest USGS vintage that reports it"))]
 
     def _tiles(self, mineral, stage, year, rows, facts) -> str:
         from . import metrics_bridge as mb

@@ -13,23 +13,27 @@ from ..validate import InvalidArgument, choice
 from . import common as c
 from . import data as d
 from . import metrics_bridge as mb
+from .cache import memo, sections
 
 DEFAULTS = {"mineral": "gallium", "supplier": "CHN", "stage": "", "cut_pct": 100, "ramp_up_pct": 0,
             "group": "ministerial_2026_attendees", "preset": "none"}
 
 
+@memo(256)
 def _suppliers(mineral: str, stage: str) -> list[tuple[str, str]]:
-    rows = api.production(mineral, stage)
+    rows = d.production(mineral, stage)
     rows = rows[~rows["is_aggregate"]].drop_duplicates("country").sort_values("name")
     return [(f"{n} ({i})", i) for n, i in zip(rows["name"], rows["country"])]
 
 
+@memo(256)
 def _groups() -> list[tuple[str, str]]:
     frame = query("SELECT DISTINCT group_id, group_name FROM country_groups WHERE group_id NOT LIKE 'agreement_%' "
                   "ORDER BY group_name")
     return [(n if len(n) < 70 else n[:67] + "...", g) for g, n in zip(frame["group_id"], frame["group_name"])]
 
 
+@memo(256)
 def _presets() -> list[tuple[str, str]]:
     p = mb.presets()
     p = p[p["runnable"].fillna(False).astype(bool)]
@@ -58,6 +62,17 @@ def _validate(values: dict, explicit: set) -> dict:
     group = choice("group", values["group"], [g for _, g in _groups()], normalise=False)
     return {"mineral": mineral, "stage": stage, "supplier": supplier, "cut_pct": cut, "ramp_up_pct": ramp,
             "group": group, "preset": preset}
+
+
+@memo(2)
+def _names() -> dict:
+    frame = api.minerals()
+    return dict(zip(frame["mineral_id"], frame["name"]))
+
+
+@memo(2)
+def _critical_2025() -> frozenset:
+    return frozenset(api.minerals(critical="2025")["mineral_id"])
 
 
 class Scenario(c.App):
@@ -132,6 +147,14 @@ class Scenario(c.App):
         self.refresh()
 
     def render(self) -> list[str]:
+        cache = sections("scenario")
+        key = ("disruption", self.mineral.value, self.stage.value, self.supplier.value, self.cut.value,
+               self.ramp.value, self.preset.value)
+        parts = cache.get(key, self._disruption)
+        parts += cache.get(("coalition", self.group.value, self.group.label), self._coalition)
+        return parts
+
+    def _disruption(self) -> list[str]:
         mineral, stage, supplier = self.mineral.value, self.stage.value, self.supplier.value
         cut, ramp = self.cut.value, self.ramp.value
         name = dict((m, n) for n, m in d.production_minerals())[mineral]
@@ -170,7 +193,6 @@ class Scenario(c.App):
             "world_total": "World total", "unit": "Unit", "supplier_production": "Supplier output",
             "supply_lost": "Lost", "ramp_up": "Ramp-up", "remaining_supply": "Remaining", "nir_pct": "NIR %",
             "nir_bound": "NIR bound", "supplier_import_share_pct": "Supplier share of U.S. imports %"}))
-        parts.extend(self._coalition())
         return parts
 
     def _coalition(self) -> list[str]:
@@ -180,8 +202,7 @@ class Scenario(c.App):
         out = [c.heading(f"Coalition coverage: {label}")]
         if cov.empty:
             return out + [c.message("No coverage figures for this group.", "info")]
-        names = dict(zip(api.minerals()["mineral_id"], api.minerals()["name"]))
-        crit = set(api.minerals(critical="2025")["mineral_id"])
+        names, crit = _names(), _critical_2025()
         cov = cov[cov["mineral_id"].isin(crit)]
         long = cov.melt(id_vars=["mineral_id"], value_vars=["mine_covered_pct", "refining_covered_pct",
                                                              "import_covered_pct"],
