@@ -11,7 +11,8 @@ import pandas as pd
 
 from .paths import db_path
 
-_lock = threading.Lock()
+_lock = threading.Lock()          # guards the shared-connection cache
+_build_lock = threading.Lock()    # one build at a time in this process (shared_connection may hold _lock)
 _shared: dict[str, duckdb.DuckDBPyConnection] = {}
 
 
@@ -20,7 +21,7 @@ def ensure_built(path: Path | None = None) -> Path:
     from .build import build, is_fresh
     path = Path(path or db_path())
     if not is_fresh(path):
-        with _lock:
+        with _build_lock:
             path.parent.mkdir(parents=True, exist_ok=True)
             # One build at a time across processes (several app kernels may start together).
             with open(path.parent / ".build.lock", "w") as lock:

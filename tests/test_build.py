@@ -106,3 +106,15 @@ def test_publisher_checks_pass_or_are_allow_listed_with_reason(db):
     assert con.execute("SELECT count(*) FROM publisher_checks WHERE status = 'allowed' AND reason = ''").fetchone()[0] == 0
     t7 = con.execute("SELECT count(*) FROM publisher_checks WHERE \"check\"='t7_leading_share' AND status='pass'").fetchone()[0]
     assert t7 >= 35
+
+
+def test_first_use_builds_a_missing_database(tmp_path):
+    """A fresh clone has no database: the first query builds it (and must not deadlock)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, REX_DATA_DIR=str(tmp_path / "derived"))
+    out = subprocess.run([sys.executable, "-c", "import rexlib; print(len(rexlib.production('cobalt', 'mine', 2024)))"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 10 and (tmp_path / "derived" / "rex.duckdb").exists()
