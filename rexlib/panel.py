@@ -15,14 +15,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-CONCENTRATION_SQL = """
-WITH base AS (
+# Per mineral/stage/year/country output, without the publisher's world total; shared by both queries.
+BASE_CTE = """WITH base AS (
     SELECT mineral_id, stage, year, country, sum(value) AS v
     FROM src
     WHERE country <> 'WLD' AND value IS NOT NULL AND value > 0
       AND (? IS NULL OR stage = ?) AND (? IS NULL OR year = ?)
     GROUP BY mineral_id, stage, year, country
-),
+)"""
+
+CONCENTRATION_SQL = BASE_CTE + """,
 totals AS (
     SELECT mineral_id, stage, year, sum(v) AS total FROM base GROUP BY mineral_id, stage, year
 ),
@@ -47,14 +49,7 @@ GROUP BY mineral_id, stage, year
 ORDER BY mineral_id, stage, year
 """
 
-COVERAGE_SQL = """
-WITH base AS (
-    SELECT mineral_id, stage, year, country, sum(value) AS v
-    FROM src
-    WHERE country <> 'WLD' AND value IS NOT NULL AND value > 0
-      AND (? IS NULL OR stage = ?) AND (? IS NULL OR year = ?)
-    GROUP BY mineral_id, stage, year, country
-)
+COVERAGE_SQL = BASE_CTE + """
 SELECT mineral_id, stage, year,
        100.0 * sum(CASE WHEN list_contains(?, country) THEN v ELSE 0 END) / sum(v) AS coverage_pct,
        count(*) FILTER (WHERE list_contains(?, country)) AS members_producing
