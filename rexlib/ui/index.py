@@ -31,12 +31,13 @@ APPS = [
 ]
 
 
-def page() -> HTML:
+def page(title: str = "rex: critical-minerals workbook") -> HTML:
+    """The landing page; ``title`` is the page heading (the notebook's parameter)."""
     items = "".join(
         f'<li style="margin:8px 0"><a href="{slug}.ipynb" style="font-size:16px;font-weight:bold">{esc(title)}</a>'
         f' — {esc(line)} <span class="rex-note">Example: <a href="{slug}.ipynb?{esc(example)}">'
         f'{slug}?{esc(example)}</a></span></li>' for slug, title, line, example in APPS)
-    return HTML(CSS + '<div class="rex-app"><h1>rex: critical-minerals workbook</h1>'
+    return HTML(CSS + f'<div class="rex-app"><h1>{esc(title)}</h1>'
                 '<p class="rex-lede">Interactive views of USGS Mineral Commodity Summaries (2023–2026), the IEA '
                 'Critical Minerals Data Explorer, World Bank governance indicators and a cited dataset of 2026 '
                 'deals, agreements, export controls and claims. URL parameters set each app\'s starting point.</p>'

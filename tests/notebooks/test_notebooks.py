@@ -78,8 +78,7 @@ def test_notebooks_are_committed_without_outputs():
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-        if path.stem != "index":
-            assert len(tagged) == 1, f"{path.name}: one cell tagged 'parameters'"
+        assert len(tagged) == 1, f"{path.name}: one cell tagged 'parameters'"
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
