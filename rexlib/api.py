@@ -219,6 +219,12 @@ def publisher_checks(status: str | None = None) -> pd.DataFrame:
 
 # --- policy datasets (hand-curated, cited; data/curated) -------------------------------------
 
+def _in_list(column: str) -> str:
+    """SQL condition: the ';'-separated list in ``column`` (a constant of this module) holds the
+    bound value."""
+    return f"list_contains(string_split(coalesce({column}, ''), ';'), ?)"
+
+
 def _policy_stage(value: object) -> str:
     from .ids import POLICY_STAGES
     return v.choice("stage", value, POLICY_STAGES)
@@ -246,7 +252,7 @@ def deals(mineral: str | None = None, agency: str | None = None, stage: str | No
     if not include_aggregates:
         sql.append("AND NOT coalesce(is_aggregate, false)")
     if mineral is not None:
-        sql.append("AND list_contains(string_split(coalesce(minerals, ''), ';'), ?)")
+        sql.append("AND " + _in_list("minerals"))
         params.append(mineral_id(mineral))
     if agency is not None:
         agencies = sorted({a.strip() for s in _distinct("deals", "agency") for a in s.split(";")})
@@ -268,7 +274,7 @@ def agreements(country: str | None = None) -> pd.DataFrame:
     params: list = []
     sql = "SELECT * FROM agreements"
     if country is not None:
-        sql += " WHERE list_contains(string_split(parties, ';'), ?)"
+        sql += " WHERE " + _in_list("parties")
         params.append(country_code(country))
     return query(sql + " ORDER BY date NULLS LAST, agreement_id", params)
 
@@ -292,7 +298,7 @@ def export_controls(country: str | None = None, mineral: str | None = None) -> p
         sql.append("AND country = ?")
         params.append(country_code(country))
     if mineral is not None:
-        sql.append("AND list_contains(string_split(coalesce(minerals, ''), ';'), ?)")
+        sql.append("AND " + _in_list("minerals"))
         params.append(mineral_id(mineral))
     return query(" ".join(sql) + " ORDER BY announced_date NULLS LAST, control_id", params)
 
