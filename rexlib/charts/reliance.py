@@ -57,3 +57,22 @@ def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], s
             y=y, x=alt.XValue(4), text=alt.Text("rank_label:N"), tooltip=[alt.Tooltip("name:N"), alt.Tooltip("rank_label:N")])
         subtitle = [*(subtitle or []), "USGS gives a rank only (no shares) in this table."]
     return finish(chart.properties(width=WIDTH - 200, height=max(60, 24 * len(rows))), title, source, subtitle)
+
+
+@builder
+def us_statistics_lines(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, subtitle=None):
+    """U.S. salient statistics (or prices) over years: one line per ``series``; ``value`` in ``unit``.
+    Withheld / not-available years have no point (a gap, never a zero); the tooltip shows the
+    publisher's label (``label``: value with its flags)."""
+    need(frame, "series", "year", "value", "label")
+    rows = frame.dropna(subset=["value"])
+    if rows.empty:
+        return empty(title, "Every value is withheld (W) or not available (NA).", source)
+    base = alt.Chart(rows).encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=unit),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)),
+        tooltip=[alt.Tooltip("series:N", title="Measure"), alt.Tooltip("year:O"),
+                 alt.Tooltip("label:N", title=unit)])
+    chart = _set(base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=40), width=WIDTH - 140, height=220)
+    return finish(chart, title, source, subtitle)

@@ -118,7 +118,7 @@ def csv_link(frame: pd.DataFrame, name: str) -> str:
 
 
 def _fmt(value, column: str) -> tuple[str, bool]:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA or value is pd.NaT:
         return "", False
     if isinstance(value, bool):
         return ("yes" if value else "no"), False

@@ -316,3 +316,134 @@ def nir_counts(frame: pd.DataFrame) -> dict:
             "exporters": int((frame["nir_bound"] == "E").sum()),
             "unknown": int(frame["nir_bound"].isin(["NA", "W"]).sum()),
             "total": int(len(frame))}
+
+
+# ------------------------------------------------------------------ minerals without a production table
+
+@lru_cache(maxsize=1)
+def profile_minerals() -> tuple[tuple[str, str], ...]:
+    """(display name, id) for every mineral the profile can show: a world production table, any U.S.
+    statistic (salient statistics, net import reliance, import sources, prices), reserves, or a place
+    on either U.S. critical-minerals list."""
+    frame = query("""
+        SELECT name, mineral_id FROM minerals
+        WHERE coalesce(has_production, false) OR coalesce(critical_2022, false) OR coalesce(critical_2025, false)
+           OR mineral_id IN (SELECT mineral_id FROM us_salient UNION SELECT mineral_id FROM import_reliance
+                             UNION SELECT mineral_id FROM import_sources UNION SELECT mineral_id FROM prices
+                             UNION SELECT mineral_id FROM reserves)
+        ORDER BY name""")
+    return tuple(zip(frame["name"], frame["mineral_id"]))
+
+
+def profile_mineral(value: object) -> str:
+    valid = [m for _, m in profile_minerals()]
+    try:
+        mid = api.mineral_id(value)
+    except InvalidArgument:
+        raise InvalidArgument("mineral", value, valid) from None
+    if mid not in valid:
+        raise InvalidArgument("mineral", value, valid, " (USGS publishes no table for this mineral)")
+    return mid
+
+
+def has_production(mineral: str) -> bool:
+    return mineral in {m for _, m in production_minerals()}
+
+
+def mineral_name(mineral: str) -> str:
+    return dict((m, n) for n, m in profile_minerals()).get(mineral, mineral)
+
+
+def _chapter_key(chapter) -> str:
+    """'RARE EARTHS (Heavy)' and 'RARE EARTHS' are one USGS chapter family."""
+    if chapter is None or (isinstance(chapter, float) and pd.isna(chapter)):
+        return ""
+    return str(chapter).split("(")[0].strip().upper()
+
+
+@memo()
+def related_production(mineral: str) -> list[str]:
+    """Minerals with a world production table in the same USGS chapter (hafnium -> zirconium;
+    iridium -> palladium, platinum; neodymium -> rare earths). Rare-earth elements without a
+    chapter of their own (thulium) belong to the rare-earths chapter."""
+    frame = api.minerals()
+    chapters = dict(zip(frame["mineral_id"], frame["mcs_chapter"].map(_chapter_key)))
+    key = chapters.get(mineral, "")
+    if not key and mineral in RARE_EARTH_FAMILY:
+        key = chapters.get("rare_earths", "")
+    if not key:
+        return []
+    return [m for _, m in production_minerals() if m != mineral and chapters.get(m) == key]
+
+
+@memo()
+def leading_producer(mineral: str, stage: str = "mine") -> dict | None:
+    """The largest producer in the newest year of ``mineral``'s best-covered production measure:
+    {mineral, name, stage, year, country, share_pct, vintage}; None when every value is withheld."""
+    stages = stage_options(mineral)
+    if not stages:
+        return None
+    stage = stage if stage in stages else stages[0]
+    year = max(year_options(mineral, stage))
+    rows, facts = production_frame(mineral, stage, year)
+    rows = rows.dropna(subset=["share_pct"])
+    if rows.empty:
+        return None
+    top = rows.sort_values("share_pct", ascending=False).iloc[0]
+    return {"mineral": mineral, "name": mineral_name(mineral), "stage": stage, "year": int(year),
+            "country": top["name"], "share_pct": float(top["share_pct"]), "vintage": facts["vintage"]}
+
+
+SUPPLY_STATISTICS = ("Production", "Import", "Export", "Consumption")
+
+
+@memo()
+def us_supply_frame(mineral: str) -> tuple[pd.DataFrame, dict]:
+    """U.S. salient statistics (production, imports, exports, consumption) by year in the unit most
+    of them share, one row per measure-year, flags kept (withheld/NA stay missing, never zero)."""
+    frame = api.us_salient(mineral)
+    frame = frame[frame["statistic"].isin(SUPPLY_STATISTICS)]
+    if frame.empty:
+        return frame, {}
+    unit = frame["unit"].value_counts().index[0]
+    frame = frame[frame["unit"] == unit].copy()
+    frame["label"] = [_label(v, unit, f) for v, f in zip(frame["value"], frame["flag"])]
+    frame["series"] = [m if len(m) <= 60 else m[:57] + "..." for m in frame["measure"]]
+    facts = {"unit": unit, "vintage": frame["vintage"].max(),
+             "years": f"{int(frame['year'].min())}–{int(frame['year'].max())}"}
+    return frame.sort_values(["statistic", "measure", "year"]).reset_index(drop=True), facts
+
+
+@memo()
+def prices_frame(mineral: str) -> pd.DataFrame:
+    """USGS price rows for the mineral (newest vintage), flags kept."""
+    frame = api.prices(mineral)
+    if frame.empty:
+        return frame
+    frame = frame[frame["vintage"] == frame["vintage"].max()]
+    return frame.sort_values(["measure", "year"]).reset_index(drop=True)
+
+
+@memo()
+def all_stages() -> list[str]:
+    """Every production stage any mineral has (mine, refinery, smelter ...)."""
+    return list(query("SELECT DISTINCT stage FROM production ORDER BY stage")["stage"])
+
+
+@memo()
+def all_production_years() -> list[int]:
+    return [int(y) for y in query("SELECT DISTINCT year FROM production ORDER BY year")["year"]]
+
+
+def price_series(prices: pd.DataFrame) -> pd.DataFrame:
+    """Price rows worth a line: measures in the most common unit with at least two years."""
+    if prices.empty:
+        return prices.assign(series=[], label=[])
+    years = prices.groupby("measure")["year"].nunique()
+    rows = prices[prices["measure"].isin(years[years >= 2].index)]
+    if rows.empty:
+        return rows.assign(series=[], label=[])
+    unit = rows["unit"].value_counts().index[0]
+    rows = rows[rows["unit"] == unit]
+    return rows.assign(series=[m if len(m) <= 60 else m[:57] + "..." for m in rows["measure"]],
+                       label=[_label(v, unit, f) for v, f in zip(rows["value"], rows["flag"])]).reset_index(drop=True)

@@ -15,7 +15,9 @@ DEFAULTS = {"mineral": "cobalt", "stage": "mine", "year": 2025}
 
 
 def _validate(values: dict, explicit: set) -> dict:
-    mineral = d.production_mineral(values["mineral"])
+    mineral = d.profile_mineral(values["mineral"])
+    if not d.has_production(mineral):
+        return _validate_without_production(mineral, values, explicit)
     stages = d.stage_options(mineral)
     stage = values["stage"]
     if stage not in stages:
@@ -33,6 +35,22 @@ def _validate(values: dict, explicit: set) -> dict:
     return {"mineral": mineral, "stage": stage, "year": int(year)}
 
 
+def _validate_without_production(mineral: str, values: dict, explicit: set) -> dict:
+    """A mineral without a world production table: stage and year select production tables, so
+    they do not change this profile, but a given value must still be one some mineral has (a plan
+    such as ``--all -p year=2024`` passes them to every mineral)."""
+    from ..validate import choice, year as check_year
+    stage, year = values["stage"], values["year"]
+    if "stage" in explicit:
+        stage = choice("stage", stage, d.all_stages())
+    if "year" in explicit:
+        year = check_year("year", year, d.all_production_years())
+    return {"mineral": mineral, "stage": stage, "year": int(year)}
+
+
+validate_params = _validate
+
+
 class MineralProfile(c.App):
     title = "Mineral profile"
     lede = ("Where one mineral is produced, how concentrated supply is, who holds reserves, who refines it "
@@ -44,11 +62,12 @@ class MineralProfile(c.App):
                               c.Param("year", year, DEFAULTS["year"], int)], _validate)
         super().__init__(resolved)
         v = resolved.values
-        self.mineral = c.dropdown("Mineral", d.production_minerals(), v["mineral"], "300px")
-        self.stage = c.dropdown("Stage", d.stage_options(v["mineral"]), v["stage"], "170px")
-        self.year = c.dropdown("Year", d.year_options(v["mineral"], v["stage"]), v["year"], "130px")
-        measures = d.measure_options(v["mineral"], v["stage"], v["year"])
-        self.measure = c.dropdown("Measure", measures, measures[0][1] if measures else None, "460px")
+        self.mineral = c.dropdown("Mineral", d.profile_minerals(), v["mineral"], "300px")
+        self.stage = c.dropdown("Stage", [], None, "170px")
+        self.year = c.dropdown("Year", [], None, "130px")
+        self.measure = c.dropdown("Measure", [], None, "460px")
+        self._kept = (v["stage"], v["year"])
+        self._set_stages(v["stage"], v["year"])
         self.mineral.observe(self._mineral_changed, names="value")
         self.stage.observe(self._stage_changed, names="value")
         self.year.observe(self._year_changed, names="value")
@@ -60,12 +79,29 @@ class MineralProfile(c.App):
     # dependent options ---------------------------------------------------------------
     def _mineral_changed(self, _=None):
         with self.muted():
-            stages = d.stage_options(self.mineral.value)
-            keep = self.stage.value if self.stage.value in stages else ("mine" if "mine" in stages else stages[0])
-            self.stage.options = stages
-            self.stage.value = keep
-            self._set_years()
+            if self.stage.value is not None:    # remembered across minerals without production
+                self._kept = (self.stage.value, self.year.value)
+            self._set_stages(*self._kept)
         self.refresh()
+
+    def _set_stages(self, stage, year):
+        """Options for the mineral's production tables; none (controls disabled) for a mineral
+        without a world production table. ``stage``/``year`` are kept where the mineral has them."""
+        stages = d.stage_options(self.mineral.value) if d.has_production(self.mineral.value) else []
+        for control in (self.stage, self.year, self.measure):
+            control.disabled = not stages
+        if not stages:
+            for control in (self.stage, self.year, self.measure):
+                control.options = []
+                control.value = None
+            return
+        keep = stage if stage in stages else ("mine" if "mine" in stages else stages[0])
+        self.stage.options = stages
+        self.stage.value = keep
+        years = d.year_options(self.mineral.value, keep)
+        self.year.options = years
+        self.year.value = year if year in years else max(years)
+        self._set_measures()
 
     def _stage_changed(self, _=None):
         if self._muted:
@@ -82,6 +118,8 @@ class MineralProfile(c.App):
         self.refresh()
 
     def _set_years(self):
+        if self.stage.value is None:
+            return
         years = d.year_options(self.mineral.value, self.stage.value)
         keep = self.year.value if self.year.value in years else max(years)
         self.year.options = years
@@ -89,6 +127,8 @@ class MineralProfile(c.App):
         self._set_measures()
 
     def _set_measures(self):
+        if self.year.value is None:
+            return
         options = d.measure_options(self.mineral.value, self.stage.value, self.year.value)
         self.measure.options = options
         self.measure.value = options[0][1] if options else None
@@ -96,8 +136,10 @@ class MineralProfile(c.App):
     # views -----------------------------------------------------------------------------
     def render(self) -> list[str]:
         mineral, stage, year, key = self.mineral.value, self.stage.value, self.year.value, self.measure.value
-        name = dict((m, n) for n, m in d.production_minerals())[mineral]
+        name = d.mineral_name(mineral)
         cache = sections("mineral_profile")
+        if not d.has_production(mineral):
+            return cache.get(("without_production", mineral), lambda: self._without_production(mineral, name))
         # Sections keyed by exactly what they depend on: a year change redraws the map, the bars
         # and the table; reserves, IEA, imports and policy come back from the cache.
         parts = cache.get(("production", mineral, stage, year, key), lambda: self._production(mineral, name, stage,
@@ -162,6 +204,74 @@ class MineralProfile(c.App):
                       "value": "withheld/NA" if world is None or pd.isna(world) else fmt_num(world),
                       "note": facts["unit"]})
         return charts.share_tiles(tiles)
+
+    def _without_production(self, mineral, name) -> list[str]:
+        """The profile of a mineral without a world production table: what USGS does publish (U.S.
+        statistics, prices, reserves, import sources), IEA where it covers the element, the policy
+        items, and the production table of its USGS chapter as context (never as its own)."""
+        related = d.related_production(mineral)
+        text = f"USGS publishes no world production table by country for {name}, so shares and concentration cannot be computed for it."
+        if related:
+            names = ", ".join(d.mineral_name(m) for m in related)
+            text += (f" Its USGS chapter has one for {names}: the tiles below give that table's leading "
+                     f"producer as context; open the {names} profile for the full view.")
+        parts = [c.message(text, "info"), self._tiles_without_production(mineral, related)]
+        parts += self._us_statistics(mineral, name)
+        parts += self._reserves(mineral, name)
+        parts += self._iea(mineral, name)
+        parts += self._imports(mineral, name)
+        parts += self._policy(mineral, name)
+        return parts
+
+    def _tiles_without_production(self, mineral, related) -> str:
+        tiles = []
+        nir = d.nir_for(mineral)
+        if len(nir):
+            first = nir.iloc[0]
+            tiles.append({"label": f"U.S. net import reliance, {int(first['year'])}", "value": d.nir_text(first),
+                          "note": f"USGS {first['vintage']}"})
+        else:
+            tiles.append({"label": "U.S. net import reliance", "value": "—", "note": "not in the USGS salient tables"})
+        for other in related:
+            lead = d.leading_producer(other)
+            if lead is None:
+                tiles.append({"label": f"{d.mineral_name(other)}: leading producer", "value": "withheld/NA",
+                              "note": "USGS world production table"})
+                continue
+            tiles.append({"label": f"{lead['name']} ({lead['stage']}, {lead['year']}): leading producer",
+                          "value": f"{lead['country']} {lead['share_pct']:.1f}%",
+                          "note": f"share of world; USGS {lead['vintage']} (the chapter's table, not {d.mineral_name(mineral)})"})
+        return charts.share_tiles(tiles)
+
+    def _us_statistics(self, mineral, name) -> list[str]:
+        out = [c.heading("U.S. supply and prices (USGS salient statistics)")]
+        frame, facts = d.us_supply_frame(mineral)
+        if frame.empty:
+            out.append(c.message(f"USGS gives no U.S. production, import, export or consumption series for {name}.",
+                                 "info"))
+        else:
+            src = source_line("USGS salient statistics", [facts["vintage"]], {"mineral": mineral})
+            out.append(c.chart_html(charts.us_statistics_lines(
+                frame, title=f"{name}: U.S. supply, {facts['years']}", source=src, unit=facts["unit"],
+                subtitle="Gaps are withheld (W) or not available (NA) values, never zeros")))
+            out.append(c.table_html(frame, f"{mineral}_us_statistics", columns={
+                "statistic": "Statistic", "measure": "Measure", "year": "Year", "label": "Value",
+                "unit": "Unit", "vintage": "Vintage", "source_line": "Source line"}, max_rows=25))
+        prices = d.prices_frame(mineral)
+        if prices.empty:
+            out.append(c.message(f"USGS publishes no price series for {name}.", "info"))
+        else:
+            drawn = d.price_series(prices)
+            if len(drawn):
+                unit = drawn["unit"].iloc[0]
+                src = source_line("USGS salient statistics (prices)", [drawn["vintage"].iloc[0]], {"mineral": mineral})
+                out.append(c.chart_html(charts.us_statistics_lines(
+                    drawn, title=f"{name}: U.S. prices", source=src, unit=unit,
+                    subtitle="Series in the most common unit; every price is in the table below")))
+            out.append(c.table_html(prices, f"{mineral}_prices", columns={
+                "measure": "Price", "year": "Year", "value_text": "Value", "unit": "Unit", "flag": "Flag",
+                "vintage": "Vintage", "source_line": "Source line"}, max_rows=25))
+        return out
 
     def _reserves(self, mineral, name) -> list[str]:
         rows, facts = d.reserves_frame(mineral)

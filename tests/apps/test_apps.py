@@ -100,3 +100,20 @@ def test_landing_page_lists_every_app(page, voila_url):
     for app in APPS:
         assert page.locator(f"a[href='{app}.ipynb']").count() == 1
     page.screenshot(path=str(SCREENSHOTS / "index.png"))
+
+
+def test_profile_of_a_mineral_without_production_table(page, voila_url):
+    """Hafnium: no world production table; the page says so, draws what USGS does publish, and a
+    switch to a mineral with production brings the map and the stage/year controls back."""
+    _open(page, f"{voila_url}/voila/render/mineral_profile.ipynb?mineral=hafnium")
+    _assert_clean(page)
+    text = page.inner_text(".rex-live")
+    assert "USGS publishes no world production table by country for Hafnium" in text
+    assert "Zirconium (mine, 2025): leading producer" in text
+    assert page.locator(".widget-dropdown:has(label:text-is('Stage')) select").is_disabled()
+    assert _marks(page) > 5
+    page.screenshot(path=str(SCREENSHOTS / "mineral_profile-without-production.png"), full_page=True)
+    page.locator(".widget-dropdown:has(label:text-is('Mineral')) select").select_option(label="Cobalt")
+    page.wait_for_function("() => document.body.innerText.includes('Where Cobalt is produced')", timeout=120_000)
+    assert not page.locator(".widget-dropdown:has(label:text-is('Stage')) select").is_disabled()
+    _assert_clean(page)

@@ -17,6 +17,7 @@ CASES = [
     ("mineral_profile", {"mineral": "germanium", "stage": "refinery", "year": 2023}),   # every value withheld/NA
     ("mineral_profile", {"mineral": "antimony", "stage": "mine", "year": 2022}),        # no IEA refining data
     ("mineral_profile", {"mineral": "lithium", "stage": "mine", "year": 2024}),         # IEA mining + chemicals
+    ("mineral_profile", {"mineral": "hafnium", "year": 2024}),                          # no world production table
     ("import_reliance", {"year": 2022, "critical": "2022", "group": "all", "mineral": "cobalt"}),
     ("import_reliance", {"year": 2024, "critical": "all", "table_source": "figure", "mineral": "graphite"}),
     ("chokepoints", {"stage": "refinery", "year": 2024, "critical": "2025", "top": 15}),

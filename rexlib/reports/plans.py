@@ -1,0 +1,121 @@
+"""Plans: which reports to render. ``daily`` is built in; any JSON file of the same shape works too.
+
+A plan is a list of entries, each one notebook with parameters::
+
+    {"notebook": "mineral_profile", "all": true}                       # one report per mineral
+    {"notebook": "mineral_profile", "each": {"mineral": ["cobalt", "lithium"]}, "params": {"year": 2024}}
+    {"notebook": "import_reliance", "params": {"year": 2024}}
+    {"notebook": "tests/reports/fixtures/probe.ipynb"}                 # a path works as well
+
+A JSON plan file is ``{"jobs": [entry, ...]}`` (or just the list).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+from .params import NOTEBOOKS, Job, ParameterError, make_job, notebook_parameters, notebook_path
+
+OVERVIEW_NOTEBOOKS = ("import_reliance", "chokepoints", "financing", "scenario", "claims")
+
+PLANS: dict[str, list[dict]] = {
+    "daily": [{"notebook": "mineral_profile", "all": True}]
+             + [{"notebook": name} for name in OVERVIEW_NOTEBOOKS],
+}
+
+
+def all_minerals() -> list[str]:
+    """Every mineral with world production data, plus every mineral on either U.S. critical list."""
+    from .. import api
+    frame = api.minerals()
+    keep = (frame["has_production"].fillna(False).astype(bool)
+            | frame["critical_2022"].fillna(False).astype(bool)
+            | frame["critical_2025"].fillna(False).astype(bool))
+    return sorted(frame.loc[keep, "mineral_id"])
+
+
+def load_plan(name_or_path: str) -> list[dict]:
+    if name_or_path in PLANS:
+        return [dict(e) for e in PLANS[name_or_path]]
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ParameterError(f"unknown plan {name_or_path!r}. Valid plans: {', '.join(sorted(PLANS))}, "
+                             "or the path of a JSON plan file.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"cannot read plan file {path}: {exc}") from None
+    entries = data.get("jobs") if isinstance(data, dict) else data
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "notebook" in e for e in entries):
+        raise ParameterError(f"plan file {path}: expected {{\"jobs\": [{{\"notebook\": ..., \"params\": {{...}}}}]}}")
+    return entries
+
+
+def expand(entries: list[dict], folder: Path = NOTEBOOKS) -> list[Job]:
+    """Validate every entry and return the jobs (duplicates dropped). Raises ParameterError with
+    every problem found, before anything is rendered."""
+    jobs: dict[tuple, Job] = {}
+    problems: list[str] = []
+    for entry in entries:
+        try:
+            for job in expand_entry(entry, folder):
+                jobs.setdefault(job.key, job)
+        except ParameterError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ParameterError(problems)
+    return list(jobs.values())
+
+
+def expand_entry(entry: dict, folder: Path = NOTEBOOKS) -> list[Job]:
+    notebook = entry["notebook"]
+    base = dict(entry.get("params") or {})
+    each = dict(entry.get("each") or {})
+    unknown = sorted(set(entry) - {"notebook", "params", "each", "all"})
+    if unknown:
+        raise ParameterError(f"plan entry for {notebook}: unknown key(s) {', '.join(unknown)} "
+                             "(valid: notebook, params, each, all)")
+    if entry.get("all"):
+        path = notebook_path(notebook, folder)
+        if "mineral" not in notebook_parameters(path):
+            raise ParameterError(f"--all renders one report per mineral, but notebook {path.stem} has no "
+                                 f"'mineral' parameter (it has: {', '.join(notebook_parameters(path)) or 'none'})")
+        make_job(notebook, base, folder)        # the shared parameters must be valid on their own
+        each["mineral"] = all_minerals()
+    if not each:
+        return [make_job(notebook, base, folder)]
+    names = list(each)
+    out: list[Job] = []
+    problems: list[str] = []
+    for combo in itertools.product(*(each[n] for n in names)):
+        given = {**base, **dict(zip(names, combo))}
+        try:
+            out.append(make_job(notebook, given, folder))
+        except ParameterError as exc:
+            if entry.get("all") and list(dict(zip(names, combo))) == ["mineral"]:
+                # A mineral the notebook cannot take (e.g. no world production table): listed in the
+                # index as not rendered, with the reason, instead of failing the whole plan.
+                path = notebook_path(notebook, folder)
+                from .params import slug
+                params = {**{k: v for k, v in given.items() if k != "mineral"}, "mineral": combo[0]}
+                ordered = {k: params[k] for k in notebook_parameters(path) if k in params}
+                out.append(Job(notebook=path.stem, path=path, params=ordered, resolved=dict(ordered),
+                               slug=slug(ordered), unsupported=_short_reason(path.stem, exc.problems)))
+            else:
+                problems.extend(exc.problems)
+    if problems:
+        raise ParameterError(problems)
+    return out
+
+
+def _short_reason(notebook: str, problems: list[str]) -> str:
+    """``"mineral_profile does not take it: this mineral has no world production table"`` from a
+    validator message (which also lists every valid value: too long for an index row)."""
+    text = problems[0] if problems else "rejected by the notebook's validator"
+    hint = re.search(r"\(([^()]*)\)\s*$", text)
+    if hint:
+        return f"{notebook} does not take it: {hint.group(1)}"
+    first = re.split(r"(?<=\.)\s+(?:Did you mean|Valid)", text)[0]
+    return f"{notebook} does not take it: {first.removeprefix(notebook + ': ')}"
