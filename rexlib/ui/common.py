@@ -2,10 +2,17 @@
 CSV downloads, and one display path that works in Voila, JupyterLab and static HTML.
 
 Display model. An app is a column of ipywidgets: controls on top, then HTML sections (SVG charts,
-tables with a CSV link, tiles). Widget callbacks re-render the sections. Outside Voila the app also
-writes a static snapshot of its first state as an ordinary ``text/html`` output, so papermill and
-nbconvert HTML show the charts without a widget manager (which nbconvert would load from a CDN);
-when the live widget renders it hides the snapshot with a CSS rule, so JupyterLab shows it once.
+tables with a CSV link, tiles). Widget callbacks re-render the sections. The app also writes a
+static snapshot of its first state as an ordinary ``text/html`` output, just before the live widget;
+when the live widget renders it hides the snapshot with a CSS rule, so every front end shows it once:
+- papermill and nbconvert HTML show the charts without a widget manager (which nbconvert would load
+  from a CDN);
+- in Voila the snapshot is the first view while the page's scripts load and the widget manager
+  connects to the kernel (seconds); it is the same HTML the live sections hold, built after the
+  request's URL parameters were applied, with a note that the controls are loading. Its output
+  carries the metadata ``{"rex": "preview"}``: the ``rex`` Voila template (rexlib/voila_config)
+  writes it into the page as HTML, visible as soon as it arrives, where Voila's own templates would
+  wait for their front-end bundle to render it.
 """
 from __future__ import annotations
 
@@ -55,6 +62,7 @@ CSS = """
 """
 
 HIDE_SNAPSHOT = "<style>.rex-static{display:none !important}</style>"
+PREVIEW_NOTE = '<div class="rex-note rex-preview-note">Loading the interactive controls…</div>'
 
 
 # ---------------------------------------------------------------- where are we running
@@ -381,22 +389,25 @@ class App:
     def widget(self) -> w.VBox:
         if not self.sections:
             self.refresh()
+        # Last child: the snapshot is hidden once the sections above it are drawn, not before.
         hide = w.HTML(HIDE_SNAPSHOT)
-        box = w.VBox([hide, self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
-            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body],
-            layout=w.Layout(max_width="1120px"))
+        box = w.VBox([self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
+            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body,
+            hide], layout=w.Layout(max_width="1120px"))
         box.add_class("rex-live")
         return box
 
-    def snapshot(self) -> str:
+    def snapshot(self, note: str = "") -> str:
         parts = "".join(s.value for s in self.sections[: len(self.body.children)])
         return (CSS + '<div class="rex-static rex-app">'
-                f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>'
+                f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>' + note
                 + "".join(self.notes) + parts + "</div>")
 
     def _ipython_display_(self) -> None:
         live = self.widget()
-        if not in_voila():
+        if in_voila():
+            display(HTML(self.snapshot(PREVIEW_NOTE)), metadata={"rex": "preview"})
+        else:
             display(HTML(self.snapshot()))
         display(live)
 
