@@ -180,6 +180,16 @@ def test_first_view_is_in_the_page_as_html(voila_url):
     assert body.index('<div class="rex-chart"><svg') < body.index("/voila/static/voila.js")
 
 
+def test_page_loads_nothing_from_other_hosts(voila_url):
+    """No stylesheet or script from a CDN: one in <head> holds the first paint until it loads or
+    fails (Voila's lab template links Font Awesome from cdn.jsdelivr.net; the rex template drops it)."""
+    import re
+    status, body = _status(voila_url + "/voila/render/mineral_profile.ipynb")
+    assert status == 200
+    external = re.findall(r'<(?:link|script)[^>]+(?:href|src)="(?:https?:)?//[^"]*"', body)
+    assert not external, external
+
+
 def test_first_view_follows_url_parameters(voila_url):
     status, body = _status(voila_url + "/voila/render/mineral_profile.ipynb?mineral=gallium&year=2024")
     assert status == 200
