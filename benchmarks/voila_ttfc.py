@@ -75,9 +75,10 @@ def _tree_cpu_s(root: int) -> float:
     return total
 
 
-def wait_idle(proc: subprocess.Popen, minimum: float = 2.0, limit: float = 120.0) -> float:
+def wait_idle(proc: subprocess.Popen, minimum: float = 3.0, limit: float = 120.0) -> float:
     """Wait until the server and its kernels use under 5 % of a core for 2 s (a refilled pool is
-    idle: its kernel blocks until a request comes). Returns the seconds waited."""
+    idle: its kernel blocks until a request comes). Returns the seconds waited. ``minimum`` must
+    exceed the pool's fill_delay (1 s in rexlib.serve): before the refill starts the server is idle too."""
     start = time.time()
     time.sleep(minimum)
     last = _tree_cpu_s(proc.pid)
