@@ -13,6 +13,7 @@ from .paths import PROJECT
 
 NOTEBOOKS = PROJECT / "notebooks"
 CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
+TEMPLATES = CONFIG_DIR / "jupyter"     # a Jupyter data dir: voila/templates/rex
 
 
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["VOILA_APP_IP"] = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     # Kernels must not pick up a stray query string from the shell that started the server.
     os.environ.pop("QUERY_STRING", None)
+    # Our Voila template (rex: lab + the app's first view shown as HTML) lives in voila_config/jupyter.
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATES), os.environ.get("JUPYTER_PATH")]))
     # Kernels use the project's package even when started from elsewhere.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
 

@@ -2,16 +2,24 @@
 CSV downloads, and one display path that works in Voila, JupyterLab and static HTML.
 
 Display model. An app is a column of ipywidgets: controls on top, then HTML sections (SVG charts,
-tables with a CSV link, tiles). Widget callbacks re-render the sections. Outside Voila the app also
-writes a static snapshot of its first state as an ordinary ``text/html`` output, so papermill and
-nbconvert HTML show the charts without a widget manager (which nbconvert would load from a CDN);
-when the live widget renders it hides the snapshot with a CSS rule, so JupyterLab shows it once.
+tables with a CSV link, tiles). Widget callbacks re-render the sections. The app also writes a
+static snapshot of its first state as an ordinary ``text/html`` output, just before the live widget;
+when the live widget renders it hides the snapshot with a CSS rule, so every front end shows it once:
+- papermill and nbconvert HTML show the charts without a widget manager (which nbconvert would load
+  from a CDN);
+- in Voila the snapshot is the first view while the page's scripts load and the widget manager
+  connects to the kernel (seconds); it is the same HTML the live sections hold, built after the
+  request's URL parameters were applied, with a note that the controls are loading. Its output
+  carries the metadata ``{"rex": "preview"}``: the ``rex`` Voila template (rexlib/voila_config)
+  writes it into the page as HTML, visible as soon as it arrives, where Voila's own templates would
+  wait for their front-end bundle to render it.
 """
 from __future__ import annotations
 
 import base64
 import os
 import re
+import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -54,6 +62,7 @@ CSS = """
 """
 
 HIDE_SNAPSHOT = "<style>.rex-static{display:none !important}</style>"
+PREVIEW_NOTE = '<div class="rex-note rex-preview-note">Loading the interactive controls…</div>'
 
 
 # ---------------------------------------------------------------- where are we running
@@ -63,19 +72,33 @@ def in_voila() -> bool:
     return "VOILA_PREHEAT" in os.environ or "VOILA_BASE_URL" in os.environ
 
 
+_request_seen = False     # this kernel has been handed its request (preheated kernels only)
+_default_view = False     # building the default view before the request: do not wait for it
+
+
+def awaiting_request() -> bool:
+    """True in a preheated (pooled) Voila kernel whose page request has not arrived yet."""
+    return os.environ.get("VOILA_PREHEAT") == "True" and not _request_seen
+
+
 def query_params() -> dict[str, str]:
     """The page URL's query string as {name: last value}; empty outside Voila.
 
     With preheated kernels the notebook runs before any request exists; ``wait_for_request``
     blocks until Voila hands this kernel to a page and copies the request (QUERY_STRING ...) into
-    ``os.environ``. Without preheating Voila puts QUERY_STRING in the kernel's environment."""
-    if not in_voila():
+    ``os.environ``. Without preheating Voila puts QUERY_STRING in the kernel's environment.
+    While the default view is built ahead of the request (``App.__new__``) there are no URL
+    parameters yet: the notebook's own values are the default view."""
+    global _request_seen
+    if not in_voila() or _default_view:
         return {}
-    try:
-        from voila.utils import wait_for_request
-        wait_for_request()
-    except Exception:  # an old Voila or a lost websocket: fall back to whatever the env holds
-        pass
+    if not _request_seen:     # the request comes once per kernel; a second wait would never end
+        try:
+            from voila.utils import wait_for_request
+            wait_for_request()
+        except Exception:  # an old Voila or a lost websocket: fall back to whatever the env holds
+            pass
+        _request_seen = True
     parsed = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=False)
     return {k: v[-1] for k, v in parsed.items()}
 
@@ -249,12 +272,62 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
 
 # ---------------------------------------------------------------- the app shell
 
+def _widget_registry() -> dict:
+    """ipywidgets' {model_id: widget} of every live widget in this kernel."""
+    from ipywidgets.widgets import widget as _widget
+    return _widget._instances if hasattr(_widget, "_instances") else w.Widget.widgets   # 8.x / 7.x
+
+
+def _live_widget_ids() -> set:
+    return set(_widget_registry())
+
+
+def _close_widgets(ids) -> None:
+    registry = _widget_registry()
+    for model_id in ids:
+        widget = registry.get(model_id)
+        if widget is not None:
+            widget.close()
+
+
+def render_default_view(cls, args: tuple, kwargs: dict) -> None:
+    """Build ``cls(*args, **kwargs)`` without URL parameters, render it, then close its widgets.
+
+    Run in a preheated kernel before the request arrives: the queries, metric tables and section
+    HTML (SVG charts included) of the notebook's default view land in this kernel's caches, so a
+    visit with the default parameters, or one sharing sections with them, only looks them up. Its
+    widgets are closed so the page's widget manager never receives them. A failure here costs
+    only the head start: the real instance renders (and reports) as it would have."""
+    global _default_view
+    before = _live_widget_ids()
+    _default_view = True
+    try:
+        cls(*args, **kwargs).refresh()
+    except Exception:      # never in the page; the kernel's stderr goes to the server log
+        traceback.print_exc(file=sys.__stderr__)
+    finally:
+        _default_view = False
+        _close_widgets(_live_widget_ids() - before)
+
+
+_VIEWS_RENDERED: set = set()
+
+
 class App:
     """Controls + HTML sections. Subclasses set ``title``/``lede``, build ``controls`` and implement
-    ``render() -> list[str]`` (one HTML string per section, from the current control values)."""
+    ``render() -> list[str]`` (one HTML string per section, from the current control values).
+
+    In a preheated Voila kernel the first construction of each app class renders the default view
+    before waiting for the request (``render_default_view``); the subclass needs nothing for it."""
 
     title = ""
     lede = ""
+
+    def __new__(cls, *args, **kwargs):
+        if awaiting_request() and not _default_view and cls not in _VIEWS_RENDERED:
+            _VIEWS_RENDERED.add(cls)
+            render_default_view(cls, args, kwargs)
+        return super().__new__(cls)
 
     def __init__(self, resolved: Resolved | None = None):
         self.notes = list(resolved.notes) if resolved else []
@@ -316,22 +389,25 @@ class App:
     def widget(self) -> w.VBox:
         if not self.sections:
             self.refresh()
+        # Last child: the snapshot is hidden once the sections above it are drawn, not before.
         hide = w.HTML(HIDE_SNAPSHOT)
-        box = w.VBox([hide, self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
-            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body],
-            layout=w.Layout(max_width="1120px"))
+        box = w.VBox([self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
+            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body,
+            hide], layout=w.Layout(max_width="1120px"))
         box.add_class("rex-live")
         return box
 
-    def snapshot(self) -> str:
+    def snapshot(self, note: str = "") -> str:
         parts = "".join(s.value for s in self.sections[: len(self.body.children)])
         return (CSS + '<div class="rex-static rex-app">'
-                f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>'
+                f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>' + note
                 + "".join(self.notes) + parts + "</div>")
 
     def _ipython_display_(self) -> None:
         live = self.widget()
-        if not in_voila():
+        if in_voila():
+            display(HTML(self.snapshot(PREVIEW_NOTE)), metadata={"rex": "preview"})
+        else:
             display(HTML(self.snapshot()))
         display(live)
 

@@ -132,3 +132,99 @@ def test_twenty_concurrent_sessions(voila_url, browser, tmp_path):
     for c in contexts:
         c.close()
     assert not failures, failures
+
+
+# ---------------------------------------------------------------- first view: preheated + static first
+
+def test_preheated_kernel_renders_default_view_before_the_request(monkeypatch):
+    """In a pooled kernel the notebook's default view is rendered (section caches filled) before
+    the request arrives; its widgets are closed; the request's URL parameters still decide the page."""
+    from ipywidgets.widgets import widget as registry
+    from rexlib.ui import cache, common
+    from rexlib.ui import mineral_profile as mp
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(common, "_request_seen", False)
+    monkeypatch.setattr(common, "_VIEWS_RENDERED", set())
+    cache.clear_all()
+    seen = {}
+
+    def wait_for_request():      # what Voila does when the page request reaches this kernel
+        seen["cached_sections"] = len(cache.sections("mineral_profile")._data)
+        seen["widgets"] = set(registry._instances)
+        os.environ["QUERY_STRING"] = "mineral=gallium&year=2024"
+
+    monkeypatch.setattr("voila.utils.wait_for_request", wait_for_request)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    before = set(registry._instances)
+    app = mp.app()                   # the notebook's call, defaults cobalt/mine/2025
+    try:
+        assert seen["cached_sections"] >= 5, "default view not rendered before the request"
+        assert seen["widgets"] == before, "the default view's widgets must be closed"
+        assert app.mineral.value == "gallium" and app.year.value == 2024
+        app.refresh()
+        assert "Gallium" in "".join(section.value for section in app.sections)
+    finally:
+        os.environ.pop("QUERY_STRING", None)
+        cache.clear_all()
+
+
+def test_first_view_is_in_the_page_as_html(voila_url):
+    """The app's first view arrives as HTML (the rex template), not only as JSON for the bundle."""
+    status, body = _status(voila_url + "/voila/render/mineral_profile.ipynb")
+    assert status == 200
+    preview = body.split('<div class="rex-preview">', 1)
+    assert len(preview) == 2, "no static first view in the page"
+    assert '<div class="rex-chart"><svg' in preview[1]
+    # before the front-end bundle, so the browser can draw it without running any script
+    assert body.index('<div class="rex-chart"><svg') < body.index("/voila/static/voila.js")
+
+
+def test_page_loads_nothing_from_other_hosts(voila_url):
+    """No stylesheet or script from a CDN: one in <head> holds the first paint until it loads or
+    fails (Voila's lab template links Font Awesome from cdn.jsdelivr.net; the rex template drops it)."""
+    import re
+    status, body = _status(voila_url + "/voila/render/mineral_profile.ipynb")
+    assert status == 200
+    external = re.findall(r'<(?:link|script)[^>]+(?:href|src)="(?:https?:)?//[^"]*"', body)
+    assert not external, external
+
+
+def test_first_view_follows_url_parameters(voila_url):
+    status, body = _status(voila_url + "/voila/render/mineral_profile.ipynb?mineral=gallium&year=2024")
+    assert status == 200
+    preview = body.split('<div class="rex-preview">', 1)[1]
+    assert "Gallium" in preview and "2024" in preview
+    assert "Cobalt: share of world" not in preview
+
+
+def test_first_view_of_an_invalid_parameter_is_friendly(voila_url):
+    status, body = _status(voila_url + "/voila/render/mineral_profile.ipynb?mineral=unobtainium")
+    assert status == 200
+    preview = body.split('<div class="rex-preview">', 1)[1]
+    assert "Valid mineral values" in preview
+    assert "Traceback" not in body
+
+
+def test_first_chart_shows_before_the_widgets_then_hides(voila_url, browser):
+    """Static first: a chart is visible before the live widgets exist; once they draw, the static
+    copy is hidden and the live chart is the only one visible."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    context.add_init_script("""
+        window.__seen = {};
+        new MutationObserver(() => {
+          for (const [key, sel] of [['static', '.rex-static .rex-chart svg'], ['live', '.rex-live']])
+            if (!(key in window.__seen) && document.querySelector(sel)) window.__seen[key] = performance.now();
+        }).observe(document, {subtree: true, childList: true});""")
+    page = context.new_page()
+    try:
+        page.goto(voila_url + "/voila/render/mineral_profile.ipynb?mineral=lithium", wait_until="commit",
+                  timeout=300_000)
+        page.wait_for_selector(".rex-live .rex-chart svg", timeout=300_000)
+        seen = page.evaluate("window.__seen")
+        assert seen["static"] < seen["live"], seen
+        assert page.locator(".rex-static:visible").count() == 0
+        assert page.locator(".rex-preview-note:visible").count() == 0
+        assert "Lithium" in page.inner_text(".rex-live")
+    finally:
+        context.close()
