@@ -389,7 +389,7 @@ class App:
     def widget(self) -> w.VBox:
         if not self.sections:
             self.refresh()
-        # Last child: the snapshot is hidden once the sections above it are drawn, not before.
+        # Last child: the rule hiding the snapshot comes after the live sections, not ahead of them.
         hide = w.HTML(HIDE_SNAPSHOT)
         box = w.VBox([self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
             display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body,
