@@ -42,6 +42,13 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         "--VoilaKernelManager.preheat_denylist", "index.ipynb",
         # Apps refill their pool soon after a kernel is taken.
         "--VoilaKernelManager.fill_delay=1",
+        # Many visitors at once on few cores: a kernel may need more than the 60 s defaults to start
+        # and to answer the page's kernel_info request (20 sessions on 2 cores: up to ~2 min).
+        "--VoilaExecutor.startup_timeout=600",
+        "--MappingKernelManager.kernel_info_timeout=600",
+        # After a cell finishes nbclient waits iopub_timeout (default 4 s) for its outputs, then gives
+        # up and the page can stay at "Executing 3 of 3"; under load the app's HTML takes longer.
+        "--VoilaExecutor.iopub_timeout=120",
     ]
 
 

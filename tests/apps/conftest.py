@@ -22,34 +22,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def voila_url(db):
+def start_server(log_name: str = "voila-test.log", *extra: str) -> tuple[subprocess.Popen, str]:
+    """``python -m rexlib.serve`` on a free 127.0.0.1 port; returns (process, base URL) once it answers."""
     if not Path(CHROMIUM).exists():
         pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
     port = _free_port()
-    log = open(PROJECT / "test-artifacts" / "voila-test.log", "w") if (PROJECT / "test-artifacts").exists() else subprocess.DEVNULL
+    artifacts = PROJECT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    log = open(artifacts / log_name, "w")
     env = {k: v for k, v in os.environ.items() if k != "QUERY_STRING"}
-    proc = subprocess.Popen([sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser"],
+    proc = subprocess.Popen([sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser", *extra],
                             cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/", timeout=2)
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("voila exited; see test-artifacts/voila-test.log")
+                raise RuntimeError(f"voila exited; see test-artifacts/{log_name}")
             time.sleep(0.5)
-    else:
-        proc.terminate()
-        raise RuntimeError("voila did not start")
-    yield url
+    stop_server(proc)
+    raise RuntimeError("voila did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def voila_url(db):
+    proc, url = start_server()
+    yield url
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")
