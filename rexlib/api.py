@@ -324,3 +324,98 @@ def intensities(mineral: str | None = None) -> pd.DataFrame:
         sql += " WHERE mineral = ?"
         params.append(mineral_id(mineral))
     return query(sql + " ORDER BY intensity_id", params)
+
+
+# --- derived tables (computed once by the build; rexlib.metrics computes the same on demand) ----
+
+_CONCENTRATION_COLUMNS = ("c.mineral_id, c.stage, c.year, c.source, c.vintage, c.measure, c.unit, c.world_total, "
+                          "c.hhi, c.hhi_low, c.hhi_high, c.top1_country, c.top1_share, c.top3_share, c.china_share, "
+                          "c.n_countries, c.remainder_share, c.unallocated_share, c.withheld_countries, c.flags, "
+                          "c.coverage_note, c.source_label")
+_WGI_COLUMNS = ("w.mineral_id, w.stage, w.year, w.source, w.vintage, w.hhi_wgi, w.hhi_wgi_high, w.hhi, w.hhi_high, "
+                "w.wgi_weighted_mean, w.share_without_wgi, w.countries_without_wgi, w.withheld, w.missing_rule, "
+                "w.wgi_fill, w.wgi_year, ? AS method, w.source_label")
+# Each series' default year when no year is given: USGS the latest, IEA the latest observed.
+_DEFAULT_YEAR = """c.year = CASE WHEN c.source = 'usgs'
+    THEN (SELECT max(p.year) FROM production p WHERE p.mineral_id = c.mineral_id AND p.stage = c.stage)
+    ELSE coalesce((SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage
+                   AND r.scenario = 'observed'),
+                  (SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage)) END"""
+
+
+def _concentration_filter(stage: str, year: int | None, source: str, critical: str | None) -> tuple[str, list]:
+    """WHERE clause and parameters of :func:`stored_concentration_table` (arguments validated as
+    ``rexlib.metrics.concentration_table`` validates them)."""
+    src = v.choice("source", source, ["usgs", "iea"])
+    table = "production" if src == "usgs" else "refining"
+    stg = v.choice("stage", stage, _distinct(table, "stage"))
+    sql = ["c.source = ? AND c.stage = ? AND c.is_default_measure"]
+    params: list = [src, stg]
+    if year is None:
+        sql.append("AND " + _DEFAULT_YEAR)
+    else:
+        valid = (query("SELECT DISTINCT year FROM production WHERE stage = ?", [stg])["year"] if src == "usgs"
+                 else (2023, 2030, 2035, 2040))
+        sql.append("AND c.year = ?")
+        params.append(v.year("year", year, valid))
+    # as the metric: no world total (crushed stone: U.S. only) or no producer listed (yttrium) -> left out
+    sql.append("AND c.world_total IS NOT NULL AND c.world_reported IS NOT NULL AND c.has_listed_producer")
+    if critical is not None:
+        which = v.choice("critical", str(critical), ["2022", "2025"])
+        sql.append(f"AND c.mineral_id IN (SELECT mineral_id FROM minerals WHERE critical_{which})")
+    return " ".join(sql), params
+
+
+def stored_concentration_table(stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+                               critical: str | None = None) -> pd.DataFrame:
+    """``rexlib.metrics.concentration_table`` read from the build's ``concentration`` table: one row
+    per mineral with ``stage`` (``year``, or each mineral's latest year), sorted by HHI descending.
+    Same columns and values (shares in percent, HHI 0–10,000)."""
+    where, params = _concentration_filter(stage, year, source, critical)
+    return query(f"SELECT {_CONCENTRATION_COLUMNS} FROM concentration c WHERE {where} "
+                 "ORDER BY c.hhi DESC, c.mineral_id", params)
+
+
+def stored_governance_table(stage: str = "mine", year: int | None = None, *,
+                            critical: str | None = None) -> pd.DataFrame:
+    """``rexlib.metrics.governance_table`` (WGI 2022, missing scores = median) read from the build's
+    ``concentration_wgi`` table, for the minerals of :func:`stored_concentration_table`; sorted by
+    ``hhi_wgi`` (EU scale 0–10) descending."""
+    from .metrics.governance import WGI_METHOD
+    where, params = _concentration_filter(stage, year, "usgs", critical)
+    frame = query(f"SELECT {_WGI_COLUMNS} FROM concentration c JOIN concentration_wgi w "
+                  f"USING (source, mineral_id, stage, year) WHERE {where} ORDER BY c.hhi DESC, c.mineral_id",
+                  [WGI_METHOD, *params])
+    # The metric sorts this same order by hhi_wgi with pandas; doing the same keeps its order of ties.
+    return frame.sort_values("hhi_wgi", ascending=False).reset_index(drop=True)
+
+
+def stored_concentration(mineral: str, stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+                         measure: str | None = None) -> pd.DataFrame:
+    """``rexlib.metrics.concentration`` read from the build's ``concentration`` table: a one-row
+    DataFrame. ``measure`` (USGS) picks another measure of the same vintage; the default is the one
+    the metric picks (``is_default_measure``)."""
+    src = v.choice("source", source, ["usgs", "iea"])
+    mid = mineral_id(mineral)
+    table = "production" if src == "usgs" else "refining"
+    stages_ = _distinct(table, "stage", mid)
+    if not stages_:
+        raise v.InvalidArgument("mineral", mineral, _distinct(table, "mineral_id"),
+                                " (no USGS production data for this mineral)" if src == "usgs"
+                                else " (the IEA workbook covers only these minerals)")
+    stg = v.choice("stage", stage, stages_)
+    sql = f"SELECT {_CONCENTRATION_COLUMNS}, c.is_default_measure FROM concentration c " \
+          "WHERE c.source = ? AND c.mineral_id = ? AND c.stage = ? AND "
+    params: list = [src, mid, stg]
+    if year is None:
+        sql += _DEFAULT_YEAR
+    else:
+        valid = query(f"SELECT DISTINCT year FROM {table} WHERE mineral_id = ? AND stage = ?", [mid, stg])["year"]
+        sql += "c.year = ?"
+        params.append(v.year("year", year, valid))
+    rows = query(sql + " ORDER BY c.measure", params)
+    if measure is None:
+        picked = rows[rows["is_default_measure"]]
+    else:
+        picked = rows[rows["measure"] == v.choice("measure", measure, rows["measure"], normalise=False)]
+    return picked.drop(columns="is_default_measure").reset_index(drop=True)
