@@ -1,8 +1,11 @@
-"""Cached calls into rexlib.metrics (some take seconds) and adapters to panel pieces (tiles)."""
+"""Cached calls into rexlib.metrics (some take seconds) and adapters to panel pieces (tiles).
+Concentration and HHI_WGI come from the tables the build stores (``rexlib.api.stored_*``, the
+same rows the metric functions compute), one small query instead of a pass over every mineral."""
 from __future__ import annotations
 
 import pandas as pd
 
+from .. import api
 from .. import metrics as m
 from ..charts.base import fmt_num
 from ..validate import InvalidArgument
@@ -11,12 +14,12 @@ from .cache import memo
 
 @memo(64)
 def concentration_table(stage: str, year: int | None, source: str = "usgs") -> pd.DataFrame:
-    return m.concentration_table(stage, year, source)
+    return api.stored_concentration_table(stage, year, source)
 
 
 @memo(32)
 def governance_table(stage: str, year: int | None) -> pd.DataFrame:
-    return m.governance_table(stage, year)
+    return api.stored_governance_table(stage, year)
 
 
 @memo(4)
@@ -62,9 +65,9 @@ def coalition_coverage(group: str) -> pd.DataFrame:
 @memo(256)
 def concentration(mineral: str, stage: str, year: int, measure: str | None = None) -> pd.DataFrame:
     try:
-        return m.concentration(mineral, stage, year, measure=measure)
+        return api.stored_concentration(mineral, stage, year, measure=measure)
     except (InvalidArgument, TypeError):
-        return m.concentration(mineral, stage, year)
+        return api.stored_concentration(mineral, stage, year)
 
 
 def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -> list[dict]:
