@@ -83,48 +83,53 @@ def production(mineral: str, stage: str = "mine", year: int | None = None, *, vi
     stg = v.choice("stage", stage, stages(mid) or ["mine"])
     table = "production_latest"
     params: list = [mid, stg]
-    sql = ["SELECT p.*, c.name, c.kind IN ('aggregate') AS is_aggregate FROM {t} p "
-           "JOIN countries c ON c.iso3 = p.country WHERE p.mineral_id = ? AND p.stage = ?"]
+    where = ["p.mineral_id = ? AND p.stage = ?"]
     if vintage is not None:
         table = "production"
-        sql.append("AND p.vintage = ?")
+        where.append("AND p.vintage = ?")
         params.append(v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False))
     if year is not None:
-        sql.append("AND p.year = ?")
+        where.append("AND p.year = ?")
         params.append(v.year("year", year, production_years(mid, stg)))
     if measure is not None:
-        sql.append("AND p.measure = ?")
+        where.append("AND p.measure = ?")
         params.append(v.choice("measure", measure, _distinct("production", "measure", mid), normalise=False))
-    frame = query(" ".join(sql).format(t=table) + " ORDER BY p.year, p.measure, p.value DESC NULLS LAST", params)
-    return _with_shares(frame)
+    order = "p.year, p.measure, p.value DESC NULLS LAST, p.country, p.qualifier, p.vintage"   # ties: by country
+    return _with_shares(table, " ".join(where), order, params)
 
 
-def _with_shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """share_pct = value / WLD value * 100 within measure+qualifier+year+vintage."""
-    if frame.empty:
-        frame["share_pct"] = pd.Series(dtype=float)
-        return frame
-    keys = ["measure", "qualifier", "year", "vintage"]
-    world = frame[frame["country"] == "WLD"].set_index(keys)["value"].rename("world_value")
-    frame = frame.join(world, on=keys)
-    frame["share_pct"] = frame["value"] / frame["world_value"] * 100
-    frame.loc[frame["world_value"].isna() | (frame["world_value"] == 0), "share_pct"] = None
-    cols = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
-            "flag", "share_pct", "world_value", "is_aggregate", "mineral_id", "stage", "vintage",
-            "source_file", "source_line", "note"]
-    return frame[cols].reset_index(drop=True)
+_SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
+                  "flag", "share_pct", "world_value", "is_aggregate", "mineral_id", "stage", "vintage",
+                  "source_file", "source_line", "note"]
+
+
+def _with_shares(table: str, where: str, order: str, params: list) -> pd.DataFrame:
+    """Rows of ``table`` (production/reserves, or their _latest tables; ``where``/``order`` are
+    constants of this module) with the country name, ``is_aggregate``, the WLD value of their
+    measure+qualifier+year+vintage (``world_value``) and ``share_pct = value / world_value * 100``
+    (NULL when the world value is missing or 0). One query: the window replaces a pandas join."""
+    world = ("max(p.value) FILTER (WHERE p.country = 'WLD') OVER "
+             "(PARTITION BY p.measure, p.qualifier, p.year, p.vintage)")
+    return query(f"""
+        SELECT p.country, c.name, p.year, p.measure, p.qualifier, p.value, p.value_low, p.value_high, p.unit,
+               p.flag, CASE WHEN p.world_value = 0 THEN NULL ELSE p.value / p.world_value * 100 END AS share_pct,
+               p.world_value, c.kind IN ('aggregate') AS is_aggregate, p.mineral_id, p.stage, p.vintage,
+               p.source_file, p.source_line, p.note
+        FROM (SELECT *, {world} AS world_value FROM {table} p WHERE {where}) p
+        JOIN countries c ON c.iso3 = p.country
+        ORDER BY {order}""", params)
 
 
 def reserves(mineral: str, year: int | None = None) -> pd.DataFrame:
     """Reserves by country (newest vintage per year); share_pct of the world total."""
     mid = mineral_id(mineral)
     params: list = [mid]
-    sql = ("SELECT p.*, c.name, c.kind IN ('aggregate') AS is_aggregate FROM reserves_latest p "
-           "JOIN countries c ON c.iso3 = p.country WHERE p.mineral_id = ?")
+    where = "p.mineral_id = ?"
     if year is not None:
-        sql += " AND p.year = ?"
+        where += " AND p.year = ?"
         params.append(v.year("year", year, _distinct("reserves", "year", mid)))
-    return _with_shares(query(sql + " ORDER BY p.year, p.value DESC NULLS LAST", params))
+    return _with_shares("reserves_latest", where, "p.year, p.value DESC NULLS LAST, p.country, p.measure, p.qualifier",
+                        params)
 
 
 def import_reliance(year: int | None = None, *, mineral: str | None = None, table_source: str = "salient",
@@ -166,6 +171,11 @@ def import_sources(mineral: str, *, period: str | None = None) -> pd.DataFrame:
         sql += " AND s.period = ?"
         params.append(v.choice("period", period, _distinct("import_sources", "period", mid), normalise=False))
     return query(sql + " ORDER BY s.vintage DESC, s.table_source DESC, s.measure, s.rank NULLS LAST", params)
+
+
+def iea_minerals() -> tuple[str, ...]:
+    """Mineral ids the IEA workbook covers (the ``refining`` table)."""
+    return _distinct("refining", "mineral_id")
 
 
 def refining(mineral: str, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
@@ -408,12 +418,16 @@ def stored_concentration(mineral: str, stage: str = "mine", year: int | None = N
           "WHERE c.source = ? AND c.mineral_id = ? AND c.stage = ? AND "
     params: list = [src, mid, stg]
     if year is None:
-        sql += _DEFAULT_YEAR
+        rows = query(sql + _DEFAULT_YEAR + " ORDER BY c.measure", params)
     else:
-        valid = query(f"SELECT DISTINCT year FROM {table} WHERE mineral_id = ? AND stage = ?", [mid, stg])["year"]
-        sql += "c.year = ?"
-        params.append(v.year("year", year, valid))
-    rows = query(sql + " ORDER BY c.measure", params)
+        # One query in the usual case; every series is stored, so no row means no such year (or
+        # not an int): then validate against the years that exist, which names them.
+        rows = None
+        if isinstance(year, int) and not isinstance(year, bool):
+            rows = query(sql + "c.year = ? ORDER BY c.measure", [*params, year])
+        if rows is None or rows.empty:
+            valid = query(f"SELECT DISTINCT year FROM {table} WHERE mineral_id = ? AND stage = ?", [mid, stg])["year"]
+            rows = query(sql + "c.year = ? ORDER BY c.measure", [*params, v.year("year", year, valid)])
     if measure is None:
         picked = rows[rows["is_default_measure"]]
     else:

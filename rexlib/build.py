@@ -245,12 +245,12 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> list[str]:
 def derive_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The derived tables (schema.DERIVED_TABLES), computed from the written tables by the same
     queries the metrics read, so the stored rows equal what ``rexlib.metrics`` computes on demand."""
+    from .metrics._common import PRODUCTION_ALL_SQL, REFINING_ALL_SQL, WGI_SQL
     from .metrics.concentration_all import concentration_rows
     from .metrics.governance import WGI_YEAR
-    production = con.execute("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country").df()
-    refining = con.execute("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country").df()
-    raw_wgi = con.execute("SELECT iso3, indicator, year, value FROM governance WHERE year = ? AND indicator IN "
-                          "(?, ?, ?, ?, ?, ?)", [WGI_YEAR, *wgi.ESTIMATES]).df()
+    production = con.execute(PRODUCTION_ALL_SQL).df()
+    refining = con.execute(REFINING_ALL_SQL).df()
+    raw_wgi = con.execute(WGI_SQL, [WGI_YEAR, *wgi.ESTIMATES]).df()
     conc, conc_wgi = concentration_rows(production, refining, wgi.governance_scores(raw_wgi, WGI_YEAR),
                                         wgi_year=WGI_YEAR)
     return {"concentration": conc, "concentration_wgi": conc_wgi}
@@ -285,14 +285,18 @@ def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> d
             _write_table(con, parquet_dir, name, frame)
         # The apps look rows up by these columns (one mineral, or one stage and year).
         con.execute("CREATE INDEX concentration_series ON concentration (source, mineral_id, stage, year)")
+        # The newest vintage of every row, stored (not a view): the apps filter it by mineral on
+        # every widget change, and a view would rank the whole table each time.
         for record in ("production", "reserves", "capacity"):
             con.execute(f"""
-                CREATE VIEW {record}_latest AS
+                CREATE TABLE {record}_latest AS
                 SELECT * EXCLUDE (rn) FROM (
                     SELECT *, row_number() OVER (
                         PARTITION BY mineral_id, stage, measure, qualifier, country, year
                         ORDER BY vintage DESC) AS rn
-                    FROM {record}) WHERE rn = 1""")
+                    FROM {record}) WHERE rn = 1
+                ORDER BY mineral_id, stage, year""")
+            con.execute(f"COMMENT ON TABLE {record}_latest IS 'The newest vintage of each {record} row (derived).'")
         con.execute("CREATE TABLE build_info (key VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
         con.execute("CHECKPOINT")

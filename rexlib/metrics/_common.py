@@ -86,14 +86,23 @@ def has_flag(flag: object, *names: str) -> bool:
 
 # --------------------------------------------------------------------------- cached tables
 
+# The tables in their stored order (a join alone may return rows in any order, and the order of
+# tied values decides which one a metric lists first and the last bits of its sums). The build's
+# stored concentration tables read the same queries (rexlib.build.derive_tables).
+PRODUCTION_ALL_SQL = ("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country "
+                      "ORDER BY p.rowid")
+REFINING_ALL_SQL = ("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country "
+                    "ORDER BY r.rowid")
+
+
 @lru_cache(maxsize=1)
 def _production_all() -> pd.DataFrame:
-    return query("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country")
+    return query(PRODUCTION_ALL_SQL)
 
 
 @lru_cache(maxsize=1)
 def _refining_all() -> pd.DataFrame:
-    return query("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country")
+    return query(REFINING_ALL_SQL)
 
 
 @lru_cache(maxsize=1)
@@ -524,9 +533,14 @@ def wgi_table(year: int) -> pd.DataFrame:
     from ..sources.wgi import ESTIMATES, governance_scores
     valid = query("SELECT DISTINCT year FROM governance ORDER BY 1")["year"]
     yr = v.year("wgi_year", year, valid)
-    raw = query("SELECT iso3, indicator, year, value FROM governance WHERE year = ? AND indicator IN "
-                "(?, ?, ?, ?, ?, ?)", [yr, *ESTIMATES])
+    raw = query(WGI_SQL, [yr, *ESTIMATES])
     return governance_scores(raw, yr)
+
+
+# Ordered: a country's score is the mean of its six estimates, and the order they are added in
+# decides the last bits (the build's stored HHI_WGI reads the same query).
+WGI_SQL = ("SELECT iso3, indicator, year, value FROM governance WHERE year = ? AND indicator IN (?, ?, ?, ?, ?, ?) "
+           "ORDER BY iso3, indicator")
 
 
 def fmt(value: float | None, digits: int = 1) -> str:
