@@ -37,7 +37,7 @@ EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "D
 def clear_caches() -> None:
     """Forget every cached table (after ``rexlib.build()``)."""
     for fn in (_production_all, _refining_all, _countries, _groups, _import_sources_all,
-               _import_reliance_all, _minerals_all, wgi_table):
+               _import_reliance_all, _minerals_all, wgi_table, _by_mineral):
         fn.cache_clear()
     api.clear_caches()
 
@@ -103,6 +103,25 @@ def _production_all() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _refining_all() -> pd.DataFrame:
     return query(REFINING_ALL_SQL)
+
+
+@lru_cache(maxsize=8)
+def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
+    """One of the cached tables split by ``mineral_id`` (rows in table order, original index):
+    the per-mineral functions below filter ~100 rows instead of scanning the whole table."""
+    frame = {"production": _production_all, "import_sources": _import_sources_all,
+             "import_reliance": _import_reliance_all}[table]()
+    return {mid: part for mid, part in frame.groupby("mineral_id", sort=False)}
+
+
+def _rows_of(table: str, mid: str) -> pd.DataFrame:
+    """The rows of ``mid`` in a cached table (an empty frame with its columns when it has none)."""
+    part = _by_mineral(table).get(mid)
+    if part is None:
+        frame = {"production": _production_all, "import_sources": _import_sources_all,
+                 "import_reliance": _import_reliance_all}[table]()
+        return frame.iloc[0:0]
+    return part
 
 
 @lru_cache(maxsize=1)
@@ -272,14 +291,12 @@ class Series:
 
 
 def usgs_stages(mid: str) -> list[str]:
-    frame = _production_all()
-    return sorted(frame.loc[frame["mineral_id"] == mid, "stage"].unique())
+    return sorted(_rows_of("production", mid)["stage"].unique())
 
 
 def usgs_years(mid: str, stage: str) -> list[int]:
-    frame = _production_all()
-    sel = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stage)]
-    return sorted(int(y) for y in sel["year"].unique())
+    frame = _rows_of("production", mid)
+    return sorted(int(y) for y in frame.loc[frame["stage"] == stage, "year"].unique())
 
 
 def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *,
@@ -301,8 +318,8 @@ def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *
     stg = choice("stage", stage, stages)
     years = usgs_years(mid, stg)
     yr = v.year("year", year, years) if year is not None else max(years)
-    frame = _production_all()
-    raw = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stg) & (frame["year"] == yr)]
+    frame = _rows_of("production", mid)
+    raw = frame[(frame["stage"] == stg) & (frame["year"] == yr)]
     vintages = sorted(raw["vintage"].unique())
     if vintage is not None:
         vint = choice("vintage", vintage, vintages, normalise=False)
@@ -466,8 +483,7 @@ def import_source_shares(mineral_id: str) -> tuple[pd.DataFrame, str, str]:
     are known (newest edition); ``share_pct`` is NaN. basis ``none``: no import sources.
     """
     mid = mineral(mineral_id)
-    frame = _import_sources_all()
-    sub = frame[frame["mineral_id"] == mid]
+    sub = _rows_of("import_sources", mid)
     sal = sub[(sub["table_source"] == "salient") & sub["share_pct"].notna()]
     if not sal.empty:
         firsts = sal.groupby("measure")["source_line"].min().sort_values()
@@ -506,8 +522,8 @@ def nir(mineral_id: str, year: int | None = None, *, table_source: str = "salien
     -> None (unknown, never 0). A bound (``>95``) keeps its number and ``bound``.
     """
     mid = mineral(mineral_id)
-    frame = _import_reliance_all()
-    sub = frame[(frame["mineral_id"] == mid) & (frame["table_source"] == table_source)]
+    sub = _rows_of("import_reliance", mid)
+    sub = sub[sub["table_source"] == table_source]
     if sub.empty:
         return Nir(None, "none", None, "", "")
     years = sorted(int(y) for y in sub["year"].unique())

@@ -52,9 +52,16 @@ def presets() -> pd.DataFrame:
     return m.export_control_presets()
 
 
+@memo(64)
+def disruption_inputs(mineral: str, suppliers: tuple[str, ...], stage: str) -> dict:
+    return m.disruption_inputs(mineral, list(suppliers), stage)
+
+
 @memo(256)
 def disruption(mineral: str, suppliers: tuple[str, ...], stage: str, cut_pct: float, ramp_up_pct: float) -> pd.DataFrame:
-    return m.disruption(mineral, list(suppliers), stage, cut_pct, ramp_up_pct)
+    """``m.disruption``; moving the cut or ramp-up sliders reuses the series and import exposure
+    of the mineral and suppliers on screen (only the arithmetic depends on them)."""
+    return m.disruption_of(disruption_inputs(mineral, suppliers, stage), cut_pct, ramp_up_pct)
 
 
 @memo(64)
