@@ -37,7 +37,7 @@ EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "D
 def clear_caches() -> None:
     """Forget every cached table (after ``rexlib.build()``)."""
     for fn in (_production_all, _refining_all, _countries, _groups, _import_sources_all,
-               _import_reliance_all, _minerals_all, wgi_table, _by_mineral):
+               _import_reliance_all, _minerals_all, wgi_table, _by_mineral, _production_series):
         fn.cache_clear()
     api.clear_caches()
 
@@ -112,6 +112,13 @@ def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
     frame = {"production": _production_all, "import_sources": _import_sources_all,
              "import_reliance": _import_reliance_all}[table]()
     return {mid: part for mid, part in frame.groupby("mineral_id", sort=False)}
+
+
+@lru_cache(maxsize=1)
+def _production_series() -> dict[tuple, pd.DataFrame]:
+    """The production table split by (mineral, stage, year): the rows of one series, every vintage."""
+    return {(m, s, int(y)): part for (m, s, y), part in _production_all().groupby(["mineral_id", "stage", "year"],
+                                                                                  sort=False)}
 
 
 def _rows_of(table: str, mid: str) -> pd.DataFrame:
@@ -318,8 +325,7 @@ def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *
     stg = choice("stage", stage, stages)
     years = usgs_years(mid, stg)
     yr = v.year("year", year, years) if year is not None else max(years)
-    frame = _rows_of("production", mid)
-    raw = frame[(frame["stage"] == stg) & (frame["year"] == yr)]
+    raw = _production_series()[(mid, stg, yr)]
     vintages = sorted(raw["vintage"].unique())
     if vintage is not None:
         vint = choice("vintage", vintage, vintages, normalise=False)
