@@ -2,6 +2,7 @@
 and bound as a SQL parameter."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import pandas as pd
@@ -353,27 +354,41 @@ _DEFAULT_YEAR = """c.year = CASE WHEN c.source = 'usgs'
                   (SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage)) END"""
 
 
-def _concentration_filter(stage: str, year: int | None, source: str, critical: str | None) -> tuple[str, list]:
-    """WHERE clause and parameters of :func:`stored_concentration_table` (arguments validated as
-    ``rexlib.metrics.concentration_table`` validates them)."""
+def _concentration_filter(stage: str, year: int | None, source: str,
+                          critical: str | None) -> tuple[str, list, Callable[[], None]]:
+    """WHERE clause, parameters and a year check for :func:`stored_concentration_table` (arguments
+    validated as ``rexlib.metrics.concentration_table`` validates them). The check only has to run
+    when no row matches: a stored row exists for every year a stage has, so a matching row proves
+    the year valid, and the apps are spared a query per widget change."""
     src = v.choice("source", source, ["usgs", "iea"])
+    which = None if critical is None else v.choice("critical", str(critical), ["2022", "2025"])
     table = "production" if src == "usgs" else "refining"
     stg = v.choice("stage", stage, _distinct(table, "stage"))
     sql = ["c.source = ? AND c.stage = ? AND c.is_default_measure"]
     params: list = [src, stg]
+
+    def valid_years():
+        return (query("SELECT DISTINCT year FROM production WHERE stage = ?", [stg])["year"] if src == "usgs"
+                else (2023, 2030, 2035, 2040))
+
+    def check() -> None:
+        pass
     if year is None:
         sql.append("AND " + _DEFAULT_YEAR)
     else:
-        valid = (query("SELECT DISTINCT year FROM production WHERE stage = ?", [stg])["year"] if src == "usgs"
-                 else (2023, 2030, 2035, 2040))
         sql.append("AND c.year = ?")
-        params.append(v.year("year", year, valid))
+        if isinstance(year, int) and not isinstance(year, bool):
+            params.append(year)
+
+            def check() -> None:
+                v.year("year", year, valid_years())
+        else:
+            params.append(v.year("year", year, valid_years()))
     # as the metric: no world total (crushed stone: U.S. only) or no producer listed (yttrium) -> left out
     sql.append("AND c.world_total IS NOT NULL AND c.world_reported IS NOT NULL AND c.has_listed_producer")
-    if critical is not None:
-        which = v.choice("critical", str(critical), ["2022", "2025"])
+    if which is not None:
         sql.append(f"AND c.mineral_id IN (SELECT mineral_id FROM minerals WHERE critical_{which})")
-    return " ".join(sql), params
+    return " ".join(sql), params, check
 
 
 def stored_concentration_table(stage: str = "mine", year: int | None = None, source: str = "usgs", *,
@@ -381,9 +396,12 @@ def stored_concentration_table(stage: str = "mine", year: int | None = None, sou
     """``rexlib.metrics.concentration_table`` read from the build's ``concentration`` table: one row
     per mineral with ``stage`` (``year``, or each mineral's latest year), sorted by HHI descending.
     Same columns and values (shares in percent, HHI 0–10,000)."""
-    where, params = _concentration_filter(stage, year, source, critical)
-    return query(f"SELECT {_CONCENTRATION_COLUMNS} FROM concentration c WHERE {where} "
-                 "ORDER BY c.hhi DESC, c.mineral_id", params)
+    where, params, check = _concentration_filter(stage, year, source, critical)
+    frame = query(f"SELECT {_CONCENTRATION_COLUMNS} FROM concentration c WHERE {where} "
+                  "ORDER BY c.hhi DESC, c.mineral_id", params)
+    if frame.empty:
+        check()
+    return frame
 
 
 def stored_governance_table(stage: str = "mine", year: int | None = None, *,
@@ -392,10 +410,12 @@ def stored_governance_table(stage: str = "mine", year: int | None = None, *,
     ``concentration_wgi`` table, for the minerals of :func:`stored_concentration_table`; sorted by
     ``hhi_wgi`` (EU scale 0–10) descending."""
     from .metrics.governance import WGI_METHOD
-    where, params = _concentration_filter(stage, year, "usgs", critical)
+    where, params, check = _concentration_filter(stage, year, "usgs", critical)
     frame = query(f"SELECT {_WGI_COLUMNS} FROM concentration c JOIN concentration_wgi w "
                   f"USING (source, mineral_id, stage, year) WHERE {where} ORDER BY c.hhi DESC, c.mineral_id",
                   [WGI_METHOD, *params])
+    if frame.empty:
+        check()
     # The metric sorts this same order by hhi_wgi with pandas; doing the same keeps its order of ties.
     return frame.sort_values("hhi_wgi", ascending=False).reset_index(drop=True)
 

@@ -107,3 +107,17 @@ def test_every_stored_row_equals_the_metric():
     for rec in left_out.itertuples():
         _same(api.stored_concentration(rec.mineral_id, rec.stage, rec.year),
               m.concentration(rec.mineral_id, rec.stage, rec.year))
+
+
+@pytest.mark.parametrize("args,kwargs", [(("mine", 2019), {}), (("moon", 2024), {}), (("mine", "2024"), {}),
+                                         (("mine", 2019), {"critical": "x"}), (("mine", True), {}),
+                                         (("mine", 2024), {"source": "nope"})])
+def test_stored_table_validates_like_the_metric(args, kwargs):
+    try:
+        expected = m.concentration_table(*args, **kwargs)
+    except m._common.v.InvalidArgument as error:
+        with pytest.raises(m._common.v.InvalidArgument) as stored:
+            api.stored_concentration_table(*args, **kwargs)
+        assert str(stored.value) == str(error)
+    else:
+        _same(api.stored_concentration_table(*args, **kwargs), expected)
