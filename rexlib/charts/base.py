@@ -62,17 +62,21 @@ def mark(kind: str, **props) -> dict:
     return {"type": kind, **props}
 
 
-def data(frame: pd.DataFrame) -> dict:
-    """Inline data: the frame's rows as JSON-ready records."""
+def data(frame: pd.DataFrame, fields=None) -> dict:
+    """Inline data: the frame's rows as JSON-ready records, only the columns in ``fields`` (those
+    the chart encodes, present in the frame) when given: a panel's frame carries notes and
+    provenance columns a chart never reads, and converting them cost more than the chart."""
+    if fields is not None:
+        frame = frame[[f for f in dict.fromkeys(fields) if f in frame.columns]]
     return {"values": records(frame)}
 
 
-def layer(*layers: dict, shared: pd.DataFrame | None = None, **props) -> dict:
+def layer(*layers: dict, shared: pd.DataFrame | None = None, fields=None, **props) -> dict:
     """A layered spec; ``shared`` is the data of every layer that has none of its own (Vega-Lite
-    inherits it), as Altair lifts data that all layers share."""
+    inherits it), as Altair lifts data that all layers share; ``fields`` as in :func:`data`."""
     spec = {"layer": list(layers), **props}
     if shared is not None:
-        spec["data"] = data(shared)
+        spec["data"] = data(shared, fields)
     return spec
 
 

@@ -25,5 +25,6 @@ def claimed_vs_computed(frame: pd.DataFrame, *, title: str, source: list[str], s
         "y": y, "x": field("computed:Q"),
         "color": field("verdict:N", scale={"domain": VERDICTS, "range": VERDICT_COLORS},
                        legend={"orient": "top", "title": None}), "tooltip": tip}}
-    chart = layer(line, claim, computed, shared=rows, width=WIDTH - 200, height=max(80, 20 * len(rows)))
+    chart = layer(line, claim, computed, shared=rows, fields=["label", "claimed", "computed", "verdict"],
+                  width=WIDTH - 200, height=max(80, 20 * len(rows)))
     return finish(chart, title, source, subtitle)

@@ -26,7 +26,9 @@ def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
              "encoding": {"y": y, "x": field("hhi_high:Q"), "tooltip": tip}}
     rule = {"data": {"values": [{"x": 2500}]}, "mark": mark("rule", strokeDash=[4, 3], color=MUTED),
             "encoding": {"x": field("x:Q")}}
-    chart = layer(bars, ticks, rule, shared=rows, width=WIDTH - 160, height=max(80, 15 * len(rows)))
+    chart = layer(bars, ticks, rule, shared=rows, fields=["name", "hhi", "hhi_high", "china", "china_share",
+                                                         "top1_country", "year"],
+                  width=WIDTH - 160, height=max(80, 15 * len(rows)))
     return finish(chart, title, source, subtitle)
 
 
@@ -36,7 +38,7 @@ def governance_bars(frame: pd.DataFrame, *, title: str, source: list[str], subti
     if frame.empty:
         return empty(title, "No minerals for these parameters.", source)
     y = field("name:N", sort=list(frame["name"]), title=None, axis={"labelLimit": 190, "labelFontSize": 10.5})
-    chart = {"data": data(frame), "mark": mark("bar", color="#6a51a3", height={"band": 0.7}), "encoding": {
+    chart = {"data": data(frame, ["name", "hhi_wgi", "hhi", "wgi_weighted_mean"]), "mark": mark("bar", color="#6a51a3", height={"band": 0.7}), "encoding": {
         "y": y, "x": field("hhi_wgi:Q", title="HHI_WGI (0–10; higher = concentrated in poorly governed countries)"),
         "tooltip": [field("name:N", title="Mineral"), field("hhi_wgi:Q", format=".2f"),
                     field("hhi:Q", format=",.0f", title="HHI"), field("wgi_weighted_mean:Q", format=".2f")]},

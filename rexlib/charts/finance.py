@@ -13,7 +13,8 @@ def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtit
     rows = rows[rows["amount_usd"] > 0]
     if rows.empty:
         return empty(title, "No dated deals with a USD amount for these filters.", source)
-    chart = {"data": data(rows), "mark": mark("point", size=110, filled=True, opacity=0.85), "encoding": {
+    chart = {"data": data(rows, ["announced_date", "amount_usd", "agency", "instrument", "label"]),
+             "mark": mark("point", size=110, filled=True, opacity=0.85), "encoding": {
         "x": field("announced_date:T", title="Announced", axis={"format": "%b %Y"}),
         "y": field("amount_usd:Q", title="USD (log scale)", scale={"type": "log"}, axis={"format": "$.2s"}),
         "color": field("agency:N", title="Agency", legend={"labelLimit": 160}),
@@ -61,5 +62,6 @@ def vulnerability_scatter(frame: pd.DataFrame, *, title: str, source: list[str],
         title=None, legend={"orient": "top"})}}
     labels = {"mark": mark("text", align="left", dx=6, fontSize=9.5, color="#444"),
               "encoding": {**encoding, "text": field("name:N")}}
-    chart = layer(points, labels, shared=rows, width=WIDTH, height=300)
+    chart = layer(points, labels, shared=rows, fields=["score", "plot_usd", "name", "stage", "usd", "status"],
+                  width=WIDTH, height=300)
     return finish(chart, title, source, subtitle)

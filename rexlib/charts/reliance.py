@@ -28,7 +28,8 @@ def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
               "encoding": {"y": y, "x": field("plot_pct:Q"), "text": field("label:N")}}
     rule = {"data": {"values": [{"x": 50}]}, "mark": mark("rule", strokeDash=[4, 3], color=MUTED),
             "encoding": {"x": field("x:Q")}}
-    chart = layer(bars, labels, rule, shared=frame, width=WIDTH - 140, height=max(80, 15 * len(frame)))
+    chart = layer(bars, labels, rule, shared=frame, fields=["name", "plot_pct", "category", "label"], width=WIDTH - 140,
+                  height=max(80, 15 * len(frame)))
     return finish(chart, title, source, subtitle)
 
 
@@ -50,9 +51,9 @@ def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], s
             "tooltip": [field("name:N"), field("rank_label:N"), field("share_pct:Q", format=".0f")]}}
         text = {"mark": mark("text", align="left", dx=3, fontSize=10.5),
                 "encoding": {"y": y, "x": field("share_pct:Q"), "text": field("label:N")}}
-        chart = layer(bars, text, shared=rows, **size)
+        chart = layer(bars, text, shared=rows, fields=["name", "share_pct", "rank_label", "label"], **size)
     else:
-        chart = {"data": data(rows), "mark": mark("text", align="left", fontSize=12, fontWeight="bold", color="#1f6fb2"),
+        chart = {"data": data(rows, ["name", "rank_label"]), "mark": mark("text", align="left", fontSize=12, fontWeight="bold", color="#1f6fb2"),
                  "encoding": {"y": y, "x": {"value": 4}, "text": field("rank_label:N"),
                               "tooltip": [field("name:N"), field("rank_label:N")]}, **size}
         subtitle = [*(subtitle or []), "USGS gives a rank only (no shares) in this table."]

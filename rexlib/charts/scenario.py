@@ -36,7 +36,7 @@ def coverage_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitl
     rows = frame.dropna(subset=["covered_pct"])
     if rows.empty:
         return empty(title, "The group covers nothing measurable.", source)
-    chart = {"data": data(rows), "mark": mark("bar"), "encoding": {
+    chart = {"data": data(rows, ["name", "measure", "covered_pct"]), "mark": mark("bar"), "encoding": {
         "y": field("name:N", title=None, sort={"field": "covered_pct", "op": "max", "order": "descending"},
                    axis={"labelLimit": 180, "labelFontSize": 10}),
         "x": field("covered_pct:Q", title="Covered by the group (%)", scale={"domain": [0, 100]}),

@@ -81,7 +81,8 @@ def top_producers(frame: pd.DataFrame, *, title: str, source: list[str], unit: s
                          "tooltip": [field("name:N", title="Country"), field("label:N", title="Value")]}}
     labels = {"mark": mark("text", align="left", dx=4, fontSize=10.5, color="#333"),
               "encoding": {"y": y, "x": field("plot_value:Q"), "text": field("label:N")}}
-    chart = layer(bars, labels, shared=rows, width=WIDTH - 160, height=max(60, 22 * len(rows)))
+    chart = layer(bars, labels, shared=rows, fields=["name", "plot_value", "highlight", "label"], width=WIDTH - 160,
+                  height=max(60, 22 * len(rows)))
     return finish(chart, title, source, subtitle)
 
 
@@ -100,7 +101,7 @@ def production_trend(frame: pd.DataFrame, *, title: str, source: list[str], unit
                     field("flag:N", title="Flag")]}
     chart = layer({"mark": mark("line", strokeWidth=2), "encoding": encoding},
                   {"mark": mark("point", filled=True, size=40), "encoding": encoding},
-                  shared=rows, width=WIDTH - 140, height=240)
+                  shared=rows, fields=["name", "year", "value", "flag"], width=WIDTH - 140, height=240)
     return finish(chart, title, source, subtitle)
 
 
@@ -114,7 +115,7 @@ def mining_vs_refining(frame: pd.DataFrame, *, title: str, source: list[str], su
     if frame.empty:
         return empty(title, "The IEA workbook does not cover this mineral.", source)
     rows = frame.assign(highlight=_country_color(frame))
-    chart = {"data": data(rows),
+    chart = {"data": data(rows, ["name", "share_pct", "highlight", "stage_label", "value_kt"]),
              "facet": {"column": field("stage_label:N", title=None,
                                        header={"labelFontSize": 12, "labelFontWeight": "bold"})},
              "spec": {"mark": mark("bar"), "width": 200, "height": 150, "encoding": {
