@@ -294,6 +294,14 @@ def nir_category(bound: str) -> str:
             "E": NIR_CATEGORIES[3]}.get(bound, NIR_CATEGORIES[4])
 
 
+@memo(4)
+def import_reliance_all(table_source: str = "salient") -> pd.DataFrame:
+    """``api.import_reliance`` for every year: the year options and the NIR table of each year are
+    cut from it (one query per page instead of one per year visited). The table re-sorts the rows
+    by mineral and source line, so a year's rows come out exactly as a one-year query's."""
+    return api.import_reliance(table_source=table_source)
+
+
 @memo()
 def nir_table(year: int, critical: str = "all", group: str = "all", table_source: str = "salient") -> pd.DataFrame:
     """One row per mineral (its first-listed NIR measure), sorted by NIR, with the bound kept apart:
@@ -302,7 +310,9 @@ def nir_table(year: int, critical: str = "all", group: str = "all", table_source
     from ..validate import choice
     critical = choice("critical", str(critical), list(LISTS))
     group = choice("group", group, mineral_groups())
-    frame = api.import_reliance(year, table_source=table_source)
+    frame = import_reliance_all(table_source)
+    year = check_year("year", year, frame["year"].unique())
+    frame = frame[frame["year"] == year]
     if critical != "all":
         frame = frame[frame[f"critical_{critical}"].fillna(False)]
     if group != "all":
@@ -317,7 +327,7 @@ def nir_table(year: int, critical: str = "all", group: str = "all", table_source
     frame["other_measures"] = frame["mineral_id"].map(counts) - 1
     frame["category"] = frame["nir_bound"].map(nir_category)
     frame["plot_pct"] = frame["nir_pct"].where(frame["nir_bound"].isin(["=", ">", "<"]), 0).fillna(0)
-    frame["label"] = [nir_text(r) for _, r in frame.iterrows()]
+    frame["label"] = [nir_text({"nir_bound": b, "nir_pct": p}) for b, p in zip(frame["nir_bound"], frame["nir_pct"])]
     # Sort: exact and bounds by value, then exporters, then unknowns; ties by name.
     rank = frame["nir_bound"].map({"=": 0, ">": 0, "<": 0, "E": 1}).fillna(2)
     frame = frame.assign(_rank=rank).sort_values(["_rank", "plot_pct", "name"], ascending=[True, False, True])
