@@ -242,10 +242,16 @@ def claims_for(mineral: str) -> pd.DataFrame:
 
 
 @memo()
+def _import_reliance_of(mineral: str) -> pd.DataFrame:
+    """``api.import_reliance(mineral=...)``, every year: a year change filters it again."""
+    return api.import_reliance(mineral=mineral)
+
+
+@memo()
 def nir_for(mineral: str, year: int | None = None) -> pd.DataFrame:
     """U.S. net import reliance rows for one mineral (salient table), newest year first."""
     try:
-        frame = api.import_reliance(mineral=mineral)
+        frame = _import_reliance_of(mineral)
     except InvalidArgument:
         return pd.DataFrame()
     if year is not None and (frame["year"] == year).any():
