@@ -2,6 +2,7 @@
 and bound as a SQL parameter."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import pandas as pd
@@ -83,48 +84,53 @@ def production(mineral: str, stage: str = "mine", year: int | None = None, *, vi
     stg = v.choice("stage", stage, stages(mid) or ["mine"])
     table = "production_latest"
     params: list = [mid, stg]
-    sql = ["SELECT p.*, c.name, c.kind IN ('aggregate') AS is_aggregate FROM {t} p "
-           "JOIN countries c ON c.iso3 = p.country WHERE p.mineral_id = ? AND p.stage = ?"]
+    where = ["p.mineral_id = ? AND p.stage = ?"]
     if vintage is not None:
         table = "production"
-        sql.append("AND p.vintage = ?")
+        where.append("AND p.vintage = ?")
         params.append(v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False))
     if year is not None:
-        sql.append("AND p.year = ?")
+        where.append("AND p.year = ?")
         params.append(v.year("year", year, production_years(mid, stg)))
     if measure is not None:
-        sql.append("AND p.measure = ?")
+        where.append("AND p.measure = ?")
         params.append(v.choice("measure", measure, _distinct("production", "measure", mid), normalise=False))
-    frame = query(" ".join(sql).format(t=table) + " ORDER BY p.year, p.measure, p.value DESC NULLS LAST", params)
-    return _with_shares(frame)
+    order = "p.year, p.measure, p.value DESC NULLS LAST, p.country, p.qualifier, p.vintage"   # ties: by country
+    return _with_shares(table, " ".join(where), order, params)
 
 
-def _with_shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """share_pct = value / WLD value * 100 within measure+qualifier+year+vintage."""
-    if frame.empty:
-        frame["share_pct"] = pd.Series(dtype=float)
-        return frame
-    keys = ["measure", "qualifier", "year", "vintage"]
-    world = frame[frame["country"] == "WLD"].set_index(keys)["value"].rename("world_value")
-    frame = frame.join(world, on=keys)
-    frame["share_pct"] = frame["value"] / frame["world_value"] * 100
-    frame.loc[frame["world_value"].isna() | (frame["world_value"] == 0), "share_pct"] = None
-    cols = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
-            "flag", "share_pct", "world_value", "is_aggregate", "mineral_id", "stage", "vintage",
-            "source_file", "source_line", "note"]
-    return frame[cols].reset_index(drop=True)
+_SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
+                  "flag", "share_pct", "world_value", "is_aggregate", "mineral_id", "stage", "vintage",
+                  "source_file", "source_line", "note"]
+
+
+def _with_shares(table: str, where: str, order: str, params: list) -> pd.DataFrame:
+    """Rows of ``table`` (production/reserves, or their _latest tables; ``where``/``order`` are
+    constants of this module) with the country name, ``is_aggregate``, the WLD value of their
+    measure+qualifier+year+vintage (``world_value``) and ``share_pct = value / world_value * 100``
+    (NULL when the world value is missing or 0). One query: the window replaces a pandas join."""
+    world = ("max(p.value) FILTER (WHERE p.country = 'WLD') OVER "
+             "(PARTITION BY p.measure, p.qualifier, p.year, p.vintage)")
+    return query(f"""
+        SELECT p.country, c.name, p.year, p.measure, p.qualifier, p.value, p.value_low, p.value_high, p.unit,
+               p.flag, CASE WHEN p.world_value = 0 THEN NULL ELSE p.value / p.world_value * 100 END AS share_pct,
+               p.world_value, c.kind IN ('aggregate') AS is_aggregate, p.mineral_id, p.stage, p.vintage,
+               p.source_file, p.source_line, p.note
+        FROM (SELECT *, {world} AS world_value FROM {table} p WHERE {where}) p
+        JOIN countries c ON c.iso3 = p.country
+        ORDER BY {order}""", params)
 
 
 def reserves(mineral: str, year: int | None = None) -> pd.DataFrame:
     """Reserves by country (newest vintage per year); share_pct of the world total."""
     mid = mineral_id(mineral)
     params: list = [mid]
-    sql = ("SELECT p.*, c.name, c.kind IN ('aggregate') AS is_aggregate FROM reserves_latest p "
-           "JOIN countries c ON c.iso3 = p.country WHERE p.mineral_id = ?")
+    where = "p.mineral_id = ?"
     if year is not None:
-        sql += " AND p.year = ?"
+        where += " AND p.year = ?"
         params.append(v.year("year", year, _distinct("reserves", "year", mid)))
-    return _with_shares(query(sql + " ORDER BY p.year, p.value DESC NULLS LAST", params))
+    return _with_shares("reserves_latest", where, "p.year, p.value DESC NULLS LAST, p.country, p.measure, p.qualifier",
+                        params)
 
 
 def import_reliance(year: int | None = None, *, mineral: str | None = None, table_source: str = "salient",
@@ -166,6 +172,11 @@ def import_sources(mineral: str, *, period: str | None = None) -> pd.DataFrame:
         sql += " AND s.period = ?"
         params.append(v.choice("period", period, _distinct("import_sources", "period", mid), normalise=False))
     return query(sql + " ORDER BY s.vintage DESC, s.table_source DESC, s.measure, s.rank NULLS LAST", params)
+
+
+def iea_minerals() -> tuple[str, ...]:
+    """Mineral ids the IEA workbook covers (the ``refining`` table)."""
+    return _distinct("refining", "mineral_id")
 
 
 def refining(mineral: str, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
@@ -324,3 +335,121 @@ def intensities(mineral: str | None = None) -> pd.DataFrame:
         sql += " WHERE mineral = ?"
         params.append(mineral_id(mineral))
     return query(sql + " ORDER BY intensity_id", params)
+
+
+# --- derived tables (computed once by the build; rexlib.metrics computes the same on demand) ----
+
+_CONCENTRATION_COLUMNS = ("c.mineral_id, c.stage, c.year, c.source, c.vintage, c.measure, c.unit, c.world_total, "
+                          "c.hhi, c.hhi_low, c.hhi_high, c.top1_country, c.top1_share, c.top3_share, c.china_share, "
+                          "c.n_countries, c.remainder_share, c.unallocated_share, c.withheld_countries, c.flags, "
+                          "c.coverage_note, c.source_label")
+_WGI_COLUMNS = ("w.mineral_id, w.stage, w.year, w.source, w.vintage, w.hhi_wgi, w.hhi_wgi_high, w.hhi, w.hhi_high, "
+                "w.wgi_weighted_mean, w.share_without_wgi, w.countries_without_wgi, w.withheld, w.missing_rule, "
+                "w.wgi_fill, w.wgi_year, ? AS method, w.source_label")
+# Each series' default year when no year is given: USGS the latest, IEA the latest observed.
+_DEFAULT_YEAR = """c.year = CASE WHEN c.source = 'usgs'
+    THEN (SELECT max(p.year) FROM production p WHERE p.mineral_id = c.mineral_id AND p.stage = c.stage)
+    ELSE coalesce((SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage
+                   AND r.scenario = 'observed'),
+                  (SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage)) END"""
+
+
+def _concentration_filter(stage: str, year: int | None, source: str,
+                          critical: str | None) -> tuple[str, list, Callable[[], None]]:
+    """WHERE clause, parameters and a year check for :func:`stored_concentration_table` (arguments
+    validated as ``rexlib.metrics.concentration_table`` validates them). The check only has to run
+    when no row matches: a stored row exists for every year a stage has, so a matching row proves
+    the year valid, and the apps are spared a query per widget change."""
+    src = v.choice("source", source, ["usgs", "iea"])
+    which = None if critical is None else v.choice("critical", str(critical), ["2022", "2025"])
+    table = "production" if src == "usgs" else "refining"
+    stg = v.choice("stage", stage, _distinct(table, "stage"))
+    sql = ["c.source = ? AND c.stage = ? AND c.is_default_measure"]
+    params: list = [src, stg]
+
+    def valid_years():
+        return (query("SELECT DISTINCT year FROM production WHERE stage = ?", [stg])["year"] if src == "usgs"
+                else (2023, 2030, 2035, 2040))
+
+    def check() -> None:
+        pass
+    if year is None:
+        sql.append("AND " + _DEFAULT_YEAR)
+    else:
+        sql.append("AND c.year = ?")
+        if isinstance(year, int) and not isinstance(year, bool):
+            params.append(year)
+
+            def check() -> None:
+                v.year("year", year, valid_years())
+        else:
+            params.append(v.year("year", year, valid_years()))
+    # as the metric: no world total (crushed stone: U.S. only) or no producer listed (yttrium) -> left out
+    sql.append("AND c.world_total IS NOT NULL AND c.world_reported IS NOT NULL AND c.has_listed_producer")
+    if which is not None:
+        sql.append(f"AND c.mineral_id IN (SELECT mineral_id FROM minerals WHERE critical_{which})")
+    return " ".join(sql), params, check
+
+
+def stored_concentration_table(stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+                               critical: str | None = None) -> pd.DataFrame:
+    """``rexlib.metrics.concentration_table`` read from the build's ``concentration`` table: one row
+    per mineral with ``stage`` (``year``, or each mineral's latest year), sorted by HHI descending.
+    Same columns and values (shares in percent, HHI 0–10,000)."""
+    where, params, check = _concentration_filter(stage, year, source, critical)
+    frame = query(f"SELECT {_CONCENTRATION_COLUMNS} FROM concentration c WHERE {where} "
+                  "ORDER BY c.hhi DESC, c.mineral_id", params)
+    if frame.empty:
+        check()
+    return frame
+
+
+def stored_governance_table(stage: str = "mine", year: int | None = None, *,
+                            critical: str | None = None) -> pd.DataFrame:
+    """``rexlib.metrics.governance_table`` (WGI 2022, missing scores = median) read from the build's
+    ``concentration_wgi`` table, for the minerals of :func:`stored_concentration_table`; sorted by
+    ``hhi_wgi`` (EU scale 0–10) descending."""
+    from .metrics.governance import WGI_METHOD
+    where, params, check = _concentration_filter(stage, year, "usgs", critical)
+    frame = query(f"SELECT {_WGI_COLUMNS} FROM concentration c JOIN concentration_wgi w "
+                  f"USING (source, mineral_id, stage, year) WHERE {where} ORDER BY c.hhi DESC, c.mineral_id",
+                  [WGI_METHOD, *params])
+    if frame.empty:
+        check()
+    # The metric sorts this same order by hhi_wgi with pandas; doing the same keeps its order of ties.
+    return frame.sort_values("hhi_wgi", ascending=False).reset_index(drop=True)
+
+
+def stored_concentration(mineral: str, stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+                         measure: str | None = None) -> pd.DataFrame:
+    """``rexlib.metrics.concentration`` read from the build's ``concentration`` table: a one-row
+    DataFrame. ``measure`` (USGS) picks another measure of the same vintage; the default is the one
+    the metric picks (``is_default_measure``)."""
+    src = v.choice("source", source, ["usgs", "iea"])
+    mid = mineral_id(mineral)
+    table = "production" if src == "usgs" else "refining"
+    stages_ = _distinct(table, "stage", mid)
+    if not stages_:
+        raise v.InvalidArgument("mineral", mineral, _distinct(table, "mineral_id"),
+                                " (no USGS production data for this mineral)" if src == "usgs"
+                                else " (the IEA workbook covers only these minerals)")
+    stg = v.choice("stage", stage, stages_)
+    sql = f"SELECT {_CONCENTRATION_COLUMNS}, c.is_default_measure FROM concentration c " \
+          "WHERE c.source = ? AND c.mineral_id = ? AND c.stage = ? AND "
+    params: list = [src, mid, stg]
+    if year is None:
+        rows = query(sql + _DEFAULT_YEAR + " ORDER BY c.measure", params)
+    else:
+        # One query in the usual case; every series is stored, so no row means no such year (or
+        # not an int): then validate against the years that exist, which names them.
+        rows = None
+        if isinstance(year, int) and not isinstance(year, bool):
+            rows = query(sql + "c.year = ? ORDER BY c.measure", [*params, year])
+        if rows is None or rows.empty:
+            valid = query(f"SELECT DISTINCT year FROM {table} WHERE mineral_id = ? AND stage = ?", [mid, stg])["year"]
+            rows = query(sql + "c.year = ? ORDER BY c.measure", [*params, v.year("year", year, valid)])
+    if measure is None:
+        picked = rows[rows["is_default_measure"]]
+    else:
+        picked = rows[rows["measure"] == v.choice("measure", measure, rows["measure"], normalise=False)]
+    return picked.drop(columns="is_default_measure").reset_index(drop=True)

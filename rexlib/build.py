@@ -53,7 +53,8 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
         digest.update(path.read_bytes())
     code_dir = Path(__file__).parent
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
-                                            "provenance.py")]
+                                            "provenance.py", "metrics/concentration_all.py", "metrics/_common.py",
+                                            "metrics/governance.py")]
     for path in shaping + sorted((code_dir / "sources").glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -241,33 +242,67 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> list[str]:
     return problems
 
 
-def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> None:
+def derive_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The derived tables (schema.DERIVED_TABLES), computed from the written tables by the same
+    queries the metrics read, so the stored rows equal what ``rexlib.metrics`` computes on demand."""
+    from .metrics._common import PRODUCTION_ALL_SQL, REFINING_ALL_SQL, WGI_SQL
+    from .metrics.concentration_all import concentration_rows
+    from .metrics.governance import WGI_YEAR
+    production = con.execute(PRODUCTION_ALL_SQL).df()
+    refining = con.execute(REFINING_ALL_SQL).df()
+    raw_wgi = con.execute(WGI_SQL, [WGI_YEAR, *wgi.ESTIMATES]).df()
+    conc, conc_wgi = concentration_rows(production, refining, wgi.governance_scores(raw_wgi, WGI_YEAR),
+                                        wgi_year=WGI_YEAR)
+    return {"concentration": conc, "concentration_wgi": conc_wgi}
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, parquet_dir: Path, name: str, frame: pd.DataFrame) -> None:
+    spec = TABLES[name]
+    path = parquet_dir / f"{name}.parquet"
+    con.register("frame_view", frame)
+    select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in spec.columns.items())
+    con.execute(f"COPY (SELECT {select} FROM frame_view) TO '{path}' (FORMAT PARQUET)")
+    con.unregister("frame_view")
+    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
+    con.execute(f"COMMENT ON TABLE \"{name}\" IS '{spec.description.replace(chr(39), chr(39) * 2)}'")
+
+
+def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> dict[str, pd.DataFrame]:
+    """Write the tables, then the derived tables computed from them; returns the derived tables."""
     parquet_dir = out / "parquet"
     parquet_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(out / "rex.duckdb"))
     try:
         for name, frame in tables.items():
-            spec = TABLES[name]
-            path = parquet_dir / f"{name}.parquet"
-            con.register("frame_view", frame)
-            select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in spec.columns.items())
-            con.execute(f"COPY (SELECT {select} FROM frame_view) TO '{path}' (FORMAT PARQUET)")
-            con.unregister("frame_view")
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
-            con.execute(f"COMMENT ON TABLE \"{name}\" IS '{spec.description.replace(chr(39), chr(39) * 2)}'")
+            _write_table(con, parquet_dir, name, frame)
+        derived = derive_tables(con)
+        problems = [p for name, frame in derived.items()
+                    for p in validate(name, frame, mineral_ids=set(tables["minerals"]["mineral_id"]),
+                                      country_codes=set(tables["countries"]["iso3"]))]
+        if problems:
+            raise BuildError("derived tables failed validation:\n  " + "\n  ".join(problems[:30]))
+        for name, frame in derived.items():
+            _write_table(con, parquet_dir, name, frame)
+        # The apps look rows up by these columns (one mineral, or one stage and year).
+        con.execute("CREATE INDEX concentration_series ON concentration (source, mineral_id, stage, year)")
+        # The newest vintage of every row, stored (not a view): the apps filter it by mineral on
+        # every widget change, and a view would rank the whole table each time.
         for record in ("production", "reserves", "capacity"):
             con.execute(f"""
-                CREATE VIEW {record}_latest AS
+                CREATE TABLE {record}_latest AS
                 SELECT * EXCLUDE (rn) FROM (
                     SELECT *, row_number() OVER (
                         PARTITION BY mineral_id, stage, measure, qualifier, country, year
                         ORDER BY vintage DESC) AS rn
-                    FROM {record}) WHERE rn = 1""")
+                    FROM {record}) WHERE rn = 1
+                ORDER BY mineral_id, stage, year""")
+            con.execute(f"COMMENT ON TABLE {record}_latest IS 'The newest vintage of each {record} row (derived).'")
         con.execute("CREATE TABLE build_info (key VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    return derived
 
 
 def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None = None) -> BuildReport:
@@ -297,7 +332,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
-        _write_database(tables, staging, meta)
+        tables.update(_write_database(tables, staging, meta))
         (staging / "build_info.json").write_text(json.dumps(meta, indent=1))
         # Parquet folder first, then the DB file: each os.replace is atomic on one filesystem.
         final_parquet = out_dir / "parquet"

@@ -14,6 +14,10 @@ from .paths import db_path
 _lock = threading.Lock()          # guards the shared-connection cache
 _build_lock = threading.Lock()    # one build at a time in this process (shared_connection may hold _lock)
 _shared: dict[str, duckdb.DuckDBPyConnection] = {}
+# One thread per query: the database is small (the largest table ~10,000 rows) and the apps run
+# many tiny queries, where scheduling work across threads costs more than it saves (~30 % of a
+# per-mineral query on 2 cores). Large panels are queried through rexlib.panel's own connection.
+READ_THREADS = 1
 
 
 def ensure_built(path: Path | None = None) -> Path:
@@ -41,7 +45,7 @@ def connect(path: str | Path | None = None, *, build_if_needed: bool = True) -> 
         ensure_built(path)
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run `rex build`")
-    con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": "false"})
+    con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": "false", "threads": READ_THREADS})
     try:
         con.execute("SET lock_configuration = true")
     except duckdb.InvalidInputException:

@@ -114,6 +114,30 @@ TABLES: dict[str, Table] = {t.name: t for t in [
            "world_total_prod": "DOUBLE", "unit": "VARCHAR", "nir_text": "VARCHAR", "world_note": "VARCHAR",
            "source_file": "VARCHAR", "source_line": "INTEGER"},
           key=("mineral_id",), mineral_columns=("mineral_id",), country_columns=("leading_country",)),
+    Table("concentration", "Derived: shares, HHI bounds, top producers and China's share of every production "
+          "series (rexlib.metrics.concentration, computed once by the build).",
+          {"source": "VARCHAR", "mineral_id": "VARCHAR", "stage": "VARCHAR", "year": "INTEGER",
+           "measure": "VARCHAR", "is_default_measure": "BOOLEAN", "vintage": "VARCHAR", "unit": "VARCHAR",
+           "world_total": "DOUBLE", "world_reported": "DOUBLE", "hhi": "DOUBLE", "hhi_low": "DOUBLE",
+           "hhi_high": "DOUBLE", "top1_country": "VARCHAR", "top1_share": "DOUBLE", "top3_share": "DOUBLE",
+           "china_share": "DOUBLE", "n_countries": "INTEGER", "has_listed_producer": "BOOLEAN",
+           "remainder_share": "DOUBLE", "unallocated_share": "DOUBLE", "withheld_countries": "VARCHAR",
+           "flags": "VARCHAR", "coverage_note": "VARCHAR", "source_label": "VARCHAR"},
+          key=("source", "mineral_id", "stage", "year", "measure"),
+          required=("source", "mineral_id", "stage", "year", "measure", "vintage", "unit"),
+          allowed={"source": ("usgs", "iea")}, mineral_columns=("mineral_id",),
+          country_columns=("top1_country", "withheld_countries")),
+    Table("concentration_wgi", "Derived: governance-weighted HHI (EU 2017 method, WGI 2022, missing scores = "
+          "median) of every default-measure series in concentration (rexlib.metrics.governance).",
+          {"source": "VARCHAR", "mineral_id": "VARCHAR", "stage": "VARCHAR", "year": "INTEGER",
+           "vintage": "VARCHAR", "hhi_wgi": "DOUBLE", "hhi_wgi_high": "DOUBLE", "hhi": "DOUBLE",
+           "hhi_high": "DOUBLE", "wgi_weighted_mean": "DOUBLE", "share_without_wgi": "DOUBLE",
+           "countries_without_wgi": "VARCHAR", "withheld": "VARCHAR", "missing_rule": "VARCHAR",
+           "wgi_fill": "DOUBLE", "wgi_year": "INTEGER", "source_label": "VARCHAR"},
+          key=("source", "mineral_id", "stage", "year"),
+          required=("source", "mineral_id", "stage", "year", "hhi_wgi", "wgi_year"),
+          allowed={"source": ("usgs", "iea")}, mineral_columns=("mineral_id",),
+          country_columns=("countries_without_wgi", "withheld")),
     Table("quality_issues", "Every raw value the build could not parse or had to fix, what it did and why.",
           {"file": "VARCHAR", "line": "VARCHAR", "column": "VARCHAR", "raw_value": "VARCHAR",
            "action": "VARCHAR", "reason": "VARCHAR"}, required=("file", "action", "reason")),
@@ -163,6 +187,9 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           key=("intensity_id",), required=("intensity_id", "product", "unit") + _CITE_REQ,
           mineral_columns=("mineral",)),
 ]}
+
+# Tables the build computes from the validated tables above (after they are written).
+DERIVED_TABLES = ("concentration", "concentration_wgi")
 
 CURATED_TABLES = ("deals", "agreements", "country_groups", "export_controls", "claims", "intensities")
 

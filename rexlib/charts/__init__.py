@@ -1,4 +1,5 @@
-"""Altair chart builders: a DataFrame in, a finished chart out (title, source line on every chart).
+"""Chart builders: a DataFrame in, a finished Vega-Lite spec (a dict) out, with a title and a source
+line on every chart.
 Render with ``rexlib.charts.to_svg`` for offline display."""
 from .base import finish, source_line, to_svg, warm  # noqa: F401
 from .reliance import import_sources_bars, nir_bars, us_statistics_lines  # noqa: F401

@@ -1,5 +1,13 @@
-"""Shared chart plumbing: source lines, the finishing wrapper every chart goes through, and the
-offline renderer (Vega-Lite -> static SVG with vl-convert; no JavaScript, no network).
+"""Shared chart plumbing: Vega-Lite spec pieces, source lines, the finishing wrapper every chart
+goes through, and the offline renderer (Vega-Lite -> static SVG with vl-convert; no JavaScript,
+no network).
+
+Why plain Vega-Lite dicts rather than Altair objects: a widget callback draws several charts, and
+Altair's object model (a deep copy of the chart at every ``encode``/``+``/``properties``, then a
+recursive ``to_dict``) cost 10–30 ms per chart, more than the query and the metric together. A
+builder here writes the same JSON Altair would emit, in well under a millisecond. Anyone who
+wants an Altair chart can have one: ``alt.Chart.from_dict(spec)``. ``REX_VALIDATE_CHARTS=1``
+validates every spec against the Vega-Lite JSON schema before it is rendered.
 
 Why static SVG: Altair's default renderer loads vega from a CDN, which fails offline (Voila shows
 "Error loading script"). An SVG string renders the same in Voila, JupyterLab and nbconvert HTML.
@@ -7,7 +15,6 @@ Hover text survives as SVG ``<title>`` elements made from Vega's ARIA labels.
 """
 from __future__ import annotations
 
-import functools
 import html
 import math
 import os
@@ -15,10 +22,8 @@ import re
 import textwrap
 from functools import lru_cache
 
-import altair as alt
 import numpy as np
 import pandas as pd
-from altair.utils import schemapi as _schemapi
 
 from ..paths import RAW
 
@@ -35,28 +40,44 @@ class ChartError(ValueError):
     """A chart builder got a frame without the columns it needs."""
 
 
-# ---------------------------------------------------------------- speed: validation and data
-#
-# Altair validates every schema object against the Vega-Lite JSON schema when it is built
-# (``schemapi.DEBUG_MODE``) and again in ``to_dict()``; in a widget callback that was about 40 %
-# of the time. The builders here produce the same specs every time, so they run with validation
-# off; ``REX_VALIDATE_CHARTS=1`` turns it back on (construction and to_dict) to check them.
+# ---------------------------------------------------------------- spec pieces
+
+VEGA_LITE = "6.4"        # the Vega-Lite version the specs are written for (vl-convert renders it)
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+TYPES = {"N": "nominal", "Q": "quantitative", "O": "ordinal", "T": "temporal"}
+
 
 def validating() -> bool:
     return os.environ.get("REX_VALIDATE_CHARTS", "") not in ("", "0", "false")
 
 
-def builder(fn):
-    """Decorator for chart builders: build without Altair's per-object schema validation.
+def field(shorthand: str, **props) -> dict:
+    """An encoding channel: ``field("name:N", title=None)`` -> ``{"field": "name", "type": "nominal",
+    "title": None}`` (``None`` is kept: it is JSON ``null``, e.g. no axis title)."""
+    name, _, kind = shorthand.rpartition(":")
+    return {"field": name, "type": TYPES[kind], **props}
 
-    Scoped to the builder (a researcher's own Altair charts keep Altair's default)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if validating():
-            return fn(*args, **kwargs)
-        with _schemapi.debug_mode(False):
-            return fn(*args, **kwargs)
-    return wrapper
+
+def mark(kind: str, **props) -> dict:
+    return {"type": kind, **props}
+
+
+def data(frame: pd.DataFrame, fields=None) -> dict:
+    """Inline data: the frame's rows as JSON-ready records, only the columns in ``fields`` (those
+    the chart encodes, present in the frame) when given: a panel's frame carries notes and
+    provenance columns a chart never reads, and converting them cost more than the chart."""
+    if fields is not None:
+        frame = frame[[f for f in dict.fromkeys(fields) if f in frame.columns]]
+    return {"values": records(frame)}
+
+
+def layer(*layers: dict, shared: pd.DataFrame | None = None, fields=None, **props) -> dict:
+    """A layered spec; ``shared`` is the data of every layer that has none of its own (Vega-Lite
+    inherits it), as Altair lifts data that all layers share; ``fields`` as in :func:`data`."""
+    spec = {"layer": list(layers), **props}
+    if shared is not None:
+        spec["data"] = data(shared, fields)
+    return spec
 
 
 def _column_values(series: pd.Series) -> list | None:
@@ -98,7 +119,7 @@ def records(frame: pd.DataFrame) -> list[dict]:
     columns = list(frame.columns)
     if not all(isinstance(c, str) for c in columns) or isinstance(frame.index, pd.MultiIndex) \
             or len(set(columns)) != len(columns):
-        return alt.utils.data.to_values(frame)["values"]
+        return _altair_values(frame)
     if columns and all(_PLAIN.match(str(t)) for t in frame.dtypes):
         # One object array for the whole frame: numpy hands back Python str/int/float/bool.
         inf = (math.inf, -math.inf)
@@ -108,23 +129,16 @@ def records(frame: pd.DataFrame) -> list[dict]:
     for i, col in enumerate(columns):
         values = _column_values(frame.iloc[:, i])
         if values is None:
-            return alt.utils.data.to_values(frame)["values"]
+            return _altair_values(frame)
         lists.append(values)
-    if len(set(columns)) != len(columns):
-        return alt.utils.data.to_values(frame)["values"]
     return [dict(zip(columns, row)) for row in zip(*lists)] if lists else [{} for _ in range(len(frame))]
 
 
-def _fast_transformer(data, max_rows: int = 5000):
-    """Altair data transformer: DataFrames through ``records``; anything else as Altair does."""
-    if isinstance(data, pd.DataFrame):
-        if max_rows is not None and len(data) > max_rows:
-            return alt.vegalite.data.default_data_transformer(data, max_rows=max_rows)
-        return {"values": records(data)}
-    return alt.vegalite.data.default_data_transformer(data, max_rows=max_rows)
-
-
-alt.data_transformers.register("rex_fast", _fast_transformer)
+def _altair_values(frame: pd.DataFrame) -> list[dict]:
+    """Altair's own conversion, for the frames ``records`` does not handle (arrays in cells,
+    MultiIndex ...): rare, so Altair is imported only then."""
+    from altair.utils.data import to_values
+    return to_values(frame)["values"]
 
 
 @lru_cache(maxsize=1)
@@ -175,73 +189,36 @@ def source_line(dataset: str, vintages=(), params: dict | None = None, *, releas
     return textwrap.wrap(text, 120)
 
 
-def _set(chart, **props):
-    """``chart.properties(**props)`` without Altair's constructor round trip.
-
-    ``properties()`` copies the chart by calling its class again, and a LayerChart's constructor
-    deep-copies every layer three times (and validates the property); the chart is already
-    combined, so a copy of its attribute dict is the same object model. Falls back to
-    ``properties()`` for anything that is not a plain Altair schema object."""
-    kwds = getattr(chart, "_kwds", None)
-    if not isinstance(kwds, dict) or validating():
-        return chart.properties(**props)
-    copy = object.__new__(type(chart))
-    object.__setattr__(copy, "_args", chart._args)
-    object.__setattr__(copy, "_kwds", {**kwds, **props})
-    return copy
+CONFIG = {"font": FONT, "view": {"continuousHeight": 300, "continuousWidth": 300, "stroke": None},
+          "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": "#333", "gridColor": "#eceff1"},
+          "legend": {"labelFontSize": 11, "titleFontSize": 11}}
 
 
-def _vconcat(inner, **props) -> alt.VConcatChart:
-    """``alt.VConcatChart(vconcat=[inner], **props)`` for one already-built chart, without the
-    constructor's deep copies: the inner chart's data is lifted to the top level exactly as
-    Altair's ``_combine_subchart_data`` does (our charts carry no selection parameters)."""
-    if validating() or not isinstance(getattr(inner, "_kwds", None), dict) or \
-            not alt.utils.is_undefined(inner._kwds.get("params", alt.Undefined)):
-        return alt.VConcatChart(vconcat=[inner], **props)
-    data = inner._kwds.get("data", alt.Undefined)
-    if not alt.utils.is_undefined(data):
-        inner = _set(inner, data=alt.Undefined)
-    top = object.__new__(alt.VConcatChart)
-    kwds = {name: alt.Undefined for name in _vconcat_keys()}
-    kwds.update(props, data=data, vconcat=[inner])
-    object.__setattr__(top, "_args", ())
-    object.__setattr__(top, "_kwds", kwds)
-    return top
-
-
-@lru_cache(maxsize=1)
-def _vconcat_keys() -> tuple:
-    """The attribute names Altair's VConcatChart constructor fills in (all Undefined by default)."""
-    with _schemapi.debug_mode(False):
-        probe = alt.VConcatChart(vconcat=[alt.Chart().mark_point()])
-    return tuple(probe._kwds)
-
-
-@builder
-def finish(chart: alt.TopLevelMixin, title: str, source: list[str], subtitle: str | list[str] | None = None):
-    """Wrap a chart so it carries its title, optional subtitle and the source line (bottom).
-
-    Built without Altair's copy-and-reconstruct steps (``.properties``, ``vconcat``, four
-    ``.configure_*``): each deep-copied the whole chart and re-ran the composite constructors.
-    The spec is the same as ``alt.vconcat(chart.properties(title=...), title=...).configure(...)``."""
+def finish(chart: dict, title: str, source: list[str], subtitle: str | list[str] | None = None) -> dict:
+    """The finished spec: the chart with its title and optional subtitle, and the source line
+    below it (a one-chart vconcat whose title sits at the bottom). The chart's data moves to the
+    top level, where Altair's ``alt.vconcat`` puts it."""
     sub = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
-    inner = _set(chart, title=alt.TitleParams(title, subtitle=sub or alt.Undefined, anchor="start",
-                                              fontSize=14, subtitleColor=MUTED, subtitleFontSize=11))
-    config = alt.Config(font=FONT, view=alt.ViewConfig(stroke=None),
-                        axis=alt.AxisConfig(labelFontSize=11, titleFontSize=11, titleColor="#333",
-                                            gridColor="#eceff1"),
-                        legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11))
-    return _vconcat(inner, config=config,
-                    title=alt.TitleParams(source, orient="bottom", anchor="start", fontSize=9.5,
-                                          fontWeight="normal", color=MUTED, offset=10))
+    inner = dict(chart)
+    top_data = inner.pop("data", None)
+    heading = {"text": title, "anchor": "start", "fontSize": 14, "subtitleColor": MUTED, "subtitleFontSize": 11}
+    if sub:
+        heading["subtitle"] = sub
+    inner["title"] = heading
+    spec = {"$schema": SCHEMA_URL, "config": CONFIG, "vconcat": [inner],
+            "title": {"text": source, "orient": "bottom", "anchor": "start", "fontSize": 9.5,
+                      "fontWeight": "normal", "color": MUTED, "offset": 10}}
+    if top_data is not None:
+        spec["data"] = top_data
+    return spec
 
 
-@builder
-def empty(title: str, message: str, source: list[str]):
+def empty(title: str, message: str, source: list[str]) -> dict:
     """A chart that says why there is nothing to draw (still with its source line)."""
-    frame = pd.DataFrame({"text": [message]})
-    chart = (alt.Chart(frame).mark_text(align="left", baseline="middle", fontSize=13, color=MUTED)
-             .encode(text=alt.Text("text:N"), x=alt.XValue(0), y=alt.YValue(20)).properties(width=WIDTH, height=40))
+    chart = {"data": {"values": [{"text": message}]},
+             "mark": mark("text", align="left", baseline="middle", fontSize=13, color=MUTED),
+             "encoding": {"text": field("text:N"), "x": {"value": 0}, "y": {"value": 20}},
+             "width": WIDTH, "height": 40}
     return finish(chart, title, source)
 
 
@@ -266,11 +243,26 @@ def _titles(svg: str) -> str:
     return _ARIA.sub(repl, svg)
 
 
+@lru_cache(maxsize=1)
 def _vl_version() -> str:
     import vl_convert as vlc
-    major_minor = "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    versions = [v.replace(".", "_") for v in vlc.get_vegalite_versions()]
-    return "v" + (major_minor if major_minor in versions else versions[-1])
+    versions = vlc.get_vegalite_versions()
+    return "v" + (VEGA_LITE if VEGA_LITE in versions else versions[-1]).replace(".", "_")
+
+
+@lru_cache(maxsize=1)
+def _schema_validator():
+    import json
+    from importlib import resources
+
+    import jsonschema
+    schema = json.loads(resources.files("altair.vegalite.v6.schema").joinpath("vega-lite-schema.json").read_text())
+    return jsonschema.Draft7Validator(schema)
+
+
+def validate_spec(spec: dict) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``spec`` is not valid Vega-Lite (v6 schema)."""
+    _schema_validator().validate(spec)
 
 
 # Named datasets that specs reference by name and that to_svg/to_dict_full attach (big static data).
@@ -278,17 +270,17 @@ EXTERNAL_DATASETS: dict = {}
 
 
 def _named_data(spec, found: set) -> set:
-    """Names of every ``{"name": ...}`` data reference in a spec (skips inline datasets)."""
+    """Names of every ``{"name": ...}`` data reference in a spec (skips inline datasets and rows)."""
     if isinstance(spec, dict):
         for key, value in spec.items():
-            if key == "datasets":
+            if key in ("datasets", "values"):
                 continue
             if key in ("data", "from") and isinstance(value, dict):
                 if isinstance(value.get("name"), str):
                     found.add(value["name"])
-                data = value.get("data")
-                if isinstance(data, dict) and isinstance(data.get("name"), str):
-                    found.add(data["name"])
+                inner = value.get("data")
+                if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+                    found.add(inner["name"])
             if isinstance(value, (dict, list)):
                 _named_data(value, found)
     elif isinstance(spec, list):
@@ -299,20 +291,16 @@ def _named_data(spec, found: set) -> set:
 
 
 def to_dict_full(chart) -> dict:
-    """The Vega-Lite spec with every named external dataset the spec uses attached.
-
-    Without schema validation (see ``validating``) and with the fast DataFrame conversion."""
-    if hasattr(chart, "to_dict"):
-        check = validating()
-        with alt.data_transformers.enable("rex_fast"), _schemapi.debug_mode(check):
-            spec = chart.to_dict(validate=check)
-    else:
-        spec = dict(chart)
+    """The Vega-Lite spec with every named external dataset the spec uses attached. ``chart`` is
+    a spec dict (what the builders return) or anything with ``to_dict()`` (an Altair chart)."""
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
     if EXTERNAL_DATASETS:
         used = _named_data(spec, set())
         for name, loader in EXTERNAL_DATASETS.items():
             if name in used:
-                spec.setdefault("datasets", {})[name] = loader()
+                spec["datasets"] = {**spec.get("datasets", {}), name: loader()}
+    if validating():
+        validate_spec(spec)
     return spec
 
 
@@ -330,7 +318,7 @@ def to_svg(chart) -> str:
 
 def warm() -> None:
     """Start vl-convert's JavaScript engine once (about a second) so the first real chart is fast."""
-    to_svg(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x=alt.X("x:Q")))
+    to_svg({"data": {"values": [{"x": 1}]}, "mark": {"type": "point"}, "encoding": {"x": field("x:Q")}})
 
 
 def esc(value: object) -> str:

@@ -1,10 +1,9 @@
 """Generic charts for ad-hoc query results (the explore app)."""
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
-from .base import ACCENT, WIDTH, empty, finish, builder
+from .base import ACCENT, WIDTH, data, empty, field, finish, mark
 
 
 def _first(frame: pd.DataFrame, numeric: bool) -> str | None:
@@ -15,8 +14,7 @@ def _first(frame: pd.DataFrame, numeric: bool) -> str | None:
     return None
 
 
-@builder
-def quick_bar(frame: pd.DataFrame, *, title: str, source: list[str], max_bars: int = 30):
+def quick_bar(frame: pd.DataFrame, *, title: str, source: list[str], max_bars: int = 30) -> dict:
     """Bars of the first numeric column by the first text column (first ``max_bars`` rows)."""
     label, value = _first(frame, False), _first(frame, True)
     if frame.empty or label is None or value is None:
@@ -26,9 +24,9 @@ def quick_bar(frame: pd.DataFrame, *, title: str, source: list[str], max_bars: i
     # Repeated labels (several years, measures) are numbered so that no bars stack silently.
     if rows[label].duplicated().any():
         rows[label] = rows[label] + " #" + (rows.groupby(label).cumcount() + 1).astype(str)
-    chart = alt.Chart(rows).mark_bar(color=ACCENT).encode(
-        y=alt.Y(f"{label}:N", sort=None, title=label, axis=alt.Axis(labelLimit=220)),
-        x=alt.X(f"{value}:Q", title=value),
-        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format=",")],
-    ).properties(width=WIDTH - 180, height=max(60, 18 * len(rows)))
+    chart = {"data": data(rows), "mark": mark("bar", color=ACCENT), "encoding": {
+        "y": {"field": label, "type": "nominal", "sort": None, "title": label, "axis": {"labelLimit": 220}},
+        "x": {"field": value, "type": "quantitative", "title": value},
+        "tooltip": [{"field": label, "type": "nominal"}, {"field": value, "type": "quantitative", "format": ","}]},
+        "width": WIDTH - 180, "height": max(60, 18 * len(rows))}
     return finish(chart, title, source, f"First {len(rows)} rows: {value} by {label}")

@@ -1,41 +1,39 @@
 """U.S. net import reliance and import sources, with the publisher's bounds drawn honestly."""
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
-from .base import MUTED, WIDTH, empty, finish, need, builder, _set
+from .base import MUTED, WIDTH, data, empty, field, finish, layer, mark, need
 
 # Category -> colour. Bounds keep their own colours: ">95" is not "100", "<50" is not "25".
 NIR_CATEGORIES = ["exact", "more than (>)", "less than (<)", "net exporter (E)", "not available / withheld"]
 NIR_COLORS = ["#1f6fb2", "#7fb3e0", "#f0b35a", "#2e9e6b", "#b9c0c8"]
 
 
-@builder
-def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
+def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
     """One bar per mineral, sorted by NIR. Needs ``name``, ``plot_pct`` (bar length; bounds drawn at
     the bound, exporters and unknowns at 0), ``category`` (one of NIR_CATEGORIES) and ``label``."""
     need(frame, "name", "plot_pct", "category", "label")
     if frame.empty:
         return empty(title, "No minerals match these filters.", source)
     order = list(frame["name"])
-    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=200, labelFontSize=10.5))
-    bars = alt.Chart(frame).mark_bar(height={"band": 0.7}).encode(
-        y=y, x=alt.X("plot_pct:Q", title="Net import reliance, % of apparent consumption",
-                     scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("category:N", title="USGS value", scale=alt.Scale(domain=NIR_CATEGORIES, range=NIR_COLORS),
-                        legend=alt.Legend(orient="top", direction="horizontal", columns=3)),
-        tooltip=[alt.Tooltip("name:N", title="Mineral"), alt.Tooltip("label:N", title="NIR"),
-                 alt.Tooltip("category:N", title="Kind")])
-    labels = alt.Chart(frame).mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
-        y=y, x=alt.X("plot_pct:Q"), text=alt.Text("label:N"))
-    rule = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(strokeDash=[4, 3], color=MUTED).encode(x=alt.X("x:Q"))
-    chart = _set(bars + labels + rule, width=WIDTH - 140, height=max(80, 15 * len(frame)))
+    y = field("name:N", sort=order, title=None, axis={"labelLimit": 200, "labelFontSize": 10.5})
+    bars = {"mark": mark("bar", height={"band": 0.7}), "encoding": {
+        "y": y, "x": field("plot_pct:Q", title="Net import reliance, % of apparent consumption",
+                           scale={"domain": [0, 100]}),
+        "color": field("category:N", title="USGS value", scale={"domain": NIR_CATEGORIES, "range": NIR_COLORS},
+                       legend={"orient": "top", "direction": "horizontal", "columns": 3}),
+        "tooltip": [field("name:N", title="Mineral"), field("label:N", title="NIR"), field("category:N", title="Kind")]}}
+    labels = {"mark": mark("text", align="left", dx=3, fontSize=10, color="#333"),
+              "encoding": {"y": y, "x": field("plot_pct:Q"), "text": field("label:N")}}
+    rule = {"data": {"values": [{"x": 50}]}, "mark": mark("rule", strokeDash=[4, 3], color=MUTED),
+            "encoding": {"x": field("x:Q")}}
+    chart = layer(bars, labels, rule, shared=frame, fields=["name", "plot_pct", "category", "label"], width=WIDTH - 140,
+                  height=max(80, 15 * len(frame)))
     return finish(chart, title, source, subtitle)
 
 
-@builder
-def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None):
+def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
     """U.S. import sources: bars of share where USGS gives shares, else rank markers."""
     need(frame, "name", "rank", "share_pct")
     if frame.empty:
@@ -44,23 +42,25 @@ def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], s
     has_share = rows["share_pct"].notna().any()
     rows["rank_label"] = rows["rank"].map(lambda r: "other" if pd.isna(r) else f"#{int(r)}")
     order = list(rows["name"])
-    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    y = field("name:N", sort=order, title=None, axis={"labelLimit": 200})
+    size = {"width": WIDTH - 200, "height": max(60, 24 * len(rows))}
     if has_share:
         rows["label"] = rows["share_pct"].map(lambda s: "" if pd.isna(s) else f"{s:.0f}%")
-        bars = alt.Chart(rows).mark_bar(color="#1f6fb2").encode(
-            y=y, x=alt.X("share_pct:Q", title="Share of U.S. imports (%)"),
-            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("rank_label:N"), alt.Tooltip("share_pct:Q", format=".0f")])
-        text = alt.Chart(rows).mark_text(align="left", dx=3, fontSize=10.5).encode(y=y, x=alt.X("share_pct:Q"), text=alt.Text("label:N"))
-        chart = bars + text
+        bars = {"mark": mark("bar", color="#1f6fb2"), "encoding": {
+            "y": y, "x": field("share_pct:Q", title="Share of U.S. imports (%)"),
+            "tooltip": [field("name:N"), field("rank_label:N"), field("share_pct:Q", format=".0f")]}}
+        text = {"mark": mark("text", align="left", dx=3, fontSize=10.5),
+                "encoding": {"y": y, "x": field("share_pct:Q"), "text": field("label:N")}}
+        chart = layer(bars, text, shared=rows, fields=["name", "share_pct", "rank_label", "label"], **size)
     else:
-        chart = alt.Chart(rows).mark_text(align="left", fontSize=12, fontWeight="bold", color="#1f6fb2").encode(
-            y=y, x=alt.XValue(4), text=alt.Text("rank_label:N"), tooltip=[alt.Tooltip("name:N"), alt.Tooltip("rank_label:N")])
+        chart = {"data": data(rows, ["name", "rank_label"]), "mark": mark("text", align="left", fontSize=12, fontWeight="bold", color="#1f6fb2"),
+                 "encoding": {"y": y, "x": {"value": 4}, "text": field("rank_label:N"),
+                              "tooltip": [field("name:N"), field("rank_label:N")]}, **size}
         subtitle = [*(subtitle or []), "USGS gives a rank only (no shares) in this table."]
-    return finish(chart.properties(width=WIDTH - 200, height=max(60, 24 * len(rows))), title, source, subtitle)
+    return finish(chart, title, source, subtitle)
 
 
-@builder
-def us_statistics_lines(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, subtitle=None):
+def us_statistics_lines(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, subtitle=None) -> dict:
     """U.S. salient statistics (or prices) over years: one line per ``series``; ``value`` in ``unit``.
     Withheld / not-available years have no point (a gap, never a zero); the tooltip shows the
     publisher's label (``label``: value with its flags)."""
@@ -68,11 +68,12 @@ def us_statistics_lines(frame: pd.DataFrame, *, title: str, source: list[str], u
     rows = frame.dropna(subset=["value"])
     if rows.empty:
         return empty(title, "Every value is withheld (W) or not available (NA).", source)
-    base = alt.Chart(rows).encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title=unit),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)),
-        tooltip=[alt.Tooltip("series:N", title="Measure"), alt.Tooltip("year:O"),
-                 alt.Tooltip("label:N", title=unit)])
-    chart = _set(base.mark_line(strokeWidth=2) + base.mark_point(filled=True, size=40), width=WIDTH - 140, height=220)
+    encoding = {
+        "x": field("year:O", title=None, axis={"labelAngle": 0}),
+        "y": field("value:Q", title=unit),
+        "color": field("series:N", title=None, legend={"orient": "bottom", "columns": 1, "labelLimit": 420}),
+        "tooltip": [field("series:N", title="Measure"), field("year:O"), field("label:N", title=unit)]}
+    chart = layer({"mark": mark("line", strokeWidth=2), "encoding": encoding},
+                  {"mark": mark("point", filled=True, size=40), "encoding": encoding},
+                  shared=rows, width=WIDTH - 140, height=220)
     return finish(chart, title, source, subtitle)

@@ -23,14 +23,15 @@ from .financing import deal_flows, financing_by_mineral_stage, financing_gaps
 from .governance import governance_table, hhi_wgi, hhi_wgi_of_shares, wgi_fill_value, wgi_scores
 from .prices import price_floors, price_volatility
 from .risk import risk_scores, risk_sensitivity
-from .scenario import disruption, export_control_presets, most_exposed_minerals
+from .scenario import disruption, disruption_inputs, disruption_of, export_control_presets, most_exposed_minerals
 from .vintage import vintage_diff
 
 __all__ = [
     "shares", "hhi", "hhi_bounds", "concentration", "concentration_table", "mining_vs_processing_gap",
     "biggest_processing_gaps", "wgi_scores", "wgi_fill_value", "hhi_wgi", "hhi_wgi_of_shares",
     "governance_table", "coalition_coverage", "covered_share", "least_covered", "members_of",
-    "risk_scores", "risk_sensitivity", "disruption", "most_exposed_minerals", "export_control_presets",
+    "risk_scores", "risk_sensitivity", "disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals",
+    "export_control_presets",
     "deal_flows", "financing_by_mineral_stage", "financing_gaps", "check_claims", "count_nir",
     "price_volatility", "price_floors", "vintage_diff", "clear_caches",
 ]

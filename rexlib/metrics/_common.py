@@ -37,7 +37,7 @@ EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "D
 def clear_caches() -> None:
     """Forget every cached table (after ``rexlib.build()``)."""
     for fn in (_production_all, _refining_all, _countries, _groups, _import_sources_all,
-               _import_reliance_all, _minerals_all, wgi_table):
+               _import_reliance_all, _minerals_all, wgi_table, _by_mineral, _production_series):
         fn.cache_clear()
     api.clear_caches()
 
@@ -86,14 +86,49 @@ def has_flag(flag: object, *names: str) -> bool:
 
 # --------------------------------------------------------------------------- cached tables
 
+# The tables in their stored order (a join alone may return rows in any order, and the order of
+# tied values decides which one a metric lists first and the last bits of its sums). The build's
+# stored concentration tables read the same queries (rexlib.build.derive_tables).
+PRODUCTION_ALL_SQL = ("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country "
+                      "ORDER BY p.rowid")
+REFINING_ALL_SQL = ("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country "
+                    "ORDER BY r.rowid")
+
+
 @lru_cache(maxsize=1)
 def _production_all() -> pd.DataFrame:
-    return query("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country")
+    return query(PRODUCTION_ALL_SQL)
 
 
 @lru_cache(maxsize=1)
 def _refining_all() -> pd.DataFrame:
-    return query("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country")
+    return query(REFINING_ALL_SQL)
+
+
+@lru_cache(maxsize=8)
+def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
+    """One of the cached tables split by ``mineral_id`` (rows in table order, original index):
+    the per-mineral functions below filter ~100 rows instead of scanning the whole table."""
+    frame = {"production": _production_all, "import_sources": _import_sources_all,
+             "import_reliance": _import_reliance_all}[table]()
+    return {mid: part for mid, part in frame.groupby("mineral_id", sort=False)}
+
+
+@lru_cache(maxsize=1)
+def _production_series() -> dict[tuple, pd.DataFrame]:
+    """The production table split by (mineral, stage, year): the rows of one series, every vintage."""
+    return {(m, s, int(y)): part for (m, s, y), part in _production_all().groupby(["mineral_id", "stage", "year"],
+                                                                                  sort=False)}
+
+
+def _rows_of(table: str, mid: str) -> pd.DataFrame:
+    """The rows of ``mid`` in a cached table (an empty frame with its columns when it has none)."""
+    part = _by_mineral(table).get(mid)
+    if part is None:
+        frame = {"production": _production_all, "import_sources": _import_sources_all,
+                 "import_reliance": _import_reliance_all}[table]()
+        return frame.iloc[0:0]
+    return part
 
 
 @lru_cache(maxsize=1)
@@ -263,14 +298,12 @@ class Series:
 
 
 def usgs_stages(mid: str) -> list[str]:
-    frame = _production_all()
-    return sorted(frame.loc[frame["mineral_id"] == mid, "stage"].unique())
+    return sorted(_rows_of("production", mid)["stage"].unique())
 
 
 def usgs_years(mid: str, stage: str) -> list[int]:
-    frame = _production_all()
-    sel = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stage)]
-    return sorted(int(y) for y in sel["year"].unique())
+    frame = _rows_of("production", mid)
+    return sorted(int(y) for y in frame.loc[frame["stage"] == stage, "year"].unique())
 
 
 def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *,
@@ -292,8 +325,7 @@ def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *
     stg = choice("stage", stage, stages)
     years = usgs_years(mid, stg)
     yr = v.year("year", year, years) if year is not None else max(years)
-    frame = _production_all()
-    raw = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stg) & (frame["year"] == yr)]
+    raw = _production_series()[(mid, stg, yr)]
     vintages = sorted(raw["vintage"].unique())
     if vintage is not None:
         vint = choice("vintage", vintage, vintages, normalise=False)
@@ -457,8 +489,7 @@ def import_source_shares(mineral_id: str) -> tuple[pd.DataFrame, str, str]:
     are known (newest edition); ``share_pct`` is NaN. basis ``none``: no import sources.
     """
     mid = mineral(mineral_id)
-    frame = _import_sources_all()
-    sub = frame[frame["mineral_id"] == mid]
+    sub = _rows_of("import_sources", mid)
     sal = sub[(sub["table_source"] == "salient") & sub["share_pct"].notna()]
     if not sal.empty:
         firsts = sal.groupby("measure")["source_line"].min().sort_values()
@@ -497,8 +528,8 @@ def nir(mineral_id: str, year: int | None = None, *, table_source: str = "salien
     -> None (unknown, never 0). A bound (``>95``) keeps its number and ``bound``.
     """
     mid = mineral(mineral_id)
-    frame = _import_reliance_all()
-    sub = frame[(frame["mineral_id"] == mid) & (frame["table_source"] == table_source)]
+    sub = _rows_of("import_reliance", mid)
+    sub = sub[sub["table_source"] == table_source]
     if sub.empty:
         return Nir(None, "none", None, "", "")
     years = sorted(int(y) for y in sub["year"].unique())
@@ -524,9 +555,14 @@ def wgi_table(year: int) -> pd.DataFrame:
     from ..sources.wgi import ESTIMATES, governance_scores
     valid = query("SELECT DISTINCT year FROM governance ORDER BY 1")["year"]
     yr = v.year("wgi_year", year, valid)
-    raw = query("SELECT iso3, indicator, year, value FROM governance WHERE year = ? AND indicator IN "
-                "(?, ?, ?, ?, ?, ?)", [yr, *ESTIMATES])
+    raw = query(WGI_SQL, [yr, *ESTIMATES])
     return governance_scores(raw, yr)
+
+
+# Ordered: a country's score is the mean of its six estimates, and the order they are added in
+# decides the last bits (the build's stored HHI_WGI reads the same query).
+WGI_SQL = ("SELECT iso3, indicator, year, value FROM governance WHERE year = ? AND indicator IN (?, ?, ?, ?, ?, ?) "
+           "ORDER BY iso3, indicator")
 
 
 def fmt(value: float | None, digits: int = 1) -> str:

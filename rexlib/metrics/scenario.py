@@ -16,7 +16,7 @@ from ..db import query
 from ..ids import REST_OF_WORLD
 from . import _common as c
 
-__all__ = ["disruption", "most_exposed_minerals", "export_control_presets"]
+__all__ = ["disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals", "export_control_presets"]
 
 
 def _supplier_members(suppliers: Iterable[str] | str) -> c.Members:
@@ -76,34 +76,52 @@ def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str = "mine"
     mid = c.mineral(mineral)
     cut = c.number("cut_pct", cut_pct, 0, 100)
     ramp = c.number("ramp_up_pct", ramp_up_pct, 0, 1000)
+    return disruption_of(disruption_inputs(mid, suppliers, stage, year), cut, ramp)
+
+
+def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str = "mine",
+                      year: int | None = None) -> dict:
+    """Everything :func:`disruption` needs that does not depend on the cut or the ramp-up: the
+    USGS series (world total ``W``), the suppliers' known production ``V_s``, everyone else's
+    ``O``, the flags, and the U.S. import exposure. A dict; :func:`disruption_of` applies a cut."""
+    mid = c.mineral(mineral)
     members = _supplier_members(suppliers)
     series = c.usgs_series(mid, stage, year)
     parts = series.parts
-    world = series.world_total
     is_sup = np.array([members.covers(x) for x in parts["country"]], dtype=bool)
     known = parts["known"].to_numpy(dtype=bool)
-    v_s = float(parts.loc[is_sup & known, "value"].sum())
-    others = float(parts.loc[~is_sup & known, "value"].sum())
     flags = []
     if (is_sup & ~known).any():
         flags.append("withheld_supplier")
     listed = {p for x in parts["country"] if x != REST_OF_WORLD for p in c.joint_parts(x)}
     if (members.codes - listed) and (parts["country"] == REST_OF_WORLD).any():
         flags.append("suppliers_may_be_in_row")
-    lost = v_s * cut / 100.0
-    ramp_up = min(others * ramp / 100.0, lost)
-    remaining = (world - lost + ramp_up) if world else np.nan
     n = c.nir(mid, series.year)
-    exp = _import_exposure(mid, members, n)
+    return dict(mineral_id=mid, stage=series.stage, year=series.year, vintage=series.vintage, unit=series.unit,
+                suppliers=members.label, world_total=series.world_total,
+                supplier_production=float(parts.loc[is_sup & known, "value"].sum()),
+                others_production=float(parts.loc[~is_sup & known, "value"].sum()),
+                flags=";".join(flags), exposure=_import_exposure(mid, members, n),
+                source_label=f"{series.label}; {n.source}", members_note=members.note)
+
+
+def disruption_of(inputs: dict, cut_pct: float = 100, ramp_up_pct: float = 0) -> pd.DataFrame:
+    """:func:`disruption` from its :func:`disruption_inputs` (same row, same formulas)."""
+    cut = c.number("cut_pct", cut_pct, 0, 100)
+    ramp = c.number("ramp_up_pct", ramp_up_pct, 0, 1000)
+    world, v_s, exp = inputs["world_total"], inputs["supplier_production"], inputs["exposure"]
+    lost = v_s * cut / 100.0
+    ramp_up = min(inputs["others_production"] * ramp / 100.0, lost)
+    remaining = (world - lost + ramp_up) if world else np.nan
     row = dict(
-        mineral_id=mid, stage=series.stage, year=series.year, vintage=series.vintage, unit=series.unit,
-        suppliers=members.label, cut_pct=cut, ramp_up_pct=ramp, world_total=world,
+        mineral_id=inputs["mineral_id"], stage=inputs["stage"], year=inputs["year"], vintage=inputs["vintage"],
+        unit=inputs["unit"], suppliers=inputs["suppliers"], cut_pct=cut, ramp_up_pct=ramp, world_total=world,
         supplier_production=v_s, supplier_share_pct=v_s / world * 100 if world else np.nan,
         supply_lost=lost, supply_lost_pct=lost / world * 100 if world else np.nan,
         ramp_up=ramp_up, remaining_supply=remaining,
         net_loss_pct=(lost - ramp_up) / world * 100 if world else np.nan, **exp,
         us_consumption_at_risk_pct=exp["us_consumption_exposed_pct"] * cut / 100.0,
-        flags=";".join(flags), source_label=f"{series.label}; {n.source}", members_note=members.note)
+        flags=inputs["flags"], source_label=inputs["source_label"], members_note=inputs["members_note"])
     return pd.DataFrame([row])
 
 

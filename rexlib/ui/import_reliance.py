@@ -16,7 +16,7 @@ DEFAULTS = {"year": 2025, "critical": "2025", "group": "all", "table_source": "s
 
 @memo(4)
 def _years(table_source: str) -> list[int]:
-    return sorted(int(y) for y in api.import_reliance(table_source=table_source)["year"].unique())
+    return sorted(int(y) for y in d.import_reliance_all(table_source)["year"].unique())
 
 
 def _validate(values: dict, explicit: set) -> dict:

@@ -1,8 +1,11 @@
-"""Cached calls into rexlib.metrics (some take seconds) and adapters to panel pieces (tiles)."""
+"""Cached calls into rexlib.metrics (some take seconds) and adapters to panel pieces (tiles).
+Concentration and HHI_WGI come from the tables the build stores (``rexlib.api.stored_*``, the
+same rows the metric functions compute), one small query instead of a pass over every mineral."""
 from __future__ import annotations
 
 import pandas as pd
 
+from .. import api
 from .. import metrics as m
 from ..charts.base import fmt_num
 from ..validate import InvalidArgument
@@ -11,12 +14,12 @@ from .cache import memo
 
 @memo(64)
 def concentration_table(stage: str, year: int | None, source: str = "usgs") -> pd.DataFrame:
-    return m.concentration_table(stage, year, source)
+    return api.stored_concentration_table(stage, year, source)
 
 
 @memo(32)
 def governance_table(stage: str, year: int | None) -> pd.DataFrame:
-    return m.governance_table(stage, year)
+    return api.stored_governance_table(stage, year)
 
 
 @memo(4)
@@ -49,9 +52,16 @@ def presets() -> pd.DataFrame:
     return m.export_control_presets()
 
 
+@memo(64)
+def disruption_inputs(mineral: str, suppliers: tuple[str, ...], stage: str) -> dict:
+    return m.disruption_inputs(mineral, list(suppliers), stage)
+
+
 @memo(256)
 def disruption(mineral: str, suppliers: tuple[str, ...], stage: str, cut_pct: float, ramp_up_pct: float) -> pd.DataFrame:
-    return m.disruption(mineral, list(suppliers), stage, cut_pct, ramp_up_pct)
+    """``m.disruption``; moving the cut or ramp-up sliders reuses the series and import exposure
+    of the mineral and suppliers on screen (only the arithmetic depends on them)."""
+    return m.disruption_of(disruption_inputs(mineral, suppliers, stage), cut_pct, ramp_up_pct)
 
 
 @memo(64)
@@ -62,9 +72,9 @@ def coalition_coverage(group: str) -> pd.DataFrame:
 @memo(256)
 def concentration(mineral: str, stage: str, year: int, measure: str | None = None) -> pd.DataFrame:
     try:
-        return m.concentration(mineral, stage, year, measure=measure)
+        return api.stored_concentration(mineral, stage, year, measure=measure)
     except (InvalidArgument, TypeError):
-        return m.concentration(mineral, stage, year)
+        return api.stored_concentration(mineral, stage, year)
 
 
 def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -> list[dict]:

@@ -21,8 +21,11 @@ DEFAULTS = {"mineral": "gallium", "supplier": "CHN", "stage": "", "cut_pct": 100
 
 @memo(256)
 def _suppliers(mineral: str, stage: str) -> list[tuple[str, str]]:
-    rows = d.production(mineral, stage)
-    rows = rows[~rows["is_aggregate"]].drop_duplicates("country").sort_values("name")
+    """Every country listed as a producer of ``mineral`` at ``stage`` in any year, by name."""
+    mid, stage = d.production_mineral(mineral), choice("stage", stage, d.stage_options(mineral))
+    rows = query("SELECT DISTINCT c.name, p.country FROM production_latest p JOIN countries c ON c.iso3 = p.country "
+                 "WHERE p.mineral_id = ? AND p.stage = ? AND c.kind <> 'aggregate' ORDER BY c.name, p.country",
+                 [mid, stage])
     return [(f"{n} ({i})", i) for n, i in zip(rows["name"], rows["country"])]
 
 
