@@ -127,7 +127,13 @@ def test_twenty_concurrent_sessions(browser):
     """20 browser contexts open apps on one fresh server at once (a preheated kernel per app, the
     other 15 started on demand) and each changes a widget and sees its live chart change; no session
     may show an error or a traceback. Records time to live chart per session, memory per kernel and
-    the server's total in test-artifacts/load-test.txt."""
+    the server's total in test-artifacts/load-test.txt.
+
+    Deselected from the default run (pyproject addopts ``-m 'not load'``; run it with
+    ``pytest -m load tests/apps``): it passed 20/20 once on 2 cores, but in two other runs the five
+    sessions that took a fully preheated kernel (one per app, idle in ``wait_for_request``) never
+    connected their widget websocket and stayed at "Executing 3 of 3", while the 15 sessions served
+    by kernels still starting all succeeded. Open in issue 8."""
     from .conftest import start_server, stop_server
     proc, base = start_server("voila-load-test.log")
     apps = {"mineral_profile": ("Mineral", "Lithium"), "import_reliance": ("List", "2022 U.S. critical-minerals list"),
