@@ -49,6 +49,12 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         # After a cell finishes nbclient waits iopub_timeout (default 4 s) for its outputs, then gives
         # up and the page can stay at "Executing 3 of 3"; under load the app's HTML takes longer.
         "--VoilaExecutor.iopub_timeout=120",
+        # Kernels talk to the server over Unix sockets named after their connection file, not TCP
+        # ports: with TCP each new kernel is handed five "free" ports that another kernel starting at
+        # the same moment can bind first ("ZMQError: Address already in use"); the kernel dies and
+        # its page never completes (seen with 20 sessions opened at once). Also nothing listens on
+        # a network port but the web server.
+        "--KernelManager.transport=ipc",
     ]
 
 
