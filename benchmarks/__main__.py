@@ -80,19 +80,39 @@ def section_callbacks(quick: bool) -> list[str]:
     from benchmarks.callbacks import bench_callbacks
     rows, baseline = bench_callbacks(calls=10 if quick else 50)
     base = max(baseline.values())
+    limit, times = TARGETS["callback_p95_s"], TARGETS["callback_speedup"]
+
+    def ms(value):
+        return "—" if value is None else f"{value * 1000:.0f}"
+
+    def verdicts(keys):
+        p95 = " / ".join("✅" if r[f"{k}_p95"] is not None and r[f"{k}_p95"] <= limit else "❌" for k in keys)
+        speed = " / ".join("✅" if r[f"{k}_p50"] and base / r[f"{k}_p50"] >= times else
+                           ("✅" if r[f"{k}_p50"] == 0 else "❌") for k in keys)
+        return p95, speed
+
     out = ["## Interaction latency (every widget callback: query + metric + chart spec → HTML)", "",
-           f"Baseline, same run: the naive path (pandas re-reads the raw MCS2026 CSV per call): "
+           "Baseline, same run: the naive path (pandas re-reads the raw MCS2026 CSV per call): "
            + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in baseline.items()) + ".", "",
-           "| app | callback | calls | cold spec p95 | warm spec p95 | spec p50 | spec p95 | full (SVG) p95 | "
-           "speed-up vs baseline (p50) | p95 ≤ 50 ms | ≥ 10× |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "Regimes: **spec** = query + metric + Vega-Lite spec (the target's definition), SVG drawing "
+           "replaced by a stand-in; **page** = the same plus the SVG drawing the page waits for. "
+           "*nothing cached*: first visit of a value with every cache empty, memory and shared disk tier; "
+           "*new kernel*: memory empty (a new visitor's kernel), the shared tier holding what earlier "
+           "kernels drew; *revisit*: a value seen before in this kernel. Figures in ms, p50 / p95.", "",
+           "| app | callback | spec, nothing cached | spec, revisit | page, nothing cached | page, new kernel | "
+           "page, revisit | p95 ≤ 50 ms (spec nothing cached / page new kernel / revisit) | "
+           "≥ 10× baseline (same three, p50) |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        p95 = r.get("spec_p95")
-        speed = base / r["spec_p50"] if r["spec_p50"] else float("inf")
-        cold = f"{r['cold_spec_p95'] * 1000:.0f} ms" if r.get("cold_spec_p95") is not None else "—"
-        warm = f"{r['warm_spec_p95'] * 1000:.0f} ms" if r.get("warm_spec_p95") is not None else "—"
-        out.append(f"| {r['app']} | {r['callback']} | {r['calls']} | {cold} | {warm} | {r['spec_p50'] * 1000:.0f} ms | "
-                   f"{p95 * 1000:.0f} ms | {r['full_p95'] * 1000:.0f} ms | {speed:.1f}× | "
-                   f"{'✅' if p95 <= TARGETS['callback_p95_s'] else '❌'} | {'✅' if speed >= TARGETS['callback_speedup'] else '❌'} |")
+        p95, speed = verdicts(("cold_spec", "kernel_full", "warm_full"))
+        out.append(f"| {r['app']} | {r['callback']} | {ms(r['cold_spec_p50'])} / {ms(r['cold_spec_p95'])} | "
+                   f"{ms(r['warm_spec_p50'])} / {ms(r['warm_spec_p95'])} | "
+                   f"{ms(r['cold_full_p50'])} / {ms(r['cold_full_p95'])} | "
+                   f"{ms(r['kernel_full_p50'])} / {ms(r['kernel_full_p95'])} | "
+                   f"{ms(r['warm_full_p50'])} / {ms(r['warm_full_p95'])} | {p95} | {speed} |")
+    calls = rows[0]["calls"] if rows else 0
+    out += ["", f"{calls} calls per callback and regime (half first visits, half revisits for spec/page "
+                "nothing cached; new-kernel rounds repeat the first visits)."]
     return out + [""]
 
 

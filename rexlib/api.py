@@ -104,13 +104,22 @@ _SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "v
                   "source_file", "source_line", "note"]
 
 
-def _with_shares(table: str, where: str, order: str, params: list) -> pd.DataFrame:
+def production_all() -> pd.DataFrame:
+    """Every mineral's and stage's production rows in one frame (newest vintage per year), with the
+    columns of ``production``, ordered by mineral_id, stage, then as ``production`` orders them: so
+    ``production_all()`` split by (mineral_id, stage) equals ``production(mineral, stage)`` for each.
+    One query instead of one per mineral (the apps' preheated kernels load it once)."""
+    order = "p.mineral_id, p.stage, p.year, p.measure, p.value DESC NULLS LAST, p.country, p.qualifier, p.vintage"
+    return _with_shares("production_latest", "true", order, [], partition="p.mineral_id, p.stage, ")
+
+
+def _with_shares(table: str, where: str, order: str, params: list, partition: str = "") -> pd.DataFrame:
     """Rows of ``table`` (production/reserves, or their _latest tables; ``where``/``order`` are
     constants of this module) with the country name, ``is_aggregate``, the WLD value of their
     measure+qualifier+year+vintage (``world_value``) and ``share_pct = value / world_value * 100``
     (NULL when the world value is missing or 0). One query: the window replaces a pandas join."""
     world = ("max(p.value) FILTER (WHERE p.country = 'WLD') OVER "
-             "(PARTITION BY p.measure, p.qualifier, p.year, p.vintage)")
+             f"(PARTITION BY {partition}p.measure, p.qualifier, p.year, p.vintage)")
     return query(f"""
         SELECT p.country, c.name, p.year, p.measure, p.qualifier, p.value, p.value_low, p.value_high, p.unit,
                p.flag, CASE WHEN p.world_value = 0 THEN NULL ELSE p.value / p.world_value * 100 END AS share_pct,

@@ -2,9 +2,18 @@
 (data/derived, git-ignored) unless it is already fresh."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The shared on-disk section cache (rexlib.ui.cache.SharedSections) is off for in-process tests,
+# notebooks and reports: a test that changes what a view would show must not get a section stored
+# by an earlier test. Its own tests turn it on in a temporary folder; the Voila server started by
+# the app tests uses it in a folder of its own (tests/apps/conftest.py).
+os.environ["REX_SHARED_CACHE"] = "0"
+os.environ["REX_CACHE_DIR"] = tempfile.mkdtemp(prefix="rex-test-cache-")
 
 PROJECT = Path(__file__).resolve().parent.parent
 RAW = PROJECT / "data" / "raw"

@@ -8,12 +8,22 @@ use, so a spec-only benchmark run never hands its placeholders to a real page.
 
 Cached DataFrames are returned as shallow copies (copy-on-write in pandas 3): callers may add
 columns or filter without touching the cached frame.
+
+Rendered sections also go to a shared on-disk tier (``SharedSections``), because in Voila every
+visitor gets a new kernel whose memory caches start empty: a view that any kernel (or a report run)
+has rendered before is read back (a few ms) instead of re-queried, re-computed and re-rendered to
+SVG (0.1-1 s). Its folder is keyed by the database identity and a hash of the rexlib source, so a
+rebuild or a code change starts a new folder (older ones are removed).
 """
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
+import shutil
 import sys
+import tempfile
 from collections import OrderedDict
 from typing import Callable
 
@@ -65,6 +75,150 @@ def memo(maxsize: int = 256):
     return deco
 
 
+@functools.lru_cache(maxsize=1)
+def code_hash() -> str:
+    """Hash of every rexlib source file and the SVG renderer's version (computed once per process)."""
+    from importlib import metadata
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".j2", ".json", ".css")):
+                path = os.path.join(root, name)
+                digest.update(os.path.relpath(path, package).encode() + b"\0")
+                with open(path, "rb") as f:
+                    digest.update(f.read() + b"\0")
+    for dist in ("vl-convert-python", "altair"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()[:16]
+
+
+class SharedSections:
+    """Rendered sections on disk, shared by every kernel and process of this user.
+
+    ``REX_CACHE_DIR`` (default ``$XDG_CACHE_HOME/rex`` or ``~/.cache/rex``) holds
+    ``sections/<database and code fingerprint>/<app>/<hash of the key>.json``; ``REX_SHARED_CACHE=0``
+    turns the tier off. Files are written to a temporary name and renamed, so a reader never sees a
+    partial file; a file that cannot be read is rebuilt. Any OS error (read-only or full disk) turns
+    the tier off for this process: the apps then work from memory as before, never fail for it.
+    The folder is kept under ``max_bytes`` (least recently written files removed first)."""
+
+    def __init__(self, max_bytes: int = 1024 * 2 ** 20):
+        self.max_bytes = max_bytes
+        self.disabled = False
+        self._writes = 0
+        self.reads = self.writes = 0
+
+    @staticmethod
+    def root() -> str:
+        base = os.environ.get("REX_CACHE_DIR") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rex")
+        return os.path.join(base, "sections")
+
+    def enabled(self) -> bool:
+        return not self.disabled and os.environ.get("REX_SHARED_CACHE", "1") != "0"
+
+    def folder(self, stamp: tuple) -> str:
+        fingerprint = hashlib.sha256(repr((stamp, code_hash())).encode()).hexdigest()[:20]
+        return os.path.join(self.root(), fingerprint)
+
+    def _path(self, stamp: tuple, app: str, key) -> tuple[str, str]:
+        text = repr(key)
+        return os.path.join(self.folder(stamp), app, hashlib.sha256(text.encode()).hexdigest() + ".json"), text
+
+    def load(self, stamp: tuple, app: str, key):
+        """The stored value (str or list of str), or None."""
+        if not self.enabled():
+            return None
+        path, text = self._path(stamp, app, key)
+        try:
+            with open(path, encoding="utf-8") as f:
+                record = json.load(f)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):          # unreadable or corrupt: rebuild it
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            return None
+        if record.get("key") != text:          # a hash collision: never hand out another view
+            return None
+        self.reads += 1
+        return record["value"]
+
+    def store(self, stamp: tuple, app: str, key, value) -> None:
+        if not self.enabled():
+            return
+        path, text = self._path(stamp, app, key)
+        folder = os.path.dirname(path)
+        try:
+            if not os.path.isdir(folder):
+                new_fingerprint = not os.path.isdir(os.path.dirname(folder))
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+                if new_fingerprint:
+                    self._remove_other_fingerprints(os.path.dirname(folder))
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump({"key": text, "value": value}, f)
+                os.replace(tmp, path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError as error:
+            self.disabled = True
+            print(f"rex: shared section cache off for this process ({error})", file=sys.__stderr__)
+            return
+        self.writes += 1
+        self._writes += 1
+        if self._writes % 50 == 0:
+            self.trim()
+
+    def _remove_other_fingerprints(self, keep: str) -> None:
+        root = os.path.dirname(keep)
+        for name in os.listdir(root):
+            other = os.path.join(root, name)
+            if other != keep and os.path.isdir(other):
+                shutil.rmtree(other, ignore_errors=True)
+
+    def trim(self) -> None:
+        """Remove the least recently written files until the folder is under ``max_bytes``."""
+        files = []
+        for folder, _, names in os.walk(self.root()):
+            for name in names:
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                files.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in files)
+        for _, size, path in sorted(files):
+            if total <= self.max_bytes:
+                break
+            try:
+                os.unlink(path)
+                total -= size
+            except OSError:
+                pass
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root(), ignore_errors=True)
+
+
+SHARED = SharedSections()
+
+
+def _real_renderer(renderer) -> bool:
+    """Only sections drawn by the real SVG renderer are shared (not a benchmark's stand-in)."""
+    return getattr(renderer, "__module__", "") == "rexlib.charts.base"
+
+
 class SectionCache:
     """An LRU of rendered HTML (a string or a list of strings) bounded by entries and bytes."""
 
@@ -74,7 +228,7 @@ class SectionCache:
         self.max_bytes = max_bytes
         self._data: OrderedDict = OrderedDict()
         self._bytes = 0
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.shared_hits = 0
         _CLEARERS.append(self.clear)
 
     def clear(self) -> None:
@@ -91,7 +245,9 @@ class SectionCache:
         """The cached value for ``key`` or ``build()`` (stored). Lists come back as new lists.
         ``rebuild`` builds (and stores) even on a hit, e.g. when the user asks to re-run."""
         from . import common   # the renderer in use is part of the key
-        full_key = (db_stamp(), common.to_svg, key)
+        stamp = db_stamp()
+        full_key = (stamp, common.to_svg, key)
+        shared = _real_renderer(common.to_svg) and stamp[1] is not None
         try:
             if rebuild:
                 old = self._data.pop(full_key, None)
@@ -100,7 +256,13 @@ class SectionCache:
             value = self._data[full_key]
         except KeyError:
             self.misses += 1
-            value = build()
+            value = SHARED.load(stamp, self.name, key) if shared and not rebuild else None
+            if value is None:
+                value = build()
+                if shared:
+                    SHARED.store(stamp, self.name, key, value if isinstance(value, str) else list(value))
+            else:
+                self.shared_hits += 1
             size = self._size(value)
             if size <= self.max_bytes:
                 self._data[full_key] = value if isinstance(value, str) else tuple(value)
@@ -125,7 +287,10 @@ def sections(app: str) -> SectionCache:
     return cache
 
 
-def clear_all() -> None:
-    """Empty every cache of the apps (query results, metric tables, rendered sections)."""
+def clear_all(shared: bool = False) -> None:
+    """Empty every in-memory cache of the apps (query results, metric tables, rendered sections),
+    as in a new kernel; ``shared=True`` also empties the on-disk section tier (nothing cached anywhere)."""
     for clear in _CLEARERS:
         clear()
+    if shared:
+        SHARED.clear()

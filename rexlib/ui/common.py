@@ -303,6 +303,7 @@ def render_default_view(cls, args: tuple, kwargs: dict) -> None:
     _default_view = True
     try:
         cls(*args, **kwargs).refresh()
+        cls.warm()
     except Exception:      # never in the page; the kernel's stderr goes to the server log
         traceback.print_exc(file=sys.__stderr__)
     finally:
@@ -340,6 +341,13 @@ class App:
         self._muted = False
 
     # subclasses -------------------------------------------------
+    @classmethod
+    def warm(cls) -> None:
+        """Load what the controls' values need (the data layer's memo caches), in a preheated
+        kernel after the default view and before the request: a visitor's widget changes then
+        only look data up, and their sections come from the shared on-disk tier when any kernel
+        drew them before. Subclasses override; keep it to a second or two of queries."""
+
     def controls(self) -> list[w.Widget]:
         return []
 

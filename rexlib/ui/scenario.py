@@ -113,6 +113,13 @@ class Scenario(c.App):
     def controls(self):
         return [self.preset, self.mineral, self.stage, self.supplier, self.cut, self.ramp, self.group]
 
+    @classmethod
+    def warm(cls) -> None:
+        """Every mineral's stages and suppliers (the options a mineral change sets)."""
+        for _, mineral in d.production_minerals():
+            for stage in d.stage_options(mineral):
+                _suppliers(mineral, stage)
+
     def _set_suppliers(self, keep: str | None = None):
         options = _suppliers(self.mineral.value, self.stage.value)
         ids = [i for _, i in options]

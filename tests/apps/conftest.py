@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,6 +32,7 @@ def start_server(log_name: str = "voila-test.log", *extra: str) -> tuple[subproc
     artifacts.mkdir(exist_ok=True)
     log = open(artifacts / log_name, "w")
     env = {k: v for k, v in os.environ.items() if k != "QUERY_STRING"}
+    env.update(REX_SHARED_CACHE="1", REX_CACHE_DIR=tempfile.mkdtemp(prefix="rex-serve-cache-"))
     proc = subprocess.Popen([sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser", *extra],
                             cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
