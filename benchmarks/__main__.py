@@ -138,6 +138,20 @@ def section_voila(quick: bool) -> list[str]:
     return out + [""]
 
 
+def section_urls(quick: bool) -> list[str]:
+    from benchmarks.voila_ttfc import SHARED_URLS, bench_shared_views
+    rows = bench_shared_views(urls=SHARED_URLS[:1] if quick else SHARED_URLS, visits=2 if quick else 4)
+    out = ["## Voilà visits with URL parameters: first draw vs the shared section cache", "",
+           "Preheated pool; the first visit of a URL draws its sections in its kernel, each later visit "
+           "(a new kernel) reads them from the shared on-disk tier.", "",
+           "| URL | first chart, first visit | first chart, later visits (median / max) | live chart, first visit | "
+           "live chart, later visits (median) | load avg (1 min) |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| `{r['url']}` | {r['first_draw_s']:.2f} s | {r['shared_median_s']:.2f} s / {r['shared_max_s']:.2f} s | "
+                   f"{r['live_first_s']:.2f} s | {r['live_shared_median_s']:.2f} s | {r['load_min']:.1f}–{r['load_max']:.1f} |")
+    return out + [""]
+
+
 def section_reports(quick: bool) -> list[str]:
     from benchmarks.reports_bench import bench_reports
     limit = 2 if quick else int(os.environ.get("REX_BENCH_REPORTS", "12"))
@@ -152,7 +166,7 @@ def section_reports(quick: bool) -> list[str]:
 
 
 SECTIONS = {"build": section_build, "scale": section_scale, "callbacks": section_callbacks,
-            "voila": section_voila, "reports": section_reports}
+            "voila": section_voila, "urls": section_urls, "reports": section_reports}
 
 
 def main(argv=None) -> int:

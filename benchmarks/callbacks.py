@@ -218,8 +218,21 @@ def bench_callbacks(calls=CALLS, *, full_calls: int | None = None, budget: float
     rexlib.production("cobalt")                 # open the database once
     full_calls = calls if full_calls is None else full_calls
     import tempfile
+    saved = {k: os.environ.get(k) for k in ("REX_SHARED_CACHE", "REX_CACHE_DIR")}
     os.environ["REX_SHARED_CACHE"] = "1"                       # the tier as served, in a scratch folder
     os.environ["REX_CACHE_DIR"] = tempfile.mkdtemp(prefix="rex-bench-cache-")
+    try:
+        return _bench_callbacks(calls, full_calls, budget, full_budget)
+    finally:
+        _clear_caches()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _bench_callbacks(calls, full_calls, budget, full_budget) -> tuple[list[dict], dict]:
     base = time_baseline(calls)
     baseline = {k: statistics.median(v) for k, v in base.items()}
     naive = statistics.mean(baseline.values())

@@ -34,12 +34,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(preheat: bool) -> tuple[subprocess.Popen, str]:
+def _start(preheat: bool, cache_dir: str | None = None) -> tuple[subprocess.Popen, str]:
+    """A ``rex serve`` on a free port; its shared section cache in ``cache_dir`` (default: a new
+    scratch folder, so no run finds views drawn by an earlier one)."""
+    import tempfile
     port = _free_port()
     cmd = [sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser"]
     if not preheat:
         cmd.append("--no-preheat")
     env = {k: v for k, v in os.environ.items() if k != "QUERY_STRING"}
+    env.update(REX_SHARED_CACHE="1", REX_CACHE_DIR=cache_dir or tempfile.mkdtemp(prefix="rex-bench-serve-"))
     proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):
@@ -140,5 +144,42 @@ def bench_ttfc(apps=("mineral_profile", "import_reliance"), visits: int = 5) -> 
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+        browser.close()
+    return results
+
+
+SHARED_URLS = ("mineral_profile.ipynb?mineral=gallium&year=2024", "import_reliance.ipynb?year=2022&critical=2022")
+
+
+def bench_shared_views(urls=SHARED_URLS, visits: int = 3) -> list[dict]:
+    """Visits with URL parameters (not the default view a pooled kernel drew ahead), preheated pool:
+    the first visit of a URL draws its sections, the next ``visits - 1`` (each a new kernel) read
+    them from the shared on-disk tier. Waits for idle between visits, as ``bench_ttfc``."""
+    from playwright.sync_api import sync_playwright
+    results = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        proc, url = _start(True)
+        try:
+            wait_idle(proc)
+            for path in urls:
+                runs, load = [], []
+                for _ in range(visits):
+                    load.append(os.getloadavg()[0])
+                    runs.append(_visit(browser, f"{url}/voila/render/{path}"))
+                    wait_idle(proc)
+                results.append(dict(url=path, first_draw_s=runs[0]["first_s"],
+                                    shared_median_s=statistics.median(r["first_s"] for r in runs[1:]),
+                                    shared_max_s=max(r["first_s"] for r in runs[1:]),
+                                    live_first_s=runs[0]["live_s"],
+                                    live_shared_median_s=statistics.median(r["live_s"] for r in runs[1:]),
+                                    load_min=min(load), load_max=max(load)))
+                print(results[-1], file=sys.stderr)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         browser.close()
     return results

@@ -1,0 +1,37 @@
+"""CI smoke runs of the benchmark sections (small sizes, no targets asserted), so the suite cannot
+rot: each section runs end to end through ``python -m benchmarks --quick`` (in a subprocess, as a
+user runs it) and writes its table. The scale section's smoke run is in test_panel.py."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _run(tmp_path, *sections: str) -> str:
+    out = tmp_path / "r.md"
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", *sections, "--output", str(out)],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out.read_text()
+
+
+@pytest.mark.slow
+def test_callbacks_and_build_sections(tmp_path, db):
+    text = _run(tmp_path, "callbacks", "build")
+    assert "| mineral_profile | mineral |" in text and "| explore | table |" in text
+    assert "| build, median |" in text
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_voila_url_and_reports_sections(tmp_path, db):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    text = _run(tmp_path, "urls", "reports")
+    assert "| `mineral_profile.ipynb?mineral=gallium&year=2024` |" in text
+    assert "| speed-up |" in text
