@@ -56,6 +56,14 @@ def _start(preheat: bool, cache_dir: str | None = None) -> tuple[subprocess.Pope
     raise RuntimeError("voila did not start")
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def _tree_cpu_s(root: int) -> float:
     """CPU seconds used so far by ``root`` and its descendants (the server and its kernels)."""
     children: dict[int, list[int]] = {}
@@ -139,11 +147,7 @@ def bench_ttfc(apps=("mineral_profile", "import_reliance"), visits: int = 5) -> 
                     results.append(_summary(app, "preheated" if preheat else "cold", runs, load))
                     print(results[-1], file=sys.stderr)
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                _stop(proc)
         browser.close()
     return results
 
@@ -176,10 +180,6 @@ def bench_shared_views(urls=SHARED_URLS, visits: int = 3) -> list[dict]:
                                     load_min=min(load), load_max=max(load)))
                 print(results[-1], file=sys.stderr)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop(proc)
         browser.close()
     return results
