@@ -84,7 +84,7 @@ def awaiting_request() -> bool:
 def query_params() -> dict[str, str]:
     """The page URL's query string as {name: last value}; empty outside Voila.
 
-    With preheated kernels the notebook runs before any request exists; ``wait_for_request``
+    With preheated kernels the notebook runs before any request exists; ``request.wait_for_request``
     blocks until Voila hands this kernel to a page and copies the request (QUERY_STRING ...) into
     ``os.environ``. Without preheating Voila puts QUERY_STRING in the kernel's environment.
     While the default view is built ahead of the request (``App.__new__``) there are no URL
@@ -93,11 +93,9 @@ def query_params() -> dict[str, str]:
     if not in_voila() or _default_view:
         return {}
     if not _request_seen:     # the request comes once per kernel; a second wait would never end
-        try:
-            from voila.utils import wait_for_request
-            wait_for_request()
-        except Exception:  # an old Voila or a lost websocket: fall back to whatever the env holds
-            pass
+        if os.environ.get("VOILA_PREHEAT") == "True":
+            from .request import wait_for_request
+            wait_for_request()    # logs to the server log; on failure the env holds no query string
         _request_seen = True
     parsed = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=False)
     return {k: v[-1] for k, v in parsed.items()}

@@ -13,6 +13,8 @@ import pytest
 
 from rexlib.serve import voila_argv
 
+from .test_apps import APPS as URL_CASES   # app -> (..., URL query, text it must show, ...)
+
 pytestmark = pytest.mark.browser
 
 
@@ -102,6 +104,15 @@ def test_rendered_page_has_no_code_and_no_traceback(voila_url):
     assert "Traceback" not in body
 
 
+def test_page_carries_the_late_load_shim_before_voilas_front_end(voila_url):
+    """Without it a page that fired "load" before Voila's start-up chunk ran never connects to its
+    kernel (tests/apps/test_late_load.py shows the browser behaviour)."""
+    status, body = _status(voila_url + "/voila/render/claims.ipynb")
+    assert status == 200
+    shim, front_end = body.find("window.__rexLateLoad"), body.find('src="/voila/static/voila.js"')
+    assert 0 < shim < body.find("</head>") < front_end
+
+
 def _children(pid: int) -> list[int]:
     """Every descendant process of ``pid`` (from /proc)."""
     parents: dict[int, list[int]] = {}
@@ -144,6 +155,17 @@ def _kernel_rss_mb(server_pid: int) -> list[float]:
 
 
 LIVE_CHART = ".rex-live .rex-chart svg.marks"
+# What a page that never went live looks like from inside: was the HTML complete, which kernel, did
+# the document fire "load" and when, which front-end chunks ran, did the late-load shim fire.
+PAGE_STATE = """() => {
+    const c = document.getElementById('jupyter-config-data');
+    const nav = performance.getEntriesByType('navigation')[0];
+    return {ready: document.readyState, kernel: c ? JSON.parse(c.textContent).kernelId : null,
+            footer: document.documentElement.outerHTML.includes('window.voila_finish();'),
+            load_event_ms: nav ? Math.round(nav.loadEventEnd) : null,
+            resources: performance.getEntriesByType('resource').length,
+            jupyterlab: Object.keys(window._JUPYTERLAB || {}), late_load: window.__rexLateLoad || null};
+}"""
 SESSIONS = 20
 
 
@@ -173,36 +195,67 @@ def test_twenty_concurrent_sessions(browser):
     names = list(apps)
     try:
         from benchmarks.voila_ttfc import wait_idle
-        wait_idle(proc, minimum=10.0, limit=180.0)    # every app's pool kernel preheated and waiting
-        urls = [f"{base}/voila/render/{names[i % len(names)]}.ipynb" for i in range(SESSIONS)]
+        wait_idle(proc, minimum=10.0, limit=180.0); time.sleep(float(os.environ.get('REX_LOAD_EXTRA_IDLE', '0')))
+        # Odd sessions carry the app's URL parameters (tests/apps/test_apps.py): under load each
+        # kernel must still get its own page request, or it would silently show the defaults.
+        urls = [f"{base}/voila/render/{names[i % len(names)]}.ipynb" + (f"?{URL_CASES[names[i % len(names)]][2]}" if i % 2 else "")
+                for i in range(SESSIONS)]
         contexts = [browser.new_context(viewport={"width": 1280, "height": 1600}) for _ in urls]
         pages = [c.new_page() for c in contexts]
         errors: list[list[str]] = [[] for _ in pages]
+        trace: list[list[str]] = [[] for _ in pages]    # console and websocket events, for failures
+        pending: list[dict] = [{} for _ in pages]       # requests not finished: {url: seconds at start}
+        started = time.time()
+
+        def note(i: int, text: str) -> None:
+            trace[i].append(f"{time.time() - started:6.1f}s {text}")
+
         for i, page in enumerate(pages):
             page.on("pageerror", lambda e, i=i: errors[i].append(str(e)))
-        started = time.time()
+            page.on("console", lambda m, i=i: note(i, f"console.{m.type}: {m.text[:200]}"))
+            page.on("websocket", lambda ws, i=i: (note(i, f"websocket open {ws.url}"),
+                                                  ws.on("close", lambda _ws, i=i: note(i, f"websocket closed {_ws.url}"))))
+            page.on("requestfailed", lambda r, i=i: (note(i, f"request failed {r.url} {r.failure}"), pending[i].pop(r.url, None)))
+            page.on("request", lambda r, i=i: pending[i].__setitem__(r.url, round(time.time() - started, 1)))
+            page.on("requestfinished", lambda r, i=i: pending[i].pop(r.url, None))
         for page, url in zip(pages, urls):          # all 20 requests are in flight before any wait
             page.goto(url, wait_until="commit", timeout=600_000)
         first_live: list[float | None] = [None] * SESSIONS
+        late_starts = 0     # pages whose front end registered its start-up "load" listener after load
         failures = []
         for i, page in enumerate(pages):
             app = names[i % len(names)]
             try:
-                page.wait_for_selector(LIVE_CHART, timeout=420_000)
+                page.wait_for_selector(LIVE_CHART, timeout=int(os.environ.get('REX_LOAD_PAGE_TIMEOUT', '420')) * 1000)
                 first_live[i] = time.time() - started
+                if i % 2:    # the URL's state, in the live app (not only in the static first view)
+                    page.wait_for_function(
+                        "(t) => [...document.querySelectorAll('.rex-live')].some(e => e.innerText.includes(t) || "
+                        "[...e.querySelectorAll('svg.marks text')].some(x => x.textContent.includes(t)))",
+                        arg=URL_CASES[app][3], timeout=60_000)
                 label, option = apps[app]
                 before = page.locator(LIVE_CHART).first.inner_html()
-                page.locator(f".widget-dropdown:has(label:text-is('{label}')) select").select_option(label=option)
+                select = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
+                current = select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
+                if current == option:     # the URL already chose it: pick another
+                    option = next(t.replace("\xa0", " ") for t in select.locator("option").all_inner_texts()
+                                  if t.replace("\xa0", " ") != current)
+                note(i, f"select {label}: {current!r} -> {option!r}")
+                select.select_option(label=option)
                 page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel); "
                                        "return e && e.innerHTML !== old; }", arg=[LIVE_CHART, before], timeout=300_000)
+                late_starts += page.evaluate("() => (window.__rexLateLoad || {}).late || 0") > 0
                 text = page.inner_text("body")
                 if "Traceback" in text or page.locator(".rex-live .rex-msg-error").count():
                     failures.append((i, app, text[:300]))
                 if [e for e in errors[i] if "fontawesome" not in e.lower()]:
                     failures.append((i, app, errors[i][:3]))
             except Exception as error:       # noqa: BLE001 - collect and report every failure
-                page.screenshot(path=str(Path(__file__).resolve().parents[2] / "test-artifacts" / f"load-{i}-{app}.png"))
-                failures.append((i, app, repr(error)[:300]))
+                artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+                page.screenshot(path=str(artifacts / f"load-{i}-{app}.png"))
+                (artifacts / f"load-{i}-{app}.html").write_text(page.content())
+                state = page.evaluate(PAGE_STATE)
+                failures.append((i, app, repr(error)[:300], state, trace[i][-15:], dict(list(pending[i].items())[:10])))
         elapsed = time.time() - started
         rss = sorted(_kernel_rss_mb(proc.pid))
         server = _rss_mb(proc.pid)
@@ -212,7 +265,8 @@ def test_twenty_concurrent_sessions(browser):
                   f"{done[len(done) // 2] if done else 0:.0f} s, max {max(done, default=0):.0f} s; "
                   f"{len(rss)} kernels, RSS per kernel median {rss[len(rss) // 2] if rss else 0:.0f} MB, "
                   f"max {max(rss, default=0):.0f} MB, kernels total {sum(rss):.0f} MB, server {server:.0f} MB; "
-                  f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+                  f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {late_starts} pages started "
+                  f"by the late-load shim")
         artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
         (artifacts / "load-test.txt").write_text(report + "\n" + "".join(f"{f}\n" for f in failures))
         print(report)
