@@ -183,11 +183,15 @@ def test_twenty_concurrent_sessions(browser):
     died and its page hung; now ``KernelManager.transport=ipc``), and nbclient's 4 s iopub timeout
     under load (now 120 s).
 
-    Deselected from the default run (pyproject addopts ``-m 'not load'``; ``pytest -m load
-    tests/apps`` runs it): it passed 20/20 in two runs after those fixes, but in a third (fresh-clone
-    CI, 2026-11-23 03:50) the five sessions that took a fully preheated kernel again never opened
-    their kernel websocket (no "Connecting to kernel" in the server log for exactly those five)
-    and stayed at the static first view, while the 15 others passed. Open in issue 8."""
+    A third cause: pages whose HTML came complete from a fully preheated kernel sometimes never
+    started Voila's front end (HTML complete, document loaded, no console output, no kernel
+    websocket). Voila starts from a window "load" listener registered by a chunk it loads
+    asynchronously; the rex template now runs such late listeners (late_load.js,
+    tests/apps/test_late_load.py). On a failure this test writes the page's state, console and
+    websocket events and unfinished requests into test-artifacts/load-test.txt.
+
+    Also: odd sessions carry URL parameters and must show them in the live app (a kernel that did
+    not get its request would silently show the defaults)."""
     from .conftest import start_server, stop_server
     proc, base = start_server("voila-load-test.log")
     apps = {"mineral_profile": ("Mineral", "Lithium"), "import_reliance": ("List", "2022 U.S. critical-minerals list"),
