@@ -183,11 +183,12 @@ def test_twenty_concurrent_sessions(browser):
     died and its page hung; now ``KernelManager.transport=ipc``), and nbclient's 4 s iopub timeout
     under load (now 120 s).
 
-    A third cause: pages whose HTML came complete from a fully preheated kernel sometimes never
-    started Voila's front end (HTML complete, document loaded, no console output, no kernel
-    websocket). Voila starts from a window "load" listener registered by a chunk it loads
-    asynchronously; the rex template now runs such late listeners (late_load.js,
-    tests/apps/test_late_load.py). On a failure this test writes the page's state, console and
+    A third failure, not fully explained: pages whose HTML came complete from a fully preheated
+    kernel sometimes never started Voila's front end (HTML complete, document loaded, no console
+    output at all, no kernel websocket; 3-5 pages in 2 of 5 runs, 2026-11-23). Voila starts from a
+    window "load" listener that a chunk it loads asynchronously registers; a listener added after
+    "load" never runs, which fits every observation, so the rex template now runs such late
+    listeners (late_load.js, tests/apps/test_late_load.py) and the test counts pages it started. On a failure this test writes the page's state, console and
     websocket events and unfinished requests into test-artifacts/load-test.txt.
 
     Also: odd sessions carry URL parameters and must show them in the live app (a kernel that did
