@@ -65,7 +65,7 @@ def wait_for_request(*, open_timeout: float = 60.0, give_up_after: float = 600.0
     outcome: dict = {}
 
     def run() -> None:
-        from websockets.exceptions import InvalidStatus, InvalidURI
+        from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
         started = time.monotonic()
         unreachable_since: float | None = None
         attempt = 0
@@ -80,17 +80,15 @@ def wait_for_request(*, open_timeout: float = 60.0, give_up_after: float = 600.0
                 return
             except Exception as error:   # refused, timed out, closed before the request, reset ...
                 now = time.monotonic()
-                unreachable_since = unreachable_since if unreachable_since is not None else now
+                # A connection that opened and then closed shows the server is there: no clock runs.
+                unreachable_since = None if isinstance(error, ConnectionClosed) else (unreachable_since or now)
                 _log(kernel_id, f"request websocket attempt {attempt} failed after {now - started:.1f} s "
                                 f"({type(error).__name__}: {error}); reconnecting")
-                if now - unreachable_since > give_up_after:
+                if unreachable_since is not None and now - unreachable_since > give_up_after:
                     outcome["error"] = f"server unreachable for {now - unreachable_since:.0f} s"
                     return
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
-                # A connection that opened and then closed resets the unreachable clock.
-                if "Closed" in type(error).__name__:
-                    unreachable_since = None
 
     _log(kernel_id, "waiting for its page request")
     started = time.monotonic()

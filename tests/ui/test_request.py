@@ -3,6 +3,7 @@ that behave like Voila's ``/voila/query/<kernel_id>`` handler, and worse."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 
@@ -77,7 +78,6 @@ def test_receives_the_request_and_sets_the_environment(kernel_env, capfd):
         info = request.wait_for_request()
     assert info == REQUEST
     assert server.paths == [f"/voila/query/{KERNEL}"]
-    import os
     assert os.environ["QUERY_STRING"] == "mineral=cobalt&year=2023"
     log = capfd.readouterr().err
     assert "waiting for its page request" in log and "page request received" in log
@@ -116,7 +116,6 @@ def test_gives_up_on_a_refusal_and_says_so(kernel_env, capfd):
     with FlakyServer(kernel_env, status=404) as server:
         assert request.wait_for_request() is None
     assert len(server.paths) == 0        # refused at the handshake: the handler never ran
-    import os
     assert "QUERY_STRING" not in os.environ
     log = capfd.readouterr().err
     assert "no page request (InvalidStatus" in log and "404" in log and "defaults" in log
