@@ -1,9 +1,9 @@
-__version__ = "0.1.0"
 """rexlib: curated critical-minerals data (USGS, IEA, policy documents) in DuckDB, with a small API.
 
     import rexlib
     rexlib.production("cobalt", stage="mine", year=2024)
 """
+from .version import __version__
 from .api import (agreements, claims, deals, export_controls, group, groups, import_reliance,  # noqa: E402
                   import_sources, intensities, minerals, prices, production, publisher_checks,
                   quality_issues, refining, reserves, us_salient)

@@ -14,6 +14,9 @@ import re
 
 import pandas as pd
 
+from .series import FIG2_YEAR, fig2_measure
+from .series import fold_measures
+
 WORLD_TOLERANCE = 0.05
 T7_TOLERANCE_PP = 2.0
 IEA_TOLERANCE_PP = 0.5
@@ -68,28 +71,9 @@ def world_total_checks(production: pd.DataFrame) -> pd.DataFrame:
 
 
 def fold_country_qualified_measures(production: pd.DataFrame) -> pd.DataFrame:
-    """MCS2026 writes a country's product qualifier into the measure ("Mine production: processed"
-    for Denmark's diatomite). A measure ``base: qualifier`` with no world total of its own belongs to
-    the world total of ``base`` (same mineral, stage, year, vintage)."""
-    frame = production.copy()
-    group_keys = ["mineral_id", "stage", "year", "vintage"]
-    with_world = frame[frame["country"] == "WLD"].groupby(group_keys)["measure"].agg(set)
-    bases = frame["measure"].str.split(":").str[0].str.strip()
-    folded = []
-    for idx, measure, base, *key in zip(frame.index, frame["measure"], bases, *(frame[k] for k in group_keys)):
-        worlds = with_world.get(tuple(key), set())
-        if measure in worlds:
-            folded.append(measure)
-        elif base in worlds:
-            folded.append(base)
-        elif len(worlds) == 1:
-            # One world total for the whole stage: every country row of the stage belongs to it
-            # (MCS2023/2024 talc names each country's product differently).
-            folded.append(next(iter(worlds)))
-        else:
-            folded.append(measure)
-    frame["measure"] = folded
-    return frame
+    """``production`` with each row's measure replaced by the measure of the world total it
+    belongs to (the series rule :func:`rexlib.series.fold_measures`)."""
+    return production.assign(measure=fold_measures(production))
 
 
 def _compare_world(key, qualifier, world, parts) -> dict | None:
@@ -196,8 +180,82 @@ def iea_checks(refining: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NIR_ALLOW: dict[tuple, str] = {}
+FIG3_TOLERANCE_PP = 1.0
+FIG3_ALLOW: dict[tuple, str] = {
+    ("titanium_concentrates",): (
+        "USGS disagrees with itself: MCS2026 Fig3 (lines 88-92) prints South Africa 32, Madagascar 16, "
+        "Canada 13, Australia 11, Other 28, while the chapter's only import-source line (Commodities_Data "
+        "lines 8059-8063, 'All') prints South Africa 26, Canada 16, Madagascar 16, Mozambique 13, Other 29. "
+        "The chapter's numbers are kept as published; Fig3's are in import_sources_fig3."),
+}
+
+
+def nir_fig2_checks(reliance: pd.DataFrame) -> pd.DataFrame:
+    """Every Fig2 line (MCS2025, MCS2026) against rex: the headline NIR of the mineral and year
+    equals Fig2's headline line (bound and number), and each other Fig2 line equals the salient
+    measure it reports in the same edition (MCS2026; MCS2025's salient tables are not loaded)."""
+    rows = []
+    sal = reliance[reliance["table_source"] == "salient"]
+    head = reliance[reliance["headline"]]
+    for rec in reliance[reliance["table_source"] == "figure"].itertuples():
+        subject = f"{rec.mineral_id}/{rec.year}/{rec.vintage}/{rec.measure}"
+        measures = list(dict.fromkeys(sal.loc[sal["mineral_id"] == rec.mineral_id].sort_values("source_line")["measure"]))
+        msr = fig2_measure(rec.mineral_id, rec.measure, measures)
+        hl = head[(head["mineral_id"] == rec.mineral_id) & (head["year"] == rec.year)]
+        is_headline_line = len(hl) and ((hl["table_source"].iloc[0] == "figure" and hl["measure"].iloc[0] == rec.measure)
+                                        or (hl["table_source"].iloc[0] == "salient" and hl["measure"].iloc[0] == msr))
+        if is_headline_line:
+            other = hl.iloc[0]
+            check = "nir_headline_fig2"
+        else:
+            same = sal[(sal["mineral_id"] == rec.mineral_id) & (sal["year"] == rec.year) & (sal["measure"] == msr)
+                       & (sal["vintage"] == rec.vintage)]
+            check = "nir_measure_fig2"
+            if same.empty:
+                rows.append(dict(check=check, subject=subject, expected=rec.nir_pct, computed=None, difference=None,
+                                 tolerance=0.0, status="not_comparable",
+                                 reason=f"no salient statistics of {rec.vintage} for {rec.year} are loaded"
+                                 if FIG2_YEAR.get(rec.vintage) == rec.year and rec.vintage != "MCS2026"
+                                 else "the salient statistics do not print this measure"))
+                continue
+            other = same.iloc[0]
+        equal = other["nir_bound"] == rec.nir_bound and (
+            (pd.isna(other["nir_pct"]) and pd.isna(rec.nir_pct)) or other["nir_pct"] == rec.nir_pct)
+        why = _allowed(NIR_ALLOW, (rec.mineral_id, rec.year, rec.measure)) if not equal else ""
+        rows.append(dict(check=check, subject=subject, expected=rec.nir_pct, computed=other["nir_pct"],
+                         difference=None if pd.isna(rec.nir_pct) or pd.isna(other["nir_pct"])
+                         else float(other["nir_pct"] - rec.nir_pct), tolerance=0.0,
+                         status="pass" if equal else ("allowed" if why else "fail"),
+                         reason=why or ("" if equal else f"rex {other['nir_bound']}{other['nir_pct']} "
+                                        f"({other['table_source']}: {other['measure']}) vs Fig2 {rec.nir_text}")))
+    return pd.DataFrame(rows)
+
+
+def import_sources_fig3_checks(sources: pd.DataFrame, fig3: pd.DataFrame) -> pd.DataFrame:
+    """The headline import-source shares of every Fig3 commodity (MCS2026, 2021-24) equal Fig3's
+    percentages within rounding (1 pp), country by country."""
+    rows = []
+    head = sources[sources["headline"] & (sources["table_source"] == "salient")]
+    for (mid, commodity), part in fig3.groupby(["mineral_id", "commodity"], sort=False):
+        mine = head[head["mineral_id"] == mid]
+        got = dict(zip(mine["country"], mine["share_pct"]))
+        for rec in part.itertuples():
+            computed = got.get(rec.country)
+            diff = None if computed is None or pd.isna(rec.share_pct) else float(computed - rec.share_pct)
+            ok = diff is not None and abs(diff) <= FIG3_TOLERANCE_PP
+            why = "" if ok else (_allowed(FIG3_ALLOW, (mid, rec.country)) or "")
+            rows.append(dict(check="import_sources_fig3", subject=f"{mid}/{commodity}/{rec.country}",
+                             expected=rec.share_pct, computed=computed, difference=diff,
+                             tolerance=FIG3_TOLERANCE_PP, status="pass" if ok else ("allowed" if why else "fail"),
+                             reason=why or ("" if ok else f"headline measure {mine['measure'].iloc[0] if len(mine) else None!r}")))
+    return pd.DataFrame(rows)
+
+
 def run_publisher_checks(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([
+        nir_fig2_checks(tables["import_reliance"]),
+        import_sources_fig3_checks(tables["import_sources"], tables["import_sources_fig3"]),
         world_total_checks(tables["production"]),
         t7_checks(tables["usgs_leading_source"], tables["production"]),
         iea_checks(tables["refining"], tables["refining_totals"]),
