@@ -312,18 +312,24 @@ def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> d
     return derived
 
 
-def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None = None) -> BuildReport:
-    """Build the database. Raises BuildError (or ChecksumMismatch) naming what is wrong."""
+def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None = None, *,
+          progress=None) -> BuildReport:
+    """Build the database. Raises BuildError (or ChecksumMismatch) naming what is wrong.
+    ``progress(step)`` is called with a short description before each stage."""
     start = time.perf_counter()
+    say = progress or (lambda step: None)
     out_dir = Path(out_dir or derived_dir())
+    say("[1/4] verifying raw-file checksums")
     verify_checksums(raw_dir)
+    say("[2/4] reading and curating the sources")
     try:
         tables, issues = collect(raw_dir, curated_dir)
-    except (CurationError, SchemaError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
+    except (CurationError, SchemaError, series.SeriesRuleError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     if problems:
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
+    say("[3/4] checking against the publishers' own figures")
     checks = run_publisher_checks(tables)
     tables["publisher_checks"] = checks
     failed = checks[checks["status"] == "fail"]
@@ -336,6 +342,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     fp = fingerprint(raw_dir, curated_dir)
     meta = dict(fingerprint=fp, rexlib_version=__version__, schema_version=SCHEMA_VERSION,
                 built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    say("[4/4] writing Parquet and DuckDB, deriving the series tables")
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
