@@ -6,7 +6,9 @@
    USGS's ``Leading_source_precent_world`` within 2 percentage points.
 3. IEA: our top-3 share of each block matches the workbook's own "Top 3 share" row within 0.5 pp.
 
-Allow-list entries carry the reason; they show up as ``allowed`` in the ``publisher_checks`` table.
+A failing check is allowed only by an entry of the corrections registry
+(``rexlib/metadata/corrections.yml``, applied by :mod:`rexlib.corrections`), with its reason; such
+checks show up as ``allowed`` in ``publisher_checks`` and the entry is logged in ``quality_issues``.
 """
 from __future__ import annotations
 
@@ -14,37 +16,12 @@ import re
 
 import pandas as pd
 
-from .series import FIG2_YEAR, fig2_measure
-from .series import fold_measures
+from .corrections import apply_allowances
+from .series import FIG2_YEAR, fig2_measure, fold_measures
 
 WORLD_TOLERANCE = 0.05
 T7_TOLERANCE_PP = 2.0
 IEA_TOLERANCE_PP = 0.5
-
-# (mineral_id, stage, measure, year, vintage) or a prefix of it -> reason. Filled from the build's
-# own failures after reading each case against the publisher's note.
-WORLD_ALLOW: dict[tuple, str] = {
-    ("clays", "mine", "Mine production: Kaolin", 2024, "MCS2025"): (
-        "MCS2025 prints the 2024 kaolin world total as 4,400 (thousand t) while its countries sum to "
-        "44,240 and MCS2026 revises the 2024 total to 49,100: a dropped digit in the publisher's total."),
-    ("zeolites", "mine", "Mine production", 2022, "MCS2024"): (
-        "world total rounded to one significant figure (900,000 t); countries sum to 946,407 t (5.2 %)."),
-}
-T7_ALLOW: dict[str, str] = {}
-IEA_ALLOW: dict[tuple, str] = {
-    ("graphite", "battery_grade", 2023): (
-        "the workbook's Top 3 share row (97.78 %: China, Japan, United States) considers only the first "
-        "five listed countries; Germany (28.2 kt) exceeds the United States (16.5 kt), so the true top "
-        "three hold 98.35 %. Logged in quality_issues."),
-}
-
-
-def _allowed(allow: dict[tuple, str], key: tuple) -> str | None:
-    for n in range(len(key), 0, -1):
-        if key[:n] in allow:
-            return allow[key[:n]]
-    return None
-
 
 def world_total_checks(production: pd.DataFrame) -> pd.DataFrame:
     """Countries + ROW vs WLD per mineral/stage/measure/year/vintage.
@@ -82,7 +59,7 @@ def _compare_world(key, qualifier, world, parts) -> dict | None:
     expected = float(world["value"].iloc[0])
     wflags = str(world["flag"].iloc[0] or "")
     subject = "/".join(str(k) for k in key) + (f" ({qualifier})" if qualifier else "")
-    base = dict(check="world_total", subject=subject, expected=expected, tolerance=WORLD_TOLERANCE)
+    base = dict(check="world_total", subject=subject, expected=expected, tolerance=WORLD_TOLERANCE, key=tuple(key))
     # "Excludes U.S. production." but not "Excludes U.S. production of pyrophyllite" (talc).
     excludes_us = bool(re.search(r"excludes u\.s\. production(?! of)", str(world["note"].iloc[0] or ""), re.I))
     if excludes_us:
@@ -95,9 +72,7 @@ def _compare_world(key, qualifier, world, parts) -> dict | None:
     diff = (computed - expected) / expected if expected else (0.0 if computed == 0 else 1.0)
     status, reason = "pass", "world total excludes U.S. production" if excludes_us else ""
     if abs(diff) > WORLD_TOLERANCE:
-        mineral, stage, measure, year, vintage = key
-        why = _allowed(WORLD_ALLOW, (mineral, stage, measure, year, vintage))
-        status, reason = ("allowed", why) if why else ("fail", "")
+        status, reason = "fail", f"countries + other countries differ from the world total by {diff:+.1%}"
     return dict(base, computed=computed, difference=diff, status=status, reason=reason)
 
 
@@ -107,24 +82,22 @@ def t7_checks(t7: pd.DataFrame, production: pd.DataFrame) -> pd.DataFrame:
     for rec in t7.itertuples():
         subject = f"{rec.mineral_id}/{rec.year}/{rec.leading_country}"
         if pd.isna(rec.leading_share_pct):
-            rows.append(dict(check="t7_leading_share", subject=subject, expected=None, computed=None,
+            rows.append(dict(check="t7_leading_share", subject=subject, expected=None, computed=None, key=(rec.mineral_id,),
                              difference=None, tolerance=T7_TOLERANCE_PP, status="not_comparable",
                              reason=f"USGS share is {rec.leading_share_flag or 'not given'}"))
             continue
         part = latest[(latest["mineral_id"] == rec.mineral_id) & (latest["year"] == rec.year)]
         computed, reason = _leading_share(part, rec.leading_country, rec.world_total_prod if pd.notna(rec.world_total_prod) else None, rec.unit)
         if computed is None:
-            why = T7_ALLOW.get(rec.mineral_id)
             rows.append(dict(check="t7_leading_share", subject=subject, expected=rec.leading_share_pct,
-                             computed=None, difference=None, tolerance=T7_TOLERANCE_PP,
-                             status="allowed" if why else "fail", reason=why or reason))
+                             computed=None, difference=None, tolerance=T7_TOLERANCE_PP, key=(rec.mineral_id,),
+                             status="fail", reason=reason))
             continue
         diff = computed - rec.leading_share_pct
         status, why = "pass", ""
         if abs(diff) > T7_TOLERANCE_PP:
-            why = T7_ALLOW.get(rec.mineral_id, "")
-            status = "allowed" if why else "fail"
-        rows.append(dict(check="t7_leading_share", subject=subject, expected=rec.leading_share_pct,
+            status = "fail"
+        rows.append(dict(check="t7_leading_share", subject=subject, expected=rec.leading_share_pct, key=(rec.mineral_id,),
                          computed=computed, difference=diff, tolerance=T7_TOLERANCE_PP, status=status,
                          reason=why))
     return pd.DataFrame(rows)
@@ -173,24 +146,14 @@ def iea_checks(refining: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
         diff = computed - rec.top3_share_pct if computed is not None else None
         status, why = "pass", ""
         if diff is None or abs(diff) > IEA_TOLERANCE_PP:
-            why = _allowed(IEA_ALLOW, (rec.mineral_id, rec.stage, rec.year)) or ""
-            status = "allowed" if why else "fail"
+            status = "fail"
         rows.append(dict(check="iea_top3_share", subject=subject, expected=rec.top3_share_pct, computed=computed,
+                         key=(rec.mineral_id, rec.stage, rec.year),
                          difference=diff, tolerance=IEA_TOLERANCE_PP, status=status, reason=why))
     return pd.DataFrame(rows)
 
 
-NIR_ALLOW: dict[tuple, str] = {}
 FIG3_TOLERANCE_PP = 1.0
-FIG3_ALLOW: dict[tuple, str] = {
-    ("titanium_concentrates",): (
-        "USGS disagrees with itself: MCS2026 Fig3 (lines 88-92) prints South Africa 32, Madagascar 16, "
-        "Canada 13, Australia 11, Other 28, while the chapter's only import-source line (Commodities_Data "
-        "lines 8059-8063, 'All') prints South Africa 26, Canada 16, Madagascar 16, Mozambique 13, Other 29. "
-        "The chapter's numbers are kept as published; Fig3's are in import_sources_fig3."),
-}
-
-
 def nir_fig2_checks(reliance: pd.DataFrame) -> pd.DataFrame:
     """Every Fig2 line (MCS2025, MCS2026) against rex: the headline NIR of the mineral and year
     equals Fig2's headline line (bound and number), and each other Fig2 line equals the salient
@@ -214,7 +177,7 @@ def nir_fig2_checks(reliance: pd.DataFrame) -> pd.DataFrame:
             check = "nir_measure_fig2"
             if same.empty:
                 rows.append(dict(check=check, subject=subject, expected=rec.nir_pct, computed=None, difference=None,
-                                 tolerance=0.0, status="not_comparable",
+                                 tolerance=0.0, status="not_comparable", key=(rec.mineral_id, rec.year, rec.measure),
                                  reason=f"no salient statistics of {rec.vintage} for {rec.year} are loaded"
                                  if FIG2_YEAR.get(rec.vintage) == rec.year and rec.vintage != "MCS2026"
                                  else "the salient statistics do not print this measure"))
@@ -222,8 +185,9 @@ def nir_fig2_checks(reliance: pd.DataFrame) -> pd.DataFrame:
             other = same.iloc[0]
         equal = other["nir_bound"] == rec.nir_bound and (
             (pd.isna(other["nir_pct"]) and pd.isna(rec.nir_pct)) or other["nir_pct"] == rec.nir_pct)
-        why = _allowed(NIR_ALLOW, (rec.mineral_id, rec.year, rec.measure)) if not equal else ""
+        why = ""
         rows.append(dict(check=check, subject=subject, expected=rec.nir_pct, computed=other["nir_pct"],
+                         key=(rec.mineral_id, rec.year, rec.measure),
                          difference=None if pd.isna(rec.nir_pct) or pd.isna(other["nir_pct"])
                          else float(other["nir_pct"] - rec.nir_pct), tolerance=0.0,
                          status="pass" if equal else ("allowed" if why else "fail"),
@@ -244,19 +208,21 @@ def import_sources_fig3_checks(sources: pd.DataFrame, fig3: pd.DataFrame) -> pd.
             computed = got.get(rec.country)
             diff = None if computed is None or pd.isna(rec.share_pct) else float(computed - rec.share_pct)
             ok = diff is not None and abs(diff) <= FIG3_TOLERANCE_PP
-            why = "" if ok else (_allowed(FIG3_ALLOW, (mid, rec.country)) or "")
+            why = ""
             rows.append(dict(check="import_sources_fig3", subject=f"{mid}/{commodity}/{rec.country}",
+                             key=(mid, rec.country),
                              expected=rec.share_pct, computed=computed, difference=diff,
                              tolerance=FIG3_TOLERANCE_PP, status="pass" if ok else ("allowed" if why else "fail"),
                              reason=why or ("" if ok else f"headline measure {mine['measure'].iloc[0] if len(mine) else None!r}")))
     return pd.DataFrame(rows)
 
 
-def run_publisher_checks(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat([
+def run_publisher_checks(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list[dict]]:
+    """Every check, with the corrections registry's allowances applied: (checks, quality-issue rows)."""
+    return apply_allowances(pd.concat([
         nir_fig2_checks(tables["import_reliance"]),
         import_sources_fig3_checks(tables["import_sources"], tables["import_sources_fig3"]),
         world_total_checks(tables["production"]),
         t7_checks(tables["usgs_leading_source"], tables["production"]),
         iea_checks(tables["refining"], tables["refining_totals"]),
-    ], ignore_index=True)
+    ], ignore_index=True))
