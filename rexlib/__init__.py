@@ -9,14 +9,4 @@ from .api import (agreements, claims, deals, export_controls, group, groups, imp
                   quality_issues, refining, reserves, us_salient)
 from .warehouse import connect  # noqa: E402
 from .validate import InvalidArgument  # noqa: E402
-from .build import build as _build  # noqa: E402
-from .warehouse import reset  # noqa: E402
-
-
-def build(**kwargs):
-    """Build the database from data/raw and data/curated (see rexlib.build.build)."""
-    report = _build(**kwargs)
-    # Not needed for correctness (every query compares the file's identity and reopens), but
-    # frees the old file's connection and cached results at once.
-    reset()
-    return report
+from . import build  # noqa: E402  (callable: rexlib.build() builds the database)

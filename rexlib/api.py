@@ -121,7 +121,7 @@ def _production(mineral, stage, year, vintage, measure) -> pd.DataFrame:
 
 _SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
                   "flag", "share_pct", "share_flag", "world_value", "world_reported", "series_measure",
-                  "is_default_measure", "is_aggregate", "mineral_id", "stage", "vintage", "source_file",
+                  "series_qualifier", "is_default_measure", "is_aggregate", "mineral_id", "stage", "vintage", "source_file",
                   "source_line", "note"]
 _ORDER = ["mineral_id", "stage", "year", "measure", "value", "country", "qualifier", "vintage"]
 

@@ -9,8 +9,10 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -378,3 +380,15 @@ def is_fresh(path: Path | None = None) -> bool:
         return json.loads(info.read_text()).get("fingerprint") == fingerprint()
     except (OSError, ValueError):
         return False
+
+
+class _CallableModule(types.ModuleType):
+    """``rexlib.build(...)`` builds (the function :func:`build`), while ``rexlib.build`` stays this
+    module for ``rexlib.build.collect`` and friends. Readers see the new database on their next
+    query (rexlib.warehouse compares the file's identity), so nothing needs resetting."""
+
+    def __call__(self, *args, **kwargs) -> BuildReport:
+        return build(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

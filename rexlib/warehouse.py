@@ -2,6 +2,8 @@
 rebuild replaces the file, and the one cache of query results, keyed by the identity of the data
 each result was computed from.
 
+``REX_AUTO_BUILD=0`` uses an existing database as it is (never rebuilt from data/raw).
+
 Identity = (path, inode, mtime, size) of ``rex.duckdb`` when its connection was opened. Every query
 first compares the file's identity now with the connection's; after ``rex build`` (in this or any
 other process) the next query reopens, so no process serves old data, and a cached result is
@@ -43,6 +45,8 @@ def ensure_built(path: Path | None = None) -> Path:
     """Build the database when it is missing or stale (inputs or code changed); one build at a
     time across processes. Says so on stderr: a first query in a fresh clone takes a while."""
     path = Path(path or db_path())
+    if os.environ.get("REX_AUTO_BUILD", "1") == "0" and path.exists():
+        return path     # use the database as it is (one built from other inputs, a read-only install)
     if not is_fresh(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path.parent / ".build.lock")):

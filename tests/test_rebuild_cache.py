@@ -35,6 +35,7 @@ def test_rebuild_in_another_process_is_seen_and_never_cached_stale(tmp_path, mon
     shutil.copytree(CURATED, curated)
     build(RAW, curated, data_dir)
     monkeypatch.setenv("REX_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("REX_AUTO_BUILD", "0")     # built from a copy of data/curated: keep it
     warehouse.reset()
     try:
         before = rexlib.deals(include_aggregates=True).set_index("deal_id").at[DEAL, "amount_usd"]

@@ -202,7 +202,8 @@ def test_every_mineral_with_production_has_a_primary_stage_it_publishes():
 
 def test_price_measures_do_not_say_cents_when_the_value_is_dollars():
     prices = rexlib.prices("copper")
-    row = prices[(prices["year"] == 2021) & prices["measure"].str.contains("per pound")].iloc[0]
+    # MCS2026 line 1902: "Price, annual average, cents per pound: U.S. producer, cathode ..." 432.3
+    row = prices[(prices["year"] == 2021) & (prices["source_line"] == 1902)].iloc[0]
     assert row["unit"] == "dollars per pound" and "cents" not in row["measure"]
     assert round(row["value"], 3) == 4.323
     assert not rexlib.prices()["measure"].str.contains("cents per pound").any()

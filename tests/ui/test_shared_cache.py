@@ -59,8 +59,8 @@ def test_a_rebuilt_database_or_changed_code_starts_a_new_folder(shared, monkeypa
     cache.SectionCache("t").get("k", _builder("old", calls))
     old_folder = shared.folder(cache.db_stamp())
     assert os.path.isdir(old_folder)
-    path, mtime, size = cache.db_stamp()
-    monkeypatch.setattr(cache, "db_stamp", lambda: (path, mtime + 1, size))     # the database replaced
+    stamp = cache.db_stamp()                       # (path, inode, mtime, size)
+    monkeypatch.setattr(cache, "db_stamp", lambda: stamp[:2] + (stamp[2] + 1, stamp[3]))     # the database replaced
     assert cache.SectionCache("t").get("k", _builder("new", calls)) == "new"
     assert len(calls) == 2
     assert not os.path.exists(old_folder)               # the stale folder is removed
