@@ -19,13 +19,14 @@ import pandas as pd
 
 from . import __version__
 from .checks import run_publisher_checks
+from .checks_eu_crm import run_eu_crm_checks
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
 from .paths import CURATED, RAW, db_path, derived_dir
 from .provenance import verify_checksums
 from .schema import CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, validate
 from .sources import curated as curated_source
-from .sources import iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
+from .sources import eu_crm, iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
 from .sources.countries import AGGREGATES, JOINT, iso_reference, split_country_label
 
 ISO_FILE = "reference/lukes_iso3166_all.csv"
@@ -55,6 +56,7 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
                                             "provenance.py", "metrics/concentration_all.py", "metrics/_common.py",
                                             "metrics/governance.py")]
+    shaping += [code_dir / "checks_eu_crm.py", *sorted((code_dir / "metadata" / "mappings").glob("*.csv"))]
     for path in shaping + sorted((code_dir / "sources").glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -190,6 +192,15 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     t7 = t7.rename(columns={"country": "leading_country"})
     tables["usgs_leading_source"] = t7[list(TABLES["usgs_leading_source"].columns)]
 
+    # European Commission CRM 2023 study (issue 15): supply shares by stage, criticality, end use.
+    try:
+        eu_tables, eu_issues, eu_labels = eu_crm.read_eu_crm(raw_dir)
+    except eu_crm.EuCrmError as exc:
+        raise BuildError(str(exc)) from exc
+    tables.update(eu_tables)
+    issues += eu_issues
+    labels += eu_labels
+
     produced = set(tables["production"]["mineral_id"])
     tables["minerals"] = _minerals(mcs["critical"], raw_dir, produced)
     codes = set()
@@ -318,6 +329,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     if problems:
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
     checks = run_publisher_checks(tables)
+    checks = pd.concat([checks, run_eu_crm_checks(tables, raw_dir)], ignore_index=True)
     tables["publisher_checks"] = checks
     failed = checks[checks["status"] == "fail"]
     if len(failed):
