@@ -491,7 +491,8 @@ def eu_supply_shares(mineral: str | None = None, stage: str | None = None, *, ba
     one year; ``<0.1%`` is ``share_pct`` 0.1 with ``share_flag`` ``upper_bound``. ``t`` is the study's
     trade parameter. Sorted by material, stage, share descending."""
     table = _EU_SHARE_TABLES[v.choice("basis", basis, list(_EU_SHARE_TABLES))]
-    sql = ["SELECT s.material, s.mineral_id, s.family_id, s.stage_mineral_id, s.material_group, s.stage, "
+    sql = ["SELECT s.material, s.mineral_id, s.family_id, s.stage_mineral_id, s.material_group, s.material_group_id, "
+           "s.stage, "
            "s.stage_family, s.country, c.name, s.share_pct, s.share_flag, s.share_text, s.t, s.period, "
            "s.provenance, s.vintage, s.source_file, s.source_line "
            f"FROM {table} s JOIN countries c ON c.iso3 = s.country WHERE true"]

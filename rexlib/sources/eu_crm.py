@@ -141,7 +141,10 @@ class Material:
 class Mappings:
     """The declared material and country mappings; unknown labels are collected, not guessed."""
 
-    def __init__(self, raw_dir: Path, materials_csv: Path = MATERIALS_CSV, countries_csv: Path = COUNTRIES_CSV):
+    def __init__(self, raw_dir: Path, materials_csv: Path | None = None, countries_csv: Path | None = None):
+        # Resolved at call time, so a test can point the module at another mapping file.
+        materials_csv = Path(materials_csv or MATERIALS_CSV)
+        countries_csv = Path(countries_csv or COUNTRIES_CSV)
         mats = pd.read_csv(materials_csv, dtype=str, keep_default_na=False)
         self.materials: dict[str, Material] = {}
         for line, rec in enumerate(mats.itertuples(), 2):
@@ -162,13 +165,17 @@ class Mappings:
         self.countries = {collapse(l).casefold(): c for l, c in zip(countries["label"], countries["iso3"])}
         self.iso_path = raw_dir / ISO_FILE
         self.unknown_materials: dict[str, list[str]] = {}
+        self._unknown_names: dict[str, str] = {}
         self.unknown_countries: dict[str, list[str]] = {}
         self.labels: dict[tuple[str, str], str] = {}
 
     def material(self, label: str, file: str, line: int) -> Material | None:
-        found = self.materials.get(material_key(label))
+        key = material_key(label)
+        found = self.materials.get(key)
         if found is None:
-            self.unknown_materials.setdefault(collapse(label), []).append(f"{file} line {line}")
+            # one entry per name whatever its case ('Gallium' / 'gallium'), shown as first printed
+            self._unknown_names.setdefault(key, collapse(label))
+            self.unknown_materials.setdefault(self._unknown_names[key], []).append(f"{file} line {line}")
         return found
 
     def country(self, label: str, file: str, line: int) -> str | None:
@@ -369,8 +376,8 @@ def _end_use(raw_dir: Path, maps: Mappings, issues: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def read_eu_crm(raw_dir: Path, *, materials_csv: Path = MATERIALS_CSV,
-                countries_csv: Path = COUNTRIES_CSV) -> tuple[dict[str, pd.DataFrame], list[dict], list[dict]]:
+def read_eu_crm(raw_dir: Path, *, materials_csv: Path | None = None,
+                countries_csv: Path | None = None) -> tuple[dict[str, pd.DataFrame], list[dict], list[dict]]:
     """Read the release into the tables ``eu_crm_global_supply``, ``eu_crm_eu_sourcing``,
     ``eu_crm_criticality``, ``eu_crm_end_use`` (see rexlib/schema.py for every column).
 
@@ -393,7 +400,7 @@ def read_eu_crm(raw_dir: Path, *, materials_csv: Path = MATERIALS_CSV,
     return tables, issues, labels
 
 
-def group_members(raw_dir: Path, *, materials_csv: Path = MATERIALS_CSV) -> pd.DataFrame:
+def group_members(raw_dir: Path, *, materials_csv: Path | None = None) -> pd.DataFrame:
     """The grouping file as ``material, mineral_id, family_id, material_group`` (for the build check
     that the mapping's families agree with the EU's own groups)."""
     raw_dir = Path(raw_dir)
