@@ -155,6 +155,21 @@ def spearman(a: pd.Series, b: pd.Series) -> float:
     return float(pair["a"].rank().corr(pair["b"].rank()))
 
 
+# The published SR rounds to one decimal.
+_ROUNDING = 0.05
+
+
+def _difference(published: float, low: float, high: float) -> str:
+    """Which of the terms rex lacks can account for the published SR, given rex's range over IR 0..1
+    (with no recycling and no substitution, the most the formula can give)."""
+    if published < low - _ROUNDING:
+        return (f"below rex's range: recycling/substitution (EoL_RIR, SI_SR) would have to lower the "
+                f"score to {published / low:.2f} of rex's")
+    if published > high + _ROUNDING:
+        return "above rex's range: the study's shares, sourcing or WGI give more than rex's inputs"
+    return "within rex's range over IR 0..1"
+
+
 def compare_with_published(risk: pd.DataFrame, criticality: pd.DataFrame, *, year: int = 2023,
                            score: str = "sr_rex") -> tuple[pd.DataFrame, float]:
     """rex's EU-style score beside the published SR of assessment ``year``, material by material.
@@ -164,7 +179,10 @@ def compare_with_published(risk: pd.DataFrame, criticality: pd.DataFrame, *, yea
     score of the materials rex scores in that group (``members``). Returns ``(frame, rho)``: columns
     mineral_id, material (published name), sr_published, ei_published, eu_critical, rex_score,
     rex_stage, rank_published, rank_rex (1 = highest supply risk), rank_difference, members,
-    eus_basis; ``rho`` the Spearman rank correlation of rex_score and sr_published."""
+    eus_basis, rex_low/rex_high (rex's score at IR 0 and 1 at that stage, ordered), difference
+    (whether the published SR lies below that range, which only the recycling and substitution terms
+    rex lacks can explain, within it, which the unknown IR can, or above it, where rex's inputs fall
+    short of the study's); ``rho`` the Spearman rank correlation of rex_score and sr_published."""
     pub = criticality[(criticality["assessment_year"] == year) & criticality["sr"].notna()]
     rows = []
     for rec in pub.itertuples():
@@ -173,9 +191,12 @@ def compare_with_published(risk: pd.DataFrame, criticality: pd.DataFrame, *, yea
         if members.empty:
             continue
         top = members.sort_values(score, ascending=False).iloc[0]
+        low, high = sorted((float(top["sr_ir0"]), float(top["sr_ir1"])))
         rows.append(dict(mineral_id=rec.mineral_id, material=rec.material, sr_published=rec.sr,
                          ei_published=rec.ei, eu_critical=rec.eu_critical, rex_score=float(top[score]),
-                         rex_stage=top["stage"], members=";".join(sorted(members["material"])) if own.empty else "",
+                         rex_stage=top["stage"], rex_low=low, rex_high=high,
+                         difference=_difference(rec.sr, low, high),
+                         members=";".join(sorted(members["material"])) if own.empty else "",
                          eus_basis=top["eus_basis"]))
     out = pd.DataFrame(rows)
     if out.empty:

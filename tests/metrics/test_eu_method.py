@@ -110,6 +110,15 @@ def test_rank_correlation_with_the_published_2023_supply_risk(frames, terms):
     assert rho > 0.8   # measured 0.90 (WGI 2022, IR = 0.5); the global-supply term alone gives less
     _, rho_gs = em.compare_with_published(risk, frames["crit"], score="hhi_wgi_gs")
     assert rho_gs < rho
+    # where the published SR lies against rex's range over IR 0..1 (no recycling, no substitution)
+    below = table["difference"].str.startswith("below")
+    above = table["difference"].str.startswith("above")
+    assert (table.loc[below, "sr_published"] < table.loc[below, "rex_low"] - 0.05).all()
+    assert (table.loc[above, "sr_published"] > table.loc[above, "rex_high"] + 0.05).all()
+    inside = table[~below & ~above]
+    assert inside["sr_published"].between(inside["rex_low"] - 0.05, inside["rex_high"] + 0.05).all()
+    # copper (SR 0.1, line 303) and lead: heavily recycled metals score below rex's no-recycling range
+    assert set(table.loc[below, "mineral_id"]) >= {"copper", "lead"}
 
 
 def test_metric_module_imports_no_api_or_db():
