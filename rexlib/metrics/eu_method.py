@@ -41,7 +41,8 @@ import pandas as pd
 from .concentration import shares
 from .governance import hhi_wgi_of_shares
 
-__all__ = ["hhi_wgi_t", "supply_risk_terms", "eu_style_supply_risk", "compare_with_published", "spearman",
+__all__ = ["hhi_wgi_t", "supply_risk_terms", "supply_risk_formula", "eu_style_supply_risk", "compare_with_published",
+           "spearman",
            "METHOD", "DEFAULT_IMPORT_RELIANCE"]
 
 DEFAULT_IMPORT_RELIANCE = 0.5
@@ -110,8 +111,14 @@ def supply_risk_terms(global_supply: pd.DataFrame, eu_sourcing: pd.DataFrame, sc
     return pd.DataFrame(rows)
 
 
-def _sr(gs, eus, ir: float):
-    return gs * ir / 2.0 + eus * (1.0 - ir / 2.0)
+def supply_risk_formula(hhi_wgi_gs, hhi_wgi_eus, ir, eol_rir=0.0, si_sr=1.0):
+    """The EU method's supply risk from its terms (numbers or aligned Series):
+    ``[HHI_WGI,GS × IR/2 + HHI_WGI,EUS × (1 − IR/2)] × (1 − EoL_RIR) × SI_SR``, IR and EoL_RIR as
+    fractions. (``rexlib.metrics.risk`` writes the same formula inline for its U.S.-based score.)"""
+    return (hhi_wgi_gs * ir / 2.0 + hhi_wgi_eus * (1.0 - ir / 2.0)) * (1.0 - eol_rir) * si_sr
+
+
+_sr = supply_risk_formula
 
 
 def eu_style_supply_risk(terms: pd.DataFrame, *, import_reliance: float | Mapping[str, float] = DEFAULT_IMPORT_RELIANCE
