@@ -522,3 +522,75 @@ def stored_concentration(mineral: str, stage: str | None = None, year: int | Non
             q = v.choice("qualifier", qualifier or "", quals, normalise=False) if qualifier is not None else quals[0]
             picked = picked[picked["qualifier"].fillna("") == q]
     return picked.drop(columns=["is_default_measure", "qualifier"]).reset_index(drop=True)
+
+
+# --- European Commission CRM 2023 study (issue 15): an unofficial transcription ----------------------
+
+_EU_STAGES = {"E": "E", "P": "P", "extraction": "E", "mining": "E", "processing": "P"}
+_EU_SHARE_TABLES = {"global": "eu_crm_global_supply", "eu_sourcing": "eu_crm_eu_sourcing"}
+
+
+def _eu_mineral(table: str, mineral: object) -> str:
+    """A mineral id or a family id (``rare_earths``, ``pgm``) that ``table`` (a constant) covers."""
+    valid = sorted(set(_distinct(table, "mineral_id")) | set(_distinct(table, "family_id")))
+    value = mineral.strip().lower().replace(" ", "_").replace("-", "_") if isinstance(mineral, str) else mineral
+    try:
+        return v.choice("mineral", value, valid)
+    except v.InvalidArgument:
+        raise v.InvalidArgument("mineral", mineral, valid, " (minerals and families the EU CRM 2023 study covers)") from None
+
+
+def eu_supply_shares(mineral: str | None = None, stage: str | None = None, *, basis: str = "global") -> pd.DataFrame:
+    """Supply shares by country from the European Commission's 2023 criticality study, Appendix 7
+    (an unofficial transcription; the PDF is not verified: column ``provenance`` says so on every row).
+
+    ``mineral``: a mineral id (``gallium``) or a family id (``rare_earths``, ``pgm``: every member);
+    ``stage``: ``E``/``extraction``/``mining`` or ``P``/``processing``; ``basis``: ``global`` (global
+    supply, default) or ``eu_sourcing`` (the EU's sourcing: domestic production and imports, countries
+    >= 1 % only). Shares are percent and multi-year averages (``period``, e.g. ``2016-2020``), never
+    one year; ``<0.1%`` is ``share_pct`` 0.1 with ``share_flag`` ``upper_bound``. ``t`` is the study's
+    trade parameter. Sorted by material, stage, share descending."""
+    table = _EU_SHARE_TABLES[v.choice("basis", basis, list(_EU_SHARE_TABLES))]
+    sql = ["SELECT s.material, s.mineral_id, s.family_id, s.stage_mineral_id, s.material_group, s.material_group_id, "
+           "s.stage, "
+           "s.stage_family, s.country, c.name, s.share_pct, s.share_flag, s.share_text, s.t, s.period, "
+           "s.provenance, s.vintage, s.source_file, s.source_line "
+           f"FROM {table} s JOIN countries c ON c.iso3 = s.country WHERE true"]
+    params: list = []
+    mid = None
+    if mineral is not None:
+        mid = _eu_mineral(table, mineral)
+        sql.append("AND (s.mineral_id = ? OR s.family_id = ?)")
+        params += [mid, mid]
+    if stage is not None:
+        stg = _EU_STAGES[v.choice("stage", stage, list(_EU_STAGES))]
+        if mid is not None:
+            have = query(f"SELECT DISTINCT stage FROM {table} WHERE mineral_id = ? OR family_id = ? ORDER BY 1",
+                         [mid, mid])["stage"]
+            if stg not in set(have):
+                raise v.InvalidArgument("stage", stage, list(have), f" (the EU study gives {mid} only at these stages)")
+        sql.append("AND s.stage = ?")
+        params.append(stg)
+    return query(" ".join(sql) + " ORDER BY s.material, s.stage, s.share_pct DESC, s.country", params)
+
+
+def eu_criticality(mineral: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """Supply risk (SR) and economic importance (EI) per material and EU assessment (2011, 2014, 2017,
+    2020, 2023), from Annex 4 of the European Commission's 2023 study (an unofficial transcription;
+    ``provenance`` on every row). ``eu_critical`` = SR >= 1.0 and EI >= 2.8 (2017-2023; NULL for
+    2011/2014 and where not assessed); a material not assessed in a year has ``sr``/``ei`` NULL with
+    flag ``not_assessed``. ``period`` names the assessment (scores, not annual values).
+
+    ``mineral``: a mineral id or family id (``rare_earths``: HREE and LREE groups, ``pgm``)."""
+    table = "eu_crm_criticality"
+    sql = [f"SELECT * FROM {table} WHERE true"]
+    params: list = []
+    if mineral is not None:
+        mid = _eu_mineral(table, mineral)
+        sql.append("AND (mineral_id = ? OR family_id = ?)")
+        params += [mid, mid]
+    if year is not None:
+        sql.append("AND assessment_year = ?")
+        params.append(v.year("year", year, _distinct(table, "assessment_year")))
+    return query(" ".join(sql) + " ORDER BY material, assessment_year", params)
+

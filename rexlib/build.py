@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import series
 from .checks import run_publisher_checks
+from .checks_eu_crm import run_eu_crm_checks
 from .corrections import StaleCorrection
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
@@ -28,7 +29,7 @@ from .paths import CURATED, RAW, db_path, derived_dir
 from .provenance import verify_checksums
 from .schema import CURATED_TABLES, DERIVED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, validate
 from .sources import curated as curated_source
-from .sources import iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
+from .sources import eu_crm, iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
 from .sources.countries import iso_reference
 from .version import __version__
 
@@ -57,8 +58,10 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
         digest.update(path.read_bytes())
     code_dir = Path(__file__).parent
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
-                                            "provenance.py", "series.py", "formulas.py")]
-    for path in shaping + sorted((code_dir / "sources").glob("*.py")) + sorted((code_dir / "metadata").glob("*.*")):
+                                            "provenance.py", "series.py", "formulas.py", "corrections.py",
+                                            "checks_eu_crm.py")]
+    metadata = sorted(p for p in (code_dir / "metadata").rglob("*") if p.is_file() and p.suffix in (".yml", ".csv"))
+    for path in shaping + sorted((code_dir / "sources").glob("*.py")) + metadata:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -204,6 +207,15 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     t7 = t7.rename(columns={"country": "leading_country"})
     tables["usgs_leading_source"] = t7[list(TABLES["usgs_leading_source"].columns)]
 
+    # European Commission CRM 2023 study (issue 15): supply shares by stage, criticality, end use.
+    try:
+        eu_tables, eu_issues, eu_labels = eu_crm.read_eu_crm(raw_dir)
+    except eu_crm.EuCrmError as exc:
+        raise BuildError(str(exc)) from exc
+    tables.update(eu_tables)
+    issues += eu_issues
+    labels += eu_labels
+
     produced = set(tables["production"]["mineral_id"])
     tables["minerals"] = _minerals(mcs["critical"], raw_dir, produced)
     codes = set()
@@ -334,7 +346,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
     say("[3/4] checking against the publishers' own figures")
     try:
-        checks, allowed = run_publisher_checks(tables)
+        checks, allowed = run_publisher_checks(tables, extra=run_eu_crm_checks(tables, raw_dir))
     except StaleCorrection as exc:
         raise BuildError(str(exc)) from exc
     issues += allowed

@@ -217,9 +217,11 @@ def import_sources_fig3_checks(sources: pd.DataFrame, fig3: pd.DataFrame) -> pd.
     return pd.DataFrame(rows)
 
 
-def run_publisher_checks(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list[dict]]:
-    """Every check, with the corrections registry's allowances applied: (checks, quality-issue rows)."""
-    return apply_allowances(pd.concat([
+def run_publisher_checks(tables: dict[str, pd.DataFrame], extra: pd.DataFrame | None = None
+                         ) -> tuple[pd.DataFrame, list[dict]]:
+    """Every check (plus ``extra`` rows of other sources' checks, with a ``key`` column), with the
+    corrections registry's allowances applied: (checks, quality-issue rows)."""
+    return apply_allowances(pd.concat([extra,
         nir_fig2_checks(tables["import_reliance"]),
         import_sources_fig3_checks(tables["import_sources"], tables["import_sources_fig3"]),
         world_total_checks(tables["production"]),

@@ -121,6 +121,25 @@ MINERALS: dict[str, tuple[str, str | None]] = {
     # Not USGS MCS chapters, but named in policy documents and in the IEA workbook.
     "uranium": ("Uranium", None),
     "magnet_rare_earths": ("Magnet rare earth elements (IEA: Nd, Pr, Dy, Tb)", None),
+    # Materials of the European Commission's 2023 criticality assessment without a USGS chapter of
+    # their own (rexlib/metadata/mappings/eu_crm_materials.csv maps the EU names onto ids).
+    "aggregates": ("Aggregates", None),
+    "bentonite": ("Bentonite", None),
+    "coking_coal": ("Coking coal", None),
+    "hydrogen": ("Hydrogen", None),
+    "kaolin": ("Kaolin clay", None),
+    "krypton": ("Krypton", None),
+    "limestone": ("Limestone", None),
+    "natural_cork": ("Natural cork", None),
+    "natural_rubber": ("Natural rubber", None),
+    "natural_teak_wood": ("Natural teak wood", None),
+    "neon": ("Neon", None),
+    "phosphorus": ("Phosphorus", None),
+    "rare_earths_light": ("Rare earths (light)", None),
+    "roundwood": ("Roundwood", None),
+    "sapele_wood": ("Sapele wood", None),
+    "titanium_metal": ("Titanium metal", None),
+    "xenon": ("Xenon", None),
 }
 
 # Supply-chain stages of the production tables (USGS wording mapped onto these).

@@ -18,6 +18,8 @@ WGI: World Bank Worldwide Governance Indicators, 2023 update (data to 2022, the 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -51,7 +53,10 @@ def wgi_fill_value(rule: str = "median", year: int = WGI_YEAR) -> float | None:
     mean (the "world average"); ``worst``: 10; ``exclude``: None (their shares get no weight, i.e.
     they are treated as perfectly governed — reported, not recommended)."""
     rule = c.choice("missing", rule, MISSING_RULES)
-    scores = c.wgi_table(year)["wgi_scaled"]
+    return _fill_value(rule, c.wgi_table(year)["wgi_scaled"])
+
+
+def _fill_value(rule: str, scores: pd.Series) -> float | None:
     return {"median": float(scores.median()), "mean": float(scores.mean()), "worst": 10.0,
             "exclude": None}[rule]
 
@@ -68,7 +73,8 @@ def _score(code: str, lookup: dict[str, float]) -> float | None:
 
 
 def hhi_wgi_of_shares(share_frame: pd.DataFrame, *, wgi_year: int = WGI_YEAR,
-                      missing: str = "median") -> dict:
+                      missing: str = "median", scores: pd.DataFrame | None = None,
+                      trade: Mapping[str, float] | None = None) -> dict:
     """HHI_WGI (EU 0–10 scale) of a share frame from :func:`rexlib.metrics.concentration.shares`.
 
     Lower bound ``hhi_wgi``: ``Σ_i (s_i/100)² × WGI_i`` over listed countries; the ``ROW``
@@ -77,10 +83,21 @@ def hhi_wgi_of_shares(share_frame: pd.DataFrame, *, wgi_year: int = WGI_YEAR,
     Listed countries without a score get ``WGI_fill`` (see :func:`wgi_fill_value`); their share and
     the remainder are reported as ``share_without_wgi`` (percent). Withheld values are not counted
     and are listed (``withheld``).
+
+    ``scores``: governance scores to use instead of the database's for ``wgi_year`` (a frame of
+    :func:`rexlib.sources.wgi.governance_scores`: ``iso3``, ``wgi_scaled``), so a caller holding
+    frames needs no database. ``trade``: the EU method's trade parameter ``t_i`` per country (ISO3 ->
+    factor, default 1), giving ``HHI_WGI,t = Σ_i (s_i/100)² × WGI_i × t_i`` (European Commission
+    (2017) methodology); the remainder's upper-bound term takes ``t = 1``.
     """
     rule = c.choice("missing", missing, MISSING_RULES)
-    lookup = _score_lookup(wgi_year)
-    fill = wgi_fill_value(rule, wgi_year)
+    if scores is None:
+        lookup = _score_lookup(wgi_year)
+        fill = wgi_fill_value(rule, wgi_year)
+    else:
+        lookup = dict(zip(scores["iso3"], scores["wgi_scaled"]))
+        fill = _fill_value(rule, scores["wgi_scaled"])
+    trade = trade or {}
     b = hhi_bounds(share_frame)
     known = share_frame[share_frame["known"] & (share_frame["role"] == "country")]
     total = 0.0
@@ -93,7 +110,7 @@ def hhi_wgi_of_shares(share_frame: pd.DataFrame, *, wgi_year: int = WGI_YEAR,
             no_score.append(code)
             no_score_share += s
             score = fill if fill is not None else 0.0
-        total += (s / 100.0) ** 2 * score
+        total += (s / 100.0) ** 2 * score * float(trade.get(code, 1.0))
     fill_score = fill if fill is not None else 0.0
     high = total + ((b["remainder_share"] / 100.0) ** 2 + (b["unallocated_share"] / 100.0) ** 2) * fill_score
     hhi_frac = b["hhi_low"] / 10_000.0

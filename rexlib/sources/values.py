@@ -19,6 +19,7 @@ FLAGS = (
     "estimated", "withheld", "not_available", "not_applicable", "net_exporter", "small", "zero",
     "lower_bound", "upper_bound", "range", "rounded", "revised", "reported", "qualitative",
     "included_elsewhere", "unparsed",
+    "not_assessed",  # EU CRM criticality: the material was not assessed that year ('-')
 )
 
 _NUMBER = r"\d[\d,]*(?:\.\d+)?|\.\d+"
