@@ -68,11 +68,14 @@ def concentration_summary(parts: list[tuple]) -> dict:
                 withheld_countries=";".join(withheld), flags=flags)
 
 
-def hhi_wgi(parts: list[tuple], scores: dict[str, float], fill: float | None) -> dict:
+def hhi_wgi(parts: list[tuple], scores: dict[str, float], fill: float | None,
+            trade: dict[str, float] | None = None) -> dict:
     """Governance-weighted HHI on the EU scale (0–10): ``Σ (s_i/100)² × WGI_i`` over listed countries
     (``parts`` as for :func:`concentration_summary`; a joint label scores the mean of its parts);
     countries without a score get ``fill`` (None: no weight). ``hhi_wgi_high`` adds the remainder and
-    the unallocated share as single producers scored ``fill``."""
+    the unallocated share as single producers scored ``fill``. ``trade``: the EU method's trade
+    parameter ``t_i`` per country (default 1): ``HHI_WGI,t = Σ (s_i/100)² × WGI_i × t_i``."""
+    trade = trade or {}
     known = [p for p in parts if p[3] and not _nan(p[2])]
     listed = [p for p in known if not p[4]]
     remainder = sum(p[2] for p in known if p[4])
@@ -87,7 +90,7 @@ def hhi_wgi(parts: list[tuple], scores: dict[str, float], fill: float | None) ->
             missing_share += share
             score = fill
         if score is not None:
-            total += (share / 100.0) ** 2 * score
+            total += (share / 100.0) ** 2 * score * float(trade.get(country, 1.0))
     high = total + ((remainder / 100.0) ** 2 + (u / 100.0) ** 2) * (fill or 0.0)
     return dict(hhi_wgi=total, hhi_wgi_high=high, share_without_wgi=missing_share + remainder + u,
                 countries_without_wgi=";".join(missing))

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .. import formulas
 from .. import validate as v
 from . import _common as c
 from .concentration import _series, hhi_bounds, shares
@@ -97,22 +98,14 @@ def hhi_wgi_of_shares(share_frame: pd.DataFrame, *, wgi_year: int = WGI_YEAR,
     else:
         lookup = dict(zip(scores["iso3"], scores["wgi_scaled"]))
         fill = _fill_value(rule, scores["wgi_scaled"])
-    trade = trade or {}
     b = hhi_bounds(share_frame)
-    known = share_frame[share_frame["known"] & (share_frame["role"] == "country")]
-    total = 0.0
-    no_score: list[str] = []
-    no_score_share = 0.0
-    scale = 100.0 / (known["share_pct"].sum() + b["remainder_share"]) if b["rescaled"] else 1.0
-    for code, s in zip(known["country"], known["share_pct"] * scale):
-        score = _score(code, lookup)
-        if score is None:
-            no_score.append(code)
-            no_score_share += s
-            score = fill if fill is not None else 0.0
-        total += (s / 100.0) ** 2 * score * float(trade.get(code, 1.0))
-    fill_score = fill if fill is not None else 0.0
-    high = total + ((b["remainder_share"] / 100.0) ** 2 + (b["unallocated_share"] / 100.0) ** 2) * fill_score
+    parts = [(c_, v_, s_, bool(k), r == "remainder") for c_, v_, s_, k, r in
+             zip(share_frame["country"], share_frame.get("value", share_frame["share_pct"]), share_frame["share_pct"],
+                 share_frame["known"], share_frame["role"])]
+    w = formulas.hhi_wgi(parts, lookup, fill, trade)      # the one HHI_WGI formula (also the build's)
+    total, high = w["hhi_wgi"], w["hhi_wgi_high"]
+    no_score = w["countries_without_wgi"].split(";") if w["countries_without_wgi"] else []
+    no_score_share = w["share_without_wgi"] - b["remainder_share"] - b["unallocated_share"]
     hhi_frac = b["hhi_low"] / 10_000.0
     return dict(hhi_wgi=total, hhi_wgi_high=high, hhi=b["hhi_low"], hhi_high=b["hhi_high"],
                 wgi_weighted_mean=total / hhi_frac if hhi_frac > 0 else np.nan,

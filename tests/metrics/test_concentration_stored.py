@@ -54,7 +54,11 @@ def test_stored_table_critical_list_and_iea():
 
 @pytest.mark.parametrize("stage,year", [("mine", 2024), ("refinery", 2025)])
 def test_stored_governance_equals_governance_table(stage, year):
-    _same(api.stored_governance_table(stage, year), m.governance_table(stage, year))
+    # The same formula (rexlib.formulas.hhi_wgi) over the same shares; the parts are added in
+    # another order, so the last bits may differ.
+    stored = api.stored_governance_table(stage, year).reset_index(drop=True)
+    computed = m.governance_table(stage, year).reset_index(drop=True)
+    pd.testing.assert_frame_equal(stored, computed, check_dtype=False, rtol=1e-12)
 
 
 def test_every_measure_of_several_measure_series():
