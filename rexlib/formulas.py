@@ -94,3 +94,10 @@ def hhi_wgi(parts: list[tuple], scores: dict[str, float], fill: float | None,
     high = total + ((remainder / 100.0) ** 2 + (u / 100.0) ** 2) * (fill or 0.0)
     return dict(hhi_wgi=total, hhi_wgi_high=high, share_without_wgi=missing_share + remainder + u,
                 countries_without_wgi=";".join(missing))
+
+
+def eu_supply_risk(hhi_wgi_gs, hhi_wgi_sourcing, ir, eol_rir=0.0, si_sr=1.0, ir_weight=0.5):
+    """The EU method's supply risk (European Commission 2017) from its terms (numbers or aligned
+    Series): ``[HHI_WGI,GS × IR × w + HHI_WGI,sourcing × (1 − IR × w)] × (1 − EoL_RIR) × SI_SR``
+    with ``w = 0.5`` (the method's IR/2); IR and EoL_RIR as fractions."""
+    return (hhi_wgi_gs * ir * ir_weight + hhi_wgi_sourcing * (1.0 - ir * ir_weight)) * (1.0 - eol_rir) * si_sr

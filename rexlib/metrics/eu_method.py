@@ -38,6 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..formulas import eu_supply_risk
 from .concentration import shares
 from .governance import hhi_wgi_of_shares
 
@@ -112,10 +113,9 @@ def supply_risk_terms(global_supply: pd.DataFrame, eu_sourcing: pd.DataFrame, sc
 
 
 def supply_risk_formula(hhi_wgi_gs, hhi_wgi_eus, ir, eol_rir=0.0, si_sr=1.0):
-    """The EU method's supply risk from its terms (numbers or aligned Series):
-    ``[HHI_WGI,GS × IR/2 + HHI_WGI,EUS × (1 − IR/2)] × (1 − EoL_RIR) × SI_SR``, IR and EoL_RIR as
-    fractions. (``rexlib.metrics.risk`` writes the same formula inline for its U.S.-based score.)"""
-    return (hhi_wgi_gs * ir / 2.0 + hhi_wgi_eus * (1.0 - ir / 2.0)) * (1.0 - eol_rir) * si_sr
+    """The EU method's supply risk (:func:`rexlib.formulas.eu_supply_risk`, the one formula; also
+    used by ``rexlib.metrics.risk`` for its U.S.-based score)."""
+    return eu_supply_risk(hhi_wgi_gs, hhi_wgi_eus, ir, eol_rir, si_sr)
 
 
 _sr = supply_risk_formula

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import validate as v
+from ..formulas import eu_supply_risk
 from ..warehouse import memo
 from . import _common as c
 from .concentration import shares
@@ -171,7 +172,7 @@ def risk_scores(year: int | None = None, *, critical: str | None = None, mineral
         usgs = np.nan if pd.isna(te) else (dp ** w["dp"]) * (te ** w["te"]) * (e ** w["ev"])
         hs = rec["hhi_wgi"] if pd.isna(rec["hhi_wgi_sourcing"]) else rec["hhi_wgi_sourcing"]
         ir = 0.0 if pd.isna(te) else te
-        eu = (rec["hhi_wgi"] * ir * ir_weight + hs * (1 - ir * ir_weight)) * (1 - eol) * si
+        eu = eu_supply_risk(rec["hhi_wgi"], hs, ir, eol, si, ir_weight)
         rows.append({**rec, "ev": e, "usgs_sr": usgs, "eol_rir": eol, "substitution": si, "eu_sr": eu,
                      "flags": ";".join(flags), "wgi_year": wgi_year})
     out = pd.DataFrame(rows)
