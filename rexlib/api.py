@@ -103,20 +103,29 @@ def production(mineral: str, stage: str | None = None, year: int | None = None, 
 @memo(2048)
 def _production(mineral, stage, year, vintage, measure) -> pd.DataFrame:
     mid = mineral_id(mineral)
-    stg = primary_stage(mid) if stage is None else v.choice("stage", stage, stages(mid) or ["mine"])
-    params: list = [mid, stg]
-    where = ["p.mineral_id = ? AND p.stage = ?"]
-    if year is not None:
-        where.append("AND p.year = ?")
-        params.append(v.year("year", year, production_years(mid, stg)))
-    if measure is not None:
-        where.append("AND p.measure = ?")
-        params.append(v.choice("measure", measure, _distinct("production", "measure", mid), normalise=False))
+    index = _series_index()
+    stages_ = sorted(s for m, s in index if m == mid)
+    stg = primary_stage(mid) if stage is None else v.choice("stage", stage, stages_ or ["mine"])
     if vintage is not None:
-        vint = v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False)
-        rows = query("SELECT * FROM production p WHERE " + " ".join(where) + " AND p.vintage = ?", [*params, vint])
-        return _named(series.with_shares(rows).drop(columns=["known"]))
-    return _named(query("SELECT * FROM production_latest p WHERE " + " ".join(where), params))
+        params: list = [mid, stg, v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False)]
+        rows = query("SELECT * FROM production p WHERE p.mineral_id = ? AND p.stage = ? AND p.vintage = ?", params)
+        frame = _named(series.with_shares(rows).drop(columns=["known"]))
+    else:
+        frame = index.get((mid, stg), _production_all().iloc[0:0])
+    if year is not None:
+        valid = frame["year"].unique() if vintage is not None else index.get((mid, stg), frame)["year"].unique()
+        frame = frame[frame["year"] == v.year("year", year, valid)]
+    if measure is not None:
+        frame = frame[frame["measure"] == v.choice("measure", measure, _distinct("production", "measure", mid),
+                                                   normalise=False)]
+    return frame.reset_index(drop=True)
+
+
+@memo(1)
+def _series_index() -> dict[tuple[str, str], pd.DataFrame]:
+    """``production_latest`` (one query per database) split by (mineral, stage), in the API's order."""
+    return {key: part.reset_index(drop=True) for key, part in _production_all().groupby(["mineral_id", "stage"],
+                                                                                        sort=False)}
 
 
 _SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",

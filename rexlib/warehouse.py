@@ -130,7 +130,10 @@ def _fresh(value):
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return value.copy(deep=False)
     if isinstance(value, tuple):
-        return tuple(_fresh(v) for v in value)
+        # (frame, facts)-style results are copied element by element; plain tuples of ids are immutable
+        if any(isinstance(v, (pd.DataFrame, pd.Series, dict, list, tuple)) for v in value[:4]):
+            return tuple(_fresh(v) for v in value)
+        return value
     if isinstance(value, (dict, list)):
         return type(value)(value)
     return value
