@@ -1,0 +1,1 @@
+"""Declarations as data: table fields, series rules, corrections, mappings."""
