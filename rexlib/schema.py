@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .ids import POLICY_STAGES, PRODUCTION_STAGES
+from .metadata.fields import describe_columns
 from .sources.values import FLAGS
+from .validate import InvalidArgument
 
 SCHEMA_VERSION = "1"
 
@@ -245,3 +247,45 @@ def validate(name: str, frame: pd.DataFrame, *, mineral_ids: set[str] | None = N
             if bad:
                 problems.append(f"{name}.{col}: unknown country codes {sorted(bad)}")
     return problems
+
+
+# ------------------------------------------------------------------------------------------------
+# Provenance inside the database, and the tables the build creates in SQL (helper `fields`, issue 14).
+# Column descriptions and units of every table: rexlib/metadata/fields.yml.
+
+TABLES.update({t.name: t for t in [
+    Table("sources", "Every data release the raw files come from (data/raw/sources.yml): publisher, citation, "
+          "DOI, URL, licence, publication date.",
+          {"id": "VARCHAR", "publisher": "VARCHAR", "title": "VARCHAR", "citation": "VARCHAR", "doi": "VARCHAR",
+           "url": "VARCHAR", "licence": "VARCHAR", "date_published": "DATE", "vintage": "VARCHAR", "note": "VARCHAR"},
+          key=("id",), required=("id", "publisher", "title", "citation", "url", "licence", "date_published")),
+    Table("source_files", "Every raw file in data/raw/ with its release, size and sha256 (verified by every build).",
+          {"path": "VARCHAR", "release": "VARCHAR", "bytes": "BIGINT", "sha256": "VARCHAR"},
+          key=("path",), required=("path", "release", "bytes", "sha256")),
+]})
+
+# Stored beside the validated tables, created by rexlib/build.py in SQL from the written ones: the
+# newest vintage of each world-table row (key = the world key without vintage) and the build record.
+LATEST_TABLES = {f"{record}_latest": record for record in ("production", "reserves", "capacity")}
+BUILD_TABLES: dict[str, Table] = {
+    **{name: Table(name, f"The newest vintage of each {record} row (derived).", TABLES[record].columns,
+                   key=tuple(c for c in TABLES[record].key if c != "vintage"))
+       for name, record in LATEST_TABLES.items()},
+    "build_info": Table("build_info", "Identity of the build: input fingerprint, rexlib and schema versions, "
+                        "build time.", {"key": "VARCHAR", "value": "VARCHAR"}, key=("key",)),
+}
+
+
+def declared_tables() -> dict[str, Table]:
+    """Every table of the database: the validated ones (TABLES) and those the build creates in SQL."""
+    return {**TABLES, **BUILD_TABLES}
+
+
+def describe_table(name: str) -> pd.DataFrame:
+    """The data dictionary of one table: column, type, primary_key, description, unit (one row per
+    column, in table order). Raises InvalidArgument listing the tables for an unknown name."""
+    tables = declared_tables()
+    if name not in tables:
+        raise InvalidArgument("table", name, tables)
+    spec = tables[name]
+    return describe_columns(name, spec.columns, spec.key)
