@@ -26,7 +26,14 @@ def _declared() -> dict:
     text = resources.files(__package__).joinpath(FIELDS_FILE).read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     data = yaml.load(text, Loader=loader) or {}
-    return {"fields": data.get("fields") or {}, "tables": data.get("tables") or {}}
+    declared = {"fields": data.get("fields") or {}, "tables": data.get("tables") or {}}
+    entries = [(f"fields: {c}", e) for c, e in declared["fields"].items()]
+    entries += [(f"tables: {t}: {c}", e) for t, cols in declared["tables"].items() for c, e in (cols or {}).items()]
+    for where, entry in entries:
+        # A misspelt key ('descripton') would silently fall back to the field's words: refuse it.
+        if not isinstance(entry, dict) or set(entry) - {"description", "unit"}:
+            raise ValueError(f"rexlib/metadata/{FIELDS_FILE}, {where}: expected description and/or unit, got {entry!r}")
+    return declared
 
 
 def _entry(table: str, column: str) -> dict:
