@@ -3,30 +3,32 @@ and bound as a SQL parameter."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 import pandas as pd
 
+from . import series
 from . import validate as v
-from .db import query
+from .sources.wgi import WGI_METHOD
+from .warehouse import memo, query, reset
 
 
-@lru_cache(maxsize=1)
+@memo(1)
 def _mineral_ids() -> tuple[str, ...]:
     return tuple(query("SELECT mineral_id FROM minerals ORDER BY 1")["mineral_id"])
 
 
-@lru_cache(maxsize=1)
+@memo(1)
 def _country_codes() -> tuple[str, ...]:
     return tuple(query("SELECT iso3 FROM countries ORDER BY 1")["iso3"])
 
 
 def clear_caches() -> None:
-    for fn in (_mineral_ids, _country_codes, _distinct):
-        fn.cache_clear()
+    """Forget cached results (kept for callers of the old API; the cache is keyed by the database's
+    identity, so a rebuild never needs this)."""
+    reset()
 
 
-@lru_cache(maxsize=256)
+@memo(256)
 def _distinct(table: str, column: str, mineral: str | None = None) -> tuple:
     # table/column come from this module only, never from a caller.
     if mineral is None:
@@ -72,107 +74,159 @@ def production_years(mineral: str, stage: str | None = None) -> list[int]:
     return [int(y) for y in frame["year"]]
 
 
-def production(mineral: str, stage: str = "mine", year: int | None = None, *, vintage: str | None = None,
-               measure: str | None = None) -> pd.DataFrame:
-    """Production by country for one mineral and stage (newest vintage per year unless ``vintage``).
-
-    Columns: country, name, year, measure, value, unit, flag, share_pct (of the publisher's world
-    total, ``WLD``; None when the total or the value is withheld/unknown), vintage, source_file,
-    source_line. Aggregate rows (``WLD``, ``ROW``) are included and marked by ``is_aggregate``.
-    """
+def primary_stage(mineral: str) -> str:
+    """The stage a mineral's figures use when none is given (``rexlib/metadata/series.yml``)."""
     mid = mineral_id(mineral)
-    stg = v.choice("stage", stage, stages(mid) or ["mine"])
-    table = "production_latest"
+    stage = series.primary_stage(mid)
+    if stage is None:
+        raise v.InvalidArgument("mineral", mineral, _distinct("production", "mineral_id"),
+                                " (no USGS production table for this mineral)")
+    return stage
+
+
+def production(mineral: str, stage: str | None = None, year: int | None = None, *, vintage: str | None = None,
+               measure: str | None = None) -> pd.DataFrame:
+    """Production by country for one mineral and stage (default: the mineral's primary stage).
+
+    Every row of a series (mineral × stage × year) comes from one edition (``vintage``: the newest
+    that publishes the year, :mod:`rexlib.series`); ``vintage=`` returns that edition's rows instead.
+    Columns: country, name, year, measure, qualifier, value, value_low, value_high, unit, flag,
+    share_pct (percent of ``world_value``, the series' world total under the share rule; NaN when
+    the value is withheld/unknown), share_flag (``parts_exceed_world_total``,
+    ``world_excludes_us``, ``world_is_sum_of_listed`` ...), world_value, world_reported,
+    series_measure, is_default_measure (the series figures use), is_aggregate (``WLD``/``ROW``),
+    mineral_id, stage, vintage, source_file, source_line, note.
+    """
+    return _production(mineral, stage, year, vintage, measure)
+
+
+@memo(2048)
+def _production(mineral, stage, year, vintage, measure) -> pd.DataFrame:
+    mid = mineral_id(mineral)
+    stg = primary_stage(mid) if stage is None else v.choice("stage", stage, stages(mid) or ["mine"])
     params: list = [mid, stg]
     where = ["p.mineral_id = ? AND p.stage = ?"]
-    if vintage is not None:
-        table = "production"
-        where.append("AND p.vintage = ?")
-        params.append(v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False))
     if year is not None:
         where.append("AND p.year = ?")
         params.append(v.year("year", year, production_years(mid, stg)))
     if measure is not None:
         where.append("AND p.measure = ?")
         params.append(v.choice("measure", measure, _distinct("production", "measure", mid), normalise=False))
-    order = "p.year, p.measure, p.value DESC NULLS LAST, p.country, p.qualifier, p.vintage"   # ties: by country
-    return _with_shares(table, " ".join(where), order, params)
+    if vintage is not None:
+        vint = v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False)
+        rows = query("SELECT * FROM production p WHERE " + " ".join(where) + " AND p.vintage = ?", [*params, vint])
+        return _named(series.with_shares(rows).drop(columns=["known"]))
+    return _named(query("SELECT * FROM production_latest p WHERE " + " ".join(where), params))
 
 
 _SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
-                  "flag", "share_pct", "world_value", "is_aggregate", "mineral_id", "stage", "vintage",
-                  "source_file", "source_line", "note"]
+                  "flag", "share_pct", "share_flag", "world_value", "world_reported", "series_measure",
+                  "is_default_measure", "is_aggregate", "mineral_id", "stage", "vintage", "source_file",
+                  "source_line", "note"]
+_ORDER = ["mineral_id", "stage", "year", "measure", "value", "country", "qualifier", "vintage"]
+
+
+@memo(1)
+def _country_names() -> tuple[dict, dict]:
+    frame = query("SELECT iso3, name, kind FROM countries")
+    return dict(zip(frame["iso3"], frame["name"])), dict(zip(frame["iso3"], frame["kind"]))
+
+
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with the country's name and ``is_aggregate``, in the API's order (year, measure, value
+    descending, country)."""
+    names, kinds = _country_names()
+    frame = frame.assign(name=frame["country"].map(names), is_aggregate=frame["country"].map(kinds).eq("aggregate"))
+    frame = frame.sort_values(_ORDER, ascending=[True, True, True, True, False, True, True, True],
+                              na_position="last", kind="mergesort")
+    return frame[_SHARE_COLUMNS].reset_index(drop=True)
 
 
 def production_all() -> pd.DataFrame:
-    """Every mineral's and stage's production rows in one frame (newest vintage per year), with the
-    columns of ``production``, ordered by mineral_id, stage, then as ``production`` orders them: so
-    ``production_all()`` split by (mineral_id, stage) equals ``production(mineral, stage)`` for each.
-    One query instead of one per mineral (the apps' preheated kernels load it once)."""
-    order = "p.mineral_id, p.stage, p.year, p.measure, p.value DESC NULLS LAST, p.country, p.qualifier, p.vintage"
-    return _with_shares("production_latest", "true", order, [], partition="p.mineral_id, p.stage, ")
+    """Every mineral's and stage's production rows in one frame (the series of ``production_latest``),
+    with the columns of ``production``: split by (mineral_id, stage) it equals ``production(mineral,
+    stage)`` for each. One query (the apps' preheated kernels load it once)."""
+    return _production_all()
 
 
-def _with_shares(table: str, where: str, order: str, params: list, partition: str = "") -> pd.DataFrame:
-    """Rows of ``table`` (production/reserves, or their _latest tables; ``where``/``order`` are
-    constants of this module) with the country name, ``is_aggregate``, the WLD value of their
-    measure+qualifier+year+vintage (``world_value``) and ``share_pct = value / world_value * 100``
-    (NULL when the world value is missing or 0). One query: the window replaces a pandas join."""
-    world = ("max(p.value) FILTER (WHERE p.country = 'WLD') OVER "
-             f"(PARTITION BY {partition}p.measure, p.qualifier, p.year, p.vintage)")
-    return query(f"""
-        SELECT p.country, c.name, p.year, p.measure, p.qualifier, p.value, p.value_low, p.value_high, p.unit,
-               p.flag, CASE WHEN p.world_value = 0 THEN NULL ELSE p.value / p.world_value * 100 END AS share_pct,
-               p.world_value, c.kind IN ('aggregate') AS is_aggregate, p.mineral_id, p.stage, p.vintage,
-               p.source_file, p.source_line, p.note
-        FROM (SELECT *, {world} AS world_value FROM {table} p WHERE {where}) p
-        JOIN countries c ON c.iso3 = p.country
-        ORDER BY {order}""", params)
+@memo(1)
+def _production_all() -> pd.DataFrame:
+    return _named(query("SELECT * FROM production_latest"))
 
 
 def reserves(mineral: str, year: int | None = None) -> pd.DataFrame:
-    """Reserves by country (newest vintage per year); share_pct of the world total."""
+    """Reserves by country, each year from one edition (the series rule); share_pct of the world total."""
+    return _reserves(mineral, year)
+
+
+@memo(512)
+def _reserves(mineral, year) -> pd.DataFrame:
     mid = mineral_id(mineral)
     params: list = [mid]
     where = "p.mineral_id = ?"
     if year is not None:
         where += " AND p.year = ?"
         params.append(v.year("year", year, _distinct("reserves", "year", mid)))
-    return _with_shares("reserves_latest", where, "p.year, p.value DESC NULLS LAST, p.country, p.measure, p.qualifier",
-                        params)
+    return _named(query(f"SELECT * FROM reserves_latest p WHERE {where}", params))
 
 
 def import_reliance(year: int | None = None, *, mineral: str | None = None, table_source: str = "salient",
                     vintage: str | None = None) -> pd.DataFrame:
     """U.S. net import reliance, one row per mineral/measure (and year when ``year`` is None).
 
-    ``table_source='salient'`` (default): MCS2026 salient statistics, 2021–2025, every measure.
-    ``table_source='figure'``: the report's Fig2 (MCS2025: 2024; MCS2026: 2025).
-    ``nir_bound``: ``=`` exact, ``>``/``<`` bound (``nir_pct`` holds the bound), ``E`` net exporter,
-    ``NA``/``W`` unknown/withheld.
+    ``table_source='salient'`` (default): MCS2026 salient statistics, 2021–2025, every measure, plus
+    the Fig2 line where that is the headline (2024: MCS2025's Fig2). ``table_source='figure'``: the
+    report's Fig2 lines only (MCS2025: 2024; MCS2026: 2025).
+    ``headline`` marks exactly one row per mineral and year: the figure every app, metric and report
+    uses (rule in ``rexlib/metadata/series.yml``). ``nir_bound``: ``=`` exact, ``>``/``<`` bound
+    (``nir_pct`` holds the bound), ``E`` net exporter, ``NA``/``W`` unknown/withheld.
     """
+    return _import_reliance(year, mineral, table_source, vintage)
+
+
+@memo(512)
+def _import_reliance(year, mineral, table_source, vintage) -> pd.DataFrame:
     src = v.choice("table_source", table_source, ["salient", "figure"])
-    sql = ["SELECT r.*, m.name, m.critical_2022, m.critical_2025 FROM import_reliance r "
-           "JOIN minerals m USING (mineral_id) WHERE r.table_source = ?"]
-    params: list = [src]
+    if src == "salient":
+        sql = ["SELECT r.*, m.name, m.critical_2022, m.critical_2025 FROM import_reliance r "
+               "JOIN minerals m USING (mineral_id) WHERE (r.table_source = 'salient' OR r.headline)"]
+        params: list = []
+    else:
+        sql = ["SELECT r.*, m.name, m.critical_2022, m.critical_2025 FROM import_reliance r "
+               "JOIN minerals m USING (mineral_id) WHERE r.table_source = ?"]
+        params = [src]
     if vintage is not None:
         sql.append("AND r.vintage = ?")
         params.append(v.choice("vintage", vintage, _distinct("import_reliance", "vintage"), normalise=False))
     if year is not None:
         sql.append("AND r.year = ?")
-        valid_years = query("SELECT DISTINCT year FROM import_reliance WHERE table_source = ?", [src])["year"]
-        params.append(v.year("year", year, valid_years))
+        params.append(v.year("year", year, _distinct("import_reliance", "year")))
     if mineral is not None:
         sql.append("AND r.mineral_id = ?")
         params.append(mineral_id(mineral))
-    frame = query(" ".join(sql) + " ORDER BY r.year, r.nir_pct DESC NULLS LAST, r.mineral_id", params)
-    if vintage is None and not frame.empty:
-        frame = frame.sort_values("vintage").drop_duplicates(["mineral_id", "measure", "year"], keep="last")
+    return query(" ".join(sql) + " ORDER BY r.year, r.nir_pct DESC NULLS LAST, r.mineral_id, r.table_source, "
+                 "r.source_line", params)
+
+
+def headline_import_reliance(year: int | None = None, *, critical: str | None = None) -> pd.DataFrame:
+    """The headline net import reliance: one row per mineral and year (the ``headline`` rows of
+    :func:`import_reliance`), with ``measure``, ``table_source`` and ``vintage`` saying where it is from."""
+    frame = import_reliance(year)
+    frame = frame[frame["headline"]]
+    if critical is not None:
+        which = v.choice("critical", str(critical), ["2022", "2025"])
+        frame = frame[frame[f"critical_{which}"].fillna(False).astype(bool)]
     return frame.reset_index(drop=True)
 
 
 def import_sources(mineral: str, *, period: str | None = None) -> pd.DataFrame:
-    """Major U.S. import sources, ranked; ``share_pct`` where USGS gives it (MCS2026), else rank only."""
+    """Major U.S. import sources, ranked; ``share_pct`` where USGS gives it (MCS2026), else rank only.
+    ``headline`` marks the rows of the measure USGS draws in Fig3 (the one every app uses)."""
+    return _import_sources(mineral, period)
+
+
+@memo(512)
+def _import_sources(mineral, period) -> pd.DataFrame:
     mid = mineral_id(mineral)
     params: list = [mid]
     sql = ("SELECT s.*, c.name FROM import_sources s JOIN countries c ON c.iso3 = s.country "
@@ -180,7 +234,8 @@ def import_sources(mineral: str, *, period: str | None = None) -> pd.DataFrame:
     if period is not None:
         sql += " AND s.period = ?"
         params.append(v.choice("period", period, _distinct("import_sources", "period", mid), normalise=False))
-    return query(sql + " ORDER BY s.vintage DESC, s.table_source DESC, s.measure, s.rank NULLS LAST", params)
+    return query(sql + " ORDER BY s.headline DESC, s.vintage DESC, s.table_source DESC, s.measure, "
+                 "s.rank NULLS LAST", params)
 
 
 def iea_minerals() -> tuple[str, ...]:
@@ -418,7 +473,6 @@ def stored_governance_table(stage: str = "mine", year: int | None = None, *,
     """``rexlib.metrics.governance_table`` (WGI 2022, missing scores = median) read from the build's
     ``concentration_wgi`` table, for the minerals of :func:`stored_concentration_table`; sorted by
     ``hhi_wgi`` (EU scale 0–10) descending."""
-    from .metrics.governance import WGI_METHOD
     where, params, check = _concentration_filter(stage, year, "usgs", critical)
     frame = query(f"SELECT {_WGI_COLUMNS} FROM concentration c JOIN concentration_wgi w "
                   f"USING (source, mineral_id, stage, year) WHERE {where} ORDER BY c.hhi DESC, c.mineral_id",
@@ -429,7 +483,7 @@ def stored_governance_table(stage: str = "mine", year: int | None = None, *,
     return frame.sort_values("hhi_wgi", ascending=False).reset_index(drop=True)
 
 
-def stored_concentration(mineral: str, stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+def stored_concentration(mineral: str, stage: str | None = None, year: int | None = None, source: str = "usgs", *,
                          measure: str | None = None) -> pd.DataFrame:
     """``rexlib.metrics.concentration`` read from the build's ``concentration`` table: a one-row
     DataFrame. ``measure`` (USGS) picks another measure of the same vintage; the default is the one
@@ -437,6 +491,8 @@ def stored_concentration(mineral: str, stage: str = "mine", year: int | None = N
     src = v.choice("source", source, ["usgs", "iea"])
     mid = mineral_id(mineral)
     table = "production" if src == "usgs" else "refining"
+    if stage is None:
+        stage = (series.primary_stage(mid) or "mine") if src == "usgs" else "mine"
     stages_ = _distinct(table, "stage", mid)
     if not stages_:
         raise v.InvalidArgument("mineral", mineral, _distinct(table, "mineral_id"),

@@ -17,17 +17,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import __version__
+from . import series
 from .checks import run_publisher_checks
+from .corrections import StaleCorrection
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
 from .metadata.fields import comment
 from .paths import CURATED, RAW, db_path, derived_dir
 from .provenance import load_sources, source_tables, verify_checksums
-from .schema import BUILD_TABLES, CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
+from .schema import BUILD_TABLES, CURATED_TABLES, DERIVED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
 from .sources import curated as curated_source
 from .sources import iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
-from .sources.countries import AGGREGATES, JOINT, iso_reference, split_country_label
+from .sources.countries import iso_reference
+from .version import __version__
 
 ISO_FILE = "reference/lukes_iso3166_all.csv"
 
@@ -54,9 +56,8 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
         digest.update(path.read_bytes())
     code_dir = Path(__file__).parent
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
-                                            "provenance.py", "metrics/concentration_all.py", "metrics/_common.py",
-                                            "metrics/governance.py", "metadata/fields.yml")]
-    for path in shaping + sorted((code_dir / "sources").glob("*.py")):
+                                            "provenance.py", "series.py", "formulas.py")]
+    for path in shaping + sorted((code_dir / "sources").glob("*.py")) + sorted((code_dir / "metadata").glob("*.*")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -123,6 +124,7 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     world.loc[unlabelled, "measure"] = "Production (unlabelled)"
     world = world[world["mineral_id"].isin(MINERALS)]
     world, labels = map_countries(world, iso_path)
+    world = series.apply_stage_aliases(world)
     world = align_measures(world, issues)
     world = normalise_units(world, issues)
     world["qualifier"] = world["qualifier"].fillna("")
@@ -132,6 +134,7 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     for record in ("production", "reserves", "capacity"):
         part = world[world["record_type"] == record]
         tables[record] = _dedupe_world(part[cols].reset_index(drop=True), issues, record)
+    series.check_primary_stages(tables["production"])
 
     # US salient statistics, prices, net import reliance (MCS2026 salient + Fig2 of 2025 and 2026).
     salient = mcs["salient"]
@@ -152,7 +155,9 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
             nir_text=fig["nir_text"], flag=fig["nir_flags"], table_source="figure", vintage=vintage,
             source_file=rel, source_line=fig["source_line"])))
         figure_sources.append(srcs.assign(table_source="figure", flag=""))
-    tables["import_reliance"] = pd.concat([reliance] + figure_frames, ignore_index=True)
+    reliance = pd.concat([reliance] + figure_frames, ignore_index=True)
+    reliance["headline"] = series.mark_nir_headline(reliance)
+    tables["import_reliance"] = reliance
 
     share_rows = mcs["import_sources"].copy()
     share_rows["table_source"] = "salient"
@@ -160,7 +165,14 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     sources_all = pd.concat([share_rows] + figure_sources, ignore_index=True)
     sources_all, more = map_countries(sources_all, iso_path)
     labels += more
+    sources_all["headline"] = series.mark_import_sources_headline(sources_all)
     tables["import_sources"] = sources_all[list(TABLES["import_sources"].columns)]
+    fig3_rel = "usgs/mcs2026/industry_trends/MCS2026_Fig3_Major_Import_Sources.csv"
+    fig3, fig3_issues = usgs_figures.read_fig3(raw_dir / fig3_rel, "MCS2026", fig3_rel)
+    issues += fig3_issues
+    fig3, more = map_countries(fig3, iso_path)
+    labels += more
+    tables["import_sources_fig3"] = fig3[list(TABLES["import_sources_fig3"].columns)]
 
     rest = salient[~salient["statistic"].isin(["Net import reliance", "Price"])]
     tables["us_salient"] = rest[list(TABLES["us_salient"].columns)].reset_index(drop=True)
@@ -245,17 +257,25 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def derive_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """The derived tables (schema.DERIVED_TABLES), computed from the written tables by the same
-    queries the metrics read, so the stored rows equal what ``rexlib.metrics`` computes on demand."""
-    from .metrics._common import PRODUCTION_ALL_SQL, REFINING_ALL_SQL, WGI_SQL
-    from .metrics.concentration_all import concentration_rows
-    from .metrics.governance import WGI_YEAR
-    production = con.execute(PRODUCTION_ALL_SQL).df()
-    refining = con.execute(REFINING_ALL_SQL).df()
-    raw_wgi = con.execute(WGI_SQL, [WGI_YEAR, *wgi.ESTIMATES]).df()
-    conc, conc_wgi = concentration_rows(production, refining, wgi.governance_scores(raw_wgi, WGI_YEAR),
-                                        wgi_year=WGI_YEAR)
-    return {"concentration": conc, "concentration_wgi": conc_wgi}
+    """The derived tables (schema.DERIVED_TABLES), computed from the written tables by the series
+    rules (:mod:`rexlib.series`): the series every figure uses, and their concentration."""
+    from .sources.wgi import ESTIMATES, governance_scores
+    out = {}
+    for record in ("production", "reserves", "capacity"):
+        frame = con.execute(f"SELECT * FROM {record} ORDER BY rowid").df()
+        out[f"{record}_latest"] = series.production_latest(frame)
+    refining = con.execute("SELECT * FROM refining ORDER BY rowid").df()
+    scores = governance_scores(con.execute(WGI_SQL, [WGI_YEAR, *ESTIMATES]).df(), WGI_YEAR)
+    out["concentration"], out["concentration_wgi"] = series.concentration_tables(
+        out["production_latest"], series.iea_with_shares(refining), scores, WGI_YEAR)
+    return out
+
+
+# Governance scores of the stored HHI_WGI: WGI 2022 (the latest year of the 2023 update), the mean
+# of the six estimates in a fixed order (rexlib.sources.wgi.governance_scores).
+WGI_YEAR = 2022
+WGI_SQL = ("SELECT iso3, indicator, year, value FROM governance WHERE year = ? AND indicator IN (?, ?, ?, ?, ?, ?) "
+           "ORDER BY iso3, indicator")
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, parquet_dir: Path, name: str, frame: pd.DataFrame) -> None:
@@ -316,18 +336,6 @@ def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> d
             _write_table(con, parquet_dir, name, frame)
         # The apps look rows up by these columns (one mineral, or one stage and year).
         con.execute("CREATE INDEX concentration_series ON concentration (source, mineral_id, stage, year)")
-        # The newest vintage of every row, stored (not a view): the apps filter it by mineral on
-        # every widget change, and a view would rank the whole table each time.
-        for record in ("production", "reserves", "capacity"):
-            con.execute(f"""
-                CREATE TABLE {record}_latest AS
-                SELECT * EXCLUDE (rn) FROM (
-                    SELECT *, row_number() OVER (
-                        PARTITION BY mineral_id, stage, measure, qualifier, country, year
-                        ORDER BY vintage DESC) AS rn
-                    FROM {record}) WHERE rn = 1
-                ORDER BY mineral_id, stage, year""")
-            _declare(con, f"{record}_latest", BUILD_TABLES[f"{record}_latest"])
         con.execute("CREATE TABLE build_info (key VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO build_info VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
         _declare(con, "build_info", BUILD_TABLES["build_info"])
@@ -337,30 +345,41 @@ def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> d
     return derived
 
 
-def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None = None) -> BuildReport:
-    """Build the database. Raises BuildError (or ChecksumMismatch) naming what is wrong."""
+def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None = None, *,
+          progress=None) -> BuildReport:
+    """Build the database. Raises BuildError (or ChecksumMismatch) naming what is wrong.
+    ``progress(step)`` is called with a short description before each stage."""
     start = time.perf_counter()
+    say = progress or (lambda step: None)
     out_dir = Path(out_dir or derived_dir())
+    say("[1/4] verifying raw-file checksums")
     verify_checksums(raw_dir)
+    say("[2/4] reading and curating the sources")
     try:
         tables, issues = collect(raw_dir, curated_dir)
-    except (CurationError, SchemaError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
+    except (CurationError, SchemaError, series.SeriesRuleError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     if problems:
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
-    checks = run_publisher_checks(tables)
+    say("[3/4] checking against the publishers' own figures")
+    try:
+        checks, allowed = run_publisher_checks(tables)
+    except StaleCorrection as exc:
+        raise BuildError(str(exc)) from exc
+    issues += allowed
     tables["publisher_checks"] = checks
     failed = checks[checks["status"] == "fail"]
     if len(failed):
-        raise BuildError("publisher checks failed (fix the curation or allow-list with a reason in "
-                         "rexlib/checks.py):\n  " + "\n  ".join(
+        raise BuildError("publisher checks failed (fix the curation, or allow-list with a reason in "
+                         "rexlib/metadata/corrections.yml):\n  " + "\n  ".join(
                              f"{r.check} {r.subject}: expected {r.expected}, computed {r.computed}"
                              for r in failed.itertuples()))
     tables["quality_issues"] = _issues_frame(issues)
     fp = fingerprint(raw_dir, curated_dir)
     meta = dict(fingerprint=fp, rexlib_version=__version__, schema_version=SCHEMA_VERSION,
                 built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    say("[4/4] writing Parquet and DuckDB, deriving the series tables")
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:

@@ -6,7 +6,9 @@
    USGS's ``Leading_source_precent_world`` within 2 percentage points.
 3. IEA: our top-3 share of each block matches the workbook's own "Top 3 share" row within 0.5 pp.
 
-Allow-list entries carry the reason; they show up as ``allowed`` in the ``publisher_checks`` table.
+A failing check is allowed only by an entry of the corrections registry
+(``rexlib/metadata/corrections.yml``, applied by :mod:`rexlib.corrections`), with its reason; such
+checks show up as ``allowed`` in ``publisher_checks`` and the entry is logged in ``quality_issues``.
 """
 from __future__ import annotations
 
@@ -14,34 +16,12 @@ import re
 
 import pandas as pd
 
+from .corrections import apply_allowances
+from .series import FIG2_YEAR, fig2_measure, fold_measures
+
 WORLD_TOLERANCE = 0.05
 T7_TOLERANCE_PP = 2.0
 IEA_TOLERANCE_PP = 0.5
-
-# (mineral_id, stage, measure, year, vintage) or a prefix of it -> reason. Filled from the build's
-# own failures after reading each case against the publisher's note.
-WORLD_ALLOW: dict[tuple, str] = {
-    ("clays", "mine", "Mine production: Kaolin", 2024, "MCS2025"): (
-        "MCS2025 prints the 2024 kaolin world total as 4,400 (thousand t) while its countries sum to "
-        "44,240 and MCS2026 revises the 2024 total to 49,100: a dropped digit in the publisher's total."),
-    ("zeolites", "mine", "Mine production", 2022, "MCS2024"): (
-        "world total rounded to one significant figure (900,000 t); countries sum to 946,407 t (5.2 %)."),
-}
-T7_ALLOW: dict[str, str] = {}
-IEA_ALLOW: dict[tuple, str] = {
-    ("graphite", "battery_grade", 2023): (
-        "the workbook's Top 3 share row (97.78 %: China, Japan, United States) considers only the first "
-        "five listed countries; Germany (28.2 kt) exceeds the United States (16.5 kt), so the true top "
-        "three hold 98.35 %. Logged in quality_issues."),
-}
-
-
-def _allowed(allow: dict[tuple, str], key: tuple) -> str | None:
-    for n in range(len(key), 0, -1):
-        if key[:n] in allow:
-            return allow[key[:n]]
-    return None
-
 
 def world_total_checks(production: pd.DataFrame) -> pd.DataFrame:
     """Countries + ROW vs WLD per mineral/stage/measure/year/vintage.
@@ -68,28 +48,9 @@ def world_total_checks(production: pd.DataFrame) -> pd.DataFrame:
 
 
 def fold_country_qualified_measures(production: pd.DataFrame) -> pd.DataFrame:
-    """MCS2026 writes a country's product qualifier into the measure ("Mine production: processed"
-    for Denmark's diatomite). A measure ``base: qualifier`` with no world total of its own belongs to
-    the world total of ``base`` (same mineral, stage, year, vintage)."""
-    frame = production.copy()
-    group_keys = ["mineral_id", "stage", "year", "vintage"]
-    with_world = frame[frame["country"] == "WLD"].groupby(group_keys)["measure"].agg(set)
-    bases = frame["measure"].str.split(":").str[0].str.strip()
-    folded = []
-    for idx, measure, base, *key in zip(frame.index, frame["measure"], bases, *(frame[k] for k in group_keys)):
-        worlds = with_world.get(tuple(key), set())
-        if measure in worlds:
-            folded.append(measure)
-        elif base in worlds:
-            folded.append(base)
-        elif len(worlds) == 1:
-            # One world total for the whole stage: every country row of the stage belongs to it
-            # (MCS2023/2024 talc names each country's product differently).
-            folded.append(next(iter(worlds)))
-        else:
-            folded.append(measure)
-    frame["measure"] = folded
-    return frame
+    """``production`` with each row's measure replaced by the measure of the world total it
+    belongs to (the series rule :func:`rexlib.series.fold_measures`)."""
+    return production.assign(measure=fold_measures(production))
 
 
 def _compare_world(key, qualifier, world, parts) -> dict | None:
@@ -98,7 +59,7 @@ def _compare_world(key, qualifier, world, parts) -> dict | None:
     expected = float(world["value"].iloc[0])
     wflags = str(world["flag"].iloc[0] or "")
     subject = "/".join(str(k) for k in key) + (f" ({qualifier})" if qualifier else "")
-    base = dict(check="world_total", subject=subject, expected=expected, tolerance=WORLD_TOLERANCE)
+    base = dict(check="world_total", subject=subject, expected=expected, tolerance=WORLD_TOLERANCE, key=tuple(key))
     # "Excludes U.S. production." but not "Excludes U.S. production of pyrophyllite" (talc).
     excludes_us = bool(re.search(r"excludes u\.s\. production(?! of)", str(world["note"].iloc[0] or ""), re.I))
     if excludes_us:
@@ -111,9 +72,7 @@ def _compare_world(key, qualifier, world, parts) -> dict | None:
     diff = (computed - expected) / expected if expected else (0.0 if computed == 0 else 1.0)
     status, reason = "pass", "world total excludes U.S. production" if excludes_us else ""
     if abs(diff) > WORLD_TOLERANCE:
-        mineral, stage, measure, year, vintage = key
-        why = _allowed(WORLD_ALLOW, (mineral, stage, measure, year, vintage))
-        status, reason = ("allowed", why) if why else ("fail", "")
+        status, reason = "fail", f"countries + other countries differ from the world total by {diff:+.1%}"
     return dict(base, computed=computed, difference=diff, status=status, reason=reason)
 
 
@@ -123,24 +82,22 @@ def t7_checks(t7: pd.DataFrame, production: pd.DataFrame) -> pd.DataFrame:
     for rec in t7.itertuples():
         subject = f"{rec.mineral_id}/{rec.year}/{rec.leading_country}"
         if pd.isna(rec.leading_share_pct):
-            rows.append(dict(check="t7_leading_share", subject=subject, expected=None, computed=None,
+            rows.append(dict(check="t7_leading_share", subject=subject, expected=None, computed=None, key=(rec.mineral_id,),
                              difference=None, tolerance=T7_TOLERANCE_PP, status="not_comparable",
                              reason=f"USGS share is {rec.leading_share_flag or 'not given'}"))
             continue
         part = latest[(latest["mineral_id"] == rec.mineral_id) & (latest["year"] == rec.year)]
         computed, reason = _leading_share(part, rec.leading_country, rec.world_total_prod if pd.notna(rec.world_total_prod) else None, rec.unit)
         if computed is None:
-            why = T7_ALLOW.get(rec.mineral_id)
             rows.append(dict(check="t7_leading_share", subject=subject, expected=rec.leading_share_pct,
-                             computed=None, difference=None, tolerance=T7_TOLERANCE_PP,
-                             status="allowed" if why else "fail", reason=why or reason))
+                             computed=None, difference=None, tolerance=T7_TOLERANCE_PP, key=(rec.mineral_id,),
+                             status="fail", reason=reason))
             continue
         diff = computed - rec.leading_share_pct
         status, why = "pass", ""
         if abs(diff) > T7_TOLERANCE_PP:
-            why = T7_ALLOW.get(rec.mineral_id, "")
-            status = "allowed" if why else "fail"
-        rows.append(dict(check="t7_leading_share", subject=subject, expected=rec.leading_share_pct,
+            status = "fail"
+        rows.append(dict(check="t7_leading_share", subject=subject, expected=rec.leading_share_pct, key=(rec.mineral_id,),
                          computed=computed, difference=diff, tolerance=T7_TOLERANCE_PP, status=status,
                          reason=why))
     return pd.DataFrame(rows)
@@ -189,16 +146,83 @@ def iea_checks(refining: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
         diff = computed - rec.top3_share_pct if computed is not None else None
         status, why = "pass", ""
         if diff is None or abs(diff) > IEA_TOLERANCE_PP:
-            why = _allowed(IEA_ALLOW, (rec.mineral_id, rec.stage, rec.year)) or ""
-            status = "allowed" if why else "fail"
+            status = "fail"
         rows.append(dict(check="iea_top3_share", subject=subject, expected=rec.top3_share_pct, computed=computed,
+                         key=(rec.mineral_id, rec.stage, rec.year),
                          difference=diff, tolerance=IEA_TOLERANCE_PP, status=status, reason=why))
     return pd.DataFrame(rows)
 
 
-def run_publisher_checks(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat([
+FIG3_TOLERANCE_PP = 1.0
+def nir_fig2_checks(reliance: pd.DataFrame) -> pd.DataFrame:
+    """Every Fig2 line (MCS2025, MCS2026) against rex: the headline NIR of the mineral and year
+    equals Fig2's headline line (bound and number), and each other Fig2 line equals the salient
+    measure it reports in the same edition (MCS2026; MCS2025's salient tables are not loaded)."""
+    rows = []
+    sal = reliance[reliance["table_source"] == "salient"]
+    head = reliance[reliance["headline"]]
+    for rec in reliance[reliance["table_source"] == "figure"].itertuples():
+        subject = f"{rec.mineral_id}/{rec.year}/{rec.vintage}/{rec.measure}"
+        measures = list(dict.fromkeys(sal.loc[sal["mineral_id"] == rec.mineral_id].sort_values("source_line")["measure"]))
+        msr = fig2_measure(rec.mineral_id, rec.measure, measures)
+        hl = head[(head["mineral_id"] == rec.mineral_id) & (head["year"] == rec.year)]
+        is_headline_line = len(hl) and ((hl["table_source"].iloc[0] == "figure" and hl["measure"].iloc[0] == rec.measure)
+                                        or (hl["table_source"].iloc[0] == "salient" and hl["measure"].iloc[0] == msr))
+        if is_headline_line:
+            other = hl.iloc[0]
+            check = "nir_headline_fig2"
+        else:
+            same = sal[(sal["mineral_id"] == rec.mineral_id) & (sal["year"] == rec.year) & (sal["measure"] == msr)
+                       & (sal["vintage"] == rec.vintage)]
+            check = "nir_measure_fig2"
+            if same.empty:
+                rows.append(dict(check=check, subject=subject, expected=rec.nir_pct, computed=None, difference=None,
+                                 tolerance=0.0, status="not_comparable", key=(rec.mineral_id, rec.year, rec.measure),
+                                 reason=f"no salient statistics of {rec.vintage} for {rec.year} are loaded"
+                                 if FIG2_YEAR.get(rec.vintage) == rec.year and rec.vintage != "MCS2026"
+                                 else "the salient statistics do not print this measure"))
+                continue
+            other = same.iloc[0]
+        equal = other["nir_bound"] == rec.nir_bound and (
+            (pd.isna(other["nir_pct"]) and pd.isna(rec.nir_pct)) or other["nir_pct"] == rec.nir_pct)
+        why = ""
+        rows.append(dict(check=check, subject=subject, expected=rec.nir_pct, computed=other["nir_pct"],
+                         key=(rec.mineral_id, rec.year, rec.measure),
+                         difference=None if pd.isna(rec.nir_pct) or pd.isna(other["nir_pct"])
+                         else float(other["nir_pct"] - rec.nir_pct), tolerance=0.0,
+                         status="pass" if equal else ("allowed" if why else "fail"),
+                         reason=why or ("" if equal else f"rex {other['nir_bound']}{other['nir_pct']} "
+                                        f"({other['table_source']}: {other['measure']}) vs Fig2 {rec.nir_text}")))
+    return pd.DataFrame(rows)
+
+
+def import_sources_fig3_checks(sources: pd.DataFrame, fig3: pd.DataFrame) -> pd.DataFrame:
+    """The headline import-source shares of every Fig3 commodity (MCS2026, 2021-24) equal Fig3's
+    percentages within rounding (1 pp), country by country."""
+    rows = []
+    head = sources[sources["headline"] & (sources["table_source"] == "salient")]
+    for (mid, commodity), part in fig3.groupby(["mineral_id", "commodity"], sort=False):
+        mine = head[head["mineral_id"] == mid]
+        got = dict(zip(mine["country"], mine["share_pct"]))
+        for rec in part.itertuples():
+            computed = got.get(rec.country)
+            diff = None if computed is None or pd.isna(rec.share_pct) else float(computed - rec.share_pct)
+            ok = diff is not None and abs(diff) <= FIG3_TOLERANCE_PP
+            why = ""
+            rows.append(dict(check="import_sources_fig3", subject=f"{mid}/{commodity}/{rec.country}",
+                             key=(mid, rec.country),
+                             expected=rec.share_pct, computed=computed, difference=diff,
+                             tolerance=FIG3_TOLERANCE_PP, status="pass" if ok else ("allowed" if why else "fail"),
+                             reason=why or ("" if ok else f"headline measure {mine['measure'].iloc[0] if len(mine) else None!r}")))
+    return pd.DataFrame(rows)
+
+
+def run_publisher_checks(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list[dict]]:
+    """Every check, with the corrections registry's allowances applied: (checks, quality-issue rows)."""
+    return apply_allowances(pd.concat([
+        nir_fig2_checks(tables["import_reliance"]),
+        import_sources_fig3_checks(tables["import_sources"], tables["import_sources_fig3"]),
         world_total_checks(tables["production"]),
         t7_checks(tables["usgs_leading_source"], tables["production"]),
         iea_checks(tables["refining"], tables["refining_totals"]),
-    ], ignore_index=True)
+    ], ignore_index=True))

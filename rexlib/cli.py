@@ -25,7 +25,7 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from .db import connect
+    from .warehouse import connect
     from .provenance import load_sources
     from .paths import RAW
     con = connect()
@@ -55,7 +55,7 @@ def _cmd_info(args) -> int:
 
 def _cmd_sql(args) -> int:
     import duckdb
-    from .db import read_only_sql
+    from .warehouse import read_only_sql
     try:
         frame = read_only_sql(args.query)
     except duckdb.Error as exc:

@@ -14,7 +14,7 @@ from .metadata.fields import describe_columns
 from .sources.values import FLAGS
 from .validate import InvalidArgument
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,17 @@ def _world(name: str, description: str) -> Table:
         mineral_columns=("mineral_id",), country_columns=("country",), flag_columns=("flag",))
 
 
+def _latest(name: str, description: str) -> Table:
+    base = _world(name, description)
+    return Table(name, description,
+                 {**base.columns, "series_measure": "VARCHAR", "series_qualifier": "VARCHAR",
+                  "world_reported": "DOUBLE", "world_value": "DOUBLE", "share_pct": "DOUBLE",
+                  "share_flag": "VARCHAR", "is_default_measure": "BOOLEAN"},
+                 key=tuple(k for k in base.key if k != "vintage"), required=base.required, allowed=base.allowed,
+                 mineral_columns=base.mineral_columns, country_columns=base.country_columns,
+                 flag_columns=base.flag_columns)
+
+
 TABLES: dict[str, Table] = {t.name: t for t in [
     Table("minerals", "Canonical mineral ids with USGS chapter and critical-mineral list membership.",
           {"mineral_id": "VARCHAR", "name": "VARCHAR", "mcs_chapter": "VARCHAR", "critical_2022": "BOOLEAN",
@@ -69,7 +80,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("import_reliance", "U.S. net import reliance, percent of apparent consumption.",
           {"mineral_id": "VARCHAR", "measure": "VARCHAR", "year": "INTEGER", "nir_pct": "DOUBLE",
            "nir_bound": "VARCHAR", "nir_text": "VARCHAR", "flag": "VARCHAR", "table_source": "VARCHAR",
-           **_PROV},
+           "headline": "BOOLEAN", **_PROV},
           key=("mineral_id", "measure", "year", "vintage", "table_source"),
           required=("mineral_id", "measure", "year", "nir_bound", "vintage"),
           allowed={"nir_bound": ("=", ">", "<", "E", "NA", "W"), "table_source": ("salient", "figure")},
@@ -77,7 +88,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("import_sources", "Major U.S. import sources, ranked; share_pct where USGS gives it.",
           {"mineral_id": "VARCHAR", "measure": "VARCHAR", "period": "VARCHAR", "rank": "INTEGER",
            "country": "VARCHAR", "share_pct": "DOUBLE", "flag": "VARCHAR", "table_source": "VARCHAR",
-           "country_label": "VARCHAR", **_PROV},
+           "headline": "BOOLEAN", "country_label": "VARCHAR", **_PROV},
           key=("mineral_id", "measure", "period", "country", "vintage", "table_source"),
           required=("mineral_id", "period", "country", "vintage"),
           allowed={"table_source": ("salient", "figure")},
@@ -119,13 +130,13 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("concentration", "Derived: shares, HHI bounds, top producers and China's share of every production "
           "series (rexlib.metrics.concentration, computed once by the build).",
           {"source": "VARCHAR", "mineral_id": "VARCHAR", "stage": "VARCHAR", "year": "INTEGER",
-           "measure": "VARCHAR", "is_default_measure": "BOOLEAN", "vintage": "VARCHAR", "unit": "VARCHAR",
-           "world_total": "DOUBLE", "world_reported": "DOUBLE", "hhi": "DOUBLE", "hhi_low": "DOUBLE",
+           "measure": "VARCHAR", "qualifier": "VARCHAR", "is_default_measure": "BOOLEAN", "vintage": "VARCHAR",
+           "unit": "VARCHAR", "world_total": "DOUBLE", "world_reported": "DOUBLE", "hhi": "DOUBLE", "hhi_low": "DOUBLE",
            "hhi_high": "DOUBLE", "top1_country": "VARCHAR", "top1_share": "DOUBLE", "top3_share": "DOUBLE",
            "china_share": "DOUBLE", "n_countries": "INTEGER", "has_listed_producer": "BOOLEAN",
            "remainder_share": "DOUBLE", "unallocated_share": "DOUBLE", "withheld_countries": "VARCHAR",
            "flags": "VARCHAR", "coverage_note": "VARCHAR", "source_label": "VARCHAR"},
-          key=("source", "mineral_id", "stage", "year", "measure"),
+          key=("source", "mineral_id", "stage", "year", "measure", "qualifier"),
           required=("source", "mineral_id", "stage", "year", "measure", "vintage", "unit"),
           allowed={"source": ("usgs", "iea")}, mineral_columns=("mineral_id",),
           country_columns=("top1_country", "withheld_countries")),
@@ -140,6 +151,16 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           required=("source", "mineral_id", "stage", "year", "hhi_wgi", "wgi_year"),
           allowed={"source": ("usgs", "iea")}, mineral_columns=("mineral_id",),
           country_columns=("countries_without_wgi", "withheld")),
+    _latest("production_latest", "Derived: the production series figures use (rexlib.series): each mineral x "
+            "stage x year whole from one edition, with the share rule applied (share_pct of world_value)."),
+    _latest("reserves_latest", "Derived: reserves by country, each mineral x year from one edition, share rule applied."),
+    _latest("capacity_latest", "Derived: capacity by country, each mineral x stage x year from one edition."),
+    Table("import_sources_fig3", "USGS MCS2026 Fig3: major U.S. import sources (2021-24) with USGS's own percentages.",
+          {"mineral_id": "VARCHAR", "commodity": "VARCHAR", "product": "VARCHAR", "period": "VARCHAR",
+           "country": "VARCHAR", "country_label": "VARCHAR", "share_pct": "DOUBLE", "flag": "VARCHAR",
+           "nir_text": "VARCHAR", **_PROV},
+          key=("mineral_id", "commodity", "country", "vintage"), required=("mineral_id", "commodity", "country"),
+          mineral_columns=("mineral_id",), country_columns=("country",), flag_columns=("flag",)),
     Table("quality_issues", "Every raw value the build could not parse or had to fix, what it did and why.",
           {"file": "VARCHAR", "line": "VARCHAR", "column": "VARCHAR", "raw_value": "VARCHAR",
            "action": "VARCHAR", "reason": "VARCHAR"}, required=("file", "action", "reason")),
@@ -191,7 +212,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
 ]}
 
 # Tables the build computes from the validated tables above (after they are written).
-DERIVED_TABLES = ("concentration", "concentration_wgi")
+DERIVED_TABLES = ("production_latest", "reserves_latest", "capacity_latest", "concentration", "concentration_wgi")
 
 CURATED_TABLES = ("deals", "agreements", "country_groups", "export_controls", "claims", "intensities")
 
@@ -264,13 +285,8 @@ TABLES.update({t.name: t for t in [
           key=("path",), required=("path", "release", "bytes", "sha256")),
 ]})
 
-# Stored beside the validated tables, created by rexlib/build.py in SQL from the written ones: the
-# newest vintage of each world-table row (key = the world key without vintage) and the build record.
-LATEST_TABLES = {f"{record}_latest": record for record in ("production", "reserves", "capacity")}
+# Stored beside the validated tables, created by rexlib/build.py in SQL: the build record.
 BUILD_TABLES: dict[str, Table] = {
-    **{name: Table(name, f"The newest vintage of each {record} row (derived).", TABLES[record].columns,
-                   key=tuple(c for c in TABLES[record].key if c != "vintage"))
-       for name, record in LATEST_TABLES.items()},
     "build_info": Table("build_info", "Identity of the build: input fingerprint, rexlib and schema versions, "
                         "build time.", {"key": "VARCHAR", "value": "VARCHAR"}, key=("key",)),
 }

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # Build the database once here, not in every preheated kernel at the same time.
-    from .db import ensure_built
+    from .warehouse import ensure_built
     ensure_built()
     # Preheated kernels ask the server for their request (URL query string) over a websocket at
     # VOILA_APP_IP; kernels inherit this environment.

@@ -23,7 +23,7 @@ MCS2026 = RAW / "usgs" / "mcs2026" / "MCS2026_Commodities_Data.csv"
 @pytest.fixture(scope="session")
 def db():
     """Path of a fresh database (built if missing or stale)."""
-    from rexlib.db import ensure_built
+    from rexlib.warehouse import ensure_built
     return ensure_built()
 
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
 from .. import api
+from .. import series as rules
 from .. import validate as v
-from ..checks import fold_country_qualified_measures
-from ..db import query
+from ..formulas import concentration_summary
 from ..ids import REST_OF_WORLD, WORLD
+from ..warehouse import memo, query, reset
+
+lru_cache = memo    # every cached table here is keyed by the database identity (rexlib.warehouse)
 
 CHINA = "CHN"
 AGGREGATES = frozenset({WORLD, REST_OF_WORLD})
@@ -35,11 +36,9 @@ EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "D
 
 
 def clear_caches() -> None:
-    """Forget every cached table (after ``rexlib.build()``)."""
-    for fn in (_production_all, _refining_all, _countries, _groups, _import_sources_all,
-               _import_reliance_all, _minerals_all, wgi_table, _by_mineral, _production_series):
-        fn.cache_clear()
-    api.clear_caches()
+    """Forget every cached result (not needed after a rebuild: caches are keyed by the database's
+    identity)."""
+    reset()
 
 
 # --------------------------------------------------------------------------- validation
@@ -89,7 +88,7 @@ def has_flag(flag: object, *names: str) -> bool:
 # The tables in their stored order (a join alone may return rows in any order, and the order of
 # tied values decides which one a metric lists first and the last bits of its sums). The build's
 # stored concentration tables read the same queries (rexlib.build.derive_tables).
-PRODUCTION_ALL_SQL = ("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country "
+PRODUCTION_ALL_SQL = ("SELECT p.*, c.kind, c.name FROM production_latest p JOIN countries c ON c.iso3 = p.country "
                       "ORDER BY p.rowid")
 REFINING_ALL_SQL = ("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country "
                     "ORDER BY r.rowid")
@@ -116,7 +115,7 @@ def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
 
 @lru_cache(maxsize=1)
 def _production_series() -> dict[tuple, pd.DataFrame]:
-    """The production table split by (mineral, stage, year): the rows of one series, every vintage."""
+    """``production_latest`` split by (mineral, stage, year): the rows of one series (one edition)."""
     return {(m, s, int(y)): part for (m, s, y), part in _production_all().groupby(["mineral_id", "stage", "year"],
                                                                                   sort=False)}
 
@@ -306,75 +305,58 @@ def usgs_years(mid: str, stage: str) -> list[int]:
     return sorted(int(y) for y in frame.loc[frame["stage"] == stage, "year"].unique())
 
 
-def usgs_series(mineral_id: str, stage: str = "mine", year: int | None = None, *,
+def usgs_series(mineral_id: str, stage: str | None = None, year: int | None = None, *,
                 vintage: str | None = None, measure: str | None = None) -> Series:
-    """The USGS series for one mineral/stage/year (validated), from the ``production`` table.
-
-    Vintage: the newest MCS edition that prints a world total for that year (else the newest with
-    any row), unless ``vintage`` is given. Country rows whose measure carries a product qualifier
-    (``Mine production: crude``) are folded into the measure of their world total
-    (:func:`rexlib.checks.fold_country_qualified_measures`). When a stage has several measures with
-    world totals (iron ore: usable ore / iron content), the default is the one with most country
-    rows, ties broken by the larger world total; pass ``measure`` to choose.
-    """
+    """The USGS series for one mineral/stage/year (validated), as the series layer stored it
+    (``production_latest``: one edition, shares under the share rule, the default measure marked;
+    :mod:`rexlib.series`). ``stage`` defaults to the mineral's primary stage, ``year`` to the latest,
+    ``measure`` to the default series. ``vintage`` must be the series' edition (other editions are
+    vintages: :func:`rexlib.api.production` with ``vintage=``)."""
     mid = mineral(mineral_id)
     stages = usgs_stages(mid)
     if not stages:
         raise v.InvalidArgument("mineral", mineral_id, sorted(_production_all()["mineral_id"].unique()),
                                 " (no USGS production data for this mineral)")
-    stg = choice("stage", stage, stages)
+    stg = choice("stage", stage if stage is not None else rules.primary_stage(mid), stages)
     years = usgs_years(mid, stg)
     yr = v.year("year", year, years) if year is not None else max(years)
     raw = _production_series()[(mid, stg, yr)]
-    vintages = sorted(raw["vintage"].unique())
     if vintage is not None:
-        vint = choice("vintage", vintage, vintages, normalise=False)
-    else:
-        with_world = sorted(raw.loc[(raw["country"] == WORLD) & raw["value"].notna(), "vintage"].unique())
-        vint = with_world[-1] if with_world else vintages[-1]
-    sub = fold_country_qualified_measures(raw[raw["vintage"] == vint])
-    worlds = sub[sub["country"] == WORLD]
+        choice("vintage", vintage, sorted(raw["vintage"].unique()), normalise=False)
     if measure is not None:
-        msr = choice("measure", measure, sorted(sub["measure"].unique()), normalise=False)
+        msr = choice("measure", measure, sorted(raw["series_measure"].unique()), normalise=False)
+        sub = raw[raw["series_measure"] == msr]
+        quals = sorted(sub["series_qualifier"].unique(), key=lambda q: (q != "", q))
+        sub = sub[sub["series_qualifier"] == quals[0]]
     else:
-        candidates = sorted(worlds["measure"].unique()) or sorted(sub["measure"].unique())
-        def rank(m: str):
-            rows = sub[(sub["measure"] == m) & (sub["country"] != WORLD)]
-            wv = worlds.loc[worlds["measure"] == m, "value"]
-            return (-len(rows), -(float(wv.max()) if wv.notna().any() else 0.0), m)
-        msr = min(candidates, key=rank)
-    series = sub[sub["measure"] == msr]
-    mworld = series[series["country"] == WORLD]
-    notes: list[str] = []
-    if len(mworld) > 1:
-        quals = list(mworld["qualifier"].fillna(""))
-        q = "" if "" in quals else quals[0]
-        series = series[series["qualifier"].fillna("") == q]
-        mworld = series[series["country"] == WORLD]
-        notes.append(f"several world totals in this measure; qualifier {q or '(none)'!r} used")
-    parts = series[series["country"] != WORLD].copy()
-    unknown = np.array([has_flag(f, *UNKNOWN_FLAGS) for f in parts["flag"]], dtype=bool)
-    parts["known"] = parts["value"].notna().to_numpy(dtype=bool) & ~unknown
+        sub = raw[raw["is_default_measure"]]
+    world = sub[sub["country"] == WORLD]
+    parts = sub[sub["country"] != WORLD].copy()
+    parts["known"] = rules.known_mask(parts)
     parts["role"] = np.where(parts["country"] == REST_OF_WORLD, "remainder", "country")
-    parts = parts[["country", "name", "kind", "value", "flag", "known", "role"]].sort_values(
+    parts = parts[["country", "name", "kind", "value", "flag", "known", "role", "share_pct"]].sort_values(
         "value", ascending=False, na_position="last").reset_index(drop=True)
-    unit = str(mworld["unit"].iloc[0]) if not mworld.empty else str(series["unit"].mode().iloc[0])
-    world_reported = float(mworld["value"].iloc[0]) if not mworld.empty and pd.notna(mworld["value"].iloc[0]) else None
-    world_flag = str(mworld["flag"].iloc[0] or "") if not mworld.empty else ""
-    world_total = world_reported
-    wnote = str(mworld["note"].iloc[0] or "") if not mworld.empty else ""
-    if world_total is not None and re.search(r"excludes u\.s\. production(?! of)", wnote, re.I):
-        us = parts[(parts["country"] == "USA") & parts["known"]]
-        if not us.empty:
-            world_total += float(us["value"].iloc[0])
-            notes.append("USGS world total excludes U.S. production; the known U.S. value was added")
-        else:
-            notes.append("USGS world total excludes U.S. production (U.S. value withheld or not listed)")
-    if world_total is None or world_total <= 0:
-        known = parts.loc[parts["known"], "value"]
-        world_total = float(known.sum()) if len(known) and known.sum() > 0 else None
-        notes.append("no usable USGS world total; the sum of listed values is used")
-    return Series(mid, stg, yr, "usgs", vint, msr, unit, parts, world_total, world_reported, world_flag, notes)
+    first = sub.iloc[0]
+    unit = str(world["unit"].iloc[0]) if len(world) else str(sub["unit"].mode().iloc[0])
+    total = None if pd.isna(first["world_value"]) else float(first["world_value"])
+    reported = None if pd.isna(first["world_reported"]) else float(first["world_reported"])
+    notes = [f for f in str(first["share_flag"] or "").split(";") if f]
+    return Series(mid, stg, yr, "usgs", str(first["vintage"]), str(first["series_measure"]), unit, parts, total,
+                  reported, str(world["flag"].iloc[0] or "") if len(world) else "", notes,
+                  str(first["series_qualifier"]))
+
+
+def summary(series: Series) -> dict:
+    """Concentration of a series (:func:`rexlib.formulas.concentration_summary` on its shares): the
+    figures the stored ``concentration`` table holds for it."""
+    p = series.parts
+    out = concentration_summary([(c, v_, s, bool(k), r == "remainder") for c, v_, s, k, r in
+                                 zip(p["country"], p["value"], p["share_pct"], p["known"], p["role"])])
+    out["flags"] = ";".join(list(dict.fromkeys(series.notes + out["flags"])))
+    out.update(mineral_id=series.mineral_id, stage=series.stage, year=series.year, source=series.source,
+               vintage=series.vintage, measure=series.measure, unit=series.unit, world_total=series.world_total,
+               source_label=series.label)
+    return out
 
 
 # --------------------------------------------------------------------------- IEA series
@@ -404,12 +386,10 @@ def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None) ->
     years = sorted(int(y) for y in block["year"].unique())
     observed = sorted(int(y) for y in block.loc[block["scenario"] == "observed", "year"].unique())
     yr = v.year("year", year, years) if year is not None else (observed[-1] if observed else years[-1])
-    block = block[block["year"] == yr]
-    parts = block.rename(columns={"value_kt": "value"}).copy()
-    parts["flag"] = ""
-    parts["known"] = parts["value"].notna()
+    block = rules.iea_with_shares(block[block["year"] == yr])
+    parts = block.copy()
     parts["role"] = np.where(parts["country"] == REST_OF_WORLD, "remainder", "country")
-    parts = parts[["country", "name", "kind", "value", "flag", "known", "role"]].sort_values(
+    parts = parts[["country", "name", "kind", "value", "flag", "known", "role", "share_pct"]].sort_values(
         "value", ascending=False).reset_index(drop=True)
     total = float(parts.loc[parts["known"], "value"].sum())
     scenario = str(block["scenario"].iloc[0])
@@ -462,49 +442,32 @@ def has_listed_countries(series: Series | None) -> bool:
 
 
 def primary_series(mineral_id: str, year: int | None = None) -> Series | None:
-    """Mine stage when USGS has it, else the first of refinery, smelter, metal, production, plant."""
+    """The series of the mineral's primary stage (:func:`rexlib.series.primary_stage`)."""
     mid = mineral(mineral_id)
-    stages = usgs_stages(mid)
-    for stg in ("mine", "refinery", "smelter", "metal", "production", "plant"):
-        if stg in stages:
-            years = usgs_years(mid, stg)
-            try:
-                return usgs_series(mid, stg, year if year in years else None)
-            except v.InvalidArgument:
-                return None
-    return None
+    stg = rules.primary_stage(mid)
+    if stg is None or stg not in usgs_stages(mid):
+        return None
+    years = usgs_years(mid, stg)
+    return usgs_series(mid, stg, year if year in years else None)
 
 
 # --------------------------------------------------------------------------- U.S. trade
 
-_TOTAL_MEASURE = re.compile(r"^(all\b|total|combined total|all forms)", re.I)
-
-
 def import_source_shares(mineral_id: str) -> tuple[pd.DataFrame, str, str]:
-    """Major U.S. import sources of one mineral: ``(frame, basis, measure)``.
+    """Major U.S. import sources of one mineral: ``(frame, basis, measure)``, the headline rows
+    (``import_sources.headline``: the measure USGS draws in Fig3, :mod:`rexlib.series`).
 
-    basis ``share_pct``: MCS2026 salient statistics (2021–24), one measure per mineral: a measure
-    named "All", "Total ...", "Combined total" or "All forms" when there is one, else the measure
-    printed first. ``ROW`` ("Other countries") is a remainder. basis ``rank``: only the Fig. 2 ranks
-    are known (newest edition); ``share_pct`` is NaN. basis ``none``: no import sources.
+    basis ``share_pct``: MCS2026 salient statistics (2021–24); ``ROW`` ("Other countries") is a
+    remainder. basis ``rank``: only the Fig. 2 ranks are known (newest edition); ``share_pct`` is
+    NaN. basis ``none``: no import sources.
     """
     mid = mineral(mineral_id)
     sub = _rows_of("import_sources", mid)
-    sal = sub[(sub["table_source"] == "salient") & sub["share_pct"].notna()]
-    if not sal.empty:
-        firsts = sal.groupby("measure")["source_line"].min().sort_values()
-        totals = [m for m in firsts.index if _TOTAL_MEASURE.match(str(m))]
-        msr = totals[0] if totals else firsts.index[0]
-        out = sal[sal["measure"] == msr].sort_values("rank", na_position="last")
-        return out.reset_index(drop=True), "share_pct", str(msr)
-    fig = sub[sub["table_source"] == "figure"]
-    if not fig.empty:
-        newest = fig["vintage"].max()
-        out = fig[fig["vintage"] == newest].sort_values("rank")
-        msr = str(out["measure"].iloc[0])
-        out = out[out["measure"] == msr]
-        return out.reset_index(drop=True), "rank", msr
-    return sub.iloc[0:0].copy(), "none", ""
+    head = sub[sub["headline"]].sort_values("rank", na_position="last")
+    if head.empty:
+        return sub.iloc[0:0].copy(), "none", ""
+    basis = "share_pct" if (head["table_source"] == "salient").all() else "rank"
+    return head.reset_index(drop=True), basis, str(head["measure"].iloc[0])
 
 
 @dataclass(frozen=True)
@@ -523,27 +486,23 @@ class Nir:
 
 
 def nir(mineral_id: str, year: int | None = None, *, table_source: str = "salient") -> Nir:
-    """Net import reliance of one mineral: the largest value over its measures for ``year`` (the
-    newest year when None or when ``year`` is not published). Net exporter (``E``) -> 0; ``NA``/``W``
-    -> None (unknown, never 0). A bound (``>95``) keeps its number and ``bound``.
-    """
+    """Headline net import reliance of one mineral (``import_reliance.headline``, rule in
+    ``rexlib/metadata/series.yml``) for ``year`` (the newest year when None or not published).
+    Net exporter (``E``) -> 0; ``NA``/``W`` -> None (unknown, never 0). A bound (``>95``) keeps its
+    number and ``bound``. ``table_source`` is kept for callers; the headline may be a Fig2 row."""
     mid = mineral(mineral_id)
     sub = _rows_of("import_reliance", mid)
-    sub = sub[sub["table_source"] == table_source]
+    sub = sub[sub["headline"]]
     if sub.empty:
         return Nir(None, "none", None, "", "")
     years = sorted(int(y) for y in sub["year"].unique())
     yr = year if year in years else years[-1]
-    sub = sub[sub["year"] == yr].sort_values("vintage").drop_duplicates(["measure"], keep="last")
-    numeric = sub[sub["nir_bound"].isin(["=", ">", "<"]) & sub["nir_pct"].notna()]
-    src = f"{USGS_SOURCE} {sub['vintage'].max()} ({table_source})"
-    if not numeric.empty:
-        best = numeric.sort_values("nir_pct", ascending=False).iloc[0]
-        return Nir(float(best["nir_pct"]), str(best["nir_bound"]), yr, str(best["measure"]), src)
-    if (sub["nir_bound"] == "E").any():
-        row = sub[sub["nir_bound"] == "E"].iloc[0]
+    row = sub[sub["year"] == yr].iloc[0]
+    src = f"{USGS_SOURCE} {row['vintage']} ({'Fig. 2' if row['table_source'] == 'figure' else 'salient statistics'})"
+    if row["nir_bound"] in ("=", ">", "<") and pd.notna(row["nir_pct"]):
+        return Nir(float(row["nir_pct"]), str(row["nir_bound"]), yr, str(row["measure"]), src)
+    if row["nir_bound"] == "E":
         return Nir(0.0, "E", yr, str(row["measure"]), src)
-    row = sub.iloc[0]
     return Nir(None, str(row["nir_bound"]), yr, str(row["measure"]), src)
 
 
@@ -552,7 +511,7 @@ def nir(mineral_id: str, year: int | None = None, *, table_source: str = "salien
 @lru_cache(maxsize=4)
 def wgi_table(year: int) -> pd.DataFrame:
     """WGI scores for one year on the EU 0–10 scale (see :mod:`rexlib.metrics.governance`)."""
-    from ..sources.wgi import ESTIMATES, governance_scores
+    from ..sources.wgi import ESTIMATES, governance_scores  # noqa: F811
     valid = query("SELECT DISTINCT year FROM governance ORDER BY 1")["year"]
     yr = v.year("wgi_year", year, valid)
     raw = query(WGI_SQL, [yr, *ESTIMATES])

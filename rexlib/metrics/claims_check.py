@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..db import query
+from ..warehouse import query
 from . import _common as c
 from .concentration import _summary, shares
 

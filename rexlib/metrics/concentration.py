@@ -12,7 +12,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .. import api
+from .. import series as rules
 from .. import validate as v
+from ..formulas import concentration_summary
 from ..ids import REST_OF_WORLD, WORLD
 from . import _common as c
 
@@ -44,9 +47,12 @@ def shares(frame: pd.DataFrame, total: float | None = None) -> pd.DataFrame:
     out = out[out["country"] != WORLD].copy()
     if (out.loc[out["known"], "value"] < 0).any():
         raise ValueError("shares() got a negative production value")
+    parts_sum = float(out.loc[out["known"], "value"].sum())
     if total is None:
         wv = world["value"].dropna()
-        total = float(wv.iloc[0]) if len(wv) and wv.iloc[0] > 0 else float(out.loc[out["known"], "value"].sum())
+        total = float(wv.iloc[0]) if len(wv) and wv.iloc[0] > 0 else parts_sum
+    if total and parts_sum > total * (1 + rules.ROUNDING_ALLOWANCE):
+        total = parts_sum     # the share rule: parts past a rounded world total -> shares of their sum
     out["share_pct"] = np.where(out["known"], out["value"] / total * 100 if total else np.nan, np.nan)
     out["role"] = np.where(out["country"] == REST_OF_WORLD, "remainder", "country")
     return out.reset_index(drop=True)
@@ -79,133 +85,60 @@ def hhi_bounds(share_frame: pd.DataFrame) -> dict:
     ``hhi_high = Σ s_i² + r² + u²`` (each treated as one producer). Countries withheld *and*
     excluded from the world total cannot be bounded; they are listed in ``withheld``.
     """
-    known = share_frame[share_frame["known"]]
-    countries = known[known["role"] == "country"]["share_pct"].clip(lower=0)
-    remainder = float(known.loc[known["role"] == "remainder", "share_pct"].sum())
-    scale = 1.0
-    total = countries.sum() + remainder
-    if total > 100.5:  # rounding in the publisher's parts: rescale so the index stays <= 10,000
-        scale = 100.0 / total
-    s = countries * scale
-    r = remainder * scale
-    low = hhi(s)
-    u = max(0.0, 100.0 - float(s.sum()) - r)
-    high = min(low + r ** 2 + u ** 2, 10_000.0)
+    parts = [(c_, v_, s_, bool(k), r == "remainder") for c_, v_, s_, k, r in
+             zip(share_frame["country"], share_frame.get("value", share_frame["share_pct"]), share_frame["share_pct"],
+                 share_frame["known"], share_frame["role"])]
+    out = concentration_summary(parts)
     withheld = sorted(share_frame.loc[~share_frame["known"], "country"])
-    return dict(hhi_low=low, hhi_high=high, remainder_share=r, unallocated_share=u, withheld=withheld,
-                rescaled=scale != 1.0)
+    listed = share_frame[share_frame["known"] & (share_frame["role"] == "country")]["share_pct"].clip(lower=0)
+    return dict(hhi_low=out["hhi_low"], hhi_high=out["hhi_high"], remainder_share=out["remainder_share"],
+                unallocated_share=out["unallocated_share"], withheld=withheld,
+                rescaled=bool(listed.sum() + out["remainder_share"] > 100.5))
 
 
 def _summary(series: c.Series) -> dict:
-    frame = shares(series.parts, total=series.world_total)
-    b = hhi_bounds(frame)
-    listed = frame[(frame["role"] == "country")]
-    known = listed[listed["known"]].sort_values("share_pct", ascending=False)
-    top1 = known.iloc[0] if len(known) else None
-    chn = frame[frame["country"] == c.CHINA]
-    flags: list[str] = []
-    if b["remainder_share"] > 0 or b["unallocated_share"] > 0.05:
-        flags.append("hhi_is_lower_bound")
-    if b["withheld"]:
-        flags.append("withheld_values")
-    if b["rescaled"]:
-        flags.append("parts_exceed_world_total")
-    if chn.empty:
-        china = 0.0
-        flags.append("china_not_listed")
-    elif not bool(chn["known"].iloc[0]):
-        china = np.nan
-        flags.append("china_withheld")
-    else:
-        china = float(chn["share_pct"].iloc[0])
-    n = int((known["value"] > 0).sum())
-    note = (f"{series.label}, {series.measure}, {series.year}: {n} producers listed"
-            f"{' + other countries (' + c.fmt(b['remainder_share']) + ' %)' if b['remainder_share'] else ''}; "
-            f"world total {c.fmt(series.world_total, 0)} {series.unit}")
-    if b["withheld"]:
-        note += f"; withheld/not available: {', '.join(b['withheld'])} (not counted, HHI may be understated)"
-    if "china_not_listed" in flags and b["remainder_share"]:
-        note += f"; China not listed (at most the {c.fmt(b['remainder_share'])} % remainder)"
-    if series.notes:
-        note += "; " + "; ".join(series.notes)
-    return dict(
-        mineral_id=series.mineral_id, stage=series.stage, year=series.year, source=series.source,
-        vintage=series.vintage, measure=series.measure, unit=series.unit, world_total=series.world_total,
-        hhi=b["hhi_low"], hhi_low=b["hhi_low"], hhi_high=b["hhi_high"],
-        top1_country=None if top1 is None else top1["country"],
-        top1_share=np.nan if top1 is None else float(top1["share_pct"]),
-        top3_share=float(known["share_pct"].head(3).sum()) if len(known) else np.nan,
-        china_share=china, n_countries=n, remainder_share=b["remainder_share"],
-        unallocated_share=b["unallocated_share"], withheld_countries=";".join(b["withheld"]),
-        flags=";".join(flags), coverage_note=note, source_label=series.label)
+    return c.summary(series)
 
 
-def _series(mineral: str, stage: str, year: int | None, source: str, measure: str | None = None) -> c.Series:
+def _series(mineral: str, stage: str | None, year: int | None, source: str, measure: str | None = None) -> c.Series:
     src = c.choice("source", source, ["usgs", "iea"])
     if src == "iea":
-        return c.iea_series(mineral, stage, year)
+        return c.iea_series(mineral, stage or "mine", year)
     return c.usgs_series(mineral, stage, year, measure=measure)
 
 
-def concentration(mineral: str, stage: str = "mine", year: int | None = None, source: str = "usgs", *,
+def concentration(mineral: str, stage: str | None = None, year: int | None = None, source: str = "usgs", *,
                   measure: str | None = None) -> pd.DataFrame:
-    """Concentration of one mineral's production at one stage: a one-row DataFrame.
+    """Concentration of one mineral's production at one stage: a one-row DataFrame, the row the
+    build stored in ``concentration`` (computed once by :mod:`rexlib.series` with
+    :func:`rexlib.formulas.concentration_summary`).
 
-    Formula: ``share_i = value_i / world_total × 100`` (percent; USGS ``WLD`` total, plus the U.S.
-    when USGS notes that the total excludes it; IEA block total); ``HHI = Σ share_i²`` over the
-    listed producers (0–10,000). ``hhi`` is the **lower bound** ``hhi_low`` (the ``ROW`` remainder
-    and any unallocated share spread over infinitely many tiny producers); ``hhi_high`` treats each
-    as one producer (see :func:`hhi_bounds`); flag ``hhi_is_lower_bound`` says when they differ.
-    Withheld/NA country values are never zero: they set flag ``withheld_values`` and are named.
+    Shares follow the share rule (``rexlib/metadata/series.yml``): ``share_i = value_i / world ×
+    100`` (USGS ``WLD``, plus the U.S. when USGS notes that the total excludes it; IEA block total),
+    and where the listed parts sum past a rounded world total, shares of their sum (flag
+    ``parts_exceed_world_total``), so top-1, top-3, China's share and HHI never exceed 100 % /
+    10,000. ``hhi`` is the **lower bound** ``hhi_low`` (the ``ROW`` remainder and any unallocated
+    share spread over infinitely many tiny producers); ``hhi_high`` treats each as one producer;
+    flag ``hhi_is_lower_bound`` says when they differ. Withheld/NA country values are never zero:
+    they set flag ``withheld_values`` and are named.
 
-    Columns: mineral_id, stage, year, source (usgs|iea), vintage, measure, unit, world_total (in
-    ``unit``), hhi, hhi_low, hhi_high, top1_country, top1_share, top3_share (listed countries, %),
-    china_share (% ; 0 with flag ``china_not_listed`` when China is not listed, NaN when withheld),
-    n_countries, remainder_share, unallocated_share, withheld_countries, flags, coverage_note,
-    source_label.
-
-    ``source='usgs'`` (default, year = latest) or ``'iea'`` (stages mine, refinery, chemicals,
-    battery_grade; year 2023 observed by default).
+    ``stage`` defaults to the mineral's primary stage; ``source='usgs'`` (default, year = latest) or
+    ``'iea'`` (stages mine, refinery, chemicals, battery_grade; year 2023 observed by default).
     """
-    return pd.DataFrame([_summary(_series(mineral, stage, year, source, measure))])
+    src = c.choice("source", source, ["usgs", "iea"])
+    if stage is None:
+        stage = api.primary_stage(mineral) if src == "usgs" else "mine"
+    return api.stored_concentration(mineral, stage, year, src, measure=measure)
 
 
 def concentration_table(stage: str = "mine", year: int | None = None, source: str = "usgs", *,
                         critical: str | None = None) -> pd.DataFrame:
     """:func:`concentration` for every mineral that has ``stage`` (and ``year`` when given; with
-    ``year=None`` each mineral's latest year). ``critical='2022'``/``'2025'`` keeps listed minerals.
-    Sorted by ``hhi`` descending. Series without a published world total (crushed stone: U.S.
-    only) or without any listed producer (yttrium: world total only) are left out."""
-    src = c.choice("source", source, ["usgs", "iea"])
-    keep = c.critical_set(critical)
-    if src == "iea":
-        mids = [m for m in c.iea_minerals()]
-        stages = sorted({s for m in mids for s in c.iea_stages(m)})
-        stg = c.choice("stage", stage, stages)
-        mids = [m for m in mids if stg in c.iea_stages(m)]
-        years = sorted({2023, 2030, 2035, 2040})
-    else:
-        frame = c._production_all()
-        stg = c.choice("stage", stage, sorted(frame["stage"].unique()))
-        mids = sorted(frame.loc[frame["stage"] == stg, "mineral_id"].unique())
-        years = sorted(int(y) for y in frame.loc[frame["stage"] == stg, "year"].unique())
-    if year is not None:
-        year = v.year("year", year, years)
-    rows = []
-    for mid in mids:
-        if keep is not None and mid not in keep:
-            continue
-        try:
-            series = c.iea_series(mid, stg, year) if src == "iea" else c.usgs_series(mid, stg, year)
-        except v.InvalidArgument:
-            continue  # this mineral has no data for that year
-        if series.world_total is None or series.world_reported is None or not c.has_listed_countries(series):
-            continue  # no world total (crushed stone: U.S. only) or no producer listed (yttrium)
-        rows.append(_summary(series))
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    return out.sort_values(["hhi", "mineral_id"], ascending=[False, True]).reset_index(drop=True)
+    ``year=None`` each mineral's latest year), read from the stored ``concentration`` table.
+    ``critical='2022'``/``'2025'`` keeps listed minerals. Sorted by ``hhi`` descending. Series
+    without a published world total (crushed stone: U.S. only) or without any listed producer
+    (yttrium: world total only) are left out."""
+    return api.stored_concentration_table(stage, year, source, critical=critical)
 
 
 # USGS minerals whose processing stage is published under another mineral id (same supply chain).

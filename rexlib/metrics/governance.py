@@ -28,10 +28,9 @@ from .concentration import _series, hhi_bounds, shares
 __all__ = ["wgi_scores", "wgi_fill_value", "hhi_wgi_of_shares", "hhi_wgi", "governance_table",
            "WGI_YEAR", "WGI_METHOD"]
 
+from ..sources.wgi import WGI_METHOD  # noqa: E402
+
 WGI_YEAR = 2022
-WGI_METHOD = ("WGI 2023 update (Kaufmann & Kraay, World Bank), mean of the six *.EST estimates, "
-              "rescaled (2.5 - mean) x 2 to 0 (best)..10 (worst) as in European Commission (2017), "
-              "Methodology for establishing the EU list of critical raw materials")
 MISSING_RULES = ("median", "mean", "worst", "exclude")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import validate as v
-from ..db import query
+from ..warehouse import query
 from . import _common as c
 
 __all__ = ["price_volatility", "price_floors"]

@@ -14,12 +14,12 @@ list), building on Nassar et al. (2020), *Science Advances* 6, eaay8647; Europea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from .. import validate as v
+from ..warehouse import memo
 from . import _common as c
 from .concentration import shares
 from .governance import WGI_METHOD, WGI_YEAR, hhi_wgi_of_shares
@@ -29,13 +29,33 @@ __all__ = ["risk_scores", "risk_sensitivity", "DEFAULT_WEIGHTS"]
 DEFAULT_WEIGHTS = {"dp": 1.0, "te": 1.0, "ev": 1.0}
 
 
-def _sourcing_hhi_wgi(mid: str, wgi_year: int, missing: str) -> tuple[float, str]:
+def us_sourcing(mid: str, ir: float | None) -> tuple[pd.DataFrame | None, str]:
+    """U.S. sourcing shares as the EU method forms EU sourcing: domestic production plus imports.
+    ``ir`` = net import reliance as a fraction (net exporter -> 0). The United States supplies
+    ``1 − ir`` of its consumption and each import source ``ir × its import share`` (headline
+    import-source measure, MCS2026 2021–24; "other countries" stays a remainder). A net exporter's
+    sourcing is its domestic production. Returns (parts with country/value in percent, basis);
+    None when the NIR is unknown or only ranks of import sources are known."""
+    if ir is None or np.isnan(ir):
+        return None, "nir_unknown"
+    domestic = pd.DataFrame({"country": ["USA"], "value": [(1.0 - ir) * 100.0]})
+    if ir == 0:
+        return domestic, "domestic_only"
     frame, basis, _ = c.import_source_shares(mid)
     if basis != "share_pct":
+        return None, basis
+    imports = frame[["country", "share_pct"]].rename(columns={"share_pct": "value"})
+    imports = imports.assign(value=imports["value"] * ir)
+    parts = pd.concat([domestic, imports], ignore_index=True).groupby("country", as_index=False, sort=False)["value"].sum()
+    return parts, "domestic_plus_imports"
+
+
+def _sourcing_hhi_wgi(mid: str, ir: float | None, wgi_year: int, missing: str) -> tuple[float, str]:
+    parts, basis = us_sourcing(mid, ir)
+    if parts is None:
         return np.nan, basis
-    parts = frame.rename(columns={"share_pct": "value"})[["country", "value"]].copy()
-    parts["known"] = parts["value"].notna()
-    res = hhi_wgi_of_shares(shares(parts), wgi_year=wgi_year, missing=missing)
+    parts = parts.assign(known=parts["value"].notna())
+    res = hhi_wgi_of_shares(shares(parts, total=100.0), wgi_year=wgi_year, missing=missing)
     return res["hhi_wgi"], basis
 
 
@@ -53,7 +73,7 @@ def _per_mineral(value: float | Mapping[str, float], mid: str, name: str, low: f
     return c.number(name, value, low, high)
 
 
-@lru_cache(maxsize=16)
+@memo(16)
 def _components(year: int | None, mids: tuple[str, ...], wgi_year: int, missing: str) -> pd.DataFrame:
     """Per-mineral inputs that do not depend on weights: HHI, HHI_WGI, DP, NIR/TE, sourcing HHI_WGI."""
     info = c.minerals_table().set_index("mineral_id")
@@ -73,7 +93,7 @@ def _components(year: int | None, mids: tuple[str, ...], wgi_year: int, missing:
             flags.append("eu_ir_unknown_set_0")
         elif n.bound in (">", "<"):
             flags.append(f"nir_bound_{'lower' if n.bound == '>' else 'upper'}")
-        sourcing, basis = _sourcing_hhi_wgi(mid, wgi_year, missing)
+        sourcing, basis = _sourcing_hhi_wgi(mid, te, wgi_year, missing)
         if np.isnan(sourcing):
             flags.append("sourcing_from_global_supply")
         crit = info.at[mid, "critical_2022"] if mid in info.index else False
@@ -102,8 +122,8 @@ def risk_scores(year: int | None = None, *, critical: str | None = None, mineral
       window; here: the USGS mine stage (else refinery, smelter, metal, production, plant), one year
       (latest or ``year``), lower bound (``ROW`` spread thin).
     * ``TE`` trade exposure = U.S. net import reliance / 100, clipped to 0–1 (net exporter ``E`` →
-      0; ``>95`` → 0.95, the bound; NA/W → unknown, score NaN). Largest NIR over the mineral's
-      measures in MCS2026 salient statistics for the production year (or the newest year). USGS
+      0; ``>95`` → 0.95, the bound; NA/W → unknown, score NaN). The headline NIR
+      (``import_reliance.headline``) for the production year (or the newest year). USGS
       also adjusted for the reliability of import partners; not done here.
     * ``EV`` economic vulnerability: not publicly available (USGS derives it from confidential
       industry data) → parameter ``ev`` (number or ``{mineral_id: value, '*': default}``),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import validate as v
-from ..db import query
+from ..warehouse import query
 from ..ids import REST_OF_WORLD
 from . import _common as c
 

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Everything is validated before any kernel starts or any file is written.
     try:
-        from ..db import ensure_built
+        from ..warehouse import ensure_built
         ensure_built()
     except Exception as exc:
         print(f"rex report: the database is not available: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -104,7 +104,7 @@ _vintage_cache: dict = {}
 
 def vintages(params: dict) -> list[str]:
     """The publisher releases behind a report: for a mineral, the vintages of its rows; else all."""
-    from ..db import query
+    from ..warehouse import query
     mineral = params.get("mineral") if isinstance(params.get("mineral"), str) else None
     if mineral in _vintage_cache:
         return _vintage_cache[mineral]

@@ -28,7 +28,13 @@ _LABEL_IDS = {
     "abrasives": "abrasives", "iron and steel": "iron_steel", "nitrogen (fixed)—ammonia": "nitrogen",
     "xenon": "helium", "krypton": "helium", "neon": "helium", "argon": "helium",  # HELIUM AND RARE GASES chapter
     "nitrogen": "nitrogen", "sand and gravel (industrial)": "sand_gravel_industrial",
+    # Fig3 (MCS2026) spells the product after a comma: "Titanium, mineral concentrates", "Phosphate, rock"
+    "titanium, mineral concentrates": "titanium_concentrates", "phosphate, rock": "phosphate_rock",
+    "magnesium, compounds": "magnesium_compounds", "magnesium, metal": "magnesium",
+    "graphite, natural": "graphite",
 }
+# Fig3 commodities that are not minerals of the workbook (rule: skipped and logged, never guessed).
+FIG3_NOT_MINERALS = ("metallurgical coal",)
 _FOOTNOTE = re.compile(r"(?<=[A-Za-z\)])\d+$")
 
 
@@ -84,6 +90,49 @@ def read_fig2(path: Path, vintage: str, source: str) -> tuple[pd.DataFrame, list
                                 rank=rank, country_label=name, share_pct=None, vintage=vintage,
                                 source_file=source, source_line=line))
     return pd.DataFrame(rows), pd.DataFrame(sources), issues
+
+
+def read_fig3(path: Path, vintage: str, source: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Fig3 major import sources with USGS's own percentages (MCS2026: ``Source, Commodity,
+    Import_Source_2021_24, Percent, NIR, Critical_Mineral``), one row per commodity line and country.
+
+    Rules: a country cell ``NA`` (with ``Percent`` 100) means USGS publishes no sources for the
+    commodity: no rows, logged. ``Other`` is the remainder (``country_label`` kept; mapped to ROW).
+    MCS2025's Fig3 is a different figure (a count of commodities per country, ``Commodity_Count``):
+    returned as rows with ``commodity_count`` and no commodity.
+    """
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    issues: list[dict] = []
+    rows: list[dict] = []
+    if "Commodity_Count" in raw.columns:
+        for i, rec in raw.iterrows():
+            rows.append(dict(vintage=vintage, country_label=clean_text(rec["Country"]),
+                             commodity_count=int(rec["Commodity_Count"]), source_file=source, source_line=i + 2))
+        return pd.DataFrame(rows), issues
+    src_col = next(c for c in raw.columns if c.startswith("Import_Source_"))
+    years = re.findall(r"\d+", src_col.split("Source_", 1)[1])
+    if len(years) == 2 and len(years[1]) == 2:
+        years[1] = years[0][:2] + years[1]
+    period = "-".join(years)
+    for i, rec in raw.iterrows():
+        line = i + 2
+        label = clean_text(rec["Commodity"])
+        if label.lower() in FIG3_NOT_MINERALS:
+            issues.append(dict(file=source, line=line, column="Commodity", raw_value=label,
+                               action="row not loaded", reason="not a mineral of the workbook"))
+            continue
+        country = clean_text(rec[src_col])
+        if country in ("NA", "W"):
+            issues.append(dict(file=source, line=line, column=src_col, raw_value=country,
+                               action="no import-source rows", reason=f"import sources given as {country}"))
+            continue
+        mineral, product = mineral_for_label(label)
+        share = parse_value(rec["Percent"])
+        rows.append(dict(mineral_id=mineral, commodity=label, product=product, period=period,
+                         country_label=country, share_pct=share.value, flag=share.flag,
+                         nir_text=clean_text(rec["NIR"]), vintage=vintage, source_file=source,
+                         source_line=line))
+    return pd.DataFrame(rows), issues
 
 
 def read_t7(path: Path, source: str) -> tuple[pd.DataFrame, list[dict]]:

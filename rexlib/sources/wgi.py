@@ -113,3 +113,8 @@ def governance_scores(wgi: pd.DataFrame, year: int, indicators=ESTIMATES) -> pd.
     out["wgi_scaled"] = ((2.5 - out["wgi_mean"]) * 2).clip(0.0, 10.0)
     out["n_indicators"] = out["n_indicators"].astype(int)
     return out[["iso3", "wgi_mean", "wgi_scaled", "n_indicators"]].sort_values("iso3").reset_index(drop=True)
+
+
+WGI_METHOD = ("WGI 2023 update (Kaufmann & Kraay, World Bank), mean of the six *.EST estimates, "
+              "rescaled (2.5 - mean) x 2 to 0 (best)..10 (worst) as in European Commission (2017), "
+              "Methodology for establishing the EU list of critical raw materials")

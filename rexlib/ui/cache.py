@@ -29,50 +29,14 @@ from typing import Callable
 
 import pandas as pd
 
-from ..paths import db_path
+from .. import warehouse
 
-_CLEARERS: list[Callable[[], None]] = []
-
-
-def db_stamp() -> tuple:
-    """Identity of the database file now (a stat call, a few microseconds)."""
-    path = db_path()
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (str(path), None, None)
-    return (str(path), st.st_mtime_ns, st.st_size)
-
-
-def _fresh(value):
-    """What a cache hands out: frames as shallow copies, dicts copied, tuples element by element."""
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        return value.copy(deep=False)
-    if isinstance(value, tuple):
-        return tuple(_fresh(v) for v in value)
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, list):
-        return list(value)
-    return value
-
-
-def memo(maxsize: int = 256):
-    """lru_cache keyed by the database identity and the (hashable) arguments."""
-    def deco(fn):
-        @functools.lru_cache(maxsize=maxsize)
-        def inner(_stamp, *args, **kwargs):
-            return fn(*args, **kwargs)
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            return _fresh(inner(db_stamp(), *args, **kwargs))
-        wrapper.cache_clear = inner.cache_clear
-        wrapper.cache_info = inner.cache_info
-        wrapper.uncached = fn
-        _CLEARERS.append(inner.cache_clear)
-        return wrapper
-    return deco
+# The one cache of rex is rexlib.warehouse.memo (keyed by the identity of the data); the widget
+# callbacks use it through these names.
+_CLEARERS = warehouse._CLEARERS
+db_stamp = warehouse.identity
+_fresh = warehouse._fresh
+memo = warehouse.memo
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ VERDICT_COLORS = {"consistent": "#d8f0e3", "differs": "#fbe0dd", "not_comparable
 @memo(2)
 def _table() -> pd.DataFrame:
     frame = mb.check_claims().copy()
-    from ..db import query
+    from ..warehouse import query
     extra = query("SELECT claim_id, topic, source_title, source_quote, source_url FROM claims")
     frame = frame.drop(columns=[col for col in ("topic", "source_title", "source_quote", "source_url")
                                 if col in frame.columns]).merge(extra, on="claim_id", how="left")

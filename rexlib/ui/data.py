@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import api
 from ..charts.base import fmt_num
-from ..db import query
+from ..warehouse import query
 from ..validate import InvalidArgument
 from ..validate import year as check_year
 from . import cache

@@ -7,7 +7,7 @@ import ipywidgets as w
 from .. import charts
 from ..charts.base import esc, source_line
 from ..charts.generic import quick_bar
-from ..db import query, read_only_sql
+from ..warehouse import query, read_only_sql
 from ..schema import TABLES
 from ..validate import choice
 from . import common as c

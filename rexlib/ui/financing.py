@@ -7,7 +7,7 @@ import pandas as pd
 from .. import api
 from ..charts.base import CURATED_PUBLISHER, esc, source_line
 from ..charts.finance import amount_bars, deals_timeline, vulnerability_scatter
-from ..db import query
+from ..warehouse import query
 from ..validate import choice
 from . import common as c
 from . import metrics_bridge as mb

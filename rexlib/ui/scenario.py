@@ -8,7 +8,7 @@ import pandas as pd
 from .. import api, charts
 from ..charts.base import CURATED_PUBLISHER, esc, source_line
 from ..charts.scenario import coverage_bars, disruption_waterfall
-from ..db import query
+from ..warehouse import query
 from ..validate import InvalidArgument, choice
 from . import common as c
 from . import data as d

@@ -67,10 +67,12 @@ def test_describe_table_joins_types_keys_and_words():
     assert list(frame["column"]) == list(spec.columns) and list(frame["type"]) == list(spec.columns.values())
     assert set(frame.loc[frame["primary_key"], "column"]) == set(spec.key)
     assert frame.set_index("column").at["value", "unit"] == "the unit in `unit`"
-    # the tables the build creates in SQL are declared too: the latest tables drop vintage from the key
+    # the latest tables drop vintage from the key, and say which edition a series comes from
     latest = describe_table("production_latest")
     assert set(latest.loc[latest["primary_key"], "column"]) == set(spec.key) - {"vintage"}
-    assert "newest edition" in latest.set_index("column").at["vintage", "description"]
+    assert "edition_rule" in latest.set_index("column").at["vintage", "description"]
+    # the table the build creates in SQL is declared too
+    assert describe_table("build_info")["column"].tolist() == ["key", "value"]
 
 
 def test_describe_table_rejects_an_unknown_table_listing_the_valid_ones():

@@ -7,7 +7,7 @@ import pytest
 
 from rexlib import api
 from rexlib import metrics as m
-from rexlib.db import query
+from rexlib.warehouse import query
 from rexlib.schema import TABLES
 
 

@@ -49,7 +49,7 @@ def test_unknown_mineral_still_gets_the_clear_error_after_warming(fresh):
 ])
 def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypatch, tmp_path, module, attr, values):
     import importlib
-    import rexlib.db
+    import rexlib.warehouse
     monkeypatch.setenv("REX_SHARED_CACHE", "1")
     monkeypatch.setenv("REX_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(cache, "SHARED", cache.SharedSections())
@@ -63,12 +63,12 @@ def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypat
     visitor.widget()
     type(visitor).warm()                        # ... warmed while it waited in the pool
     calls = []
-    real = rexlib.db.query
-    monkeypatch.setattr(rexlib.db, "query", lambda *a, **k: calls.append(a[0][:60]) or real(*a, **k))
+    real = rexlib.warehouse.query
+    monkeypatch.setattr(rexlib.warehouse, "query", lambda *a, **k: calls.append(a[0][:60]) or real(*a, **k))
     for name in ("api", "ui.data", f"ui.{module}"):
         mod = importlib.import_module(f"rexlib.{name}")
         if hasattr(mod, "query"):
-            monkeypatch.setattr(mod, "query", rexlib.db.query)
+            monkeypatch.setattr(mod, "query", rexlib.warehouse.query)
     for value in values:
         setattr(getattr(visitor, attr), "value", value)
     assert calls == []

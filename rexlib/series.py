@@ -1,0 +1,422 @@
+"""THE series rules: which stage, edition, measure and denominator a figure uses.
+
+Everything here is a pure function over DataFrames, driven by the declarations in
+``rexlib/metadata/series.yml`` (read that file for the rules in words). The build applies these
+functions once and stores their results (``production_latest`` with ``share_pct``,
+``concentration``, ``import_reliance.headline``, ``import_sources.headline``); the API, the
+metrics, the apps, the reports and the publisher checks read what the build stored. Nothing else
+chooses a series: to change a rule, change it here or in series.yml.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .formulas import concentration_summary, hhi_wgi
+from .ids import REST_OF_WORLD, WORLD
+
+RULES_FILE = Path(__file__).parent / "metadata" / "series.yml"
+UNKNOWN_FLAGS = frozenset({"withheld", "not_available", "not_applicable", "qualitative", "unparsed"})
+# Stages in the order a mineral's primary stage is looked for (the declared list is checked against it).
+STAGE_ORDER = ("mine", "refinery", "smelter", "metal", "production", "plant")
+EXCLUDES_US = re.compile(r"excludes u\.s\. production(?! of)", re.I)
+# A rounded world total: listed parts may exceed it by this fraction before the parts' sum is used.
+ROUNDING_ALLOWANCE = 0.005
+_TOTAL_MEASURE = re.compile(r"^(all\b|all forms\b|total\b|total imports\b|combined total\b)", re.I)
+
+
+class SeriesRuleError(ValueError):
+    """Data the declared series rules do not cover (the message names the mineral and the fix)."""
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict:
+    """The declarations of ``rexlib/metadata/series.yml``."""
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------------ stages
+
+def canonical_stage(mineral_id: str, stage: str) -> str:
+    """An edition's stage name -> the canonical (MCS2026) one, per ``stage_aliases``."""
+    return (rules()["stage_aliases"].get(mineral_id) or {}).get(stage, stage)
+
+
+def apply_stage_aliases(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``stage`` canonical (the edition's words stay in ``measure``/``measure_raw``)."""
+    out = frame.copy()
+    out["stage"] = [canonical_stage(m, s) for m, s in zip(out["mineral_id"], out["stage"])]
+    return out
+
+
+def primary_stage(mineral_id: str) -> str | None:
+    """The stage a mineral's figures use when none is given (None: no production table)."""
+    return rules()["primary_stage"].get(mineral_id)
+
+
+def check_primary_stages(production: pd.DataFrame) -> None:
+    """Every mineral with production rows has a declared primary stage that it publishes."""
+    have = production.groupby("mineral_id")["stage"].agg(set)
+    problems = []
+    for mid, stages in have.items():
+        declared = primary_stage(mid)
+        if declared is None:
+            problems.append(f"{mid}: no primary_stage (it publishes {sorted(stages)})")
+        elif declared not in stages:
+            problems.append(f"{mid}: primary_stage {declared!r} is not among its stages {sorted(stages)}")
+    if problems:
+        raise SeriesRuleError("rexlib/metadata/series.yml primary_stage: " + "; ".join(problems))
+
+
+# ------------------------------------------------------------------------------------ editions
+
+def choose_editions(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the edition each (mineral, stage, year) series comes from (``edition_rule``):
+    the newest vintage printing a world total for that year, else the newest with any row."""
+    keys = ["mineral_id", "stage", "year"]
+    with_world = frame[(frame["country"] == WORLD) & frame["value"].notna()].groupby(keys)["vintage"].max()
+    newest = frame.groupby(keys)["vintage"].max()
+    chosen = with_world.reindex(newest.index).fillna(newest).rename("_chosen")
+    out = frame.join(chosen, on=keys)
+    return out[out["vintage"] == out["_chosen"]].drop(columns="_chosen")
+
+
+# ------------------------------------------------------------------------------------ shares
+
+def known_mask(frame: pd.DataFrame) -> np.ndarray:
+    """A number that is not a withheld / not-available / qualitative code."""
+    flags = frame["flag"].fillna("").astype(str) if "flag" in frame else pd.Series("", index=frame.index)
+    unknown = np.array([bool(UNKNOWN_FLAGS.intersection(f.split(";"))) for f in flags], dtype=bool)
+    return frame["value"].notna().to_numpy(dtype=bool) & ~unknown
+
+
+def fold_measures(frame: pd.DataFrame) -> pd.Series:
+    """The measure of the world total each row belongs to. MCS2026 writes a country's product
+    qualifier into the measure ("Mine production: steatite" for talc); such a measure with no world
+    total of its own belongs to the total of its base ("Mine production"), and where a stage has a
+    single world total every row of the stage belongs to it (MCS2023/2024 talc)."""
+    keys = ["mineral_id", "stage", "year", "vintage"]
+    worlds = frame[frame["country"] == WORLD].groupby(keys)["measure"].agg(set)
+    out = []
+    for measure, *key in zip(frame["measure"], *(frame[k] for k in keys)):
+        have = worlds.get(tuple(key), set())
+        base = str(measure).split(":")[0].strip()
+        if measure in have:
+            out.append(measure)
+        elif base in have:
+            out.append(base)
+        elif len(have) == 1:
+            out.append(next(iter(have)))
+        else:
+            out.append(measure)
+    return pd.Series(out, index=frame.index, dtype=object)
+
+
+def _series_qualifiers(frame: pd.DataFrame) -> pd.Series:
+    """Within a measure with several world totals (natural / synthetic), a row belongs to the total
+    of its own qualifier, else to the unqualified total; with one total, every row belongs to it."""
+    keys = ["mineral_id", "stage", "year", "vintage", "series_measure"]
+    worlds = frame[frame["country"] == WORLD].groupby(keys)["qualifier"].agg(lambda s: set(s.fillna("")))
+    out = []
+    for qualifier, *key in zip(frame["qualifier"].fillna(""), *(frame[k] for k in keys)):
+        have = worlds.get(tuple(key), set())
+        if len(have) <= 1:
+            out.append(next(iter(have)) if have else "")
+        elif qualifier in have:
+            out.append(qualifier)
+        elif "" in have:
+            out.append("")
+        else:
+            out.append(qualifier)
+    return pd.Series(out, index=frame.index, dtype=object)
+
+
+SERIES_KEY = ["mineral_id", "stage", "year", "vintage", "series_measure", "series_qualifier"]
+
+
+def with_shares(frame: pd.DataFrame, *, world_from_parts_flag: str = "world_is_sum_of_listed") -> pd.DataFrame:
+    """``frame`` (one edition per series, as :func:`choose_editions` leaves it) with the share rule
+    applied. Adds: ``series_measure``, ``series_qualifier`` (the series a row belongs to),
+    ``known``, ``world_reported`` (the world total as printed), ``world_value`` (the denominator),
+    ``share_pct`` (percent; NaN for unknown values), ``share_flag`` (``parts_exceed_world_total``,
+    ``world_is_sum_of_listed``, ``world_excludes_us``, ``world_excludes_us_unknown``) and
+    ``is_default_measure`` (the series figures use when no measure is chosen)."""
+    out = frame.copy()
+    out["qualifier"] = out["qualifier"].fillna("") if "qualifier" in out else ""
+    out["series_measure"] = fold_measures(out)
+    out["series_qualifier"] = _series_qualifiers(out)
+    out["known"] = known_mask(out)
+    is_world = (out["country"] == WORLD).to_numpy()
+    world_value = np.full(len(out), np.nan)
+    world_reported = np.full(len(out), np.nan)
+    share_flag = np.full(len(out), "", dtype=object)
+    default = np.zeros(len(out), dtype=bool)
+    notes = out["note"].fillna("").astype(str) if "note" in out else pd.Series("", index=out.index)
+    positions = {key: idx for key, idx in out.groupby(SERIES_KEY, sort=False).indices.items()}
+    stats = {}
+    for key, idx in positions.items():
+        w = idx[is_world[idx]]
+        parts = idx[~is_world[idx]]
+        known_parts = parts[out["known"].to_numpy()[parts]]
+        parts_sum = float(out["value"].to_numpy()[known_parts].sum()) if len(known_parts) else 0.0
+        reported = next((float(out["value"].iat[i]) for i in w if pd.notna(out["value"].iat[i])), None)
+        total, flags = reported, []
+        if total is not None and any(EXCLUDES_US.search(notes.iat[i]) for i in w):
+            us = [i for i in known_parts if out["country"].iat[i] == "USA"]
+            if us:
+                total += float(out["value"].iat[us[0]])
+                flags.append("world_excludes_us")
+            else:
+                flags.append("world_excludes_us_unknown")
+        if total is None or total <= 0:
+            total = parts_sum if parts_sum > 0 else None
+            flags.append(world_from_parts_flag)
+        elif parts_sum > total * (1 + ROUNDING_ALLOWANCE):
+            total = parts_sum
+            flags.append("parts_exceed_world_total")
+        world_value[idx] = np.nan if total is None else total
+        world_reported[idx] = np.nan if reported is None else reported
+        share_flag[idx] = ";".join(flags)
+        stats[key] = (len(parts), reported)
+    out["world_reported"] = world_reported
+    out["world_value"] = world_value
+    values = out["value"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(out["known"].to_numpy() & (world_value > 0), values / world_value * 100, np.nan)
+    out["share_pct"] = share
+    out["share_flag"] = share_flag
+    # The default series of a (mineral, stage, year): among those with a printed world total, the
+    # one with most country rows, then the larger world total, then by name (unqualified first).
+    by_year: dict[tuple, list] = {}
+    for key, (n_rows, reported) in stats.items():
+        by_year.setdefault(key[:3], []).append((key, n_rows, reported))
+    for _, candidates in by_year.items():
+        with_world = [c for c in candidates if c[2] is not None] or candidates
+        best = min(with_world, key=lambda c: (-c[1], -(c[2] or 0.0), c[0][4], c[0][5] != "", c[0][5]))
+        default[positions[best[0]]] = True
+    out["is_default_measure"] = default
+    return out
+
+
+def production_latest(production: pd.DataFrame) -> pd.DataFrame:
+    """``production_latest`` / ``reserves_latest``: the edition rule, then the share rule."""
+    return with_shares(choose_editions(production)).drop(columns=["known"])
+
+
+def iea_with_shares(refining: pd.DataFrame) -> pd.DataFrame:
+    """The IEA blocks (``refining`` table) in the series vocabulary: one series per mineral, stage,
+    year and scenario; the denominator is the block total (the listed countries plus "Rest of world")."""
+    frame = refining.rename(columns={"value_kt": "value"}).assign(
+        vintage="IEA2024", measure=refining["stage_label"], qualifier=refining["scenario"], flag="", note="")
+    return with_shares(frame, world_from_parts_flag="")
+
+
+# ------------------------------------------------------------------------------------ concentration
+
+def concentration_rows(series_rows: pd.DataFrame, source: str, label) -> list[dict]:
+    """One concentration summary (:func:`rexlib.formulas.concentration_summary`) per series of a
+    frame from :func:`with_shares` (WLD rows are not parts). ``label(vintage, key)`` names the source."""
+    rows = []
+    cols = ["country", "value", "share_pct", "known", "flag"]
+    frame = series_rows.assign(known=known_mask(series_rows)) if "known" not in series_rows else series_rows
+    for key, part in frame.groupby(SERIES_KEY, sort=True):
+        mid, stage, year, vintage, measure, qualifier = key
+        world = part[part["country"] == WORLD]
+        parts = part[part["country"] != WORLD]
+        first = part.iloc[0]
+        if "unit" not in part:
+            unit = "thousand metric tons"       # the IEA workbook's unit
+        else:
+            unit = str(world["unit"].iloc[0]) if len(world) else str(part["unit"].mode().iloc[0])
+        summary = concentration_summary(
+            [(c, v, s, bool(k), REST_OF_WORLD == c) for c, v, s, k, _ in zip(*(parts[x] for x in cols))])
+        flags = [f for f in (str(first["share_flag"]).split(";") + summary.pop("flags")) if f]
+        rows.append(dict(source=source, mineral_id=mid, stage=stage, year=int(year), measure=measure,
+                         qualifier=qualifier, is_default_measure=bool(first["is_default_measure"]),
+                         vintage=vintage, unit=unit,
+                         world_total=None if pd.isna(first["world_value"]) else float(first["world_value"]),
+                         world_reported=None if pd.isna(first["world_reported"]) else float(first["world_reported"]),
+                         flags=";".join(dict.fromkeys(flags)), source_label=label(vintage, key), **summary))
+    return rows
+
+
+# ------------------------------------------------------------------------------------ import reliance
+
+def nir_headline_measure(mineral_id: str, measures: list[str]) -> str | None:
+    """The salient measure that is a mineral's headline (``nir_headline``; a single measure is its
+    own headline). Raises when a mineral has several measures and no declaration, or a declared
+    measure is not published."""
+    declared = (rules()["nir_headline"].get(mineral_id) or {}).get("measure")
+    if declared is not None:
+        if measures and declared not in measures:
+            raise SeriesRuleError(f"series.yml nir_headline {mineral_id}: measure {declared!r} is not published "
+                                  f"(published: {sorted(measures)})")
+        return declared
+    if len(set(measures)) > 1:
+        raise SeriesRuleError(f"series.yml nir_headline: {mineral_id} has {len(set(measures))} net-import-reliance "
+                              f"measures {sorted(set(measures))} and no declared headline")
+    return measures[0] if measures else None
+
+
+def fig2_measure(mineral_id: str, fig2_line: str, salient_measures: list[str]) -> str | None:
+    """The salient measure a Fig2 line reports (None: the mineral has no salient rows)."""
+    decl = rules()["nir_headline"].get(mineral_id) or {}
+    if fig2_line == decl.get("fig2"):
+        return decl["measure"]
+    if fig2_line in (decl.get("fig2_other") or {}):
+        return decl["fig2_other"][fig2_line]
+    if decl:
+        raise SeriesRuleError(f"series.yml nir_headline {mineral_id}: Fig2 line {fig2_line!r} is not declared")
+    return nir_headline_measure(mineral_id, salient_measures) if salient_measures else None
+
+
+def is_fig2_headline_line(mineral_id: str, fig2_line: str, n_lines: int) -> bool:
+    decl = rules()["nir_headline"].get(mineral_id) or {}
+    if decl:
+        return fig2_line == decl.get("fig2")
+    return n_lines == 1
+
+
+FIG2_YEAR = {"MCS2025": 2024, "MCS2026": 2025}   # the current year each edition's Fig2 reports
+
+
+def mark_nir_headline(reliance: pd.DataFrame) -> pd.Series:
+    """Boolean ``headline`` for the ``import_reliance`` table (both ``table_source`` values): one
+    row per mineral and year (the rule at ``nir_headline`` in series.yml)."""
+    headline = pd.Series(False, index=reliance.index)
+    sal = reliance[reliance["table_source"] == "salient"]
+    fig = reliance[reliance["table_source"] == "figure"]
+    measures = {m: list(dict.fromkeys(g.sort_values("source_line")["measure"])) for m, g in sal.groupby("mineral_id")}
+    for mid in sorted(set(reliance["mineral_id"])):
+        msr = nir_headline_measure(mid, measures.get(mid, []))
+        mfig = fig[fig["mineral_id"] == mid]
+        years = sorted(set(reliance.loc[reliance["mineral_id"] == mid, "year"]))
+        for year in years:
+            chosen = None
+            lines = mfig[(mfig["year"] == year) & (mfig["vintage"].map(FIG2_YEAR) == year)]
+            top = [i for i, line in zip(lines.index, lines["measure"]) if is_fig2_headline_line(mid, line, len(lines))]
+            srows = sal[(sal["mineral_id"] == mid) & (sal["year"] == year) & (sal["measure"] == msr)]
+            srows = srows.sort_values("vintage")
+            if top:
+                f = reliance.loc[top[0]]
+                same = srows[(srows["vintage"] == f["vintage"]) & (srows["nir_bound"] == f["nir_bound"])
+                             & ((srows["nir_pct"] == f["nir_pct"]) | (srows["nir_pct"].isna() & pd.isna(f["nir_pct"])))]
+                chosen = same.index[-1] if len(same) else top[0]
+            elif len(srows):
+                chosen = srows.index[-1]
+            if chosen is not None:
+                headline.loc[chosen] = True
+    return headline
+
+
+# ------------------------------------------------------------------------------------ import sources
+
+def import_sources_headline_measure(mineral_id: str, salient_measures: list[str]) -> str | None:
+    """The salient import-source measure Fig3 draws (``import_sources_headline``), else the
+    fallback rule (a total measure, else the first printed)."""
+    declared = rules()["import_sources_headline"].get(mineral_id)
+    if declared is not None:
+        if declared not in salient_measures:
+            raise SeriesRuleError(f"series.yml import_sources_headline {mineral_id}: {declared!r} is not published "
+                                  f"(published: {salient_measures})")
+        return declared
+    totals = [m for m in salient_measures if _TOTAL_MEASURE.match(str(m))]
+    return totals[0] if totals else (salient_measures[0] if salient_measures else None)
+
+
+def mark_import_sources_headline(sources: pd.DataFrame) -> pd.Series:
+    """Boolean ``headline`` for ``import_sources``: the rows of each mineral's headline measure
+    (salient shares), or, for a mineral without salient shares, the newest edition's Fig2 ranks."""
+    headline = pd.Series(False, index=sources.index)
+    for mid, part in sources.groupby("mineral_id"):
+        sal = part[(part["table_source"] == "salient") & part["share_pct"].notna()]
+        if len(sal):
+            order = sal.groupby("measure")["source_line"].min().sort_values()
+            msr = import_sources_headline_measure(mid, list(order.index))
+            headline.loc[sal.index[sal["measure"] == msr]] = True
+            continue
+        fig = part[part["table_source"] == "figure"]
+        if len(fig):
+            newest = fig[fig["vintage"] == fig["vintage"].max()]
+            first = newest.sort_values("source_line")["measure"].iloc[0]
+            headline.loc[newest.index[newest["measure"] == first]] = True
+    return headline
+
+
+USGS_LABEL = "USGS Mineral Commodity Summaries"
+IEA_LABEL = "IEA (2024), Critical Minerals Data Explorer"
+CONCENTRATION_COLUMNS = [
+    "source", "mineral_id", "stage", "year", "measure", "qualifier", "is_default_measure", "vintage", "unit",
+    "world_total", "world_reported", "hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share",
+    "china_share", "n_countries", "has_listed_producer", "remainder_share", "unallocated_share",
+    "withheld_countries", "flags", "coverage_note", "source_label"]
+WGI_COLUMNS = ["source", "mineral_id", "stage", "year", "vintage", "hhi_wgi", "hhi_wgi_high", "hhi", "hhi_high",
+               "wgi_weighted_mean", "share_without_wgi", "countries_without_wgi", "withheld", "missing_rule",
+               "wgi_fill", "wgi_year", "source_label"]
+
+
+def _fmt(value, digits: int = 1) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
+
+
+def coverage_note(row: dict) -> str:
+    """What a concentration figure covers, in words (shown beside it in the apps and reports)."""
+    measure = row["measure"] + (f" ({row['qualifier']})" if row["qualifier"] and row["source"] == "usgs" else "")
+    r = row["remainder_share"]
+    note = (f"{row['source_label']}, {measure}, {row['year']}: {row['n_countries']} producers listed"
+            f"{' + other countries (' + _fmt(r) + ' %)' if r else ''}; "
+            f"world total {_fmt(row['world_total'], 0)} {row['unit']}")
+    flags = row["flags"].split(";")
+    if row["withheld_countries"]:
+        note += f"; withheld/not available: {row['withheld_countries'].replace(';', ', ')} (not counted, HHI may be understated)"
+    if "china_not_listed" in flags and r:
+        note += f"; China not listed (at most the {_fmt(r)} % remainder)"
+    words = {"parts_exceed_world_total": "listed countries sum past the rounded world total: shares are of their sum",
+             "world_excludes_us": "USGS world total excludes U.S. production; the known U.S. value was added",
+             "world_excludes_us_unknown": "USGS world total excludes U.S. production (U.S. value withheld or not listed)",
+             "world_is_sum_of_listed": "no usable USGS world total; the sum of listed values is used"}
+    extra = [words[f] for f in flags if f in words]
+    return note + ("; " + "; ".join(extra) if extra else "")
+
+
+def concentration_tables(usgs: pd.DataFrame, iea: pd.DataFrame, wgi_scores: pd.DataFrame | None,
+                         wgi_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The stored ``concentration`` (every series of both sources) and ``concentration_wgi`` (HHI_WGI,
+    missing scores = median, of each default series) tables, from frames of :func:`with_shares`."""
+    rows = concentration_rows(usgs, "usgs", lambda vintage, key: f"{USGS_LABEL} {vintage}")
+    rows += concentration_rows(iea, "iea", lambda vintage, key: f"{IEA_LABEL}, {key[5]} {key[2]}")
+    for row in rows:
+        row["coverage_note"] = coverage_note(row)
+        if row["source"] == "iea":
+            row["qualifier"] = ""          # the IEA scenario travels in source_label
+    conc = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
+    wgi_rows = []
+    if wgi_scores is not None:
+        lookup = dict(zip(wgi_scores["iso3"], wgi_scores["wgi_scaled"]))
+        fill = float(wgi_scores["wgi_scaled"].median())
+        frames = {"usgs": usgs, "iea": iea}
+        parts_of = {src: {k: g for k, g in frame[frame["is_default_measure"] & (frame["country"] != WORLD)]
+                          .groupby(["mineral_id", "stage", "year"])} for src, frame in frames.items()}
+        for row in rows:
+            if not row["is_default_measure"]:
+                continue
+            part = parts_of[row["source"]].get((row["mineral_id"], row["stage"], row["year"]))
+            if part is None:
+                continue
+            known = known_mask(part)
+            parts = [(c, v, s, bool(k), c == REST_OF_WORLD) for c, v, s, k in
+                     zip(part["country"], part["value"], part["share_pct"], known)]
+            w = hhi_wgi(parts, lookup, fill)
+            hhi_frac = row["hhi_low"] / 10_000.0
+            wgi_rows.append(dict(source=row["source"], mineral_id=row["mineral_id"], stage=row["stage"],
+                                 year=row["year"], vintage=row["vintage"], hhi=row["hhi_low"], hhi_high=row["hhi_high"],
+                                 wgi_weighted_mean=w["hhi_wgi"] / hhi_frac if hhi_frac > 0 else np.nan,
+                                 withheld=row["withheld_countries"], missing_rule="median", wgi_fill=fill,
+                                 wgi_year=int(wgi_year), source_label=row["source_label"], **w))
+    return conc, pd.DataFrame(wgi_rows, columns=WGI_COLUMNS)
