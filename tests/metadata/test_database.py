@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from rexlib.build import BuildError, _declare
+from rexlib.db import connect
 from rexlib.metadata.fields import comment
 from rexlib.provenance import load_sources
 from rexlib.schema import BUILD_TABLES, declared_tables
@@ -16,7 +17,9 @@ from tests.conftest import RAW
 
 @pytest.fixture(scope="module")
 def con(db):
-    connection = duckdb.connect(str(db), read_only=True)
+    # rexlib's own read-only connection: DuckDB refuses a second connection to one file with another
+    # configuration in the same process (the apps' tests hold one).
+    connection = connect(db)
     yield connection
     connection.close()
 
