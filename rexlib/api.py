@@ -484,7 +484,7 @@ def stored_governance_table(stage: str = "mine", year: int | None = None, *,
 
 
 def stored_concentration(mineral: str, stage: str | None = None, year: int | None = None, source: str = "usgs", *,
-                         measure: str | None = None) -> pd.DataFrame:
+                         measure: str | None = None, qualifier: str | None = None) -> pd.DataFrame:
     """``rexlib.metrics.concentration`` read from the build's ``concentration`` table: a one-row
     DataFrame. ``measure`` (USGS) picks another measure of the same vintage; the default is the one
     the metric picks (``is_default_measure``)."""
@@ -499,7 +499,7 @@ def stored_concentration(mineral: str, stage: str | None = None, year: int | Non
                                 " (no USGS production data for this mineral)" if src == "usgs"
                                 else " (the IEA workbook covers only these minerals)")
     stg = v.choice("stage", stage, stages_)
-    sql = f"SELECT {_CONCENTRATION_COLUMNS}, c.is_default_measure FROM concentration c " \
+    sql = f"SELECT {_CONCENTRATION_COLUMNS}, c.is_default_measure, c.qualifier FROM concentration c " \
           "WHERE c.source = ? AND c.mineral_id = ? AND c.stage = ? AND "
     params: list = [src, mid, stg]
     if year is None:
@@ -517,4 +517,8 @@ def stored_concentration(mineral: str, stage: str | None = None, year: int | Non
         picked = rows[rows["is_default_measure"]]
     else:
         picked = rows[rows["measure"] == v.choice("measure", measure, rows["measure"], normalise=False)]
-    return picked.drop(columns="is_default_measure").reset_index(drop=True)
+        if qualifier is not None or picked["qualifier"].nunique() > 1:
+            quals = sorted(picked["qualifier"].fillna("").unique(), key=lambda q: (q != "", q))
+            q = v.choice("qualifier", qualifier or "", quals, normalise=False) if qualifier is not None else quals[0]
+            picked = picked[picked["qualifier"].fillna("") == q]
+    return picked.drop(columns=["is_default_measure", "qualifier"]).reset_index(drop=True)

@@ -171,11 +171,15 @@ def nir_bound(flags: str, value: float | None) -> str:
 
 
 def normalise_price_units(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rule: prices in cents per pound are stated in dollars per pound; unit typos fixed."""
+    """Rule: prices in cents per pound are stated in dollars per pound; unit typos fixed. The unit
+    named inside the measure ("Price, cents per pound: ...") is rewritten with it, so the measure
+    never contradicts the value (the raw wording stays in ``value_text``'s row, file and line)."""
     frame = frame.copy()
     for src, (dst, factor) in PRICE_UNITS.items():
         hit = frame["unit"] == src
         for col in ("value", "value_low", "value_high"):
             frame.loc[hit, col] = frame.loc[hit, col] * factor
         frame.loc[hit, "unit"] = dst
+        pattern = re.compile(re.escape(src), re.I)
+        frame.loc[hit, "measure"] = frame.loc[hit, "measure"].map(lambda m: pattern.sub(dst, str(m)))
     return frame

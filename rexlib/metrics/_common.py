@@ -100,6 +100,13 @@ def _production_all() -> pd.DataFrame:
 
 
 @lru_cache(maxsize=1)
+def production_vintages() -> pd.DataFrame:
+    """Every edition's production rows (the ``production`` table): for comparing vintages only;
+    figures use the series of ``production_latest``."""
+    return query("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country ORDER BY p.rowid")
+
+
+@lru_cache(maxsize=1)
 def _refining_all() -> pd.DataFrame:
     return query(REFINING_ALL_SQL)
 

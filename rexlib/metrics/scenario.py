@@ -14,6 +14,7 @@ import pandas as pd
 from .. import validate as v
 from ..warehouse import query
 from ..ids import REST_OF_WORLD
+from .. import series as rules
 from . import _common as c
 
 __all__ = ["disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals", "export_control_presets"]
@@ -52,7 +53,7 @@ def _import_exposure(mid: str, members: c.Members, nir: c.Nir) -> dict:
                 import_measure=measure)
 
 
-def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str = "mine", cut_pct: float = 100,
+def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str | None = None, cut_pct: float = 100,
                ramp_up_pct: float = 0, year: int | None = None) -> pd.DataFrame:
     """A supply cut by ``suppliers`` (ISO3 codes and/or ``country_groups`` group ids): one row.
 
@@ -79,7 +80,7 @@ def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str = "mine"
     return disruption_of(disruption_inputs(mid, suppliers, stage, year), cut, ramp)
 
 
-def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str = "mine",
+def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str | None = None,
                       year: int | None = None) -> dict:
     """Everything :func:`disruption` needs that does not depend on the cut or the ramp-up: the
     USGS series (world total ``W``), the suppliers' known production ``V_s``, everyone else's
@@ -159,8 +160,8 @@ def export_control_presets() -> pd.DataFrame:
     """Disruption arguments built from the curated ``export_controls`` table.
 
     One row per (restriction, mineral): ``control_id``, ``country`` (the restricting country = the
-    supplier), ``mineral_id``, ``stage`` (the USGS mine stage when published, else the first USGS
-    processing stage; None when USGS has no production series), ``cut_pct`` 100, ``ramp_up_pct`` 0,
+    supplier), ``mineral_id``, ``stage`` (the mineral's primary stage, :func:`rexlib.series.primary_stage`;
+    None when USGS has no production series), ``cut_pct`` 100, ``ramp_up_pct`` 0,
     ``args`` (a dict for :func:`disruption`, None when not runnable), ``runnable`` and ``note``.
     Reprieves (``action='reprieve'``) and rows without minerals are listed with ``runnable=False``.
     """
@@ -176,9 +177,7 @@ def export_control_presets() -> pd.DataFrame:
                              runnable=False, note="no mineral named in the document"))
             continue
         for mid in mids:
-            stages = c.usgs_stages(mid)
-            stage = "mine" if "mine" in stages else next((s for s in c.USGS_PROCESSING_STAGES + ("production",)
-                                                          if s in stages), None)
+            stage = rules.primary_stage(mid) if c.usgs_stages(mid) else None
             runnable = r.action == "restriction" and stage is not None
             note = ""
             if r.action != "restriction":

@@ -39,7 +39,7 @@ def vintage_diff(mineral: str | None = None, year: int = 2024, old: str = "MCS20
     Columns: mineral_id, stage, measure_old, measure_new, country, year, unit, value_old, value_new,
     change, change_pct, flag_old, flag_new, status (revised | unchanged | withheld), old, new.
     """
-    frame = c._production_all()
+    frame = c.production_vintages()
     vints = sorted(frame["vintage"].unique())
     old = c.choice("old", old, vints, normalise=False)
     new = c.choice("new", new, vints, normalise=False)

@@ -6,7 +6,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .. import api
+from .. import api, series
+from ..metrics._common import IEA_REFINING_PROXY
 from ..charts.base import fmt_num
 from ..warehouse import query
 from ..validate import InvalidArgument
@@ -60,10 +61,12 @@ def warm_production() -> None:
 
 
 @memo(1024)     # warmed for every mineral in preheated kernels (MineralProfile.warm)
-def production(mineral: str, stage: str = "mine", year: int | None = None) -> pd.DataFrame:
+def production(mineral: str, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
     """``api.production`` cached by its arguments (the measure picker, the map and the trend ask
     for the same rows). A year's rows are cut from the every-year frame: one query serves the
     year options, the measure picker, the map, the bars and the trend."""
+    if stage is None:
+        stage = api.primary_stage(mineral)
     if year is None:
         if _PRODUCTION_ALL:                      # loaded by warm_production (preheated kernels)
             by_series = _PRODUCTION_ALL.get(cache.db_stamp())
@@ -94,25 +97,27 @@ def measure_key(measure: str, qualifier) -> str:
 
 @memo(1024)     # warmed for every mineral in preheated kernels (MineralProfile.warm)
 def measure_options(mineral: str, stage: str, year: int) -> list[tuple[str, str]]:
-    """Measures published for this mineral/stage/year, best first (with a world total, then most
-    countries with numbers; ties in key order)."""
+    """Measures published for this mineral/stage/year: the series layer's default first
+    (``is_default_measure``, :mod:`rexlib.series`), then those with a world total, then the rest."""
     frame = production(mineral, stage, year)
     if frame.empty:
         return []
     # A few dozen rows: plain Python beats a pandas groupby by milliseconds here.
     stats: dict[str, list] = {}
-    for measure, qualifier, value, aggregate, world, unit in zip(
-            frame["measure"].tolist(), frame["qualifier"].tolist(), frame["value"].tolist(),
-            frame["is_aggregate"].tolist(), frame["world_value"].tolist(), frame["unit"].tolist()):
+    for measure, qualifier, value, aggregate, world, unit, default in zip(
+            frame["series_measure"].tolist(), frame["series_qualifier"].tolist(), frame["value"].tolist(),
+            frame["is_aggregate"].tolist(), frame["world_reported"].tolist(), frame["unit"].tolist(),
+            frame["is_default_measure"].tolist()):
         key = measure_key(measure, qualifier if isinstance(qualifier, str) else None)
-        entry = stats.setdefault(key, [0, None, None])
+        entry = stats.setdefault(key, [0, None, None, False])
         if value == value and not aggregate:
             entry[0] += 1
         if world == world and (entry[1] is None or world > entry[1]):
             entry[1] = world
         if entry[2] is None and isinstance(unit, str):
             entry[2] = unit
-    ranked = sorted(sorted(stats), key=lambda k: (stats[k][1] is None, -stats[k][0]))
+        entry[3] = entry[3] or bool(default)
+    ranked = sorted(sorted(stats), key=lambda k: (not stats[k][3], stats[k][1] is None, -stats[k][0]))
     out = []
     for key in ranked:
         measure, qualifier = key.split("||")
@@ -161,7 +166,7 @@ def production_frame(mineral: str, stage: str, year: int, key: str | None = None
         key = options[0][1] if options else None
     measure, qualifier = _split_key(key)
     if measure is not None:
-        frame = frame[(frame["measure"] == measure) & (frame["qualifier"].fillna("") == (qualifier or ""))]
+        frame = frame[(frame["series_measure"] == measure) & (frame["series_qualifier"].fillna("") == (qualifier or ""))]
     world = frame[frame["country"] == "WLD"]
     facts = {"measure": measure, "qualifier": qualifier, "key": key,
              "unit": frame["unit"].iloc[0] if len(frame) else "",
@@ -183,7 +188,7 @@ def trend_frame(mineral: str, stage: str, key: str | None, top: int = 6) -> pd.D
     measure, qualifier = _split_key(key)
     frame = production(mineral, stage)
     if measure is not None:
-        frame = frame[(frame["measure"] == measure) & (frame["qualifier"].fillna("") == (qualifier or ""))]
+        frame = frame[(frame["series_measure"] == measure) & (frame["series_qualifier"].fillna("") == (qualifier or ""))]
     frame = frame[~frame["is_aggregate"]]
     if frame.empty:
         return frame
@@ -199,11 +204,8 @@ def reserves_frame(mineral: str) -> tuple[pd.DataFrame, dict]:
     if frame.empty:
         return frame, {}
     frame = frame[frame["year"] == frame["year"].max()]
-    # One measure: the one with a world total, else the first.
-    keys = frame.assign(k=[measure_key(m, q) for m, q in zip(frame["measure"], frame["qualifier"])])
-    with_world = keys[(keys["country"] == "WLD") & keys["value"].notna()]["k"]
-    chosen = with_world.iloc[0] if len(with_world) else keys["k"].iloc[0]
-    frame = keys[keys["k"] == chosen]
+    # One measure: the series layer's default (rexlib.series).
+    frame = frame[frame["is_default_measure"]]
     world = frame[frame["country"] == "WLD"]
     facts = {"unit": frame["unit"].iloc[0], "year": int(frame["year"].iloc[0]),
              "vintage": frame["vintage"].iloc[0], "measure": frame["measure"].iloc[0],
@@ -213,9 +215,7 @@ def reserves_frame(mineral: str) -> tuple[pd.DataFrame, dict]:
     return rows.reset_index(drop=True), facts
 
 
-IEA_ALIASES = {"rare_earths": "magnet_rare_earths", "neodymium": "magnet_rare_earths",
-               "praseodymium": "magnet_rare_earths", "dysprosium": "magnet_rare_earths",
-               "terbium": "magnet_rare_earths"}
+IEA_ALIASES = IEA_REFINING_PROXY     # one declaration: rexlib.metrics._common
 
 
 @memo()
@@ -272,14 +272,16 @@ def _import_reliance_of(mineral: str) -> pd.DataFrame:
 
 @memo()
 def nir_for(mineral: str, year: int | None = None) -> pd.DataFrame:
-    """U.S. net import reliance rows for one mineral (salient table), newest year first."""
+    """U.S. net import reliance rows for one mineral, newest year first, the headline row first
+    within a year (``headline``, :mod:`rexlib.series`)."""
     try:
         frame = _import_reliance_of(mineral)
     except InvalidArgument:
         return pd.DataFrame()
     if year is not None and (frame["year"] == year).any():
         frame = frame[frame["year"] == year]
-    return frame.sort_values("year", ascending=False).reset_index(drop=True)
+    return frame.sort_values(["year", "headline", "source_line"], ascending=[False, False, True],
+                             kind="mergesort").reset_index(drop=True)
 
 
 def nir_text(row) -> str:
@@ -294,16 +296,10 @@ def nir_text(row) -> str:
 
 @memo()
 def import_sources_frame(mineral: str) -> pd.DataFrame:
-    """Newest ranked U.S. import sources for the mineral (salient table first, it has shares)."""
+    """The headline U.S. import sources of the mineral (the measure USGS draws in Fig3; Fig2 ranks
+    where no shares are published), ranked."""
     frame = api.import_sources(mineral)
-    if frame.empty:
-        return frame
-    newest = frame["vintage"].max()
-    frame = frame[frame["vintage"] == newest]
-    table = "salient" if (frame["table_source"] == "salient").any() else "figure"
-    frame = frame[frame["table_source"] == table]
-    measure = frame["measure"].iloc[0]
-    return frame[frame["measure"] == measure].reset_index(drop=True)
+    return frame[frame["headline"]].sort_values("rank", na_position="last").reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ import reliance
@@ -333,7 +329,7 @@ def import_reliance_all(table_source: str = "salient") -> pd.DataFrame:
 
 @memo()
 def nir_table(year: int, critical: str = "all", group: str = "all", table_source: str = "salient") -> pd.DataFrame:
-    """One row per mineral (its first-listed NIR measure), sorted by NIR, with the bound kept apart:
+    """One row per mineral (its headline NIR, :mod:`rexlib.series`), sorted by NIR, with the bound kept apart:
     ``plot_pct`` is where the bar ends (the bound itself for >/<, 0 for E/NA/W), ``label`` the
     publisher's text (">95", "E" ...), ``other_measures`` how many further measures USGS gives."""
     from ..validate import choice
@@ -350,10 +346,16 @@ def nir_table(year: int, critical: str = "all", group: str = "all", table_source
         frame = frame[frame["group_2022"] == group]
     if frame.empty:
         return frame.assign(plot_pct=[], category=[], label=[], other_measures=[])
-    frame = frame.sort_values(["mineral_id", "source_line"])
-    counts = frame.groupby("mineral_id").size()
-    frame = frame.drop_duplicates("mineral_id", keep="first").copy()
-    frame["other_measures"] = frame["mineral_id"].map(counts) - 1
+    counts = frame[frame["table_source"] == table_source].groupby("mineral_id").size()
+    if table_source == "figure":
+        # Fig2's own view: each mineral's headline line (a by-product line such as xenon is never
+        # shown as the mineral's figure, rexlib/metadata/series.yml).
+        lines = frame.groupby("mineral_id")["measure"].transform("size")
+        keep = [series.is_fig2_headline_line(mm, line, n) for mm, line, n in zip(frame["mineral_id"], frame["measure"], lines)]
+        frame = frame[keep].copy()
+    else:
+        frame = frame[frame["headline"]].copy()
+    frame["other_measures"] = (frame["mineral_id"].map(counts).fillna(1) - 1).clip(lower=0).astype(int)
     frame["category"] = frame["nir_bound"].map(nir_category)
     frame["plot_pct"] = frame["nir_pct"].where(frame["nir_bound"].isin(["=", ">", "<"]), 0).fillna(0)
     frame["label"] = [nir_text({"nir_bound": b, "nir_pct": p}) for b, p in zip(frame["nir_bound"], frame["nir_pct"])]
@@ -434,13 +436,13 @@ def related_production(mineral: str) -> list[str]:
 
 
 @memo()
-def leading_producer(mineral: str, stage: str = "mine") -> dict | None:
+def leading_producer(mineral: str, stage: str | None = None) -> dict | None:
     """The largest producer in the newest year of ``mineral``'s best-covered production measure:
     {mineral, name, stage, year, country, share_pct, vintage}; None when every value is withheld."""
     stages = stage_options(mineral)
     if not stages:
         return None
-    stage = stage if stage in stages else stages[0]
+    stage = stage if stage in stages else api.primary_stage(mineral)
     year = max(year_options(mineral, stage))
     rows, facts = production_frame(mineral, stage, year)
     rows = rows.dropna(subset=["share_pct"])

@@ -8,7 +8,6 @@ import pandas as pd
 from .. import api
 from .. import metrics as m
 from ..charts.base import fmt_num
-from ..validate import InvalidArgument
 from .cache import memo
 
 
@@ -70,16 +69,16 @@ def coalition_coverage(group: str) -> pd.DataFrame:
 
 
 @memo(256)
-def concentration(mineral: str, stage: str, year: int, measure: str | None = None) -> pd.DataFrame:
-    try:
-        return api.stored_concentration(mineral, stage, year, measure=measure)
-    except (InvalidArgument, TypeError):
-        return api.stored_concentration(mineral, stage, year)
+def concentration(mineral: str, stage: str, year: int, measure: str | None = None,
+                  qualifier: str | None = None) -> pd.DataFrame:
+    """The stored concentration of the series on screen (``measure`` is the series measure the
+    profile draws; an unknown one is an error, never a silent switch to another series)."""
+    return api.stored_concentration(mineral, stage, year, measure=measure, qualifier=qualifier)
 
 
 def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -> list[dict]:
     """HHI (with its bound), top-3 share and China's share for the drawn measure."""
-    conc = concentration(mineral, stage, year, facts.get("measure")).iloc[0]
+    conc = concentration(mineral, stage, year, facts.get("measure"), facts.get("qualifier") or None).iloc[0]
     flags = str(conc["flags"] or "")
     if conc["n_countries"] == 0:
         hhi_value, hhi_note = "n/a", "no producer values (withheld/NA)"

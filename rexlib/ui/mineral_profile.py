@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import charts
+from .. import api, charts
 from ..charts.base import esc, fmt_num, source_line
 from . import common as c
 from . import data as d
@@ -24,7 +24,7 @@ def _validate(values: dict, explicit: set) -> dict:
         if "stage" in explicit:
             from ..validate import choice
             choice("stage", stage, stages)   # raises with the valid stages
-        stage = "mine" if "mine" in stages else stages[0]
+        stage = api.primary_stage(mineral)
     years = d.year_options(mineral, stage)
     year = values["year"]
     if year not in years:
@@ -108,7 +108,7 @@ class MineralProfile(c.App):
                 control.options = []
                 control.value = None
             return
-        keep = stage if stage in stages else ("mine" if "mine" in stages else stages[0])
+        keep = stage if stage in stages else api.primary_stage(self.mineral.value)
         self.stage.options = stages
         self.stage.value = keep
         years = d.year_options(self.mineral.value, keep)

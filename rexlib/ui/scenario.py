@@ -52,7 +52,7 @@ def _validate(values: dict, explicit: set) -> dict:
         values.update(mineral=preset.split(":")[1], supplier=row["country"], stage=row["stage"])
     mineral = d.production_mineral(values["mineral"])
     stages = d.stage_options(mineral)
-    stage = values["stage"] or ("mine" if "mine" in stages else stages[0])
+    stage = values["stage"] or api.primary_stage(mineral)
     stage = choice("stage", stage, stages)
     supplier = choice("supplier", str(values["supplier"]).upper(), [k for _, k in _suppliers(mineral, stage)],
                       normalise=False)
@@ -145,7 +145,7 @@ class Scenario(c.App):
         with self.muted():
             stages = d.stage_options(self.mineral.value)
             self.stage.options = stages
-            self.stage.value = "mine" if "mine" in stages else stages[0]
+            self.stage.value = api.primary_stage(self.mineral.value)
             self._set_suppliers(self.supplier.value)
         self.refresh()
 
