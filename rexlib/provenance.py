@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 
@@ -45,3 +46,19 @@ def citation_for(sources: dict, path: str) -> dict:
         if entry["path"] == path:
             return dict(sources["releases"][entry["release"]], path=path, sha256=entry["sha256"])
     raise KeyError(path)
+
+
+def source_tables(sources: dict) -> dict[str, pd.DataFrame]:
+    """``sources`` (one row per release: id, publisher, title, citation, doi, url, licence,
+    date_published, vintage, note) and ``source_files`` (one row per raw file: path, release, bytes,
+    sha256), so that citations travel inside the database."""
+    releases = pd.DataFrame([
+        dict(id=rid, publisher=r.get("publisher"), title=r.get("title"), citation=r.get("citation"),
+             doi=r.get("doi"), url=r.get("url"), licence=r.get("licence"),
+             # as declared: an ISO date, or only the year where the publisher gives no day (EC 2023 study)
+             date_published=None if r.get("date_published") is None else str(r.get("date_published")),
+             vintage=r.get("vintage"), note=r.get("note"))
+        for rid, r in sources["releases"].items()])
+    files = pd.DataFrame([dict(path=f["path"], release=f["release"], bytes=int(f["bytes"]), sha256=f["sha256"])
+                          for f in sources["files"]])
+    return {"sources": releases, "source_files": files}

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .ids import POLICY_STAGES, PRODUCTION_STAGES
+from .metadata.fields import describe_columns
 from .sources.values import FLAGS
+from .validate import InvalidArgument
 
 SCHEMA_VERSION = "2"
 
@@ -269,74 +271,64 @@ def validate(name: str, frame: pd.DataFrame, *, mineral_ids: set[str] | None = N
 
 
 # --- European Commission CRM 2023 study (issue 15): an unofficial transcription -------------------
-# Four tables read by rexlib/sources/eu_crm.py. Every column carries a description and a unit,
-# declared here once (COLUMN_DOCS), for the data dictionary and COMMENT ON COLUMN.
+# Four tables read by rexlib/sources/eu_crm.py; descriptions and units of their columns are in
+# rexlib/metadata/fields.yml like every other table's.
 
-_EU_PROVENANCE = "provenance grade of the row, from data/raw/sources.yml (e.g. 'unofficial transcription of EC 2023 study, Appendix 7; PDF not verified')"
 _EU_COMMON = {
-    "material": ("VARCHAR", "the EU's material name as printed (whitespace collapsed)", "text"),
-    "mineral_id": ("VARCHAR", "rex mineral id (rexlib/metadata/mappings/eu_crm_materials.csv)", "id"),
-    "family_id": ("VARCHAR", "rex id of the material's group (rare_earths, pgm, clays, titanium; else the material itself)", "id"),
+    "material": "VARCHAR",
+    "mineral_id": "VARCHAR",
+    "family_id": "VARCHAR",
 }
 _EU_TRAIL = {
-    "vintage": ("VARCHAR", "release vintage (EC2023: the 2023 study)", "text"),
-    "source_file": ("VARCHAR", "raw file, relative to data/raw", "path"),
-    "source_line": ("INTEGER", "physical line of the raw file where the record starts (header = 1)", "line"),
-    "provenance": ("VARCHAR", _EU_PROVENANCE, "text"),
+    "vintage": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_line": "INTEGER",
+    "provenance": "VARCHAR",
 }
 _EU_SHARES = {
     **_EU_COMMON,
-    "stage_mineral_id": ("VARCHAR", "rex id of what is produced at this stage: the extracted raw material at stage E "
-                         "where it differs (Aluminium E = bauxite, Titanium E = titanium_concentrates), else mineral_id", "id"),
-    "material_group": ("VARCHAR", "the EU's group of the material (dimension_ScreenedMatGroupings.csv, perm_XREE_PGM: HREE, LREE, PGM ...)", "text"),
-    "material_group_id": ("VARCHAR", "rex id of the EU group when it is one (HREE -> rare_earths_heavy, LREE -> rare_earths_light, PGM -> pgm, REE -> rare_earths)", "id"),
-    "stage": ("VARCHAR", "the study's stage: E = extraction, P = processing", "code"),
-    "stage_family": ("VARCHAR", "canonical stage family: mining (E) or processing (P)", "code"),
-    "country": ("VARCHAR", "country, ISO 3166-1 alpha-3 (XKX = Kosovo)", "ISO3"),
-    "country_label": ("VARCHAR", "the country name as printed", "text"),
-    "share_pct": ("DOUBLE", "share of the stage's supply; for flag upper_bound ('<0.1%') the bound 0.1, never 0", "percent"),
-    "share_flag": ("VARCHAR", "';'-joined flags of rexlib.sources.values.FLAGS (upper_bound for '<0.1%'); '' when plain", "flags"),
-    "share_text": ("VARCHAR", "the share as printed ('0.4%', '<0.1%')", "text"),
-    "t": ("DOUBLE", "the study's trade parameter t of the country for this material and stage (1 neutral; 0.8 EU/EFTA "
-          "or trade-agreement partner; above 1 export restrictions), multiplies the country's WGI term", "dimensionless"),
-    "period": ("VARCHAR", "averaging period of the share (a multi-year average, never one year), declared per material "
-               "in eu_crm_materials.csv", "years"),
+    "stage_mineral_id": "VARCHAR",
+    "material_group": "VARCHAR",
+    "material_group_id": "VARCHAR",
+    "stage": "VARCHAR",
+    "stage_family": "VARCHAR",
+    "country": "VARCHAR",
+    "country_label": "VARCHAR",
+    "share_pct": "DOUBLE",
+    "share_flag": "VARCHAR",
+    "share_text": "VARCHAR",
+    "t": "DOUBLE",
+    "period": "VARCHAR",
     **_EU_TRAIL,
 }
 _EU_CRITICALITY = {
     **_EU_COMMON,
-    "assessment_year": ("INTEGER", "year of the EU criticality assessment (2011, 2014, 2017, 2020, 2023)", "year"),
-    "sr": ("DOUBLE", "supply risk as published; NULL when not assessed", "index (EU SR scale)"),
-    "sr_flag": ("VARCHAR", "not_assessed when the file prints '-'; '' otherwise", "flags"),
-    "sr_text": ("VARCHAR", "SR as printed", "text"),
-    "ei": ("DOUBLE", "economic importance as published; NULL when not assessed", "index (EU EI scale)"),
-    "ei_flag": ("VARCHAR", "not_assessed when the file prints '-'; '' otherwise", "flags"),
-    "ei_text": ("VARCHAR", "EI as printed", "text"),
-    "eu_critical": ("BOOLEAN", "SR >= 1.0 and EI >= 2.8 (the 2017 methodology's thresholds; 2017, 2020, 2023); NULL when "
-                    "not assessed or for 2011/2014 (earlier scales)", "boolean"),
-    "eu_critical_rule": ("VARCHAR", "the rule eu_critical follows for this row, or why it is NULL", "text"),
-    "period": ("VARCHAR", "'EU assessment <year>': scores of an assessment, not annual values", "text"),
+    "assessment_year": "INTEGER",
+    "sr": "DOUBLE",
+    "sr_flag": "VARCHAR",
+    "sr_text": "VARCHAR",
+    "ei": "DOUBLE",
+    "ei_flag": "VARCHAR",
+    "ei_text": "VARCHAR",
+    "eu_critical": "BOOLEAN",
+    "eu_critical_rule": "VARCHAR",
+    "period": "VARCHAR",
     **_EU_TRAIL,
 }
 _EU_END_USE = {
     **_EU_COMMON,
-    "application": ("VARCHAR", "end-use application as printed", "text"),
-    "share_pct": ("DOUBLE", "share of the material's EU end use; for flag lower_bound ('>0%') the bound 0", "percent"),
-    "share_flag": ("VARCHAR", "';'-joined flags of rexlib.sources.values.FLAGS; '' when plain", "flags"),
-    "share_text": ("VARCHAR", "the share as printed", "text"),
-    "nace_code": ("VARCHAR", "NACE Rev. 2 division of the application (C24 ...); NULL when the file gives none", "code"),
-    "nace_sector": ("VARCHAR", "NACE division name as printed", "text"),
-    "va_meur": ("DOUBLE", "value added of the NACE division, as printed", "million EUR"),
+    "application": "VARCHAR",
+    "share_pct": "DOUBLE",
+    "share_flag": "VARCHAR",
+    "share_text": "VARCHAR",
+    "nace_code": "VARCHAR",
+    "nace_sector": "VARCHAR",
+    "va_meur": "DOUBLE",
     **_EU_TRAIL,
 }
 
-# table -> column -> (description, unit)
-COLUMN_DOCS: dict[str, dict[str, tuple[str, str]]] = {}
-
-
-def _documented(name: str, description: str, fields: dict[str, tuple[str, str, str]], **kw) -> Table:
-    COLUMN_DOCS[name] = {col: (desc, unit) for col, (_, desc, unit) in fields.items()}
-    return Table(name, description, {col: typ for col, (typ, _, _) in fields.items()}, **kw)
+def _documented(name: str, description: str, fields: dict[str, str], **kw) -> Table:
+    return Table(name, description, dict(fields), **kw)
 
 
 _EU_SHARE_KW = dict(key=("material", "stage", "country"),
@@ -362,8 +354,44 @@ TABLES.update({t.name: t for t in [
                 mineral_columns=("mineral_id", "family_id"), flag_columns=("sr_flag", "ei_flag")),
     _documented("eu_crm_end_use", "EC CRM 2023 study, Appendix 6 (unofficial transcription; PDF not verified): "
                 "EU end-use shares per material with NACE division and its value added.", _EU_END_USE,
-                key=("material", "application", "nace_code"),
+                key=("material", "application", "source_line"),
                 required=("material", "mineral_id", "application", "share_pct", "source_file", "source_line",
                           "provenance"),
                 mineral_columns=("mineral_id", "family_id"), flag_columns=("share_flag",)),
 ]})
+
+# ------------------------------------------------------------------------------------------------
+# Provenance inside the database, and the tables the build creates in SQL (helper `fields`, issue 14).
+# Column descriptions and units of every table: rexlib/metadata/fields.yml.
+
+TABLES.update({t.name: t for t in [
+    Table("sources", "Every data release the raw files come from (data/raw/sources.yml): publisher, citation, "
+          "DOI, URL, licence, publication date.",
+          {"id": "VARCHAR", "publisher": "VARCHAR", "title": "VARCHAR", "citation": "VARCHAR", "doi": "VARCHAR",
+           "url": "VARCHAR", "licence": "VARCHAR", "date_published": "VARCHAR", "vintage": "VARCHAR", "note": "VARCHAR"},
+          key=("id",), required=("id", "publisher", "title", "citation", "url", "licence", "date_published")),
+    Table("source_files", "Every raw file in data/raw/ with its release, size and sha256 (verified by every build).",
+          {"path": "VARCHAR", "release": "VARCHAR", "bytes": "BIGINT", "sha256": "VARCHAR"},
+          key=("path",), required=("path", "release", "bytes", "sha256")),
+]})
+
+# Stored beside the validated tables, created by rexlib/build.py in SQL: the build record.
+BUILD_TABLES: dict[str, Table] = {
+    "build_info": Table("build_info", "Identity of the build: input fingerprint, rexlib and schema versions, "
+                        "build time.", {"key": "VARCHAR", "value": "VARCHAR"}, key=("key",)),
+}
+
+
+def declared_tables() -> dict[str, Table]:
+    """Every table of the database: the validated ones (TABLES) and those the build creates in SQL."""
+    return {**TABLES, **BUILD_TABLES}
+
+
+def describe_table(name: str) -> pd.DataFrame:
+    """The data dictionary of one table: column, type, primary_key, description, unit (one row per
+    column, in table order). Raises InvalidArgument listing the tables for an unknown name."""
+    tables = declared_tables()
+    if name not in tables:
+        raise InvalidArgument("table", name, tables)
+    spec = tables[name]
+    return describe_columns(name, spec.columns, spec.key)
