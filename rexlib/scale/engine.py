@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -170,6 +171,8 @@ def local_spark_session(cores: int = 2, *, shuffle_partitions: int | None = None
     no package downloads, a private warehouse folder, few shuffle partitions (the default 200 costs
     seconds of task scheduling on small aggregates). On a cluster, build your own session instead
     (docs/scaling.md) and pass it to the same functions."""
+    # rexlib hands Spark no pandas objects (see spark_frame), so PySpark's pandas-version warning is noise
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     try:  # optional, heavy (a JVM gateway): imported only when a session is asked for
         from pyspark.sql import SparkSession
     except ImportError as err:
