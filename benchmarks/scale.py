@@ -113,15 +113,31 @@ ENGINE_QUERIES = {
 }
 
 
-def _timed(fn, reps: int) -> tuple[list[float], int]:
-    fn()  # warm-up: file metadata, JIT (Spark), query compilation
-    times, rows_out = [], 0
+def _jvm_cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) the Spark JVM has used so far, from /proc (0 when unknown)."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(fn, reps: int, jvm_pid: int | None = None, warm: bool = True) -> tuple[list[float], list[float], int]:
+    """Wall times and CPU seconds (this process + the JVM) of ``reps`` runs after one warm-up.
+    CPU seconds are the figure to read on a shared machine: other processes stretch wall time."""
+    if warm:
+        fn()  # warm-up: file metadata, JIT (Spark), query compilation
+    times, cpu, rows_out = [], [], 0
     for _ in range(reps):
+        c = time.process_time() + _jvm_cpu_s(jvm_pid)
         t = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() + _jvm_cpu_s(jvm_pid) - c)
         rows_out = len(out)
-    return times, rows_out
+    return times, cpu, rows_out
 
 
 def java_version() -> str:
@@ -132,11 +148,12 @@ def java_version() -> str:
     return (done.stderr or done.stdout).splitlines()[0].strip() if (done.stderr or done.stdout) else "java"
 
 
-def bench_engines(rows: int = 10_000_000, reps: int = 3, cores: int = 2, countries: int = 200) -> dict:
+def bench_engines(rows: int = 10_000_000, reps: int = 3, cores: int = 2, countries: int = 200,
+                  smoke: bool = False) -> dict:
     """The same query on the same Parquet file through DuckDB (``threads = cores``) and Spark local
     mode (``local[cores]``), for both panel shapes, in one process and one run. Returns the timings,
     rows/s and the Spark/DuckDB ratio, plus Spark's session start-up and its per-query floor (the same
-    query on a 1,000-row panel)."""
+    query on a 1,000-row panel). ``smoke``: one cold run per engine and shape, no floor (CI)."""
     import pyspark  # the optional extra; section_engines checks it is installed
     load = os.getloadavg()[0]
     out = dict(rows=rows, reps=reps, cores=cores, load_before=load, machine=f"{platform.machine()}, {java_version()}, "
@@ -156,18 +173,23 @@ def bench_engines(rows: int = 10_000_000, reps: int = 3, cores: int = 2, countri
         t = time.perf_counter()
         spark = scale.local_spark_session(cores)
         out["spark_start_s"] = time.perf_counter() - t
+        jvm = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
         try:
             for shape, (label, query) in ENGINE_QUERIES.items():
                 scanned = duckdb.sql(f"SELECT count(*) FROM read_parquet('{paths[shape]}')").fetchall()[0][0]
-                duck, n_duck = _timed(lambda: query(con, paths[shape]), reps)
-                sp, n_spark = _timed(lambda: query(spark, paths[shape]), reps)
-                floor, _ = _timed(lambda: query(spark, tiny[shape]), reps)
-                duck_floor, _ = _timed(lambda: query(con, tiny[shape]), reps)
+                duck, duck_cpu, n_duck = _timed(lambda: query(con, paths[shape]), reps, warm=not smoke)
+                sp, sp_cpu, n_spark = _timed(lambda: query(spark, paths[shape]), reps, jvm, warm=not smoke)
+                floor, _, _ = ([float("nan")], None, None) if smoke else _timed(lambda: query(spark, tiny[shape]), reps)
+                duck_floor, _, _ = ([float("nan")], None, None) if smoke else _timed(lambda: query(con, tiny[shape]), reps)
                 d50, s50 = statistics.median(duck), statistics.median(sp)
+                dc, sc = statistics.median(duck_cpu), statistics.median(sp_cpu)
                 out["shapes"].append(dict(
                     shape=shape, query=label, rows=scanned, groups=n_duck, groups_spark=n_spark,
                     duckdb_p50_s=d50, spark_p50_s=s50, duckdb_max_s=max(duck), spark_max_s=max(sp),
                     ratio=s50 / d50, duckdb_rows_per_s=scanned / d50, spark_rows_per_s=scanned / s50,
+                    duckdb_cpu_s=dc, spark_cpu_s=sc, cpu_ratio=sc / dc if dc else float("nan"),
+                    duckdb_rows_per_cpu_s=scanned / dc if dc else float("nan"),
+                    spark_rows_per_cpu_s=scanned / sc if sc else float("nan"),
                     spark_floor_s=statistics.median(floor), duckdb_floor_s=statistics.median(duck_floor)))
         finally:
             spark.stop()

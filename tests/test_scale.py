@@ -234,6 +234,9 @@ def test_placeholders_become_quoted_literals():
     assert "reporter = 'O\\'X'" in out and "year = 2024" in out
     with pytest.raises(ValueError, match="placeholders"):
         engine.to_spark_sql("SELECT ? + ?", [1])
+    # a catalog table on Trino keeps its three parts
+    out = engine.to_spark_sql("SELECT count(*) FROM src", [], {"src": "hive.trade.imports"}, dialect="trino")
+    assert out == "SELECT COUNT(*) FROM hive.trade.imports"
 
 
 def test_benchmark_smoke(tmp_path):

@@ -108,8 +108,10 @@ def to_spark_sql(sql: str, params: list, views: dict[str, str] | None = None, di
     if tree.find(exp.Placeholder) is not None:
         raise ValueError("more ? placeholders than parameters")
     for table in tree.find_all(exp.Table):
-        if views and table.name in views:
-            table.set("this", exp.to_identifier(views[table.name]))
+        if views and table.name in views and not table.args.get("db"):
+            target = exp.to_table(views[table.name])   # "catalog.schema.table" keeps its three parts
+            for part in ("this", "db", "catalog"):
+                table.set(part, target.args.get(part))
     return tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
