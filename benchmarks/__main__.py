@@ -3,6 +3,7 @@
     python -m benchmarks                 # full suite (100M-row scale panel: several minutes, ~2 GB disk)
     python -m benchmarks --quick         # smoke sizes, no targets asserted (what CI runs)
     python -m benchmarks --only scale build
+    python -m benchmarks --only engines  # DuckDB vs Spark local mode at 10M rows (needs '.[spark]')
 
 Every figure is reported against its baseline measured in the same run, and against its target.
 """
@@ -64,7 +65,7 @@ def section_scale(quick: bool) -> list[str]:
     from benchmarks.scale import bench_scale
     sizes = (100_000, 1_000_000) if quick else (1_000_000, 10_000_000, 100_000_000)
     rows = bench_scale(sizes=sizes, reps=5 if quick else 20)
-    out = ["## Scale (synthetic production panels in Parquet, queried through `rexlib.panel`)", "",
+    out = ["## Scale (synthetic production panels in Parquet, queried through `rexlib.scale`)", "",
            "Baseline: pandas loads the whole Parquet panel and computes the same HHI (only at sizes that",
            "fit in memory; peak RSS then includes it, so RSS is also measured without it at 100M).", "",
            "| rows | query | p50 | p95 | peak RSS | baseline (pandas) | speed-up | p95 target | RSS target |",
@@ -79,7 +80,7 @@ def section_scale(quick: bool) -> list[str]:
     aggs = [r for r in rows if "pre-aggregated" in r["query"]]
     if aggs:
         out.append("")
-        out.append("Fix for the raw-scan growth: `rexlib.panel.preaggregate` writes yearly per-country totals once "
+        out.append("Fix for the raw-scan growth: `rexlib.scale.preaggregate` writes yearly per-country totals once "
                    "(" + ", ".join(f"{r['rows']:,} rows → {r['agg_rows']:,} in {r['generate_s']:.1f} s"
                                   for r in aggs if r["query"].startswith("concentration")) + "); the same queries "
                    "then read that table.")
@@ -91,6 +92,41 @@ def section_scale(quick: bool) -> list[str]:
             linear = growth <= big / small * 1.05      # 5 % measurement tolerance, stated
             out.append(f"\n{q}: cost grows {growth:.1f}× for {big // small}× the rows "
                        f"({'no worse than linear (±5 %) ✅' if linear else 'worse than linear ❌'}).")
+    return out + [""]
+
+
+def section_engines(quick: bool) -> list[str]:
+    import importlib.util
+    from benchmarks.scale import bench_engines
+    title = "## DuckDB vs Spark local mode (same query, same Parquet file, one run)"
+    if importlib.util.find_spec("pyspark") is None:
+        return [title, "", "Not run: PySpark is not installed (`pip install -e '.[spark]'`).", ""]
+    r = (bench_engines(rows=14_000, reps=1, countries=20, smoke=True) if quick else bench_engines(rows=10_000_000, reps=3))
+    out = [title, "",
+           f"{r['cores']} cores for each engine (DuckDB `threads = {r['cores']}`, Spark `local[{r['cores']}]`, "
+           f"2 shuffle partitions); {r['machine']}. Spark session start-up: {r['spark_start_s']:.1f} s (not in the "
+           "query times). Times: " + ("one cold run (smoke)" if quick else f"median of {r['reps']} runs after one warm-up")
+           + ", each returning a pandas "
+           "DataFrame. Floor: the same query on a 1,000-row panel (per-query fixed cost). Load average "
+           f"(1 min) {r['load_before']:.1f} before, {r['load_after']:.1f} after.", "",
+           "| shape | query | rows scanned | groups out | DuckDB p50 | Spark p50 | Spark / DuckDB (wall) | "
+           "DuckDB / Spark CPU s | Spark / DuckDB (CPU) | rows/s DuckDB / Spark (wall) | "
+           "rows per CPU s DuckDB / Spark | floor: DuckDB / Spark |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for s in r["shapes"]:
+        same = "" if s["groups"] == s["groups_spark"] else " ❌ (group counts differ)"
+        out.append(f"| {s['shape']} | {s['query']} | {s['rows']:,} | {s['groups']:,}{same} | "
+                   f"{s['duckdb_p50_s']:.2f} s | {s['spark_p50_s']:.2f} s | {s['ratio']:.1f}× | "
+                   f"{s['duckdb_cpu_s']:.2f} / {s['spark_cpu_s']:.2f} | {s['cpu_ratio']:.1f}× | "
+                   f"{s['duckdb_rows_per_s'] / 1e6:.2f} M / {s['spark_rows_per_s'] / 1e6:.2f} M | "
+                   f"{s['duckdb_rows_per_cpu_s'] / 1e6:.2f} M / {s['spark_rows_per_cpu_s'] / 1e6:.2f} M | "
+                   f"{s['duckdb_floor_s'] * 1000:.0f} ms / {s['spark_floor_s'] * 1000:.0f} ms |")
+    for s in r["shapes"]:
+        match = s["duckdb_rows_per_cpu_s"] / s["spark_rows_per_cpu_s"] * r["cores"]
+        out.append(f"\n{s['shape']}: per CPU second Spark scans {s['spark_rows_per_cpu_s'] / 1e6:.2f} M rows, DuckDB "
+                   f"{s['duckdb_rows_per_cpu_s'] / 1e6:.2f} M; matching DuckDB on {r['cores']} busy cores takes "
+                   f"≈ {match:.0f} Spark cores if Spark scaled linearly"
+                   + ("." if quick else f", and no Spark query returns under its floor ({s['spark_floor_s']:.1f} s here)."))
     return out + [""]
 
 
@@ -183,7 +219,7 @@ def section_reports(quick: bool) -> list[str]:
             f"| speed-up | {r['speedup']:.1f}× (target ≥ 2× {'✅' if ok else '❌'}) |", ""]
 
 
-SECTIONS = {"build": section_build, "api": section_api, "scale": section_scale, "callbacks": section_callbacks,
+SECTIONS = {"build": section_build, "api": section_api, "scale": section_scale, "engines": section_engines, "callbacks": section_callbacks,
             "voila": section_voila, "urls": section_urls, "reports": section_reports}
 
 

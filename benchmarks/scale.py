@@ -1,11 +1,13 @@
 """Scale benchmark: synthetic production panels (1M, 10M, 100M rows) in Parquet with the production
 table's schema and realistic cardinalities (minerals × countries × years × months × product codes),
-queried through rexlib.panel (DuckDB over Parquet, never loaded into pandas). Generated on the fly
-into a temporary folder; never committed."""
+queried through rexlib.scale (DuckDB over Parquet, never loaded into pandas); and the DuckDB-vs-Spark
+comparison (:func:`bench_engines`): the same query on the same Parquet at 10M rows, both panel
+shapes, through DuckDB and through Spark local mode in one run. Generated on the fly into a
+temporary folder; never committed."""
 from __future__ import annotations
 
 import os
-import resource
+import platform
 import statistics
 import subprocess
 import sys
@@ -13,42 +15,21 @@ import tempfile
 import time
 from pathlib import Path
 
-# minerals × countries × years × months × products: 100 × 200 × 5 × 10 × products
-DIMS = dict(minerals=100, countries=200, years=5, months=10)
+import duckdb
+
+from rexlib import scale
+from rexlib.scale.synthetic import PRODUCTION_DIMS as DIMS  # noqa: F401  (the panel's cardinalities)
+from rexlib.scale.synthetic import production_panel, trade_panel
 
 
 def generate(path: Path, rows: int) -> Path:
-    """Write a panel of ``rows`` rows to ``path`` with DuckDB (streamed; bounded memory)."""
-    import duckdb
-    per_product = DIMS["minerals"] * DIMS["countries"] * DIMS["years"] * DIMS["months"]
-    products = max(1, rows // per_product)
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = false")
-    con.execute(f"""
-        COPY (
-            SELECT 'm' || lpad((i % {DIMS['minerals']})::VARCHAR, 3, '0') AS mineral_id,
-                   CASE WHEN (i // {DIMS['minerals']}) % 3 = 0 THEN 'refinery' ELSE 'mine' END AS stage,
-                   'p' || ((i // {per_product}) % {products})::VARCHAR AS measure,
-                   CASE WHEN (i // 7) % {DIMS['countries']} = 0 THEN 'ROW'
-                        WHEN (i // 7) % {DIMS['countries']} = 1 THEN 'CHN'
-                        ELSE 'C' || lpad(((i // 7) % {DIMS['countries']})::VARCHAR, 3, '0') END AS country,
-                   -- year is the slowest-varying column, as a year-partitioned pipeline writes it:
-                   -- Parquet row-group statistics then let a one-year query skip the other years
-                   2021 + (i * {DIMS['years']} // {rows}) AS year,
-                   1 + ((i // 17) % 12) AS month,
-                   -- skewed values: a few big producers per mineral, like real markets
-                   CAST(1 + 1000.0 / (1 + ((i // 7) % {DIMS['countries']})) * (1 + hash(i) % 100) AS DOUBLE) AS value,
-                   'metric tons' AS unit, '' AS flag, 'SYN' AS vintage
-            FROM range({rows}) t(i)
-        ) TO '{path}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000000)""")
-    con.close()
-    return path
+    """Write a production-shaped panel of ``rows`` rows to ``path`` (streamed; bounded memory)."""
+    return production_panel(path, rows)
 
 
 QUERY_SCRIPT = r"""
 import json, resource, sys, time, duckdb
-from rexlib import panel
+from rexlib import scale as panel
 path, kind, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = duckdb.connect()
 con.execute("SET threads = 2")
@@ -103,11 +84,9 @@ def bench_scale(sizes=(1_000_000, 10_000_000, 100_000_000), reps=10) -> list[dic
             t = time.perf_counter()
             generate(path, rows)
             gen_s = time.perf_counter() - t
-            import duckdb
-            from rexlib import panel
             agg = Path(tmp) / f"panel_{rows}_yearly.parquet"
             t = time.perf_counter()
-            agg_rows = panel.preaggregate(duckdb.connect(), str(path), str(agg))
+            agg_rows = scale.preaggregate(duckdb.connect(), str(path), str(agg))
             agg_s = time.perf_counter() - t
             for kind in ("concentration", "coverage"):
                 r = run_queries(agg, kind, reps)
@@ -123,3 +102,96 @@ def bench_scale(sizes=(1_000_000, 10_000_000, 100_000_000), reps=10) -> list[dic
             path.unlink()
             agg.unlink()
     return results
+
+
+# The user queries timed on both engines: one per panel shape, each reading the whole panel.
+ENGINE_QUERIES = {
+    "trade-flow": ("partner concentration per reporter × mineral × year (HS6 codes joined to minerals)",
+                   lambda con, path: scale.partner_concentration(con, path, by="mineral")),
+    "production": ("concentration per mineral × stage × year",
+                   lambda con, path: scale.concentration(con, path)),
+}
+
+
+def _jvm_cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) the Spark JVM has used so far, from /proc (0 when unknown)."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(fn, reps: int, jvm_pid: int | None = None, warm: bool = True) -> tuple[list[float], list[float], int]:
+    """Wall times and CPU seconds (this process + the JVM) of ``reps`` runs after one warm-up.
+    CPU seconds are the figure to read on a shared machine: other processes stretch wall time."""
+    if warm:
+        fn()  # warm-up: file metadata, JIT (Spark), query compilation
+    times, cpu, rows_out = [], [], 0
+    for _ in range(reps):
+        c = time.process_time() + _jvm_cpu_s(jvm_pid)
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() + _jvm_cpu_s(jvm_pid) - c)
+        rows_out = len(out)
+    return times, cpu, rows_out
+
+
+def java_version() -> str:
+    try:
+        done = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "no java"
+    return (done.stderr or done.stdout).splitlines()[0].strip() if (done.stderr or done.stdout) else "java"
+
+
+def bench_engines(rows: int = 10_000_000, reps: int = 3, cores: int = 2, countries: int = 200,
+                  smoke: bool = False) -> dict:
+    """The same query on the same Parquet file through DuckDB (``threads = cores``) and Spark local
+    mode (``local[cores]``), for both panel shapes, in one process and one run. Returns the timings,
+    rows/s and the Spark/DuckDB ratio, plus Spark's session start-up and its per-query floor (the same
+    query on a 1,000-row panel). ``smoke``: one cold run per engine and shape, no floor (CI)."""
+    import pyspark  # the optional extra; section_engines checks it is installed
+    load = os.getloadavg()[0]
+    out = dict(rows=rows, reps=reps, cores=cores, load_before=load, machine=f"{platform.machine()}, {java_version()}, "
+               f"pyspark {pyspark.__version__}", shapes=[])
+    with tempfile.TemporaryDirectory(prefix="rex-engines-") as tmp:
+        paths, tiny = {}, {}
+        t = time.perf_counter()
+        paths["trade-flow"] = str(trade_panel(Path(tmp) / "trade.parquet", rows - rows % 7, countries=countries,
+                                                 threads=cores))
+        paths["production"] = str(production_panel(Path(tmp) / "production.parquet", rows, threads=cores))
+        tiny["trade-flow"] = str(trade_panel(Path(tmp) / "trade_tiny.parquet", 994, countries=20, threads=cores))
+        tiny["production"] = str(production_panel(Path(tmp) / "production_tiny.parquet", 1000, threads=cores))
+        out["generate_s"] = time.perf_counter() - t
+        con = duckdb.connect()
+        con.execute(f"SET threads = {cores}")
+        con.execute("SET enable_progress_bar = false")
+        t = time.perf_counter()
+        spark = scale.local_spark_session(cores)
+        out["spark_start_s"] = time.perf_counter() - t
+        jvm = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
+        try:
+            for shape, (label, query) in ENGINE_QUERIES.items():
+                scanned = duckdb.sql(f"SELECT count(*) FROM read_parquet('{paths[shape]}')").fetchall()[0][0]
+                duck, duck_cpu, n_duck = _timed(lambda: query(con, paths[shape]), reps, warm=not smoke)
+                sp, sp_cpu, n_spark = _timed(lambda: query(spark, paths[shape]), reps, jvm, warm=not smoke)
+                floor, _, _ = ([float("nan")], None, None) if smoke else _timed(lambda: query(spark, tiny[shape]), reps)
+                duck_floor, _, _ = ([float("nan")], None, None) if smoke else _timed(lambda: query(con, tiny[shape]), reps)
+                d50, s50 = statistics.median(duck), statistics.median(sp)
+                dc, sc = statistics.median(duck_cpu), statistics.median(sp_cpu)
+                out["shapes"].append(dict(
+                    shape=shape, query=label, rows=scanned, groups=n_duck, groups_spark=n_spark,
+                    duckdb_p50_s=d50, spark_p50_s=s50, duckdb_max_s=max(duck), spark_max_s=max(sp),
+                    ratio=s50 / d50, duckdb_rows_per_s=scanned / d50, spark_rows_per_s=scanned / s50,
+                    duckdb_cpu_s=dc, spark_cpu_s=sc, cpu_ratio=sc / dc if dc else float("nan"),
+                    duckdb_rows_per_cpu_s=scanned / dc if dc else float("nan"),
+                    spark_rows_per_cpu_s=scanned / sc if sc else float("nan"),
+                    spark_floor_s=statistics.median(floor), duckdb_floor_s=statistics.median(duck_floor)))
+        finally:
+            spark.stop()
+    out["load_after"] = os.getloadavg()[0]
+    return out

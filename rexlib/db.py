@@ -13,7 +13,7 @@ from .paths import db_path
 
 # One thread per query: the database is small (the largest table ~10,000 rows) and the apps run
 # many tiny queries, where scheduling work across threads costs more than it saves (~30 % of a
-# per-mineral query on 2 cores). Large panels are queried through rexlib.panel's own connection.
+# per-mineral query on 2 cores). Large panels are queried through rexlib.scale's own connection.
 READ_THREADS = 1
 
 

@@ -1,8 +1,10 @@
 """CI smoke runs of the benchmark sections (small sizes, no targets asserted), so the suite cannot
 rot: each section runs end to end through ``python -m benchmarks --quick`` (in a subprocess, as a
-user runs it) and writes its table. The scale section's smoke run is in test_panel.py."""
+user runs it) and writes its table. The scale section's smoke run is in test_scale.py."""
 from __future__ import annotations
 
+import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +37,14 @@ def test_voila_url_and_reports_sections(tmp_path, db):
     text = _run(tmp_path, "urls", "reports")
     assert "| `mineral_profile.ipynb?mineral=gallium&year=2024` |" in text
     assert "| speed-up |" in text
+
+
+@pytest.mark.slow
+def test_engines_section(tmp_path):
+    """DuckDB vs Spark local mode on tiny panels of both shapes (the 10M-row figures are in results.md)."""
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        pytest.skip("needs PySpark and Java: pip install -e '.[spark]'; apt-get install -y openjdk-17-jre-headless")
+    text = _run(tmp_path, "engines")
+    assert "| trade-flow | partner concentration per reporter × mineral × year" in text
+    assert "| production | concentration per mineral × stage × year | 14,000 |" in text
+    assert "❌" not in text   # both engines returned the same number of groups
