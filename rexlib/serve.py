@@ -16,6 +16,19 @@ CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
 TEMPLATES = CONFIG_DIR / "jupyter"     # a Jupyter data dir: voila/templates/rex
 
 
+SERVE_HELP = """\
+Serve the apps in notebooks/ with Voila: preheated kernels, no notebook sources, no tracebacks in
+the page. By default only this machine can connect (127.0.0.1) and only requests whose Host header
+names 127.0.0.1, localhost or the --host value are answered; there is no login. See the README's
+security section before serving on a shared host."""
+
+SERVE_EXAMPLES = """\
+examples:
+  rex serve                              # http://127.0.0.1:8866/, opens a browser
+  rex serve --no-browser --port 9000
+  rex serve --pool-size 2 --no-browser   # two preheated kernels per app"""
+
+
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
                pool_size: int = 1, cull_idle_seconds: int = 900) -> list[str]:
     """Command-line flags for Voila 0.5 (see ``voila --help-all``)."""
@@ -59,7 +72,8 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rex serve", description="Serve the rex apps with Voila.")
+    parser = argparse.ArgumentParser(prog="rex serve", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description=SERVE_HELP, epilog=SERVE_EXAMPLES)
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
