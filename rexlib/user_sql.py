@@ -138,11 +138,11 @@ class Query:
     """One user query on its own limited instance. ``run()`` blocks; ``cancel()`` (from any thread)
     stops it. A Query runs once."""
 
-    def __init__(self, sql: str, *, path: str | Path | None = None, limits: Limits = LIMITS,
+    def __init__(self, sql: str, *, path: str | Path | None = None, limits: Limits | None = None,
                  max_rows: int = MAX_ROWS):
         self.sql = sql
         self.path = Path(path) if path else None
-        self.limits = limits
+        self.limits = limits or LIMITS
         self.max_rows = max_rows
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stopped: str | None = None          # "time" | "cancelled"
