@@ -16,9 +16,24 @@ CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
 TEMPLATES = CONFIG_DIR / "jupyter"     # a Jupyter data dir: voila/templates/rex
 
 
+SERVE_HELP = """\
+Serve the apps in notebooks/ with Voila: preheated kernels, no notebook sources, no tracebacks in
+the page. By default only this machine can connect (127.0.0.1) and only requests whose Host header
+names 127.0.0.1, localhost or the --host value are answered; there is no login. See the README's
+security section before serving on a shared host."""
+
+SERVE_EXAMPLES = """\
+examples:
+  rex serve                              # http://127.0.0.1:8866/, opens a browser
+  rex serve --no-browser --port 9000
+  rex serve --pool-size 2 --no-browser   # two preheated kernels per app"""
+
+
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
-               pool_size: int = 1, cull_idle_seconds: int = 900) -> list[str]:
-    """Command-line flags for Voila 0.5 (see ``voila --help-all``)."""
+               pool_size: int = 1, cull_idle_seconds: int = 900, *, allow_hosts: tuple = (),
+               max_kernels: int = 24, closed_tab_seconds: float = 45.0) -> list[str]:
+    """Command-line flags for Voila 0.5 (see ``voila --help-all``) and rex's guards
+    (``rexlib.serve_app.RexVoila``)."""
     return [
         str(notebooks),
         f"--Voila.ip={host}",
@@ -55,16 +70,31 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         # its page never completes (seen with 20 sessions opened at once). Also nothing listens on
         # a network port but the web server.
         "--KernelManager.transport=ipc",
+        # rex's guards (rexlib/serve_app.py): Host names, kernels per server, closed tabs.
+        f"--RexVoila.rex_allowed_hosts={list(allow_hosts)!r}",
+        f"--RexVoila.rex_max_kernels={max_kernels}",
+        f"--RexVoila.rex_closed_tab_seconds={closed_tab_seconds}",
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rex serve", description="Serve the rex apps with Voila.")
+    parser = argparse.ArgumentParser(prog="rex serve", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description=SERVE_HELP, epilog=SERVE_EXAMPLES)
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--pool-size", type=int, default=1, help="preheated kernels per app (default 1)")
-    parser.add_argument("--cull-idle", type=int, default=900, help="shut down kernels idle this many seconds")
+    parser.add_argument("--cull-idle", type=int, default=900,
+                        help="also shut down kernels idle this many seconds (default 900)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="also accept requests whose Host header is NAME (repeatable; e.g. the name "
+                             "a proxy forwards); by default only 127.0.0.1, localhost and --host")
+    parser.add_argument("--max-kernels", type=int, default=24, metavar="N",
+                        help="kernels in use by visitors at most (default 24, about 8 GB); beyond it a "
+                             "visitor gets a 'busy, retry in a moment' page; 0: no limit")
+    parser.add_argument("--closed-tab-seconds", type=float, default=45.0, metavar="S",
+                        help="shut down a kernel whose page has had no connection and no heartbeat "
+                             "for S seconds (default 45)")
     parser.add_argument("--no-preheat", action="store_true",
                         help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
@@ -75,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     # Preheated kernels ask the server for their request (URL query string) over a websocket at
     # VOILA_APP_IP; kernels inherit this environment.
     os.environ["VOILA_APP_IP"] = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    # (their Host header is that address: accepted by the Host check of rexlib/serve_app.py)
     # Kernels must not pick up a stray query string from the shell that started the server.
     os.environ.pop("QUERY_STRING", None)
     # Our Voila template (rex: lab + the app's first view shown as HTML) lives in voila_config/jupyter.
@@ -82,13 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     # Kernels use the project's package even when started from elsewhere.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
 
-    from voila.app import Voila
+    from .serve_app import WILDCARDS, RexVoila
+    if args.host in WILDCARDS and not args.allow_host:
+        print(f"rex serve: listening on every interface ({args.host or 'all'}), but only requests for "
+              "127.0.0.1 and localhost are answered; add --allow-host NAME for the names visitors use "
+              "(and read the README's security section first).", file=sys.stderr)
     argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=args.pool_size,
-                      cull_idle_seconds=args.cull_idle)
+                      cull_idle_seconds=args.cull_idle, allow_hosts=tuple(args.allow_host),
+                      max_kernels=args.max_kernels, closed_tab_seconds=args.closed_tab_seconds)
     if args.no_preheat:
         argv = [a for a in argv if not a.startswith("--VoilaConfiguration.preheat_kernel")]
         argv.append("--VoilaConfiguration.preheat_kernel=False")
-    Voila.launch_instance(argv=argv)
+    RexVoila.launch_instance(argv=argv)
     return 0
 
 

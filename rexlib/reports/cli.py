@@ -31,11 +31,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rex report", description=(
-        "Render notebooks (papermill, one kernel each) into reports/<date>/<notebook>/<params>.html with "
-        "code hidden, the executed .ipynb beside it, and reports/<date>/index.html listing every report."),
-        epilog=("Exit codes: 0 all ok/up to date; 1 some report failed (see the index); 2 bad arguments "
-                "(nothing written); 3 output folder unwritable or disk full; 130 interrupted."))
+    p = _Parser(prog="rex report", formatter_class=argparse.RawDescriptionHelpFormatter, description=(
+        "Render notebooks (papermill, one kernel each) into reports/<date>/<notebook>/<params>.html\n"
+        "with code hidden, the executed .ipynb beside it, and reports/<date>/index.html listing every\n"
+        "report. Every parameter is checked before any kernel starts."),
+        epilog=("examples:\n"
+                "  rex report mineral_profile -p mineral=cobalt -p year=2024\n"
+                "  rex report mineral_profile --all\n"
+                "  rex report --plan daily --workers 2\n"
+                "  rex report --plan my_plan.json --list\n\n"
+                "Exit codes: 0 all ok/up to date; 1 some report failed (see the index); 2 bad arguments\n"
+                "(nothing written, also for a plan file that cannot be used); 3 output folder unwritable\n"
+                "or disk full; 130 interrupted."))
     p.add_argument("notebook", nargs="?", help="notebook name in notebooks/ (e.g. mineral_profile) or a .ipynb path")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="set a notebook parameter (repeatable); checked against the notebook's parameters cell")

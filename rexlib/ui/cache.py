@@ -30,6 +30,7 @@ from typing import Callable
 import pandas as pd
 
 from .. import warehouse
+from ..private_dir import makedirs_private
 
 # The one cache of rex is rexlib.warehouse.memo (keyed by the identity of the data); the widget
 # callbacks use it through these names.
@@ -123,7 +124,7 @@ class SharedSections:
         try:
             if not os.path.isdir(folder):
                 new_fingerprint = not os.path.isdir(os.path.dirname(folder))
-                os.makedirs(folder, mode=0o700, exist_ok=True)
+                makedirs_private(folder, os.path.dirname(self.root()))  # 0700 down from the base
                 if new_fingerprint:
                     self._remove_other_fingerprints(os.path.dirname(folder))
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")

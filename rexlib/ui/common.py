@@ -82,13 +82,20 @@ def awaiting_request() -> bool:
 
 
 def query_params() -> dict[str, str]:
-    """The page URL's query string as {name: last value}; empty outside Voila.
+    """The page URL's query string as {name: last non-empty value}; empty outside Voila
+    (``query_lists`` has every value, for the notes on empty and repeated ones).
 
     With preheated kernels the notebook runs before any request exists; ``request.wait_for_request``
     blocks until Voila hands this kernel to a page and copies the request (QUERY_STRING ...) into
     ``os.environ``. Without preheating Voila puts QUERY_STRING in the kernel's environment.
     While the default view is built ahead of the request (``App.__new__``) there are no URL
     parameters yet: the notebook's own values are the default view."""
+    given = {k: [v for v in values if v.strip()] for k, values in query_lists().items()}
+    return {k: values[-1] for k, values in given.items() if values}
+
+
+def query_lists() -> dict[str, list[str]]:
+    """The page URL's query string as {name: [every value, empty ones too]}; empty outside Voila."""
     global _request_seen
     if not in_voila() or _default_view:
         return {}
@@ -97,8 +104,22 @@ def query_params() -> dict[str, str]:
             from .request import wait_for_request
             wait_for_request()    # logs to the server log; on failure the env holds no query string
         _request_seen = True
-    parsed = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=False)
-    return {k: v[-1] for k, v in parsed.items()}
+    return parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=True)
+
+
+def url_value_notes(lists: dict[str, list[str]], params: list) -> list[str]:
+    """Warnings for URL parameters of this app given empty (``mineral=``) or more than once."""
+    notes = []
+    for p in params:
+        values = lists.get(p.name, [])
+        given = [v for v in values if v.strip()]
+        if values and not given:
+            notes.append(message(f"URL parameter {p.name}= is empty; using {p.value}.", "warn"))
+        elif len(values) > 1:
+            shown = ", ".join(repr(v) for v in values)
+            notes.append(message(f"URL parameter {p.name} was given {len(values)} times ({shown}); "
+                                 f"using {given[-1]!r}.", "warn"))
+    return notes
 
 
 # ---------------------------------------------------------------- HTML pieces
@@ -224,7 +245,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
             pass
     url = query_params()
     values = {p.name: p.value for p in params}
-    notes: list[str] = []
+    notes: list[str] = url_value_notes(query_lists(), params)
     explicit: set = set()
     known = {p.name for p in params}
     unknown = sorted(set(url) - known)
@@ -380,7 +401,7 @@ class App:
         except InvalidArgument as error:
             parts = [friendly(error)]
         except Exception as error:  # the page must never show a traceback
-            traceback.print_exc()  # goes to the server log, not to the page
+            traceback.print_exc(file=sys.__stderr__)  # the server log; sys.stderr would reach the page
             parts = [friendly(error)]
         while len(self.sections) < len(parts):
             self.sections.append(w.HTML(layout=w.Layout(width="100%")))

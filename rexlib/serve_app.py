@@ -1,0 +1,332 @@
+"""The Voila application behind ``rex serve``: Voila 0.5 with rex's guards (see ``RexVoila``).
+
+- **Host header**: only requests whose ``Host`` names 127.0.0.1, localhost, the ``--host`` the
+  server was started for, or an ``--allow-host`` name are answered (403 otherwise), on every route,
+  the kernel websockets included. Voila turns jupyter_server's own check off
+  (``allow_remote_access=True``), so a DNS-rebinding page (a foreign name resolving to 127.0.0.1,
+  with a matching ``Origin``) could otherwise drive the widgets.
+- **Closed tabs free their kernel**: Voila's page shuts its kernel down on ``beforeunload`` with a
+  POST that must carry the ``_xsrf`` cookie, which only Voila's tree page set; a visitor who opened
+  an app link directly got ``403 '_xsrf' argument missing`` and the kernel stayed (until the idle
+  cull after 15 minutes; busy kernels never). The app page now sets the cookie. And because a
+  closed tab may send nothing at all (a crash, a killed browser, a page closed before its scripts
+  ran), every kernel handed to a page is watched (``KernelGuard``): a kernel whose page has no
+  websocket connection and sent no heartbeat (``rex_alive.js`` in the rex template, every 10 s) for
+  ``closed_tab_seconds`` is shut down, busy or not.
+- **A bounded number of kernels**: beyond ``max_kernels`` kernels in use (preheated ones waiting in
+  the pools not counted) a new visitor gets a short "busy, retry in a moment" page (HTTP 503 with
+  Retry-After; it reloads itself) instead of another kernel.
+- **No traceback in the browser**: kernel messages of type ``error`` and ``stderr`` streams are not
+  forwarded over the kernel websocket; they go to the server log.
+- ``/voila/templates/<anything>`` that is not ``<template>/static/<file>`` is a 404, not a 500.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import tornado.web
+from jupyter_server.utils import url_path_join
+from tornado.httputil import HTTPServerRequest
+from tornado.ioloop import PeriodicCallback
+from tornado.routing import Matcher, Rule
+from traitlets import Float, Int, List, Unicode
+from voila.app import Voila
+from voila.static_file_handler import TemplateStaticFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler, read_header_from_binary_message
+
+LOCAL_NAMES = ("127.0.0.1", "localhost")
+WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def host_name(host_header: str) -> str:
+    """``example.org:8866`` -> ``example.org``; ``[::1]:8866`` -> ``::1``; lower case."""
+    host = (host_header or "").strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def allowed_hosts(bind: str, extra=()) -> frozenset:
+    """127.0.0.1 and localhost, the interface the server binds (unless a wildcard) and ``extra``."""
+    names = set(LOCAL_NAMES) | {host_name(h) for h in extra if h}
+    if bind not in WILDCARDS:
+        names.add(host_name(bind if ":" not in bind or bind.startswith("[") else f"[{bind}]"))
+    return frozenset(names)
+
+
+class ForeignHost(Matcher):
+    """Matches the requests whose Host header is not one of ``allowed``."""
+
+    def __init__(self, allowed: frozenset):
+        self.allowed = allowed
+
+    def match(self, request: HTTPServerRequest):
+        return None if host_name(request.host) in self.allowed else {}
+
+
+class ForeignHostHandler(tornado.web.RequestHandler):
+    """403 for every method; the server log says which Host was refused."""
+
+    def prepare(self):
+        self.application.settings.get("rex_log_refused", lambda *_: None)(self.request)
+        self.set_status(403)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish("403: this server answers only requests for the host names it was started for "
+                    "(see rex serve --allow-host).\n")
+
+    def check_xsrf_cookie(self):       # refused anyway
+        pass
+
+
+BUSY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{retry}">
+<title>rex: busy</title>
+<style>body{{font-family:Helvetica,Arial,sans-serif;color:#1d2731;max-width:640px;margin:60px auto;line-height:1.5}}
+h1{{font-size:22px}}p{{color:#5f6b76}}</style></head>
+<body><h1>The server is busy</h1>
+<p>All {limit} places for visitors are taken right now. Retry in a moment: this page tries again by
+itself every {retry} seconds. Places free up as other visitors close their tabs.</p></body></html>
+"""
+
+
+KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
+
+
+class RexVoilaHandler(TornadoVoilaHandler):
+    """Voila's app page, with the ``_xsrf`` cookie set and the kernel limit applied. The page's kernel
+    id is read from the HTML it streams (Voila's ``jupyter-config-data``) and handed to the guard."""
+
+    @tornado.web.authenticated
+    async def get(self, path=None):
+        guard: KernelGuard = self.settings["rex_guard"]
+        if guard.full():
+            guard.log.warning("rex: %d kernels in use (limit %d): busy page for %s",
+                              guard.in_use_count(), guard.max_kernels, self.request.uri)
+            self.set_status(503)
+            self.set_header("Retry-After", str(guard.retry_seconds))
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(BUSY_PAGE.format(limit=guard.max_kernels, retry=guard.retry_seconds))
+            return
+        # Accessing xsrf_token sets the _xsrf cookie: the page's shutdown-on-close beacon sends it.
+        self.xsrf_token
+        self._rex_kernel = None
+        guard.page_started()
+        try:
+            await super().get(path)
+        finally:
+            guard.page_finished(self._rex_kernel)
+
+    def write(self, chunk):
+        if getattr(self, "_rex_kernel", 1) is None and isinstance(chunk, str):
+            found = KERNEL_ID.search(chunk)
+            if found:
+                self._rex_kernel = found.group(1)
+                self.settings["rex_guard"].page_kernel(self._rex_kernel)
+        return super().write(chunk)
+
+
+def _frame_parts(message) -> tuple[str | None, dict | None, dict | None]:
+    """(channel, header, content) of an outgoing kernel message, JSON or Jupyter's v1 binary framing."""
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        data = bytes(message)
+        try:
+            count = int.from_bytes(data[:8], "little")
+            offsets = [int.from_bytes(data[8 * (i + 1): 8 * (i + 2)], "little") for i in range(count)]
+            channel = data[offsets[0]:offsets[1]].decode("utf-8")
+            header = json.loads(data[offsets[1]:offsets[2]])
+            end = offsets[5] if len(offsets) > 5 else len(data)
+            content = json.loads(data[offsets[4]:end]) if header.get("msg_type") == "stream" else None
+            return channel, header, content
+        except (ValueError, IndexError, UnicodeDecodeError):
+            return None, read_header_from_binary_message(data), None
+    if isinstance(message, str):
+        try:
+            message = json.loads(message)
+        except ValueError:
+            return None, None, None
+    if isinstance(message, dict):
+        return message.get("channel"), message.get("header"), message.get("content")
+    return None, None, None
+
+
+def hidden_from_browser(message) -> str | None:
+    """Why a kernel message must not reach the browser (``error``, a ``stderr`` stream), or None."""
+    _channel, header, content = _frame_parts(message)
+    kind = (header or {}).get("msg_type")
+    if kind == "error":
+        return "error"
+    if kind == "stream" and (content or {}).get("name") == "stderr":
+        return "stderr"
+    if kind == "stream" and content is None and isinstance(message, (bytes, bytearray)) and b'"stderr"' in message:
+        return "stderr"
+    return None
+
+
+class RexKernelWebsocketHandler(VoilaKernelWebsocketHandler):
+    """The kernel websocket without tracebacks: error messages and stderr output go to the log."""
+
+    def write_message(self, message, binary: bool = False):
+        why = hidden_from_browser(message)
+        if why is not None:
+            self.log.warning("rex: kernel %s %s output kept from the browser: %s", getattr(self, "kernel_id", "?"),
+                             why, _text_of(message)[:2000])
+            return None
+        return super().write_message(message, binary)
+
+
+def _text_of(message) -> str:
+    channel, header, content = _frame_parts(message)
+    if content is None and isinstance(message, (bytes, bytearray)):
+        return bytes(message)[-2000:].decode("utf-8", "replace")
+    if content:
+        return str(content.get("text") or content.get("evalue") or content)
+    return str(header)
+
+
+class TemplateFiles(TemplateStaticFileHandler):
+    """Voila's template static files; a path that is not ``<template>/static/<file>`` is a 404
+    (Voila's handler answers such paths with a 500 from a failed assert or unpacking)."""
+
+    def parse_url_path(self, path):
+        parts = path.split("/", 2)
+        if len(parts) != 3 or parts[1] != "static" or not parts[2] or not re.fullmatch(r"[\w.-]+", parts[0]):
+            raise tornado.web.HTTPError(404)
+        try:
+            return super().parse_url_path(path)
+        except (AssertionError, ValueError, OSError):
+            raise tornado.web.HTTPError(404) from None
+
+    @classmethod
+    def get_absolute_path(cls, root, path):
+        try:
+            return super().get_absolute_path(root, path)
+        except (AssertionError, ValueError, OSError):
+            raise tornado.web.HTTPError(404) from None
+
+
+class AliveHandler(tornado.web.RequestHandler):
+    """``POST /voila/rex/alive/<kernel id>``: the page of that kernel is still open (rex_alive.js)."""
+
+    def check_xsrf_cookie(self):       # a heartbeat changes nothing but a timestamp
+        pass
+
+    def post(self, kernel_id):
+        self.settings["rex_guard"].beat(kernel_id)
+        self.set_status(204)
+        self.finish()
+
+
+class KernelGuard:
+    """The kernels that serve pages, whether their page is still open, how many there may be.
+
+    A kernel is a page's from the moment its id appears in the page's HTML (``RexVoilaHandler``);
+    preheated kernels waiting in a pool are not pages' kernels and are never shut down here."""
+
+    def __init__(self, kernel_manager, log, *, max_kernels: int, closed_tab_seconds: float,
+                 retry_seconds: int = 15):
+        self.km = kernel_manager
+        self.log = log
+        self.max_kernels = max_kernels
+        self.closed_tab_seconds = closed_tab_seconds
+        self.retry_seconds = retry_seconds
+        self.pages: dict[str, float] = {}      # page kernel -> last sign of life of its page (monotonic s)
+        self.waiting = 0                        # page requests admitted whose kernel id is not known yet
+        self.reaped = 0
+
+    def in_use_count(self) -> int:
+        return len(self.pages) + self.waiting
+
+    def full(self) -> bool:
+        return self.max_kernels > 0 and self.in_use_count() >= self.max_kernels
+
+    # the page handler -----------------------------------------------------
+    def page_started(self) -> None:
+        self.waiting += 1
+
+    def page_kernel(self, kernel_id: str) -> None:
+        if kernel_id not in self.pages:
+            self.waiting -= 1
+        self.pages[kernel_id] = time.monotonic()
+
+    def page_finished(self, kernel_id: str | None) -> None:
+        if kernel_id is None:                  # the request ended before a kernel was known
+            self.waiting -= 1
+        elif kernel_id in self.pages:
+            self.pages[kernel_id] = time.monotonic()
+
+    def beat(self, kernel_id: str) -> None:
+        if kernel_id in self.pages:
+            self.pages[kernel_id] = time.monotonic()
+
+    # the reaper -------------------------------------------------------------
+    async def reap(self) -> None:
+        """Shut down page kernels whose page shows no sign of life for ``closed_tab_seconds``."""
+        now = time.monotonic()
+        alive = set(self.km.list_kernel_ids())
+        connections = getattr(self.km, "_kernel_connections", {})
+        for kernel_id in list(self.pages):
+            if kernel_id not in alive:         # shut down by its page (beforeunload) or the culler
+                del self.pages[kernel_id]
+                continue
+            if connections.get(kernel_id, 0) > 0:
+                self.pages[kernel_id] = now
+                continue
+            quiet = now - self.pages[kernel_id]
+            if quiet > self.closed_tab_seconds:
+                self.log.info("rex: kernel %s: no connection and no heartbeat from its page for %.0f s; "
+                              "shutting it down", kernel_id, quiet)
+                del self.pages[kernel_id]
+                self.reaped += 1
+                try:
+                    await self.km.shutdown_kernel(kernel_id)
+                except Exception:        # noqa: BLE001 - already gone, or dying: nothing to keep
+                    self.log.warning("rex: could not shut down kernel %s", kernel_id, exc_info=True)
+
+
+class RexVoila(Voila):
+    """Voila with the guards of this module (``rex serve`` sets the traits)."""
+
+    rex_allowed_hosts = List(Unicode(), config=True, help="Host names accepted besides 127.0.0.1, "
+                                                          "localhost and the --ip the server binds.")
+    rex_max_kernels = Int(24, config=True, help="Kernels in use by pages at most (0: no limit).")
+    rex_closed_tab_seconds = Float(45.0, config=True, help="Shut down a page's kernel after this long "
+                                                            "without a connection or heartbeat.")
+    rex_reap_interval = Float(5.0, config=True, help="Seconds between checks of the page kernels.")
+
+    def init_settings(self):
+        settings = super().init_settings()
+        self.rex_hosts = allowed_hosts(self.ip, self.rex_allowed_hosts)
+        self.rex_guard = KernelGuard(self.kernel_manager, self.log, max_kernels=self.rex_max_kernels,
+                                     closed_tab_seconds=self.rex_closed_tab_seconds)
+        settings["rex_guard"] = self.rex_guard
+        settings["rex_log_refused"] = lambda request: self.log.warning(
+            "rex: refused a request for Host %r (%s %s); accepted: %s", request.host, request.method,
+            request.uri, ", ".join(sorted(self.rex_hosts)))
+        return settings
+
+    def init_handlers(self):
+        handlers = super().init_handlers()
+        replace = {TornadoVoilaHandler: RexVoilaHandler, VoilaKernelWebsocketHandler: RexKernelWebsocketHandler,
+                   TemplateStaticFileHandler: TemplateFiles}
+        out = []
+        for handler in handlers:
+            if isinstance(handler, tuple) and handler[1] in replace:
+                handler = (handler[0], replace[handler[1]], *handler[2:])
+            out.append(handler)
+        alive = (url_path_join(self.server_url, r"/voila/rex/alive/([\w-]+)"), AliveHandler)
+        # First rule: a foreign Host header matches it, whatever the path.
+        return [Rule(ForeignHost(self.rex_hosts), ForeignHostHandler), alive, *out]
+
+    def listen(self):
+        self.rex_reaper = PeriodicCallback(self.rex_guard.reap, self.rex_reap_interval * 1000)
+        self.rex_reaper.start()
+        self.log.info("rex: accepting Host %s; at most %d kernels in use; a closed tab's kernel is shut "
+                      "down after %.0f s", ", ".join(sorted(self.rex_hosts)), self.rex_max_kernels,
+                      self.rex_closed_tab_seconds)
+        super().listen()

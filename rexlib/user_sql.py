@@ -1,0 +1,289 @@
+"""User-typed SQL (the explore app's SQL box and ``rex sql``), with limits.
+
+``rexlib.db.read_only_sql`` runs SQL on the app's own DuckDB instance: read-only, no external file
+access, but with DuckDB's defaults for everything else (memory limit 80 % of RAM, spilling up to
+90 % of the disk, no time limit). A query typed by a visitor of a shared server must not be able
+to take the machine, so here each query gets:
+
+- a **time limit** (``Limits.seconds``): a timer calls DuckDB's ``interrupt()`` on the query's
+  connection; ``Query.cancel()`` (the app's Cancel button) does the same at once;
+- a **memory limit** and a **temp-space limit** on its own DuckDB instance (an in-memory instance
+  that attaches the database file ``READ_ONLY``; DuckDB keeps one configuration per instance, and
+  the app's instance is already configured and locked by ``rexlib.db.connect``). The defaults are
+  sized for a 24 GB machine serving up to 24 visitors' kernels at once (``rex serve
+  --max-kernels``): 24 × (512 MB + a ~320 MB kernel) ≈ 20 GB, and 24 × 1 GB of spill space;
+- **queries only**: every statement must be a SELECT (WITH, VALUES, FROM, DESCRIBE, SHOW,
+  SUMMARIZE) or an EXPLAIN; CREATE (including TEMP tables, views and macros, which DuckDB allows on
+  a read-only database), SET, PRAGMA, ATTACH, COPY, INSTALL/LOAD ... are refused before anything
+  runs. External file access is disabled and the configuration locked after the ATTACH, as in
+  ``rexlib.db.connect``; the database is attached read-only;
+- a **row cap** on what is kept (``max_rows``); the rest is counted, not kept;
+- clear messages: ``NothingToRun`` (empty or comment-only SQL), ``Refused`` (not a query, or a file
+  outside the database), ``LimitReached`` (time, memory or temp space, saying which and its
+  value), ``QueryError`` (DuckDB's own message: syntax, unknown table or column ...).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from .db import READ_THREADS
+from .warehouse import ensure_built
+from .paths import db_path
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 30.0
+    memory: str = "512MB"
+    temp: str = "1GB"
+    threads: int = READ_THREADS
+
+
+LIMITS = Limits()
+MAX_ROWS = 50_000                      # rows kept from a result (the rest is counted)
+ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+HOW_TO_GET_ALL = ("for every row run the same SQL with `rex sql --csv \"...\" > result.csv` on the "
+                  "machine that serves the apps, or read the tables from Python (rexlib.connect())")
+
+
+class UserSqlError(Exception):
+    """Base of the messages this module gives; ``str()`` is meant for the user."""
+
+
+class NothingToRun(UserSqlError):
+    def __init__(self):
+        super().__init__("Nothing to run: the SQL is empty or only comments.")
+
+
+class Refused(UserSqlError):
+    """Not a query, or an access outside the database: the read-only rules said no."""
+
+
+class LimitReached(UserSqlError):
+    def __init__(self, which: str, message: str):
+        self.which = which              # "time" | "memory" | "temp" | "cancelled"
+        super().__init__(message)
+
+
+class QueryError(UserSqlError):
+    """DuckDB could not run the query (syntax, unknown table or column, type error ...)."""
+
+
+@dataclass
+class Result:
+    frame: pd.DataFrame                # at most ``max_rows`` rows
+    total_rows: int | None             # every row of the result; None when counting was stopped
+    seconds: float
+
+    @property
+    def truncated(self) -> bool:
+        return self.total_rows is None or self.total_rows > len(self.frame)
+
+
+def statements(sql: str) -> list:
+    """The statements of ``sql`` (DuckDB's parser); Refused when one is not a query."""
+    try:
+        found = duckdb.extract_statements(sql or "")
+    except duckdb.Error as error:
+        raise QueryError(str(error)) from None
+    if not found:
+        raise NothingToRun()
+    for statement in found:
+        kind = statement.type.name
+        if statement.type == duckdb.StatementType.EXPLAIN:
+            inner = _explained(statement.query)     # EXPLAIN ANALYZE runs what it explains
+            if inner is not None:
+                kind = inner
+        if statement.type not in ALLOWED or kind != statement.type.name:
+            raise Refused(f"Only queries can run here (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); "
+                          f"this is a {kind} statement: {statement.query.strip()[:80]!r}. The database is "
+                          f"read-only and no tables, views or macros can be created, not even TEMP ones.")
+    return found
+
+
+_LEADING = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+_EXPLAIN = re.compile(r"EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.I)
+
+
+def _explained(text: str) -> str | None:
+    """None when the statement an EXPLAIN wraps is a query, else its type (or "EXPLAIN" when it
+    cannot be told)."""
+    body = _LEADING.sub("", text)
+    match = _EXPLAIN.match(body)
+    if not match:
+        return "EXPLAIN"
+    try:
+        inner = duckdb.extract_statements(body[match.end():])
+    except duckdb.Error:
+        return "EXPLAIN"
+    if len(inner) == 1 and inner[0].type == duckdb.StatementType.SELECT:
+        return None
+    return inner[0].type.name if inner else "EXPLAIN"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Query:
+    """One user query on its own limited instance. ``run()`` blocks; ``cancel()`` (from any thread)
+    stops it. A Query runs once."""
+
+    def __init__(self, sql: str, *, path: str | Path | None = None, limits: Limits | None = None,
+                 max_rows: int = MAX_ROWS):
+        self.sql = sql
+        self.path = Path(path) if path else None
+        self.limits = limits or LIMITS
+        self.max_rows = max_rows
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stopped: str | None = None          # "time" | "cancelled"
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        self._stop("cancelled")
+
+    def _stop(self, why: str) -> None:
+        with self._lock:
+            if self._stopped is None:
+                self._stopped = why
+            if self._con is not None:
+                try:
+                    self._con.interrupt()
+                except duckdb.Error:
+                    pass
+
+    def _connect(self, temp_dir: str) -> duckdb.DuckDBPyConnection:
+        path = self.path or db_path()
+        if self.path is None:
+            ensure_built(path)
+        if not Path(path).exists():
+            raise FileNotFoundError(f"no database at {path}: run `rex build`")
+        con = duckdb.connect(":memory:", config={
+            "threads": self.limits.threads, "memory_limit": self.limits.memory,
+            "max_temp_directory_size": self.limits.temp, "temp_directory": temp_dir})
+        try:
+            con.execute(f"ATTACH {_literal(str(path))} AS rex (READ_ONLY)")
+            con.execute("USE rex")
+            # DuckDB's progress bar is written to the process's stdout: in a kernel, the page.
+            con.execute("SET enable_progress_bar = false")
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def run(self) -> Result:
+        """The first ``max_rows`` rows and the count of all rows."""
+        return self._execute(self._fetch)
+
+    def stream(self, write) -> Result:
+        """Every row, handed to ``write(frame)`` a batch at a time (nothing kept; ``rex sql --csv``).
+        The Result holds the (empty) frame with the result's columns and the row count."""
+        def consume(relation):
+            reader = relation.to_arrow_reader(8192)
+            total = 0
+            for batch in reader:
+                total += batch.num_rows
+                write(batch.to_pandas())
+            return reader.schema.empty_table().to_pandas(), total
+        return self._execute(consume)
+
+    def _execute(self, consume) -> Result:
+        statements(self.sql)                      # refuses before anything is opened
+        started = time.monotonic()
+        temp_dir = tempfile.mkdtemp(prefix="rex-sql-")
+        timer = threading.Timer(self.limits.seconds, self._stop, args=("time",))
+        timer.daemon = True
+        try:
+            try:
+                con = self._connect(temp_dir)
+            except duckdb.Error as error:     # e.g. a memory limit DuckDB cannot read
+                raise QueryError(str(error)) from None
+            with self._lock:
+                self._con = con
+                stopped = self._stopped
+            try:
+                if stopped:
+                    raise self._limit_error(stopped)
+                timer.start()
+                try:
+                    # con.sql streams the last statement's rows (con.execute would materialise them)
+                    kept, total = consume(con.sql(self.sql))
+                except duckdb.InterruptException:
+                    raise self._limit_error(self._stopped or "cancelled") from None
+                except duckdb.OutOfMemoryException as error:
+                    raise self._memory_error(str(error)) from None
+                except duckdb.PermissionException as error:
+                    raise Refused(f"{error}. Files outside the database cannot be read or written.") from None
+                except duckdb.Error as error:
+                    if "read-only mode" in str(error):
+                        raise Refused(str(error)) from None
+                    raise QueryError(str(error)) from None
+                except OSError as error:             # an error inside DuckDB's Arrow stream
+                    text = str(error)
+                    if "INTERRUPT" in text:
+                        raise self._limit_error(self._stopped or "cancelled") from None
+                    if "Out of Memory" in text:
+                        raise self._memory_error(text) from None
+                    raise QueryError(text) from None
+            finally:
+                timer.cancel()
+                with self._lock:
+                    self._con = None
+                con.close()
+        finally:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        return Result(kept, total, time.monotonic() - started)
+
+    def _fetch(self, relation) -> tuple[pd.DataFrame, int | None]:
+        """The first ``max_rows`` rows as a DataFrame, and the count of all rows (None when the time
+        limit or a cancel stopped the counting: the kept rows are still shown)."""
+        reader = relation.to_arrow_reader(8192)
+        batches, kept = [], 0
+        total = 0
+        schema = reader.schema
+        try:
+            for batch in reader:
+                total += batch.num_rows
+                if kept < self.max_rows:
+                    part = batch.slice(0, self.max_rows - kept)
+                    batches.append(part)
+                    kept += part.num_rows
+        except (duckdb.InterruptException, OSError) as error:
+            # DuckDB's Arrow stream reports an interrupt as an OSError ("INTERRUPT Error: ...").
+            if not batches or not isinstance(error, duckdb.InterruptException) and "INTERRUPT" not in str(error):
+                raise
+            total = None
+        frame = pa.Table.from_batches(batches, schema=schema).to_pandas()
+        return frame, total
+
+    def _limit_error(self, why: str) -> LimitReached:
+        if why == "time":
+            return LimitReached("time", f"Stopped after {self.limits.seconds:g} s: the time limit for one query. "
+                                        "Narrow it down (WHERE, LIMIT, fewer joins).")
+        return LimitReached("cancelled", "Cancelled.")
+
+    def _memory_error(self, text: str) -> LimitReached:
+        if "max_temp_directory_size" in text:
+            return LimitReached("temp", f"Stopped: the query needed more than {self.limits.temp} of temporary "
+                                        "disk space, the limit for one query. Aggregate or filter before "
+                                        "sorting or joining large tables.")
+        return LimitReached("memory", f"Stopped: the query needed more than {self.limits.memory} of memory, "
+                                      "the limit for one query. Aggregate or filter first, or select fewer "
+                                      "columns.")
+
+
+def run(sql: str, **kwargs) -> Result:
+    """Run ``sql`` with the limits (see ``Query``)."""
+    return Query(sql, **kwargs).run()
