@@ -13,6 +13,13 @@ when the live widget renders it hides the snapshot with a CSS rule, so every fro
   carries the metadata ``{"rex": "preview"}``: the ``rex`` Voila template (rexlib/voila_config)
   writes it into the page as HTML, visible as soon as it arrives, where Voila's own templates would
   wait for their front-end bundle to render it.
+
+In Voila the template's script (``rex_interactive.js``) also draws each chart's spec with vega-embed
+(tooltips, clicks, PNG/SVG export) over its static SVG, keeps the address bar in sync with the
+controls (``history.replaceState`` from the ``.rex-state`` element the app updates on every
+refresh) and fills the "Link to this view" box. Layout: sections flow in a wrapping row, charts side
+by side where two fit (1,280 px screens and up), tables full width and scrolling inside their
+section. Colours are JupyterLab's ``--jp-*`` variables, the light theme's colours as fallbacks.
 """
 from __future__ import annotations
 
@@ -22,42 +29,74 @@ import re
 import sys
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as w
 import pandas as pd
 from IPython.display import HTML, display
 
 from ..validate import InvalidArgument
-from ..charts.base import esc, to_svg
+from ..charts.base import (chart_block, ensure_vega_bundle, esc, restamp_ids, strip_specs, to_svg,
+                           write_datasets)
+from ..paths import PROJECT
 
 CSS = """
 <style>
-.rex-app{font-family:Helvetica,Arial,sans-serif;color:#1d2731;max-width:1100px}
-.rex-app h1{font-size:22px;margin:4px 0 2px 0}
-.rex-lede{color:#5f6b76;margin:0 0 10px 0;font-size:14px}
-.rex-msg{padding:8px 12px;border-radius:4px;margin:6px 0;font-size:13.5px;line-height:1.4}
-.rex-msg-error{background:#fdecea;border-left:4px solid #c0392b}
-.rex-msg-warn{background:#fff6e0;border-left:4px solid #e0a100}
-.rex-msg-info{background:#eaf2fb;border-left:4px solid #1f6fb2}
-.rex-chart{margin:8px 0 14px 0;overflow-x:auto}
-.rex-h2{font-size:16px;font-weight:bold;margin:16px 0 4px 0;border-bottom:1px solid #e3e7eb;padding-bottom:2px}
-.rex-table{border-collapse:collapse;font-size:12.5px;margin:4px 0}
-.rex-table th{background:#f3f5f7;text-align:left;padding:3px 8px;border-bottom:1px solid #d5dbe0}
-.rex-table td{padding:3px 8px;border-bottom:1px solid #eef0f2;vertical-align:top}
+.rex-app{font-family:Helvetica,Arial,sans-serif;color:var(--jp-content-font-color1,#1d2731);max-width:1840px}
+.rex-app h1{font-size:22px;margin:4px 0 2px 0;color:var(--jp-content-font-color0,#1d2731)}
+.rex-lede{color:var(--jp-content-font-color2,#5f6b76);margin:0 0 10px 0;font-size:14px;max-width:1100px}
+.rex-msg{padding:8px 12px;border-radius:4px;margin:6px 0;font-size:13.5px;line-height:1.4;
+  color:var(--jp-content-font-color1,#1d2731);max-width:1100px}
+.rex-msg-error{background:#fdecea;background:color-mix(in srgb,var(--jp-error-color1,#c0392b) 12%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-error-color1,#c0392b)}
+.rex-msg-warn{background:#fff6e0;background:color-mix(in srgb,var(--jp-warn-color1,#e0a100) 14%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-warn-color1,#e0a100)}
+.rex-msg-info{background:#eaf2fb;background:color-mix(in srgb,var(--jp-brand-color1,#1f6fb2) 10%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-brand-color1,#1f6fb2)}
+.rex-chart{margin:8px 0 14px 0;overflow-x:auto;position:relative;min-width:0}
+.rex-chart > svg,.rex-chart .rex-vega{background:#fff;border-radius:4px}
+.rex-chart .rex-vega{display:block;width:100%}
+.rex-chart .vega-embed{display:block}
+.rex-chart .vega-embed details summary{position:absolute;right:4px;top:4px}
+.rex-chart-tools{display:none;position:absolute;right:4px;top:4px;gap:4px;z-index:2}
+.rex-js .rex-chart-tools{display:flex}
+.rex-js .rex-chart.rex-interactive > .rex-chart-tools{display:none}
+.rex-chart-tools button{font-size:11px;padding:1px 6px;border:1px solid #c9d1d9;border-radius:3px;background:#fff;
+  color:#1d2731;cursor:pointer;opacity:.75}
+.rex-chart-tools button:hover,.rex-chart-tools button:focus{opacity:1}
+.rex-chart.rex-clickable .rex-vega{cursor:pointer}
+.rex-h2{font-size:16px;font-weight:bold;margin:16px 0 4px 0;border-bottom:1px solid var(--jp-border-color2,#e3e7eb);
+  padding-bottom:2px;color:var(--jp-content-font-color0,#1d2731)}
+.rex-table-wrap{max-height:420px;overflow:auto;width:fit-content;border:1px solid var(--jp-border-color2,#e3e7eb);border-radius:4px;
+  margin:4px 0;max-width:100%}
+.rex-table{border-collapse:collapse;font-size:12.5px;margin:0;color:var(--jp-content-font-color1,#1d2731)}
+.rex-table th{background:var(--jp-layout-color2,#f3f5f7);text-align:left;padding:3px 8px;
+  border-bottom:1px solid var(--jp-border-color1,#d5dbe0);position:sticky;top:0}
+.rex-table td{padding:3px 8px;border-bottom:1px solid var(--jp-border-color2,#eef0f2);vertical-align:top}
 .rex-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .rex-dl{font-size:12px;margin:2px 0 10px 0}
-.rex-dl a{color:#1f6fb2}
+.rex-dl a,.rex-app a{color:var(--jp-content-link-color,#1f6fb2)}
 .rex-tiles{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
-.rex-tile{border:1px solid #dfe3e8;border-radius:6px;padding:8px 12px;min-width:150px;max-width:240px;background:#fafbfc}
-.rex-tile-label{font-size:12px;color:#5f6b76}
+.rex-tile{border:1px solid var(--jp-border-color2,#dfe3e8);border-radius:6px;padding:8px 12px;min-width:150px;max-width:240px;
+  background:var(--jp-layout-color1,#fafbfc)}
+.rex-tile-label{font-size:12px;color:var(--jp-content-font-color2,#5f6b76)}
 .rex-tile-value{font-size:22px;font-weight:bold;margin:2px 0}
-.rex-tile-note{font-size:11px;color:#5f6b76}
+.rex-tile-note{font-size:11px;color:var(--jp-content-font-color2,#5f6b76)}
 .rex-cards{display:flex;flex-direction:column;gap:8px}
-.rex-card{border:1px solid #dfe3e8;border-radius:6px;padding:8px 12px}
+.rex-card{border:1px solid var(--jp-border-color2,#dfe3e8);border-radius:6px;padding:8px 12px}
 .rex-verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:bold}
-.rex-note{font-size:12px;color:#5f6b76}
+.rex-note{font-size:12px;color:var(--jp-content-font-color2,#5f6b76)}
+.rex-body{display:flex;flex-wrap:wrap;align-items:flex-start;column-gap:28px;width:100%}
+.rex-body > .rex-part-wide{flex:1 1 100%;min-width:0;width:auto !important}
+.rex-body > .rex-part-chart{flex:1 1 560px;min-width:0;max-width:100%;width:auto !important}
+.rex-body > .rex-part > .widget-html-content{width:100%}
+.rex-share{display:none;align-items:center;gap:6px;font-size:12px;margin:2px 0 6px 0;
+  color:var(--jp-content-font-color2,#5f6b76)}
+.rex-js .rex-share{display:flex}
+.rex-share label{display:flex;align-items:center;gap:6px;flex:0 1 720px;min-width:0}
+.rex-share input{flex:1 1 auto;min-width:200px;font-size:12px;padding:2px 6px;border:1px solid var(--jp-border-color1,#c9d1d9);
+  border-radius:3px;background:var(--jp-layout-color0,#fff);color:var(--jp-content-font-color1,#1d2731)}
+.rex-share button{font-size:12px;padding:2px 8px;border:1px solid var(--jp-border-color1,#c9d1d9);border-radius:3px;
+  background:var(--jp-layout-color1,#f6f8fa);color:var(--jp-content-font-color1,#1d2731);cursor:pointer}
 </style>
 """
 
@@ -122,8 +161,38 @@ def heading(text: str) -> str:
     return f'<div class="rex-h2">{esc(text)}</div>'
 
 
+NOTEBOOKS = PROJECT / "notebooks"
+# What a chart's marks link to, by what they stand for (``charts.base.clickable``): the app and its
+# URL parameter. A country's profile is an app of its own once it exists (issue 17); until then a
+# country on a mineral's chart opens the scenario of that country cutting its supply of the mineral.
+LINKS = {"mineral": ("mineral_profile", "mineral"), "country": ("country_profile", "country")}
+
+
+def _link(entity: dict) -> str | None:
+    """The URL template (``app.ipynb?param={field}``; the page fills in the clicked datum's fields)
+    for a chart's entity declaration, or None when no app takes it."""
+    kind, field_name, context = entity.get("kind"), entity.get("field"), entity.get("context", {})
+    if kind not in LINKS or not field_name:
+        return None
+    app, param = LINKS[kind]
+    if (NOTEBOOKS / f"{app}.ipynb").exists():
+        return f"{app}.ipynb?{param}={{{field_name}}}"
+    if kind == "country" and "mineral" in context:
+        extra = f"&stage={{{context['stage']}}}" if "stage" in context else ""
+        return f"scenario.ipynb?mineral={{{context['mineral']}}}{extra}&supplier={{{field_name}}}"
+    return None
+
+
 def chart_html(chart) -> str:
-    return f'<div class="rex-chart">{to_svg(chart)}</div>'
+    """A chart section: static SVG (``to_svg``, swappable) plus what the page needs to draw it
+    interactively (``charts.base.chart_block``), with the link its marks open when clicked."""
+    entity = chart.get("usermeta", {}).get("rex", {}).get("entity") if isinstance(chart, dict) else None
+    if entity:
+        link = _link(entity)
+        meta = dict(chart["usermeta"])
+        meta["rex"] = {**meta["rex"], "link": link} if link else {k: v for k, v in meta["rex"].items() if k != "entity"}
+        chart = {**chart, "usermeta": meta}
+    return chart_block(chart, to_svg(chart))
 
 
 def _slug(text: str) -> str:
@@ -172,7 +241,8 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<div class="rex-note">Showing {max_rows} of {len(shown)} rows; the CSV has all.</div>'
             if len(shown) > max_rows else "")
-    return (f'<table class="rex-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (f'<div class="rex-table-wrap"><table class="rex-table"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>'
             + more + csv_link(frame if download is None else download, name))
 
 
@@ -190,7 +260,19 @@ def warm() -> None:
     from ..charts.base import warm as warm_charts
     api.minerals()
     warm_charts()
+    if in_voila():
+        ensure_assets()
     _warmed = True
+
+
+TEMPLATE_STATIC = Path(__file__).resolve().parent.parent / "voila_config" / "jupyter" / "voila" / "templates" / "rex" / "static"
+
+
+def ensure_assets(folder: Path = TEMPLATE_STATIC) -> bool:
+    """The Vega bundle and the named datasets the page's script needs, in the rex template's static
+    folder (served at ``/voila/templates/rex/static/``). True when the bundle is there."""
+    write_datasets(folder)
+    return ensure_vega_bundle(folder) is not None
 
 
 @dataclass
@@ -207,6 +289,7 @@ class Resolved:
     values: dict
     notes: list[str] = field(default_factory=list)   # HTML messages to show above the app
     from_url: set = field(default_factory=set)
+    params: list = field(default_factory=list)       # the app's Params (names and notebook values)
 
 
 def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: Callable | None = None) -> Resolved:
@@ -253,7 +336,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
             explicit.add(p.name)
     for _ in range(len(params) + 1):
         try:
-            return Resolved(validate(dict(values), set(explicit)), notes, explicit)
+            return Resolved(validate(dict(values), set(explicit)), notes, explicit, list(params))
         except InvalidArgument as error:
             bad = next((p for p in params if p.name == error.name), None)
             if bad is None:
@@ -310,6 +393,10 @@ def render_default_view(cls, args: tuple, kwargs: dict) -> None:
 
 
 _VIEWS_RENDERED: set = set()
+# Apps whose controls are named apart from their URL parameters. Kept here rather than as each
+# class's ``url_controls`` while those modules are being rewritten; move a line to its class then.
+_URL_CONTROLS = {"ImportReliance": {"critical": "list", "table_source": "source"},
+                 "Scenario": {"cut_pct": "cut", "ramp_up_pct": "ramp"}}
 
 
 class App:
@@ -330,12 +417,15 @@ class App:
 
     def __init__(self, resolved: Resolved | None = None):
         self.notes = list(resolved.notes) if resolved else []
+        self._params: list[Param] = list(resolved.params) if resolved else []
         self.header = w.HTML(CSS + f'<div class="rex-app"><h1>{esc(self.title)}</h1>'
                                    f'<p class="rex-lede">{esc(self.lede)}</p></div>')
         self.messages = w.HTML("".join(self.notes))
         self.status = w.HTML()
+        self.share = w.HTML()          # the view's URL state and the "Link to this view" box
         self.sections: list[w.HTML] = []
-        self.body = w.VBox([])
+        self.body = w.Box([], layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
+        self.body.add_class("rex-body")
         self._muted = False
 
     # subclasses -------------------------------------------------
@@ -348,6 +438,24 @@ class App:
 
     def controls(self) -> list[w.Widget]:
         return []
+
+    # URL parameter -> name of the control holding it, where the two differ (default: the same name)
+    url_controls: dict[str, str] = {}
+
+    def url_state(self) -> dict[str, str]:
+        """The URL parameters that reproduce the current view: each parameter whose control's value
+        differs from the notebook's value (a link to the default view has no query string)."""
+        out = {}
+        for param in self._params:
+            names = {**_URL_CONTROLS.get(type(self).__name__, {}), **self.url_controls}
+            control = getattr(self, names.get(param.name, param.name), None)
+            value = getattr(control, "value", None) if isinstance(control, w.Widget) else None
+            if value is None or value == "" or value == param.value:
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            out[param.name] = str(value)
+        return out
 
     def render(self) -> list[str]:
         raise NotImplementedError
@@ -383,14 +491,20 @@ class App:
             traceback.print_exc()  # goes to the server log, not to the page
             parts = [friendly(error)]
         while len(self.sections) < len(parts):
-            self.sections.append(w.HTML(layout=w.Layout(width="100%")))
+            self.sections.append(w.HTML())
         for section, part in zip(self.sections, parts):
             if section.value != part:
                 section.value = part
+            classes = ("rex-part", f"rex-part-{part_kind(part)}")
+            if tuple(section._dom_classes) != classes:
+                section._dom_classes = classes
         for section in self.sections[len(parts):]:
             section.value = ""
         self.body.children = tuple(self.sections[:len(parts)])
         self.status.value = ""
+        share = share_html(self.url_state())
+        if self.share.value != share:
+            self.share.value = share
 
     def widget(self) -> w.VBox:
         if not self.sections:
@@ -398,24 +512,44 @@ class App:
         # Last child: the rule hiding the snapshot comes after the live sections, not ahead of them.
         hide = w.HTML(HIDE_SNAPSHOT)
         box = w.VBox([self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
-            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body,
-            hide], layout=w.Layout(max_width="1120px"))
+            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.share, self.status,
+            self.body, hide], layout=w.Layout(max_width="1840px"))
         box.add_class("rex-live")
         return box
 
     def snapshot(self, note: str = "") -> str:
-        parts = "".join(s.value for s in self.sections[: len(self.body.children)])
+        """The current view as one HTML string (the same sections, laid out as the live app). Its
+        chart ids are renamed (``charts.base.restamp_ids``): in Voila it sits, hidden, in the same
+        page as the live copy, whose gradients and clip paths must stay the ones ``url(#…)`` finds."""
+        parts = "".join(f'<div class="rex-part rex-part-{part_kind(s.value)}">{s.value}</div>'
+                        for s in self.sections[: len(self.body.children)])
         return (CSS + '<div class="rex-static rex-app">'
                 f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>' + note
-                + "".join(self.notes) + parts + "</div>")
+                + "".join(self.notes) + f'<div class="rex-body">{restamp_ids(parts)}</div></div>')
 
     def _ipython_display_(self) -> None:
         live = self.widget()
         if in_voila():
             display(HTML(self.snapshot(PREVIEW_NOTE)), metadata={"rex": "preview"})
-        else:
-            display(HTML(self.snapshot()))
+        else:   # a report or JupyterLab: no script reads the specs
+            display(HTML(strip_specs(self.snapshot())))
         display(live)
+
+
+def part_kind(part: str) -> str:
+    """How a section lays out: ``chart`` (beside another chart where two fit) or ``wide``."""
+    return "chart" if part.startswith('<div class="rex-chart"') else "wide"
+
+
+def share_html(state: dict[str, str]) -> str:
+    """The view's URL state for the page's script (``data-query``: it calls history.replaceState
+    with it) and a "Link to this view" box the script fills with the full address. Hidden where no
+    script runs (JupyterLab, reports)."""
+    query = urlencode(state)
+    return (f'<div class="rex-share rex-state" data-query="{esc(query)}">'
+            f'<label>Link to this view: <input class="rex-share-url" type="text" readonly '
+            f'value="{esc("?" + query if query else "")}" aria-label="Link to this view"></label>'
+            '<button type="button" class="rex-copy-link">Copy link</button></div>')
 
 
 def dropdown(description: str, options, value, width: str = "240px") -> w.Dropdown:
