@@ -15,7 +15,7 @@ def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtit
         return empty(title, "No dated deals with a USD amount for these filters.", source)
     chart = {"data": data(rows, ["announced_date", "amount_usd", "agency", "instrument", "label"]),
              "mark": mark("point", size=110, filled=True, opacity=0.85), "encoding": {
-        "x": field("announced_date:T", title="Announced", axis={"format": "%b %Y"}),
+        "x": field("announced_date:T", title="Announced", axis={"format": "%b %Y", "tickCount": {"interval": "month", "step": 1}}),
         "y": field("amount_usd:Q", title="USD (log scale)", scale={"type": "log"}, axis={"format": "$.2s"}),
         "color": field("agency:N", title="Agency", legend={"labelLimit": 160}),
         "shape": field("instrument:N", title="Instrument"),

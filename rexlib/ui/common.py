@@ -85,10 +85,13 @@ CSS = """
 .rex-card{border:1px solid var(--jp-border-color2,#dfe3e8);border-radius:6px;padding:8px 12px}
 .rex-verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:bold}
 .rex-note{font-size:12px;color:var(--jp-content-font-color2,#5f6b76)}
-.rex-body{display:flex;flex-wrap:wrap;align-items:flex-start;column-gap:28px;width:100%}
-.rex-body > .rex-part-wide{flex:1 1 100%;min-width:0;width:auto !important}
-.rex-body > .rex-part-chart{flex:1 1 560px;min-width:0;max-width:100%;width:auto !important}
-.rex-body > .rex-part > .widget-html-content{width:100%}
+.rex-body{display:flex;flex-wrap:wrap;align-items:flex-start;column-gap:40px;width:100%;overflow:visible}
+.rex-block{display:flex;flex-wrap:wrap;align-items:flex-start;column-gap:28px;min-width:0;overflow:visible}
+.rex-body > .rex-block-full{flex:1 1 100%}
+.rex-body > .rex-block-half{flex:1 1 720px;max-width:100%}
+.rex-block > .rex-part-wide{flex:1 1 100%;min-width:0;width:auto !important}
+.rex-block > .rex-part-chart{flex:1 1 560px;min-width:0;max-width:100%;width:auto !important}
+.rex-block > .rex-part > .widget-html-content{width:100%}
 .rex-share{display:none;align-items:center;gap:6px;font-size:12px;margin:2px 0 6px 0;
   color:var(--jp-content-font-color2,#5f6b76)}
 .rex-js .rex-share{display:flex}
@@ -290,6 +293,7 @@ class Resolved:
     notes: list[str] = field(default_factory=list)   # HTML messages to show above the app
     from_url: set = field(default_factory=set)
     params: list = field(default_factory=list)       # the app's Params (names and notebook values)
+    defaults: dict = field(default_factory=dict)     # the notebook's own view (no URL), validated
 
 
 def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: Callable | None = None) -> Resolved:
@@ -336,7 +340,9 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
             explicit.add(p.name)
     for _ in range(len(params) + 1):
         try:
-            return Resolved(validate(dict(values), set(explicit)), notes, explicit, list(params))
+            resolved = Resolved(validate(dict(values), set(explicit)), notes, explicit, list(params))
+            resolved.defaults = resolved.values if not url else _defaults(params, validate)
+            return resolved
         except InvalidArgument as error:
             bad = next((p for p in params if p.name == error.name), None)
             if bad is None:
@@ -349,6 +355,14 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
             else:
                 values[bad.name] = bad.fallback
     raise RuntimeError("could not resolve parameters")
+
+
+def _defaults(params: list[Param], validate: Callable[[dict, set], dict]) -> dict:
+    """The view the notebook's own values give (what a link without a query string shows)."""
+    try:
+        return validate({p.name: p.value for p in params}, set())
+    except InvalidArgument:
+        return {p.name: p.value for p in params}
 
 
 # ---------------------------------------------------------------- the app shell
@@ -418,14 +432,17 @@ class App:
     def __init__(self, resolved: Resolved | None = None):
         self.notes = list(resolved.notes) if resolved else []
         self._params: list[Param] = list(resolved.params) if resolved else []
+        self._defaults: dict = dict(resolved.defaults) if resolved else {}
         self.header = w.HTML(CSS + f'<div class="rex-app"><h1>{esc(self.title)}</h1>'
                                    f'<p class="rex-lede">{esc(self.lede)}</p></div>')
         self.messages = w.HTML("".join(self.notes))
         self.status = w.HTML()
         self.share = w.HTML()          # the view's URL state and the "Link to this view" box
         self.sections: list[w.HTML] = []
-        self.body = w.Box([], layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
-        self.body.add_class("rex-body")
+        self.body = w.Box([])          # the sections in order (what the app shows; not displayed itself)
+        self.view = w.Box([], layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
+        self.view.add_class("rex-body")   # the sections grouped into blocks (layout_blocks), displayed
+        self._blocks: list[w.Box] = []
         self._muted = False
 
     # subclasses -------------------------------------------------
@@ -444,13 +461,13 @@ class App:
 
     def url_state(self) -> dict[str, str]:
         """The URL parameters that reproduce the current view: each parameter whose control's value
-        differs from the notebook's value (a link to the default view has no query string)."""
+        differs from the notebook's own view (a link to the default view has no query string)."""
         out = {}
+        names = {**_URL_CONTROLS.get(type(self).__name__, {}), **self.url_controls}
         for param in self._params:
-            names = {**_URL_CONTROLS.get(type(self).__name__, {}), **self.url_controls}
             control = getattr(self, names.get(param.name, param.name), None)
             value = getattr(control, "value", None) if isinstance(control, w.Widget) else None
-            if value is None or value == "" or value == param.value:
+            if value is None or value == "" or value == self._defaults.get(param.name, param.value):
                 continue
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -501,6 +518,17 @@ class App:
         for section in self.sections[len(parts):]:
             section.value = ""
         self.body.children = tuple(self.sections[:len(parts)])
+        plan = layout_blocks(parts)
+        while len(self._blocks) < len(plan):
+            self._blocks.append(w.Box(layout=w.Layout(display="flex", flex_flow="row wrap", overflow="visible")))
+        for box, (kind, indices) in zip(self._blocks, plan):
+            children = tuple(self.sections[i] for i in indices)
+            if tuple(box.children) != children:
+                box.children = children
+            classes = ("rex-block", f"rex-block-{kind}")
+            if tuple(box._dom_classes) != classes:
+                box._dom_classes = classes
+        self.view.children = tuple(self._blocks[:len(plan)])
         self.status.value = ""
         share = share_html(self.url_state())
         if self.share.value != share:
@@ -513,7 +541,7 @@ class App:
         hide = w.HTML(HIDE_SNAPSHOT)
         box = w.VBox([self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
             display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.share, self.status,
-            self.body, hide], layout=w.Layout(max_width="1840px"))
+            self.view, hide], layout=w.Layout(max_width="1840px"))
         box.add_class("rex-live")
         return box
 
@@ -521,11 +549,13 @@ class App:
         """The current view as one HTML string (the same sections, laid out as the live app). Its
         chart ids are renamed (``charts.base.restamp_ids``): in Voila it sits, hidden, in the same
         page as the live copy, whose gradients and clip paths must stay the ones ``url(#…)`` finds."""
-        parts = "".join(f'<div class="rex-part rex-part-{part_kind(s.value)}">{s.value}</div>'
-                        for s in self.sections[: len(self.body.children)])
+        values = [s.value for s in self.body.children]
+        blocks = "".join(f'<div class="rex-block rex-block-{kind}">'
+                         + "".join(f'<div class="rex-part rex-part-{part_kind(values[i])}">{values[i]}</div>'
+                                   for i in indices) + "</div>" for kind, indices in layout_blocks(values))
         return (CSS + '<div class="rex-static rex-app">'
                 f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>' + note
-                + "".join(self.notes) + f'<div class="rex-body">{restamp_ids(parts)}</div></div>')
+                + "".join(self.notes) + f'<div class="rex-body">{restamp_ids(blocks)}</div></div>')
 
     def _ipython_display_(self) -> None:
         live = self.widget()
@@ -539,6 +569,28 @@ class App:
 def part_kind(part: str) -> str:
     """How a section lays out: ``chart`` (beside another chart where two fit) or ``wide``."""
     return "chart" if part.startswith('<div class="rex-chart"') else "wide"
+
+
+_SMALL = ('<div class="rex-h2"', '<div class="rex-msg', '<div class="rex-note', '<div class="rex-chart"')
+
+
+def layout_blocks(parts: list[str]) -> list[tuple[str, list[int]]]:
+    """Group sections into blocks, a heading starting each: ``(kind, indices)``. A block of at most a
+    heading, one chart and messages is ``half`` (two such blocks sit side by side where they fit,
+    1,920 px screens); one with tables or several charts is ``full`` (its charts pair inside it)."""
+    groups: list[list[int]] = []
+    for i, part in enumerate(parts):
+        if not groups or (part.startswith('<div class="rex-h2"') and groups[-1]):
+            groups.append([])
+        groups[-1].append(i)
+    plan = []
+    for indices in groups:
+        chunk = [parts[i] for i in indices]
+        charts = sum(part_kind(p) == "chart" for p in chunk)
+        half = (chunk[0].startswith('<div class="rex-h2"') and charts <= 1 and len(chunk) <= 4
+                and all(p.startswith(_SMALL) or not p for p in chunk))
+        plan.append(("half" if half else "full", indices))
+    return plan
 
 
 def share_html(state: dict[str, str]) -> str:
