@@ -18,7 +18,8 @@
   "use strict";
   if (window.__rexInteractive) { return; }
   var state = window.__rexInteractive = {
-    bundle: null, upgraded: 0, adopted: 0, failed: 0, firstMs: null, liveFirstMs: null, errors: []
+    bundle: null, bundleMs: null, upgraded: 0, adopted: 0, failed: 0, firstMs: null, liveFirstMs: null, errors: [],
+    charts: []      // [name, ms the embed took, ms since navigation when done] of the first ten
   };
   document.documentElement.classList.add("rex-js");
 
@@ -42,7 +43,7 @@
         tag.type = "module";      // its top-level declarations stay out of the page's global scope
         tag.src = STATIC + "rex-vega.js";
         tag.onload = function () {
-          if (window.vegaEmbed) { state.bundle = "loaded"; resolve(window.vegaEmbed); } else { reject(new Error("rex-vega.js defined no vegaEmbed")); }
+          if (window.vegaEmbed) { state.bundle = "loaded"; state.bundleMs = Math.round(performance.now()); resolve(window.vegaEmbed); } else { reject(new Error("rex-vega.js defined no vegaEmbed")); }
         };
         tag.onerror = function () { state.bundle = "missing"; reject(new Error("rex-vega.js not available")); };
         document.head.appendChild(tag);
@@ -188,7 +189,11 @@
       target.style.display = "none";
       el.insertBefore(target, staticSvg);
       var options = Object.assign({}, EMBED_OPTIONS, { downloadFileName: el.getAttribute("data-rex-name") || "chart" });
+      var began = performance.now();
       return loaded[0](target, spec, options).then(function (result) {
+        if (state.charts.length < 10) {
+          state.charts.push([el.getAttribute("data-rex-name"), Math.round(performance.now() - began), Math.round(performance.now())]);
+        }
         if (!staticSvg.isConnected) { result.view.finalize(); return; }
         staticSvg.remove();
         localRefs(target);
