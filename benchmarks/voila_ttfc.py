@@ -7,7 +7,15 @@ The first chart is the app's static first view (rendered by the kernel after the
 as HTML by the rex template); the live chart (`.rex-live .rex-chart svg`: the widget, interactive)
 is recorded beside it, and so is the arrival of the page's last HTML byte. Between visits the run
 waits until the server and its kernels are idle, so a preheated visit finds its pool refilled and
-no visit pays for the previous one's clean-up."""
+no visit pays for the previous one's clean-up.
+
+Since the charts are interactive (vega-embed over the static SVG, rex_interactive.js) each visit also
+records the time to the first interactive chart (``window.__rexInteractive.firstMs``: the page's clock
+from navigation). ``bench_before_after`` runs the same visits against the tree before that change (a
+``git archive`` of the given commit, its own server, the same database) and this tree, one after the
+other in one run: default views, and first visits of URLs with parameters (shared links).
+
+    python -m benchmarks.voila_ttfc --before 7ae0922      # prints a Markdown section"""
 from __future__ import annotations
 
 import os
@@ -34,17 +42,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(preheat: bool, cache_dir: str | None = None) -> tuple[subprocess.Popen, str]:
+def _start(preheat: bool, cache_dir: str | None = None, tree: Path = PROJECT) -> tuple[subprocess.Popen, str]:
     """A ``rex serve`` on a free port; its shared section cache in ``cache_dir`` (default: a new
-    scratch folder, so no run finds views drawn by an earlier one)."""
+    scratch folder, so no run finds views drawn by an earlier one). ``tree``: the source tree the
+    server runs (another commit's, for before/after runs); the database stays this tree's."""
     import tempfile
+    from rexlib.paths import derived_dir
     port = _free_port()
     cmd = [sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser"]
     if not preheat:
         cmd.append("--no-preheat")
     env = {k: v for k, v in os.environ.items() if k != "QUERY_STRING"}
     env.update(REX_SHARED_CACHE="1", REX_CACHE_DIR=cache_dir or tempfile.mkdtemp(prefix="rex-bench-serve-"))
-    proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if tree != PROJECT:
+        env.update(REX_DATA_DIR=str(derived_dir()), PYTHONPATH=str(tree))
+    proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):
         try:
@@ -103,8 +115,27 @@ def wait_idle(proc: subprocess.Popen, minimum: float = 3.0, limit: float = 120.0
     return time.time() - start
 
 
+# Page-side marks on the page's own clock (ms since navigation started), checked every frame from
+# before any page script runs: the first visible chart, the first interactive one, the live widget's
+# chart. One clock for every mark, in both trees (the harness's own waits add a round trip each).
+MARKS = """(() => {
+  const marks = window.__rexMarks = {};
+  const visible = (sel) => [...document.querySelectorAll(sel)].some(e => e.getBoundingClientRect().height > 0);
+  const tick = () => {
+    const now = Math.round(performance.now());
+    if (marks.first === undefined && visible('.rex-chart svg')) marks.first = now;
+    if (marks.interactive === undefined && visible('.rex-chart.rex-interactive')) marks.interactive = now;
+    if (marks.live === undefined && visible('.rex-live .rex-chart svg')) marks.live = now;
+    if (marks.liveInteractive === undefined && visible('.rex-live .rex-chart.rex-interactive')) marks.liveInteractive = now;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();"""
+
+
 def _visit(browser, url: str) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    context.add_init_script(MARKS)
     page = context.new_page()
     try:
         start = time.perf_counter()
@@ -114,9 +145,32 @@ def _visit(browser, url: str) -> dict:
         page.wait_for_selector(LIVE_CHART, state="visible", timeout=300_000)
         live = time.perf_counter() - start
         html = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd") / 1000
-        return {"first_s": first, "live_s": live, "html_s": html}
+        return {"first_s": first, "live_s": live, "html_s": html, **_interactive(page)}
     finally:
         context.close()
+
+
+def _interactive(page) -> dict:
+    """The page-clock marks in seconds: first chart, first interactive chart, live chart, first
+    interactive chart in the live app; the interactive ones None where the page has none (a tree
+    before them, or no bundle)."""
+    try:
+        page.wait_for_function("() => !window.__rexInteractive || window.__rexInteractive.bundle === 'missing' || "
+                               "(window.__rexMarks.interactive !== undefined && window.__rexMarks.liveInteractive !== undefined)",
+                               timeout=60_000)
+    except Exception:       # noqa: BLE001 - recorded as not interactive
+        pass
+    marks = page.evaluate("window.__rexMarks || {}")
+
+    def seconds(key):
+        return None if marks.get(key) is None else marks[key] / 1000
+    return {"first_page_s": seconds("first"), "live_page_s": seconds("live"), "interactive_s": seconds("interactive"),
+            "live_interactive_s": seconds("liveInteractive")}
+
+
+def _median(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def _summary(app: str, mode: str, visits: list[dict], load: list[float]) -> dict:
@@ -124,6 +178,8 @@ def _summary(app: str, mode: str, visits: list[dict], load: list[float]) -> dict
     lives = [v["live_s"] for v in visits]
     return dict(app=app, mode=mode, visits=len(visits), median_s=statistics.median(firsts), max_s=max(firsts),
                 live_median_s=statistics.median(lives), live_max_s=max(lives),
+                interactive_median_s=_median(v["interactive_s"] for v in visits),
+                interactive_max_s=max((v["interactive_s"] for v in visits if v["interactive_s"] is not None), default=None),
                 html_median_s=statistics.median(v["html_s"] for v in visits),
                 load_min=min(load), load_max=max(load), times_s=[round(t, 2) for t in firsts])
 
@@ -183,3 +239,90 @@ def bench_shared_views(urls=SHARED_URLS, visits: int = 3) -> list[dict]:
             _stop(proc)
         browser.close()
     return results
+
+
+BASELINE = "7ae0922"      # main when the interactive charts began (issue 18): static SVG only
+FIRST_VISIT_URLS = (*SHARED_URLS, "mineral_profile.ipynb?mineral=lithium&year=2023")   # the last is linked nowhere
+
+
+def _tree(commit: str) -> Path:
+    """``commit``'s files in a scratch folder (``git archive``): the 'before' server runs them."""
+    import tarfile
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix=f"rex-bench-{commit}-"))
+    archive = subprocess.run(["git", "-C", str(PROJECT), "archive", "--format=tar", commit],
+                             check=True, capture_output=True).stdout
+    import io
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def bench_before_after(before: str = BASELINE, apps=("mineral_profile", "import_reliance"), visits: int = 5,
+                       urls=FIRST_VISIT_URLS, later: int = 2) -> list[dict]:
+    """Preheated servers for ``before`` (a commit) and this tree, one after the other: per app,
+    ``visits`` default visits; per URL with parameters its first visit (fresh section cache) and
+    ``later`` visits after it. Rows: tree, what, first chart / interactive / live medians."""
+    from playwright.sync_api import sync_playwright
+    rows = []
+    trees = [(f"before ({before})", _tree(before)), ("after (this tree)", PROJECT)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for label, tree in trees:
+            proc, url = _start(True, tree=tree)
+            try:
+                wait_idle(proc, minimum=10.0, limit=300.0)     # every pool filled, views drawn ahead
+                for app in apps:
+                    runs, load = [], []
+                    for _ in range(visits):
+                        load.append(os.getloadavg()[0])
+                        runs.append(_visit(browser, f"{url}/voila/render/{app}.ipynb"))
+                        wait_idle(proc)
+                    rows.append(dict(tree=label, what=f"{app} (default view)", **_row(runs, load)))
+                    print(rows[-1], file=sys.stderr)
+                for path in urls:
+                    runs, load = [], []
+                    for _ in range(1 + later):
+                        load.append(os.getloadavg()[0])
+                        runs.append(_visit(browser, f"{url}/voila/render/{path}"))
+                        wait_idle(proc)
+                    rows.append(dict(tree=label, what=f"`{path}` first visit", **_row(runs[:1], load[:1])))
+                    rows.append(dict(tree=label, what=f"`{path}` later visits", **_row(runs[1:], load[1:])))
+                    print(rows[-2], rows[-1], file=sys.stderr)
+            finally:
+                _stop(proc)
+        browser.close()
+    return rows
+
+
+def _row(runs: list[dict], load: list[float]) -> dict:
+    return dict(visits=len(runs), first_s=_median(r["first_s"] for r in runs),
+                first_max_s=max(r["first_s"] for r in runs), first_page_s=_median(r["first_page_s"] for r in runs),
+                interactive_s=_median(r["interactive_s"] for r in runs),
+                interactive_max_s=max((r["interactive_s"] for r in runs if r["interactive_s"] is not None), default=None),
+                live_interactive_s=_median(r["live_interactive_s"] for r in runs),
+                live_s=_median(r["live_page_s"] for r in runs), load=f"{min(load):.1f}–{max(load):.1f}")
+
+
+def markdown(rows: list[dict]) -> str:
+    out = ["| tree | visit | n | first chart (harness, median) | max | first chart (page clock) | "
+           "first interactive chart | max | interactive in the live app | live widgets | load avg |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['tree']} | {r['what']} | {r['visits']} | {_fmt(r['first_s'])} | {_fmt(r['first_max_s'])} | "
+                   f"{_fmt(r['first_page_s'])} | {_fmt(r['interactive_s'])} | {_fmt(r['interactive_max_s'])} | "
+                   f"{_fmt(r['live_interactive_s'])} | {_fmt(r['live_s'])} | {r['load']} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.voila_ttfc")
+    parser.add_argument("--before", default=BASELINE, help="commit of the 'before' tree")
+    parser.add_argument("--visits", type=int, default=5)
+    args = parser.parse_args()
+    print(markdown(bench_before_after(args.before, visits=args.visits)))

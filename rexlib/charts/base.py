@@ -9,18 +9,29 @@ builder here writes the same JSON Altair would emit, in well under a millisecond
 wants an Altair chart can have one: ``alt.Chart.from_dict(spec)``. ``REX_VALIDATE_CHARTS=1``
 validates every spec against the Vega-Lite JSON schema before it is rendered.
 
-Why static SVG: Altair's default renderer loads vega from a CDN, which fails offline (Voila shows
-"Error loading script"). An SVG string renders the same in Voila, JupyterLab and nbconvert HTML.
-Hover text survives as SVG ``<title>`` elements made from Vega's ARIA labels.
+Why static SVG first: Altair's default renderer loads vega from a CDN, which fails offline (Voila
+shows "Error loading script"). An SVG string renders the same in Voila, JupyterLab and nbconvert
+HTML; it is the first view of every app and the report format. Hover text survives as SVG
+``<title>`` elements made from Vega's ARIA labels.
+
+The interactive path lives here too (``chart_block``): next to its SVG each chart carries the spec it
+was drawn from, and in the Voila apps the rex template's script (``rex_interactive.js``) draws that
+same spec with vega-embed (tooltips, clicks, PNG/SVG export), from a Vega bundle written out of the
+local vl-convert installation (``ensure_vega_bundle``): no CDN, no network.
 """
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import math
 import os
 import re
+import tempfile
 import textwrap
+import time
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -194,10 +205,78 @@ CONFIG = {"font": FONT, "view": {"continuousHeight": 300, "continuousWidth": 300
           "legend": {"labelFontSize": 11, "titleFontSize": 11}}
 
 
+# Flag vocabulary (rexlib.sources.values.FLAGS) -> words for tooltips.
+FLAG_TEXT = {"estimated": "estimated", "withheld": "withheld (company data, W)",
+             "not_available": "not available (NA)", "not_applicable": "not applicable", "net_exporter": "net exporter",
+             "small": "less than half the unit", "zero": "zero", "lower_bound": "lower bound (>)",
+             "upper_bound": "upper bound (<)", "range": "range", "rounded": "rounded", "revised": "revised",
+             "reported": "reported", "qualitative": "qualitative only", "included_elsewhere": "included elsewhere",
+             "unparsed": "unreadable cell"}
+
+
+def flag_words(flag: object) -> str:
+    """``"estimated;rounded"`` -> ``"estimated, rounded"``; no flag -> ``"none"`` (the value as published)."""
+    if flag is None or (isinstance(flag, float) and math.isnan(flag)) or flag is pd.NA or not str(flag).strip(";"):
+        return "none"
+    return ", ".join(FLAG_TEXT.get(f, f.replace("_", " ")) for f in str(flag).split(";") if f)
+
+
+def _humanize(name: str) -> str:
+    text = name.replace("_pct", " (%)").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _quote(text: str) -> str:
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _tip_expr(items: list[dict]) -> str:
+    """A Vega expression reading like the tooltip (``Country: China; Value: 839,000 · 98.9%``), for
+    the marks' ARIA description: the static SVG's hover text (<title>) is made from it."""
+    parts = []
+    for item in items:
+        if "field" not in item:
+            continue
+        ref = f"datum[{_quote(item['field'])}]"
+        if item.get("type") == "quantitative":
+            value = f"format({ref}, {_quote(item.get('format', ',.4~g'))})"
+        elif item.get("type") == "temporal":
+            value = f"timeFormat(toDate({ref}), {_quote(item.get('format', '%Y-%m-%d'))})"
+        else:
+            value = f"'' + {ref}"
+        parts.append(f"{_quote(str(item.get('title') or item['field']) + ': ')} + (isValid({ref}) && {ref} !== '' "
+                     f"? {value} : '—')")
+    return " + '; ' + ".join(parts)
+
+
+def _readable_tooltips(node) -> None:
+    """Every tooltip item gets a title (a readable one from its field name when the builder gave
+    none), and every mark with a tooltip an ARIA description that reads the same."""
+    if isinstance(node, list):
+        for child in node:
+            _readable_tooltips(child)
+        return
+    if not isinstance(node, dict):
+        return
+    encoding = node.get("encoding")
+    if isinstance(encoding, dict) and isinstance(encoding.get("tooltip"), list):
+        for item in encoding["tooltip"]:
+            if "field" in item and "title" not in item:
+                item["title"] = _humanize(item["field"])
+        if "description" not in encoding:
+            expr = _tip_expr(encoding["tooltip"])
+            if expr:
+                encoding["description"] = {"value": {"expr": expr}}
+    for key in ("layer", "vconcat", "hconcat", "concat", "spec"):
+        if key in node:
+            _readable_tooltips(node[key])
+
+
 def finish(chart: dict, title: str, source: list[str], subtitle: str | list[str] | None = None) -> dict:
     """The finished spec: the chart with its title and optional subtitle, and the source line
     below it (a one-chart vconcat whose title sits at the bottom). The chart's data moves to the
-    top level, where Altair's ``alt.vconcat`` puts it."""
+    top level, where Altair's ``alt.vconcat`` puts it. Tooltips get readable titles."""
+    _readable_tooltips(chart)
     sub = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
     inner = dict(chart)
     top_data = inner.pop("data", None)
@@ -304,6 +383,21 @@ def to_dict_full(chart) -> dict:
     return spec
 
 
+_ID = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+
+
+def _unique_ids(svg: str) -> str:
+    """Prefix every id in ``svg`` (and every ``url(#…)``/``href="#…"`` pointing at one) with a hash of
+    the SVG: Vega numbers its gradients and clip paths from 0 in every chart (``gradient_0``), and a
+    page holding two charts, or one chart twice (the app's static snapshot, hidden, and its live
+    copy), resolved ``url(#gradient_0)`` to the first one in the page; when that one was hidden the
+    colour legend of the visible chart painted nothing."""
+    if 'id="' not in svg:
+        return svg
+    prefix = "rex" + hashlib.blake2b(svg.encode("utf-8"), digest_size=5).hexdigest() + "-"
+    return _ID.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
+
+
 def to_svg(chart) -> str:
     """Render an Altair chart to an SVG string offline (vl-convert bundles Vega and Vega-Lite)."""
     import vl_convert as vlc
@@ -313,7 +407,147 @@ def to_svg(chart) -> str:
     svg = re.sub(r'^<svg ([^>]*?)width="([\d.]+)" height="([\d.]+)"',
                  lambda m: f'<svg {m.group(1)}width="{m.group(2)}" height="{m.group(3)}" '
                            f'style="max-width:100%;height:auto"', svg, count=1)
-    return _titles(svg)
+    return _unique_ids(_titles(svg))
+
+
+def restamp_ids(html_text: str, old: str = "rex", new: str = "rexs") -> str:
+    """The same HTML with the chart ids of :func:`_unique_ids` renamed (``rex…`` -> ``rexs…``), for a
+    second copy of charts in one page (the static snapshot beside the live app)."""
+    return re.sub(r'(\bid="|url\(#|href="#)' + old + r'([0-9a-f]{10}-)', lambda m: m.group(1) + new + m.group(2),
+                  html_text)
+
+
+# ---------------------------------------------------------------- the interactive path
+
+def clickable(spec: dict, kind: str, field_name: str, **context: str) -> dict:
+    """Declare what a chart's marks stand for: each mark is one ``kind`` (``"mineral"``,
+    ``"country"``) whose id is the datum's ``field_name``; ``context`` names further datum fields a
+    link may use (e.g. ``mineral="mineral_id"``). The ui layer decides where such a mark links to
+    (``rexlib.ui.common.LINKS``); the page's script follows the link on click."""
+    meta = dict(spec.get("usermeta", {}))
+    meta["rex"] = {**meta.get("rex", {}), "entity": {"kind": kind, "field": field_name, "context": context}}
+    spec["usermeta"] = meta
+    return spec
+
+
+def browser_spec(chart) -> dict:
+    """The spec as the page's script draws it: the builder's spec with named external datasets left
+    out (the script fetches them once from the template's static files, see ``write_datasets``)
+    and listed in ``usermeta.rex.datasets``."""
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    used = sorted(n for n in _named_data(spec, set()) if n in EXTERNAL_DATASETS)
+    if used:
+        meta = dict(spec.get("usermeta", {}))
+        meta["rex"] = {**meta.get("rex", {}), "datasets": used}
+        spec["usermeta"] = meta
+    return spec
+
+
+def _chart_title(spec: dict) -> str:
+    inner = (spec.get("vconcat") or [spec])[0]
+    title = inner.get("title", "")
+    return title.get("text", "") if isinstance(title, dict) else str(title or "")
+
+
+def _script_json(value) -> str:
+    """JSON safe inside ``<script>``: no ``</script>``, no ``<!--``."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, default=str).replace("<", "\\u003c")
+
+
+def chart_block(chart, svg: str) -> str:
+    """A chart's HTML: its static SVG (first view, report format), the spec it was drawn from for the
+    interactive view (``<script type="application/json">``, never executed), and PNG/SVG download
+    buttons that only the page's script shows (in a report without the script they stay hidden).
+    ``svg`` is passed in so the renderer stays swappable (tests and benchmarks replace it)."""
+    spec = browser_spec(chart)
+    name = re.sub(r"[^a-z0-9]+", "_", _chart_title(spec).lower()).strip("_")[:80] or "chart"
+    tools = ('<div class="rex-chart-tools" role="group" aria-label="Download this chart">'
+             '<button type="button" class="rex-dl-chart" data-format="png">PNG</button>'
+             '<button type="button" class="rex-dl-chart" data-format="svg">SVG</button></div>')
+    return (f'<div class="rex-chart" data-rex-name="{esc(name)}">{tools}{svg}'
+            f'<script type="application/json" class="rex-spec">{_script_json(spec)}</script></div>')
+
+
+_SPEC_SCRIPT = re.compile(r'<script type="application/json" class="rex-spec">.*?</script>', re.S)
+
+
+def strip_specs(html_text: str) -> str:
+    """HTML without the specs of :func:`chart_block` (for output no script will ever read: reports)."""
+    return _SPEC_SCRIPT.sub("", html_text)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)      # served as a static file: readable like the rest of the package
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def bundle_version() -> str:
+    """Which Vega bundle the installed vl-convert makes: its version and the Vega-Lite version used."""
+    import vl_convert as vlc
+    version = getattr(vlc, "__version__", "") or ""
+    return f"vl-convert {version}; vega {vlc.get_vega_version()}; vega-embed {vlc.get_vega_embed_version()}; " \
+           f"vega-lite {_vl_version()}"
+
+
+BUNDLE = "rex-vega.js"
+
+
+def ensure_vega_bundle(folder: Path) -> Path | None:
+    """Write ``folder/rex-vega.js``: Vega, Vega-Lite and vega-embed from the local vl-convert
+    installation (``vl_convert.javascript_bundle``; ~0.9 MB, ~4 s of CPU to make, so it is made once
+    per installed version and kept; ``rex-vega.version`` says which). Several kernels starting at once
+    make it once: the first takes a lock file; the others return None and their pages keep the static
+    charts until the next visit. Returns the bundle's path, or None when it is not there yet or the
+    folder cannot be written (read-only installation: the static SVG stays the view)."""
+    import vl_convert as vlc
+    bundle, stamp, lock = folder / BUNDLE, folder / "rex-vega.version", folder / ".rex-vega.lock"
+    want = bundle_version()
+    try:
+        if bundle.exists() and stamp.exists() and stamp.read_text(encoding="utf-8").strip() == want:
+            return bundle
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                stale = os.path.getmtime(lock) < time.time() - 120
+            except OSError:
+                stale = False
+            if not stale:
+                return None
+            os.unlink(lock)
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        os.close(fd)
+        try:
+            _write_atomic(bundle, vlc.javascript_bundle(vl_version=_vl_version().replace("_", ".")))
+            _write_atomic(stamp, want + "\n")
+        finally:
+            os.unlink(lock)
+        return bundle
+    except OSError:
+        return None
+
+
+def write_datasets(folder: Path) -> None:
+    """Each named external dataset (``EXTERNAL_DATASETS``: the world map's topology) as
+    ``folder/datasets/<name>.json``, for the page's script; rewritten when its content changed."""
+    for name, loader in EXTERNAL_DATASETS.items():
+        path = folder / "datasets" / f"{name}.json"
+        text = json.dumps(loader(), separators=(",", ":"))
+        try:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                _write_atomic(path, text)
+        except OSError:
+            return
 
 
 def warm() -> None:

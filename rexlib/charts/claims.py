@@ -15,8 +15,10 @@ def claimed_vs_computed(frame: pd.DataFrame, *, title: str, source: list[str], s
     rows = frame.dropna(subset=["claimed", "computed"])
     if rows.empty:
         return empty(title, "No percentage claims with a computed value for these filters.", source)
+    rows = rows.assign(verdict_text=rows["verdict"].astype(str).str.replace("_", " "))
     y = field("label:N", sort=list(rows["label"]), title=None, axis={"labelLimit": 260, "labelFontSize": 10})
-    tip = [field("label:N"), field("claimed:Q", format=".1f"), field("computed:Q", format=".1f"), field("verdict:N")]
+    tip = [field("label:N", title="Claim"), field("claimed:Q", format=".1f", title="Claimed (%)"),
+           field("computed:Q", format=".1f", title="From the data (%)"), field("verdict_text:N", title="Verdict")]
     line = {"mark": mark("rule", color="#bbb", strokeWidth=2),
             "encoding": {"y": y, "x": field("claimed:Q"), "x2": {"field": "computed"}}}
     claim = {"mark": mark("circle", size=80, color="#333"),
@@ -25,6 +27,6 @@ def claimed_vs_computed(frame: pd.DataFrame, *, title: str, source: list[str], s
         "y": y, "x": field("computed:Q"),
         "color": field("verdict:N", scale={"domain": VERDICTS, "range": VERDICT_COLORS},
                        legend={"orient": "top", "title": None}), "tooltip": tip}}
-    chart = layer(line, claim, computed, shared=rows, fields=["label", "claimed", "computed", "verdict"],
+    chart = layer(line, claim, computed, shared=rows, fields=["label", "claimed", "computed", "verdict", "verdict_text"],
                   width=WIDTH - 200, height=max(80, 20 * len(rows)))
     return finish(chart, title, source, subtitle)

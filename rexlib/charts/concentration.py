@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import CHINA, MUTED, NEUTRAL, WIDTH, data, empty, field, finish, layer, mark, need
+from .base import CHINA, MUTED, NEUTRAL, WIDTH, clickable, data, empty, field, finish, flag_words, layer, mark, need
 
 
 def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -14,10 +14,12 @@ def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
         return empty(title, "No minerals with a world total for these parameters.", source)
     rows = frame.assign(china=frame["china_share"].fillna(-1))
     y = field("name:N", sort=list(rows["name"]), title=None, axis={"labelLimit": 190, "labelFontSize": 10.5})
-    tip = [field("name:N", title="Mineral"), field("hhi:Q", format=",.0f", title="HHI (lower bound)"),
+    tip = [field("name:N", title="Mineral"), field("hhi:Q", format=",.0f", title="HHI (lower bound, 0–10,000)"),
            field("hhi_high:Q", format=",.0f", title="HHI upper bound"),
-           field("china_share:Q", format=".1f", title="China share %"),
-           field("top1_country:N", title="Top producer"), field("year:O")]
+           field("china_share:Q", format=".1f", title="China's share (%)"),
+           field("top1_country:N", title="Top producer (ISO code)"), field("year:O", title="Year"),
+           field("flag_text:N", title="Notes")]
+    rows = rows.assign(flag_text=rows["flags"].map(flag_words) if "flags" in rows.columns else "")
     bars = {"mark": mark("bar", height={"band": 0.7}), "encoding": {
         "y": y, "x": field("hhi:Q", title="HHI (0–10,000; 2,500+ = highly concentrated)", scale={"domain": [0, 10000]}),
         "color": field("china:Q", title="China's share (%)", scale={"scheme": "reds", "domain": [0, 100]}),
@@ -26,10 +28,12 @@ def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
              "encoding": {"y": y, "x": field("hhi_high:Q"), "tooltip": tip}}
     rule = {"data": {"values": [{"x": 2500}]}, "mark": mark("rule", strokeDash=[4, 3], color=MUTED),
             "encoding": {"x": field("x:Q")}}
+    ids = ["mineral_id"] if "mineral_id" in rows.columns else []
     chart = layer(bars, ticks, rule, shared=rows, fields=["name", "hhi", "hhi_high", "china", "china_share",
-                                                         "top1_country", "year"],
+                                                         "top1_country", "year", "flag_text", *ids],
                   width=WIDTH - 160, height=max(80, 15 * len(rows)))
-    return finish(chart, title, source, subtitle)
+    spec = finish(chart, title, source, subtitle)
+    return clickable(spec, "mineral", "mineral_id") if ids else spec
 
 
 def governance_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -38,12 +42,15 @@ def governance_bars(frame: pd.DataFrame, *, title: str, source: list[str], subti
     if frame.empty:
         return empty(title, "No minerals for these parameters.", source)
     y = field("name:N", sort=list(frame["name"]), title=None, axis={"labelLimit": 190, "labelFontSize": 10.5})
-    chart = {"data": data(frame, ["name", "hhi_wgi", "hhi", "wgi_weighted_mean"]), "mark": mark("bar", color="#6a51a3", height={"band": 0.7}), "encoding": {
+    ids = ["mineral_id"] if "mineral_id" in frame.columns else []
+    chart = {"data": data(frame, ["name", "hhi_wgi", "hhi", "wgi_weighted_mean", *ids]), "mark": mark("bar", color="#6a51a3", height={"band": 0.7}), "encoding": {
         "y": y, "x": field("hhi_wgi:Q", title="HHI_WGI (0–10; higher = concentrated in poorly governed countries)"),
-        "tooltip": [field("name:N", title="Mineral"), field("hhi_wgi:Q", format=".2f"),
-                    field("hhi:Q", format=",.0f", title="HHI"), field("wgi_weighted_mean:Q", format=".2f")]},
+        "tooltip": [field("name:N", title="Mineral"), field("hhi_wgi:Q", format=".2f", title="HHI_WGI (0–10)"),
+                    field("hhi:Q", format=",.0f", title="HHI (0–10,000)"),
+                    field("wgi_weighted_mean:Q", format=".2f", title="Producers' governance, share-weighted (WGI)")]},
         "width": WIDTH - 160, "height": max(80, 15 * len(frame))}
-    return finish(chart, title, source, subtitle)
+    spec = finish(chart, title, source, subtitle)
+    return clickable(spec, "mineral", "mineral_id") if ids else spec
 
 
 def gap_dumbbell(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -51,8 +58,9 @@ def gap_dumbbell(frame: pd.DataFrame, *, title: str, source: list[str], subtitle
     need(frame, "name", "china_mine_share", "china_processing_share")
     if frame.empty:
         return empty(title, "No mineral has both stages.", source)
-    long = frame.melt(id_vars=["name", "china_gap_pp", "source"], value_vars=["china_mine_share", "china_processing_share"],
-                      var_name="stage", value_name="share")
+    ids = ["mineral_id"] if "mineral_id" in frame.columns else []
+    long = frame.melt(id_vars=["name", "china_gap_pp", "source", *ids],
+                      value_vars=["china_mine_share", "china_processing_share"], var_name="stage", value_name="share")
     long["stage"] = long["stage"].map({"china_mine_share": "Mining", "china_processing_share": "Processing"})
     y = field("name:N", sort=list(frame["name"]), title=None, axis={"labelLimit": 190})
     line = {"mark": mark("line", color="#bbb", strokeWidth=2),
@@ -61,7 +69,10 @@ def gap_dumbbell(frame: pd.DataFrame, *, title: str, source: list[str], subtitle
         "y": y, "x": field("share:Q", title="China's share of world total (%)", scale={"domain": [0, 100]}),
         "color": field("stage:N", scale={"domain": ["Mining", "Processing"], "range": [NEUTRAL, CHINA]},
                        title=None, legend={"orient": "top"}),
-        "tooltip": [field("name:N", title="Mineral"), field("stage:N"), field("share:Q", format=".1f"),
-                    field("china_gap_pp:Q", format="+.1f", title="Gap (pp)"), field("source:N")]}}
+        "tooltip": [field("name:N", title="Mineral"), field("stage:N", title="Stage"),
+                    field("share:Q", format=".1f", title="China's share (%)"),
+                    field("china_gap_pp:Q", format="+.1f", title="Processing minus mining (percentage points)"),
+                    field("source:N", title="Source")]}}
     chart = layer(line, dots, shared=long, width=WIDTH - 160, height=max(80, 22 * len(frame)))
-    return finish(chart, title, source, subtitle)
+    spec = finish(chart, title, source, subtitle)
+    return clickable(spec, "mineral", "mineral_id") if ids else spec

@@ -15,11 +15,12 @@ def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtit
         return empty(title, "No dated deals with a USD amount for these filters.", source)
     chart = {"data": data(rows, ["announced_date", "amount_usd", "agency", "instrument", "label"]),
              "mark": mark("point", size=110, filled=True, opacity=0.85), "encoding": {
-        "x": field("announced_date:T", title="Announced", axis={"format": "%b %Y"}),
+        "x": field("announced_date:T", title="Announced", axis={"format": "%b %Y", "tickCount": {"interval": "month", "step": 1}}),
         "y": field("amount_usd:Q", title="USD (log scale)", scale={"type": "log"}, axis={"format": "$.2s"}),
         "color": field("agency:N", title="Agency", legend={"labelLimit": 160}),
         "shape": field("instrument:N", title="Instrument"),
-        "tooltip": [field("label:N", title="Deal"), field("agency:N"), field("instrument:N"),
+        "tooltip": [field("label:N", title="Deal"), field("agency:N", title="Agency"),
+                    field("instrument:N", title="Instrument"),
                     field("amount_usd:Q", format="$,.0f", title="USD"),
                     field("announced_date:T", format="%Y-%m-%d", title="Date")]},
         "width": WIDTH - 120, "height": 280}
@@ -36,7 +37,8 @@ def amount_bars(frame: pd.DataFrame, *, by: str, title: str, source: list[str], 
     y = field("group:N", sort=list(rows["group"]), title=by, axis={"labelLimit": 200})
     bars = {"mark": mark("bar", color=ACCENT), "encoding": {
         "y": y, "x": field("usd:Q", title="USD", axis={"format": "$.2s"}),
-        "tooltip": [field("group:N", title=by), field("usd:Q", format="$,.0f"), field("n_deals:Q")]}}
+        "tooltip": [field("group:N", title=by), field("usd:Q", format="$,.0f", title="USD"),
+                    field("n_deals:Q", title="Deals")]}}
     text = {"mark": mark("text", align="left", dx=3, fontSize=10),
             "encoding": {"y": y, "x": field("usd:Q"), "text": field("text:N")}}
     chart = layer(bars, text, shared=rows, width=WIDTH - 220, height=max(60, 20 * len(rows)))
@@ -55,8 +57,9 @@ def vulnerability_scatter(frame: pd.DataFrame, *, title: str, source: list[str],
         "x": field("score:Q", title="Supply-risk score (EU method; higher = riskier)"),
         "y": field("plot_usd:Q", title="Deal USD (log; $1M line = none)", scale={"type": "log"},
                    axis={"format": "$.2s"}),
-        "tooltip": [field("name:N", title="Mineral"), field("stage:N"), field("score:Q", format=".2f"),
-                    field("usd:Q", format="$,.0f", title="USD"), field("status:N")]}
+        "tooltip": [field("name:N", title="Mineral"), field("stage:N", title="Stage"),
+                    field("score:Q", format=".2f", title="Supply-risk score"),
+                    field("usd:Q", format="$,.0f", title="Deal USD"), field("status:N", title="Financing")]}
     points = {"mark": mark("circle", size=80), "encoding": {**encoding, "color": field(
         "status:N", scale={"domain": ["financed", "no deal found"], "range": [ACCENT, "#c0392b"]},
         title=None, legend={"orient": "top"})}}

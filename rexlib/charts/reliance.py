@@ -23,7 +23,8 @@ def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
                            scale={"domain": [0, 100]}),
         "color": field("category:N", title="USGS value", scale={"domain": NIR_CATEGORIES, "range": NIR_COLORS},
                        legend={"orient": "top", "direction": "horizontal", "columns": 3}),
-        "tooltip": [field("name:N", title="Mineral"), field("label:N", title="NIR"), field("category:N", title="Kind")]}}
+        "tooltip": [field("name:N", title="Mineral"), field("label:N", title="Net import reliance (% of consumption)"),
+                    field("category:N", title="USGS value")]}}
     labels = {"mark": mark("text", align="left", dx=3, fontSize=10, color="#333"),
               "encoding": {"y": y, "x": field("plot_pct:Q"), "text": field("label:N")}}
     rule = {"data": {"values": [{"x": 50}]}, "mark": mark("rule", strokeDash=[4, 3], color=MUTED),
@@ -48,14 +49,16 @@ def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], s
         rows["label"] = rows["share_pct"].map(lambda s: "" if pd.isna(s) else f"{s:.0f}%")
         bars = {"mark": mark("bar", color="#1f6fb2"), "encoding": {
             "y": y, "x": field("share_pct:Q", title="Share of U.S. imports (%)"),
-            "tooltip": [field("name:N"), field("rank_label:N"), field("share_pct:Q", format=".0f")]}}
+            "tooltip": [field("name:N", title="Country"), field("rank_label:N", title="Rank among U.S. import sources"),
+                        field("share_pct:Q", format=".0f", title="Share of U.S. imports (%)")]}}
         text = {"mark": mark("text", align="left", dx=3, fontSize=10.5),
                 "encoding": {"y": y, "x": field("share_pct:Q"), "text": field("label:N")}}
         chart = layer(bars, text, shared=rows, fields=["name", "share_pct", "rank_label", "label"], **size)
     else:
         chart = {"data": data(rows, ["name", "rank_label"]), "mark": mark("text", align="left", fontSize=12, fontWeight="bold", color="#1f6fb2"),
                  "encoding": {"y": y, "x": {"value": 4}, "text": field("rank_label:N"),
-                              "tooltip": [field("name:N"), field("rank_label:N")]}, **size}
+                              "tooltip": [field("name:N", title="Country"),
+                                          field("rank_label:N", title="Rank among U.S. import sources")]}, **size}
         subtitle = [*(subtitle or []), "USGS gives a rank only (no shares) in this table."]
     return finish(chart, title, source, subtitle)
 
@@ -72,7 +75,7 @@ def us_statistics_lines(frame: pd.DataFrame, *, title: str, source: list[str], u
         "x": field("year:O", title=None, axis={"labelAngle": 0}),
         "y": field("value:Q", title=unit),
         "color": field("series:N", title=None, legend={"orient": "bottom", "columns": 1, "labelLimit": 420}),
-        "tooltip": [field("series:N", title="Measure"), field("year:O"), field("label:N", title=unit)]}
+        "tooltip": [field("series:N", title="Measure"), field("year:O", title="Year"), field("label:N", title=unit)]}
     chart = layer({"mark": mark("line", strokeWidth=2), "encoding": encoding},
                   {"mark": mark("point", filled=True, size=40), "encoding": encoding},
                   shared=rows, width=WIDTH - 140, height=220)

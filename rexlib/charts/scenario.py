@@ -25,7 +25,7 @@ def disruption_waterfall(row: pd.Series, *, title: str, source: list[str], subti
         "y": field("start:Q", title=unit), "y2": {"field": "end"},
         "color": field("kind:N", scale={"domain": ["supply", "loss", "gain"], "range": [ACCENT, CHINA, "#2e9e6b"]},
                        legend=None),
-        "tooltip": [field("step:N"), field("amount:Q", format=",.4", title=unit)]},
+        "tooltip": [field("step:N", title="Step"), field("amount:Q", format=",.4", title=unit)]},
         "width": WIDTH - 60, "height": 260}
     return finish(chart, title, source, subtitle)
 
@@ -42,6 +42,7 @@ def coverage_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitl
         "x": field("covered_pct:Q", title="Covered by the group (%)", scale={"domain": [0, 100]}),
         "yOffset": field("measure:N"),
         "color": field("measure:N", title=None, legend={"orient": "top"}),
-        "tooltip": [field("name:N"), field("measure:N"), field("covered_pct:Q", format=".1f")]},
+        "tooltip": [field("name:N", title="Mineral"), field("measure:N", title="Measure"),
+                    field("covered_pct:Q", format=".1f", title="Covered by the group (%)")]},
         "width": WIDTH - 160, "height": max(80, 30 * rows["name"].nunique())}
     return finish(chart, title, source, subtitle)

@@ -7,8 +7,8 @@ from functools import lru_cache
 import pandas as pd
 
 from ..paths import RAW
-from .base import (EXTERNAL_DATASETS, ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, WITHHELD, data, empty, field, finish,
-                   layer, mark, need)
+from .base import (EXTERNAL_DATASETS, ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, WITHHELD, clickable, data, empty, field,
+                   finish, flag_words, layer, mark, need)
 
 WORLD_ATLAS = RAW / "reference" / "world-atlas_countries-110m.json"
 WORLD_DATASET = "world_atlas_countries_110m"
@@ -43,9 +43,17 @@ def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value
         return empty(title, "No country rows to map.", source)
     # A named dataset: the 100 kB topology is attached by to_svg (see base.EXTERNAL_DATASETS).
     countries = {"name": WORLD_DATASET, "format": {"type": "topojson", "feature": "countries"}}
-    lookup = {"lookup": "id", "from": {"data": data(rows[["iso_numeric", "name", value, "label", "status"]]),
-                                       "key": "iso_numeric", "fields": ["name", value, "label", "status"]}}
-    tooltip = [field("name:N", title="Country"), field("label:N", title="Value")]
+    # Country id, mineral and stage ride along for the click (charts.base.clickable), flags in words.
+    rows = rows.assign(flag_text=rows["flag"].map(flag_words)) if "flag" in rows.columns else rows
+    looked_up = ["name", value, "label", "status"] + [c for c in ("flag_text", "country", "mineral_id", "stage")
+                                                      if c in rows.columns]
+    lookup = {"lookup": "id", "from": {"data": data(rows[["iso_numeric", *looked_up]]),
+                                       "key": "iso_numeric", "fields": looked_up}}
+    unit = next((u for u in rows["unit"].dropna().unique()), None) if "unit" in rows.columns else None
+    tooltip = [field("name:N", title="Country"),
+               field("label:N", title=f"Value ({unit}) · share of world" if unit else "Value · share of world")]
+    if "flag_text" in rows.columns:
+        tooltip.append(field("flag_text:N", title="Publisher's flag"))
     base = {"mark": mark("geoshape", fill="#eef1f4", stroke="white", strokeWidth=0.4)}
     withheld = {"mark": mark("geoshape", stroke="white", strokeWidth=0.4, fill=WITHHELD),
                 "transform": [lookup, {"filter": "datum.status === 'withheld'"}],
@@ -60,7 +68,16 @@ def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value
                   height=330)
     sub = list([subtitle] if isinstance(subtitle, str) else (subtitle or []))
     sub.append("Lavender: listed but value withheld/not available. Pale grey: not listed by the publisher.")
-    return finish(chart, title, source, sub)
+    spec = finish(chart, title, source, sub)
+    return _country_click(spec, rows.columns)
+
+
+def _country_click(spec: dict, columns) -> dict:
+    """Marks are countries (``country``); the mineral and stage, where the rows carry them, go along."""
+    if "country" not in columns:
+        return spec
+    context = {key: col for key, col in (("mineral", "mineral_id"), ("stage", "stage")) if col in columns}
+    return clickable(spec, "country", "country", **context)
 
 
 def top_producers(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, n: int = 12,
@@ -74,16 +91,19 @@ def top_producers(frame: pd.DataFrame, *, title: str, source: list[str], unit: s
         return empty(title, "No producer rows for these parameters.", source)
     rows["highlight"] = _country_color(rows)
     rows["plot_value"] = rows["value"].fillna(0)
+    rows["flag_text"] = rows["flag"].map(flag_words) if "flag" in rows.columns else ""
     y = field("name:N", sort=list(rows["name"]), title=None, axis={"labelLimit": 180})
     bars = {"mark": mark("bar", height={"band": 0.75}),
             "encoding": {"y": y, "x": field("plot_value:Q", title=unit),
                          "color": field("highlight:N", scale=_HIGHLIGHT, legend=None),
-                         "tooltip": [field("name:N", title="Country"), field("label:N", title="Value")]}}
+                         "tooltip": [field("name:N", title="Country"), field("label:N", title=f"{unit} · share of world"),
+                                     field("flag_text:N", title="Publisher's flag")]}}
     labels = {"mark": mark("text", align="left", dx=4, fontSize=10.5, color="#333"),
               "encoding": {"y": y, "x": field("plot_value:Q"), "text": field("label:N")}}
-    chart = layer(bars, labels, shared=rows, fields=["name", "plot_value", "highlight", "label"], width=WIDTH - 160,
-                  height=max(60, 22 * len(rows)))
-    return finish(chart, title, source, subtitle)
+    extra = [c for c in ("country", "mineral_id", "stage") if c in rows.columns]
+    chart = layer(bars, labels, shared=rows, fields=["name", "plot_value", "highlight", "label", "flag_text", *extra],
+                  width=WIDTH - 160, height=max(60, 22 * len(rows)))
+    return _country_click(finish(chart, title, source, subtitle), extra)
 
 
 def production_trend(frame: pd.DataFrame, *, title: str, source: list[str], unit: str, subtitle=None) -> dict:
@@ -92,16 +112,17 @@ def production_trend(frame: pd.DataFrame, *, title: str, source: list[str], unit
     rows = frame.dropna(subset=["value"])
     if rows.empty:
         return empty(title, "No numeric values across years (withheld or not available).", source)
-    rows = rows.assign(highlight=_country_color(rows))
+    rows = rows.assign(highlight=_country_color(rows),
+                       flag_text=rows["flag"].map(flag_words) if "flag" in rows.columns else "")
     encoding = {
         "x": field("year:O", title=None, axis={"labelAngle": 0}),
         "y": field("value:Q", title=unit),
         "color": field("name:N", title="Country", legend={"orient": "right", "labelLimit": 160}),
-        "tooltip": [field("name:N", title="Country"), field("year:O"), field("value:Q", title=unit, format=",.4"),
-                    field("flag:N", title="Flag")]}
+        "tooltip": [field("name:N", title="Country"), field("year:O", title="Year"),
+                    field("value:Q", title=unit, format=",.4"), field("flag_text:N", title="Publisher's flag")]}
     chart = layer({"mark": mark("line", strokeWidth=2), "encoding": encoding},
                   {"mark": mark("point", filled=True, size=40), "encoding": encoding},
-                  shared=rows, fields=["name", "year", "value", "flag"], width=WIDTH - 140, height=240)
+                  shared=rows, fields=["name", "year", "value", "flag_text"], width=WIDTH - 140, height=240)
     return finish(chart, title, source, subtitle)
 
 
@@ -123,8 +144,8 @@ def mining_vs_refining(frame: pd.DataFrame, *, title: str, source: list[str], su
                  "x": field("share_pct:Q", title="Share of world total (%)", scale={"domain": [0, 100]}),
                  "color": field("highlight:N", scale=_HIGHLIGHT, legend=None),
                  "tooltip": [field("name:N", title="Country"), field("stage_label:N", title="Stage"),
-                             field("share_pct:Q", title="Share %", format=".1f"),
-                             field("value_kt:Q", title="kt", format=",.1f")]}},
+                             field("share_pct:Q", title="Share of world total (%)", format=".1f"),
+                             field("value_kt:Q", title="Amount (thousand tonnes)", format=",.1f")]}},
              "resolve": {"scale": {"y": "independent"}}}
     return finish(chart, title, source, subtitle)
 

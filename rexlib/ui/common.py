@@ -13,6 +13,13 @@ when the live widget renders it hides the snapshot with a CSS rule, so every fro
   carries the metadata ``{"rex": "preview"}``: the ``rex`` Voila template (rexlib/voila_config)
   writes it into the page as HTML, visible as soon as it arrives, where Voila's own templates would
   wait for their front-end bundle to render it.
+
+In Voila the template's script (``rex_interactive.js``) also draws each chart's spec with vega-embed
+(tooltips, clicks, PNG/SVG export) over its static SVG, keeps the address bar in sync with the
+controls (``history.replaceState`` from the ``.rex-state`` element the app updates on every
+refresh) and fills the "Link to this view" box. Layout: sections flow in a wrapping row, charts side
+by side where two fit (1,280 px screens and up), tables full width and scrolling inside their
+section. Colours are JupyterLab's ``--jp-*`` variables, the light theme's colours as fallbacks.
 """
 from __future__ import annotations
 
@@ -22,42 +29,78 @@ import re
 import sys
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as w
 import pandas as pd
+import yaml
 from IPython.display import HTML, display
 
 from ..validate import InvalidArgument
-from ..charts.base import esc, to_svg
+from ..charts.base import (chart_block, ensure_vega_bundle, esc, restamp_ids, strip_specs, to_svg,
+                           write_datasets)
+from ..paths import PROJECT
 
 CSS = """
 <style>
-.rex-app{font-family:Helvetica,Arial,sans-serif;color:#1d2731;max-width:1100px}
-.rex-app h1{font-size:22px;margin:4px 0 2px 0}
-.rex-lede{color:#5f6b76;margin:0 0 10px 0;font-size:14px}
-.rex-msg{padding:8px 12px;border-radius:4px;margin:6px 0;font-size:13.5px;line-height:1.4}
-.rex-msg-error{background:#fdecea;border-left:4px solid #c0392b}
-.rex-msg-warn{background:#fff6e0;border-left:4px solid #e0a100}
-.rex-msg-info{background:#eaf2fb;border-left:4px solid #1f6fb2}
-.rex-chart{margin:8px 0 14px 0;overflow-x:auto}
-.rex-h2{font-size:16px;font-weight:bold;margin:16px 0 4px 0;border-bottom:1px solid #e3e7eb;padding-bottom:2px}
-.rex-table{border-collapse:collapse;font-size:12.5px;margin:4px 0}
-.rex-table th{background:#f3f5f7;text-align:left;padding:3px 8px;border-bottom:1px solid #d5dbe0}
-.rex-table td{padding:3px 8px;border-bottom:1px solid #eef0f2;vertical-align:top}
+.rex-app{font-family:Helvetica,Arial,sans-serif;color:var(--jp-content-font-color1,#1d2731);max-width:1840px}
+.rex-app h1{font-size:22px;margin:4px 0 2px 0;color:var(--jp-content-font-color0,#1d2731)}
+.rex-lede{color:var(--jp-content-font-color2,#5f6b76);margin:0 0 10px 0;font-size:14px;max-width:1100px}
+.rex-msg{padding:8px 12px;border-radius:4px;margin:6px 0;font-size:13.5px;line-height:1.4;
+  color:var(--jp-content-font-color1,#1d2731);max-width:1100px}
+.rex-msg-error{background:#fdecea;background:color-mix(in srgb,var(--jp-error-color1,#c0392b) 12%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-error-color1,#c0392b)}
+.rex-msg-warn{background:#fff6e0;background:color-mix(in srgb,var(--jp-warn-color1,#e0a100) 14%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-warn-color1,#e0a100)}
+.rex-msg-info{background:#eaf2fb;background:color-mix(in srgb,var(--jp-brand-color1,#1f6fb2) 10%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-brand-color1,#1f6fb2)}
+.rex-chart{margin:8px 0 14px 0;overflow-x:auto;position:relative;min-width:0}
+.rex-chart > svg,.rex-chart .rex-vega{background:#fff;border-radius:4px}
+.rex-chart .rex-vega{display:block;width:100%}
+.rex-chart .vega-embed{display:block}
+.rex-chart .vega-embed details summary{position:absolute;right:4px;top:4px}
+.rex-chart-tools{display:none;position:absolute;right:4px;top:4px;gap:4px;z-index:2}
+.rex-js .rex-chart-tools{display:flex}
+.rex-js .rex-chart.rex-interactive > .rex-chart-tools{display:none}
+.rex-chart-tools button{font-size:11px;padding:1px 6px;border:1px solid #c9d1d9;border-radius:3px;background:#fff;
+  color:#1d2731;cursor:pointer;opacity:.75}
+.rex-chart-tools button:hover,.rex-chart-tools button:focus{opacity:1}
+.rex-chart.rex-clickable .rex-vega{cursor:pointer}
+.rex-h2{font-size:16px;font-weight:bold;margin:16px 0 4px 0;border-bottom:1px solid var(--jp-border-color2,#e3e7eb);
+  padding-bottom:2px;color:var(--jp-content-font-color0,#1d2731)}
+.rex-table-wrap{max-height:420px;overflow:auto;width:fit-content;border:1px solid var(--jp-border-color2,#e3e7eb);border-radius:4px;
+  margin:4px 0;max-width:100%}
+.rex-table{border-collapse:collapse;font-size:12.5px;margin:0;color:var(--jp-content-font-color1,#1d2731)}
+.rex-table th{background:var(--jp-layout-color2,#f3f5f7);text-align:left;padding:3px 8px;
+  border-bottom:1px solid var(--jp-border-color1,#d5dbe0);position:sticky;top:0}
+.rex-table td{padding:3px 8px;border-bottom:1px solid var(--jp-border-color2,#eef0f2);vertical-align:top}
 .rex-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .rex-dl{font-size:12px;margin:2px 0 10px 0}
-.rex-dl a{color:#1f6fb2}
+.rex-dl a,.rex-app a{color:var(--jp-content-link-color,#1f6fb2)}
 .rex-tiles{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
-.rex-tile{border:1px solid #dfe3e8;border-radius:6px;padding:8px 12px;min-width:150px;max-width:240px;background:#fafbfc}
-.rex-tile-label{font-size:12px;color:#5f6b76}
+.rex-tile{border:1px solid var(--jp-border-color2,#dfe3e8);border-radius:6px;padding:8px 12px;min-width:150px;max-width:240px;
+  background:var(--jp-layout-color1,#fafbfc)}
+.rex-tile-label{font-size:12px;color:var(--jp-content-font-color2,#5f6b76)}
 .rex-tile-value{font-size:22px;font-weight:bold;margin:2px 0}
-.rex-tile-note{font-size:11px;color:#5f6b76}
+.rex-tile-note{font-size:11px;color:var(--jp-content-font-color2,#5f6b76)}
 .rex-cards{display:flex;flex-direction:column;gap:8px}
-.rex-card{border:1px solid #dfe3e8;border-radius:6px;padding:8px 12px}
+.rex-card{border:1px solid var(--jp-border-color2,#dfe3e8);border-radius:6px;padding:8px 12px}
 .rex-verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:bold}
-.rex-note{font-size:12px;color:#5f6b76}
+.rex-note{font-size:12px;color:var(--jp-content-font-color2,#5f6b76)}
+.rex-body{display:flex;flex-wrap:wrap;align-items:flex-start;column-gap:40px;width:100%;overflow:visible}
+.rex-block{display:flex;flex-wrap:wrap;align-items:flex-start;column-gap:28px;min-width:0;overflow:visible}
+.rex-body > .rex-block-full{flex:1 1 100%}
+.rex-body > .rex-block-half{flex:1 1 720px;max-width:100%}
+.rex-block > .rex-part-wide{flex:1 1 100%;min-width:0;width:auto !important}
+.rex-block > .rex-part-chart{flex:1 1 560px;min-width:0;max-width:100%;width:auto !important}
+.rex-block > .rex-part > .widget-html-content{width:100%}
+.rex-share{display:none;align-items:center;gap:6px;font-size:12px;margin:2px 0 6px 0;
+  color:var(--jp-content-font-color2,#5f6b76)}
+.rex-js .rex-share{display:flex}
+.rex-share label{display:flex;align-items:center;gap:6px;flex:0 1 720px;min-width:0}
+.rex-share input{flex:1 1 auto;min-width:200px;font-size:12px;padding:2px 6px;border:1px solid var(--jp-border-color1,#c9d1d9);
+  border-radius:3px;background:var(--jp-layout-color0,#fff);color:var(--jp-content-font-color1,#1d2731)}
+.rex-share button{font-size:12px;padding:2px 8px;border:1px solid var(--jp-border-color1,#c9d1d9);border-radius:3px;
+  background:var(--jp-layout-color1,#f6f8fa);color:var(--jp-content-font-color1,#1d2731);cursor:pointer}
 </style>
 """
 
@@ -74,6 +117,7 @@ def in_voila() -> bool:
 
 _request_seen = False     # this kernel has been handed its request (preheated kernels only)
 _default_view = False     # building the default view before the request: do not wait for it
+_ahead_params: dict = {}  # ... or a linked view drawn ahead (linked_views.yml): its URL parameters
 
 
 def awaiting_request() -> bool:
@@ -97,8 +141,10 @@ def query_params() -> dict[str, str]:
 def query_lists() -> dict[str, list[str]]:
     """The page URL's query string as {name: [every value, empty ones too]}; empty outside Voila."""
     global _request_seen
-    if not in_voila() or _default_view:
+    if not in_voila():
         return {}
+    if _default_view:
+        return dict(_ahead_params)
     if not _request_seen:     # the request comes once per kernel; a second wait would never end
         if os.environ.get("VOILA_PREHEAT") == "True":
             from .request import wait_for_request
@@ -143,8 +189,38 @@ def heading(text: str) -> str:
     return f'<div class="rex-h2">{esc(text)}</div>'
 
 
+NOTEBOOKS = PROJECT / "notebooks"
+# What a chart's marks link to, by what they stand for (``charts.base.clickable``): the app and its
+# URL parameter. A country's profile is an app of its own once it exists (issue 17); until then a
+# country on a mineral's chart opens the scenario of that country cutting its supply of the mineral.
+LINKS = {"mineral": ("mineral_profile", "mineral"), "country": ("country_profile", "country")}
+
+
+def _link(entity: dict) -> str | None:
+    """The URL template (``app.ipynb?param={field}``; the page fills in the clicked datum's fields)
+    for a chart's entity declaration, or None when no app takes it."""
+    kind, field_name, context = entity.get("kind"), entity.get("field"), entity.get("context", {})
+    if kind not in LINKS or not field_name:
+        return None
+    app, param = LINKS[kind]
+    if (NOTEBOOKS / f"{app}.ipynb").exists():
+        return f"{app}.ipynb?{param}={{{field_name}}}"
+    if kind == "country" and "mineral" in context:
+        extra = f"&stage={{{context['stage']}}}" if "stage" in context else ""
+        return f"scenario.ipynb?mineral={{{context['mineral']}}}{extra}&supplier={{{field_name}}}"
+    return None
+
+
 def chart_html(chart) -> str:
-    return f'<div class="rex-chart">{to_svg(chart)}</div>'
+    """A chart section: static SVG (``to_svg``, swappable) plus what the page needs to draw it
+    interactively (``charts.base.chart_block``), with the link its marks open when clicked."""
+    entity = chart.get("usermeta", {}).get("rex", {}).get("entity") if isinstance(chart, dict) else None
+    if entity:
+        link = _link(entity)
+        meta = dict(chart["usermeta"])
+        meta["rex"] = {**meta["rex"], "link": link} if link else {k: v for k, v in meta["rex"].items() if k != "entity"}
+        chart = {**chart, "usermeta": meta}
+    return chart_block(chart, to_svg(chart))
 
 
 def _slug(text: str) -> str:
@@ -193,7 +269,8 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<div class="rex-note">Showing {max_rows} of {len(shown)} rows; the CSV has all.</div>'
             if len(shown) > max_rows else "")
-    return (f'<table class="rex-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (f'<div class="rex-table-wrap"><table class="rex-table"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>'
             + more + csv_link(frame if download is None else download, name))
 
 
@@ -211,7 +288,19 @@ def warm() -> None:
     from ..charts.base import warm as warm_charts
     api.minerals()
     warm_charts()
+    if in_voila():
+        ensure_assets()
     _warmed = True
+
+
+TEMPLATE_STATIC = Path(__file__).resolve().parent.parent / "voila_config" / "jupyter" / "voila" / "templates" / "rex" / "static"
+
+
+def ensure_assets(folder: Path = TEMPLATE_STATIC) -> bool:
+    """The Vega bundle and the named datasets the page's script needs, in the rex template's static
+    folder (served at ``/voila/templates/rex/static/``). True when the bundle is there."""
+    write_datasets(folder)
+    return ensure_vega_bundle(folder) is not None
 
 
 @dataclass
@@ -228,6 +317,8 @@ class Resolved:
     values: dict
     notes: list[str] = field(default_factory=list)   # HTML messages to show above the app
     from_url: set = field(default_factory=set)
+    params: list = field(default_factory=list)       # the app's Params (names and notebook values)
+    defaults: dict = field(default_factory=dict)     # the notebook's own view (no URL), validated
 
 
 def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: Callable | None = None) -> Resolved:
@@ -274,7 +365,9 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
             explicit.add(p.name)
     for _ in range(len(params) + 1):
         try:
-            return Resolved(validate(dict(values), set(explicit)), notes, explicit)
+            resolved = Resolved(validate(dict(values), set(explicit)), notes, explicit, list(params))
+            resolved.defaults = resolved.values if not url else _defaults(params, validate)
+            return resolved
         except InvalidArgument as error:
             bad = next((p for p in params if p.name == error.name), None)
             if bad is None:
@@ -287,6 +380,14 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
             else:
                 values[bad.name] = bad.fallback
     raise RuntimeError("could not resolve parameters")
+
+
+def _defaults(params: list[Param], validate: Callable[[dict, set], dict]) -> dict:
+    """The view the notebook's own values give (what a link without a query string shows)."""
+    try:
+        return validate({p.name: p.value for p in params}, set())
+    except InvalidArgument:
+        return {p.name: p.value for p in params}
 
 
 # ---------------------------------------------------------------- the app shell
@@ -317,20 +418,39 @@ def render_default_view(cls, args: tuple, kwargs: dict) -> None:
     visit with the default parameters, or one sharing sections with them, only looks them up. Its
     widgets are closed so the page's widget manager never receives them. A failure here costs
     only the head start: the real instance renders (and reports) as it would have."""
-    global _default_view
+    global _default_view, _ahead_params
     before = _live_widget_ids()
     _default_view = True
     try:
         cls(*args, **kwargs).refresh()
         cls.warm()
+        for query in linked_views().get(cls.__module__.rsplit(".", 1)[-1], []):
+            # A linked view: drawn as its visit would draw it (the same URL parsing, validation and
+            # section keys), so the visit's kernel finds every section in the shared tier.
+            _ahead_params = {k: v[-1] for k, v in parse_qs(query).items()}
+            cls(*args, **kwargs).refresh()
     except Exception:      # never in the page; the kernel's stderr goes to the server log
         traceback.print_exc(file=sys.__stderr__)
     finally:
         _default_view = False
+        _ahead_params = {}
         _close_widgets(_live_widget_ids() - before)
 
 
+LINKED_VIEWS = Path(__file__).resolve().with_name("linked_views.yml")
+
+
+def linked_views() -> dict[str, list[str]]:
+    """app -> the URL query strings its pooled kernels draw ahead (``linked_views.yml``)."""
+    with open(LINKED_VIEWS, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
 _VIEWS_RENDERED: set = set()
+# Apps whose controls are named apart from their URL parameters. Kept here rather than as each
+# class's ``url_controls`` while those modules are being rewritten; move a line to its class then.
+_URL_CONTROLS = {"ImportReliance": {"critical": "list", "table_source": "source"},
+                 "Scenario": {"cut_pct": "cut", "ramp_up_pct": "ramp"}}
 
 
 class App:
@@ -351,12 +471,18 @@ class App:
 
     def __init__(self, resolved: Resolved | None = None):
         self.notes = list(resolved.notes) if resolved else []
+        self._params: list[Param] = list(resolved.params) if resolved else []
+        self._defaults: dict = dict(resolved.defaults) if resolved else {}
         self.header = w.HTML(CSS + f'<div class="rex-app"><h1>{esc(self.title)}</h1>'
                                    f'<p class="rex-lede">{esc(self.lede)}</p></div>')
         self.messages = w.HTML("".join(self.notes))
         self.status = w.HTML()
+        self.share = w.HTML()          # the view's URL state and the "Link to this view" box
         self.sections: list[w.HTML] = []
-        self.body = w.VBox([])
+        self.body = w.Box([])          # the sections in order (what the app shows; not displayed itself)
+        self.view = w.Box([], layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
+        self.view.add_class("rex-body")   # the sections grouped into blocks (layout_blocks), displayed
+        self._blocks: list[w.Box] = []
         self._muted = False
 
     # subclasses -------------------------------------------------
@@ -369,6 +495,24 @@ class App:
 
     def controls(self) -> list[w.Widget]:
         return []
+
+    # URL parameter -> name of the control holding it, where the two differ (default: the same name)
+    url_controls: dict[str, str] = {}
+
+    def url_state(self) -> dict[str, str]:
+        """The URL parameters that reproduce the current view: each parameter whose control's value
+        differs from the notebook's own view (a link to the default view has no query string)."""
+        out = {}
+        names = {**_URL_CONTROLS.get(type(self).__name__, {}), **self.url_controls}
+        for param in self._params:
+            control = getattr(self, names.get(param.name, param.name), None)
+            value = getattr(control, "value", None) if isinstance(control, w.Widget) else None
+            if value is None or value == "" or value == self._defaults.get(param.name, param.value):
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            out[param.name] = str(value)
+        return out
 
     def render(self) -> list[str]:
         raise NotImplementedError
@@ -404,14 +548,31 @@ class App:
             traceback.print_exc(file=sys.__stderr__)  # the server log; sys.stderr would reach the page
             parts = [friendly(error)]
         while len(self.sections) < len(parts):
-            self.sections.append(w.HTML(layout=w.Layout(width="100%")))
+            self.sections.append(w.HTML())
         for section, part in zip(self.sections, parts):
             if section.value != part:
                 section.value = part
+            classes = ("rex-part", f"rex-part-{part_kind(part)}")
+            if tuple(section._dom_classes) != classes:
+                section._dom_classes = classes
         for section in self.sections[len(parts):]:
             section.value = ""
         self.body.children = tuple(self.sections[:len(parts)])
+        plan = layout_blocks(parts)
+        while len(self._blocks) < len(plan):
+            self._blocks.append(w.Box(layout=w.Layout(display="flex", flex_flow="row wrap", overflow="visible")))
+        for box, (kind, indices) in zip(self._blocks, plan):
+            children = tuple(self.sections[i] for i in indices)
+            if tuple(box.children) != children:
+                box.children = children
+            classes = ("rex-block", f"rex-block-{kind}")
+            if tuple(box._dom_classes) != classes:
+                box._dom_classes = classes
+        self.view.children = tuple(self._blocks[:len(plan)])
         self.status.value = ""
+        share = share_html(self.url_state())
+        if self.share.value != share:
+            self.share.value = share
 
     def widget(self) -> w.VBox:
         if not self.sections:
@@ -419,24 +580,68 @@ class App:
         # Last child: the rule hiding the snapshot comes after the live sections, not ahead of them.
         hide = w.HTML(HIDE_SNAPSHOT)
         box = w.VBox([self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
-            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.status, self.body,
-            hide], layout=w.Layout(max_width="1120px"))
+            display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.share, self.status,
+            self.view, hide], layout=w.Layout(max_width="1840px"))
         box.add_class("rex-live")
         return box
 
     def snapshot(self, note: str = "") -> str:
-        parts = "".join(s.value for s in self.sections[: len(self.body.children)])
+        """The current view as one HTML string (the same sections, laid out as the live app). Its
+        chart ids are renamed (``charts.base.restamp_ids``): in Voila it sits, hidden, in the same
+        page as the live copy, whose gradients and clip paths must stay the ones ``url(#…)`` finds."""
+        values = [s.value for s in self.body.children]
+        blocks = "".join(f'<div class="rex-block rex-block-{kind}">'
+                         + "".join(f'<div class="rex-part rex-part-{part_kind(values[i])}">{values[i]}</div>'
+                                   for i in indices) + "</div>" for kind, indices in layout_blocks(values))
         return (CSS + '<div class="rex-static rex-app">'
                 f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>' + note
-                + "".join(self.notes) + parts + "</div>")
+                + "".join(self.notes) + f'<div class="rex-body">{restamp_ids(blocks)}</div></div>')
 
     def _ipython_display_(self) -> None:
         live = self.widget()
         if in_voila():
             display(HTML(self.snapshot(PREVIEW_NOTE)), metadata={"rex": "preview"})
-        else:
-            display(HTML(self.snapshot()))
+        else:   # a report or JupyterLab: no script reads the specs
+            display(HTML(strip_specs(self.snapshot())))
         display(live)
+
+
+def part_kind(part: str) -> str:
+    """How a section lays out: ``chart`` (beside another chart where two fit) or ``wide``."""
+    return "chart" if part.startswith('<div class="rex-chart"') else "wide"
+
+
+_SMALL = ('<div class="rex-h2"', '<div class="rex-msg', '<div class="rex-note', '<div class="rex-chart"')
+
+
+def layout_blocks(parts: list[str]) -> list[tuple[str, list[int]]]:
+    """Group sections into blocks, a heading starting each: ``(kind, indices)``. A block of at most a
+    heading, one chart and messages is ``half`` (two such blocks sit side by side where they fit,
+    1,920 px screens); one with tables or several charts is ``full`` (its charts pair inside it)."""
+    groups: list[list[int]] = []
+    for i, part in enumerate(parts):
+        if not groups or (part.startswith('<div class="rex-h2"') and groups[-1]):
+            groups.append([])
+        groups[-1].append(i)
+    plan = []
+    for indices in groups:
+        chunk = [parts[i] for i in indices]
+        charts = sum(part_kind(p) == "chart" for p in chunk)
+        half = (chunk[0].startswith('<div class="rex-h2"') and charts <= 1 and len(chunk) <= 4
+                and all(p.startswith(_SMALL) or not p for p in chunk))
+        plan.append(("half" if half else "full", indices))
+    return plan
+
+
+def share_html(state: dict[str, str]) -> str:
+    """The view's URL state for the page's script (``data-query``: it calls history.replaceState
+    with it) and a "Link to this view" box the script fills with the full address. Hidden where no
+    script runs (JupyterLab, reports)."""
+    query = urlencode(state)
+    return (f'<div class="rex-share rex-state" data-query="{esc(query)}">'
+            f'<label>Link to this view: <input class="rex-share-url" type="text" readonly '
+            f'value="{esc("?" + query if query else "")}" aria-label="Link to this view"></label>'
+            '<button type="button" class="rex-copy-link">Copy link</button></div>')
 
 
 def dropdown(description: str, options, value, width: str = "240px") -> w.Dropdown:

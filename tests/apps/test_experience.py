@@ -1,0 +1,332 @@
+"""What a stakeholder sees in the Voila apps (issue 18): colour legends that paint, a URL that follows
+the controls and a link to the view, layouts for 1,280 and 1,920 px screens, interactive charts drawn
+from the local Vega bundle with no request leaving 127.0.0.1, readable tooltips, clicks that open a
+profile, PNG/SVG downloads, and text that stays readable in JupyterLab's dark theme.
+
+Screenshots go to test-artifacts/screenshots/ (``<app>-1280.png``, ``<app>-1920.png``,
+``<app>-dark.png`` ...)."""
+from __future__ import annotations
+
+import base64
+import re
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from .conftest import SCREENSHOTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LOAD = 180_000
+LIVE_CHART = ".rex-live .rex-chart"
+INTERACTIVE = ".rex-live .rex-chart.rex-interactive"
+DARK_THEME = Path(sys.prefix) / "share" / "jupyter" / "voila" / "themes" / "@jupyterlab" / "theme-dark-extension" / "index.css"
+
+# Counts the strongly coloured pixels of a PNG (the gradient of a legend; its labels are grey/black),
+# decoded by the browser itself.
+SATURATED = """async (data) => {
+    const img = new Image();
+    await new Promise((ok, fail) => { img.onload = ok; img.onerror = fail; img.src = 'data:image/png;base64,' + data; });
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width; canvas.height = img.height;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, img.width, img.height).data;
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4) {
+        const r = px[i], g = px[i + 1], b = px[i + 2];
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 60) n += 1;
+    }
+    return n;
+}"""
+
+
+@pytest.fixture
+def context_factory(browser):
+    made = []
+
+    def make(width: int = 1280, height: int = 1100, **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True, **options)
+        made.append(context)
+        return context
+    yield make
+    for context in made:
+        context.close()
+
+
+def _open(context, url: str, *, interactive: bool = True):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, timeout=LOAD)
+    page.wait_for_selector(LIVE_CHART, timeout=LOAD)
+    if interactive:
+        page.wait_for_selector(INTERACTIVE, timeout=60_000)
+    page.wait_for_timeout(300)
+    page.errors = errors
+    return page
+
+
+def _saturated_pixels(page, locator) -> int:
+    png = locator.screenshot()
+    return page.evaluate(SATURATED, base64.b64encode(png).decode("ascii"))
+
+
+# ------------------------------------------------------------------ 1. gradient legends
+
+@pytest.mark.parametrize("app,query,legend", [
+    ("mineral_profile", "mineral=gallium&stage=refinery&year=2024", "Share of world production (%)"),
+    # the page rewrites this URL (no such parameter): Vega's gradient references must survive that
+    ("chokepoints", "unknown=1", "China's share (%)"),
+])
+@pytest.mark.parametrize("mode", ["static", "interactive"])
+def test_gradient_legend_paints(app, query, legend, mode, context_factory, voila_url):
+    """The legend's colour bar has painted pixels in the live app, both as the static SVG (the Vega
+    bundle blocked) and drawn by vega-embed. Before the ids were made unique, the static live chart's
+    ``url(#gradient_0)`` resolved to the hidden snapshot's gradient and painted nothing."""
+    context = context_factory()
+    if mode == "static":
+        context.route(re.compile(r".*/rex-vega\.js$"), lambda route: route.abort())
+    page = _open(context, f"{voila_url}/voila/render/{app}.ipynb?{query}", interactive=mode == "interactive")
+    page.wait_for_selector(".rex-static", state="hidden", timeout=60_000)
+    chart = page.locator(LIVE_CHART, has=page.locator("svg text", has_text=legend)).first
+    chart.scroll_into_view_if_needed()
+    legend_group = chart.locator("g.role-legend").first
+    assert _saturated_pixels(page, legend_group) > 300, f"{app}: the {legend!r} colour bar paints nothing"
+    if mode == "static":
+        assert page.locator(INTERACTIVE).count() == 0
+        # Two copies of the chart in the page (hidden snapshot, live) and no id used twice.
+        ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})[:5]
+    page.screenshot(path=str(SCREENSHOTS / f"{app}-legend-{mode}.png"))
+
+
+# ------------------------------------------------------------------ 2. the URL follows the view
+
+def _select(page, label: str, option: str) -> None:
+    before = page.evaluate("window.__rexInteractive && window.__rexInteractive.query")
+    page.locator(f".widget-dropdown:has(label:text-is('{label}')) select").select_option(label=option)
+    page.wait_for_function("(old) => window.__rexInteractive && window.__rexInteractive.query !== old",
+                           arg=before, timeout=120_000)
+
+
+def test_url_follows_the_controls_and_the_link_reopens_the_view(context_factory, voila_url):
+    context = context_factory()
+    page = _open(context, f"{voila_url}/voila/render/mineral_profile.ipynb", interactive=False)
+    assert urlparse(page.url).query == ""
+    _select(page, "Mineral", "Lithium")
+    _select(page, "Year", "2023")
+    query = parse_qs(urlparse(page.url).query)
+    assert query == {"mineral": ["lithium"], "year": ["2023"]}, page.url
+    link = page.locator(".rex-live .rex-share-url").input_value()
+    assert link == page.url
+    page.locator(".rex-live .rex-copy-link").click()
+    page.wait_for_function("() => document.querySelector('.rex-live .rex-copy-link').textContent === 'Copied'")
+    page.screenshot(path=str(SCREENSHOTS / "mineral_profile-link.png"))
+
+    again = _open(context_factory(), link, interactive=False)
+    title = "Lithium: share of world mine production, 2023"
+    again.wait_for_function("(t) => [...document.querySelectorAll('.rex-live svg text')].some(e => e.textContent === t)",
+                            arg=title, timeout=60_000)
+    chosen = again.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.rex-live .widget-dropdown')]
+        .map(d => [d.querySelector('label').textContent, d.querySelector('select').selectedOptions[0].textContent]))""")
+    assert chosen["Mineral"] == "Lithium" and chosen["Year"] == "2023", chosen
+    assert parse_qs(urlparse(again.url).query) == query      # the reopened view keeps its URL
+
+
+def test_default_view_keeps_a_bare_url_and_url_parameters_survive(context_factory, voila_url):
+    page = _open(context_factory(), f"{voila_url}/voila/render/chokepoints.ipynb?stage=refinery&year=2024",
+                 interactive=False)
+    page.wait_for_function("() => window.__rexInteractive && window.__rexInteractive.query !== undefined")
+    assert parse_qs(urlparse(page.url).query) == {"stage": ["refinery"], "year": ["2024"]}
+
+
+# ------------------------------------------------------------------ 3. layout at 1,280 and 1,920 px
+
+SCREENS = {
+    "mineral_profile": "mineral=gallium&stage=refinery&year=2024",
+    "import_reliance": "",
+    "chokepoints": "",
+    "financing": "",
+    "scenario": "",
+    "claims": "",
+    "explore": "",
+}
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+@pytest.mark.parametrize("app", list(SCREENS))
+def test_layout_uses_the_screen(app, width, context_factory, voila_url):
+    page = _open(context_factory(width, 1000), f"{voila_url}/voila/render/{app}.ipynb?{SCREENS[app]}")
+    page.wait_for_selector(".rex-static", state="hidden", timeout=60_000)
+    page.wait_for_timeout(500)
+    layout = page.evaluate("""() => {
+        const charts = [...document.querySelectorAll('.rex-live .rex-chart')].map(c => c.getBoundingClientRect());
+        const app = document.querySelector('.rex-live').getBoundingClientRect();
+        const tables = [...document.querySelectorAll('.rex-live .rex-table-wrap')].map(t => ({
+            over: t.scrollHeight > t.clientHeight + 1, height: t.clientHeight,
+            right: t.getBoundingClientRect().right}));
+        const rows = new Set(charts.map(c => Math.round(c.top)));
+        return {n: charts.length, widest: Math.max(...charts.map(c => c.width)), rows: rows.size,
+                appWidth: app.width, appRight: app.right, viewport: window.innerWidth,
+                pageScroll: document.scrollingElement.scrollWidth, tables};
+    }""")
+    # The page scrolls inside Voila's containers, not the document: show all of it (up to 4,000 px).
+    tall = page.evaluate("Math.max(...[...document.querySelectorAll('body, body *')].slice(0, 400).map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": width, "height": min(4000, max(1000, tall))})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"{app}-{width}.png"))
+    assert layout["pageScroll"] <= width + 1, f"{app} scrolls sideways at {width}px: {layout}"
+    assert layout["appWidth"] >= width * 0.85, f"{app} leaves the screen empty: {layout}"
+    assert layout["widest"] >= min(width * 0.4, 620), layout
+    for table in layout["tables"]:
+        assert table["height"] <= 430 and table["right"] <= width, table   # scrolls inside its section
+    if app == "mineral_profile":
+        # the map and the top-producers bars side by side at both widths; at 1,920 px also the
+        # one-chart sections (trend beside reserves, IEA or U.S. imports beside the next)
+        assert layout["rows"] <= layout["n"] - (2 if width >= 1900 else 1), layout
+
+
+# ------------------------------------------------------------------ 4. interactive, offline, clickable
+
+def test_interactive_charts_make_no_request_beyond_the_server(context_factory, voila_url):
+    context = context_factory()
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = _open(context, f"{voila_url}/voila/render/mineral_profile.ipynb?mineral=gallium&stage=refinery&year=2024")
+    page.wait_for_function("() => document.querySelectorAll('.rex-live .rex-chart.rex-interactive').length >= 3",
+                           timeout=60_000)
+    state = page.evaluate("window.__rexInteractive")
+    assert state["bundle"] == "loaded" and state["failed"] == 0, state
+    outside = [u for u in requests if not (u.startswith("http://127.0.0.1:") or u.startswith(("data:", "blob:")))]
+    assert not outside, outside
+    assert any(u.endswith("/voila/templates/rex/static/rex-vega.js") for u in requests)
+    # Tooltips: display names and units, no raw field names.
+    bar = page.locator(f"{INTERACTIVE} path[aria-label^='Country: China;']").first
+    bar.scroll_into_view_if_needed()
+    bar.hover()
+    tip = page.locator("#vg-tooltip-element")
+    tip.wait_for(state="visible", timeout=10_000)
+    text = tip.inner_text()
+    assert "China" in text and "Country" in text, text
+    for raw in ("plot_value", "highlight", "iso_numeric", "flag_text", "share_pct"):
+        assert raw not in text, text
+    page.screenshot(path=str(SCREENSHOTS / "mineral_profile-tooltip.png"))
+    assert not page.errors, page.errors
+
+
+def test_click_a_mineral_on_the_chokepoints_bars_opens_its_profile(context_factory, voila_url):
+    page = _open(context_factory(), f"{voila_url}/voila/render/chokepoints.ipynb")
+    chart = page.locator(INTERACTIVE).first
+    bar = chart.locator("g.mark-rect.role-mark path[aria-label^='Mineral: ']").first
+    name = bar.get_attribute("aria-label").split(";")[0].removeprefix("Mineral: ")
+    bar.scroll_into_view_if_needed()
+    with page.expect_navigation(timeout=LOAD):
+        bar.click()
+    assert "/voila/render/mineral_profile.ipynb?mineral=" in page.url, page.url
+    page.wait_for_selector(LIVE_CHART, timeout=LOAD)
+    page.wait_for_function("(n) => document.querySelector('.rex-live').innerText.includes('Where ' + n)",
+                           arg=name.split(" (")[0], timeout=60_000)
+
+
+def test_click_a_country_on_the_map_opens_its_view(context_factory, voila_url):
+    page = _open(context_factory(), f"{voila_url}/voila/render/mineral_profile.ipynb?mineral=gallium&stage=refinery&year=2024")
+    china = page.locator(f"{INTERACTIVE} path[aria-label^='Country: China;']").first    # the map comes first
+    china.scroll_into_view_if_needed()
+    with page.expect_navigation(timeout=LOAD):
+        china.click()
+    query = parse_qs(urlparse(page.url).query)
+    if "/country_profile.ipynb" in page.url:       # the country profile app (issue 17), once it exists
+        assert query["country"] == ["CHN"]
+    else:
+        assert "/scenario.ipynb" in page.url and query == {"mineral": ["gallium"], "stage": ["refinery"],
+                                                            "supplier": ["CHN"]}, page.url
+    page.wait_for_selector(LIVE_CHART, timeout=LOAD)
+    assert page.locator(".rex-live .rex-msg-error").count() == 0
+
+
+# ------------------------------------------------------------------ 5. downloads
+
+def test_static_chart_downloads_as_png_and_svg(context_factory, voila_url, tmp_path):
+    context = context_factory()
+    context.route(re.compile(r".*/rex-vega\.js$"), lambda route: route.abort())
+    page = _open(context, f"{voila_url}/voila/render/import_reliance.ipynb", interactive=False)
+    page.wait_for_selector(".rex-static", state="hidden", timeout=60_000)
+    chart = page.locator(LIVE_CHART).first
+    chart.hover()
+    for fmt, magic in (("svg", b"<svg"), ("png", b"\x89PNG")):
+        with page.expect_download(timeout=30_000) as info:
+            chart.locator(f"button.rex-dl-chart[data-format='{fmt}']").click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        assert path.suffix == f".{fmt}" and path.read_bytes()[:4] == magic[:4], (path, path.read_bytes()[:8])
+        assert path.stat().st_size > 2000
+
+
+def test_interactive_chart_exports_through_the_vega_embed_menu(context_factory, voila_url, tmp_path):
+    page = _open(context_factory(), f"{voila_url}/voila/render/import_reliance.ipynb")
+    chart = page.locator(INTERACTIVE).first
+    assert chart.locator("button.rex-dl-chart:visible").count() == 0     # one menu, not two
+    chart.locator("details > summary").click()
+    with page.expect_download(timeout=30_000) as info:
+        chart.locator("details a", has_text="PNG").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    assert path.name.startswith("u_s_net_import_reliance"), path.name
+
+
+# ------------------------------------------------------------------ 6. dark theme
+
+def _dark_variables() -> str:
+    css = DARK_THEME.read_text()
+    return ";".join(f"{m.group(1)}:{m.group(2)}" for m in re.finditer(r"(--(?:jp|md)-[\w-]+)\s*:\s*([^;{}]+);", css))
+
+
+CONTRAST = """() => {
+    const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+                                 return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+    const background = (el) => {
+        for (let e = el; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+    };
+    const out = [];
+    const seen = new Set();
+    for (const el of document.querySelectorAll('.rex-live h1, .rex-live .rex-lede, .rex-live .rex-h2, .rex-live .rex-note, ' +
+                                               '.rex-live .rex-tile-label, .rex-live .rex-tile-value, .rex-live td, .rex-live th, ' +
+                                               '.rex-live .rex-msg, .rex-live .rex-share, .rex-live .rex-dl a, .rex-live .widget-label')) {
+        if (!el.offsetParent || !el.textContent.trim()) continue;
+        const key = el.className + el.tagName;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const fg = rgb(getComputedStyle(el).color), bg = background(el);
+        const a = lum(fg.slice(0, 3)), b = lum(bg);
+        out.push({what: el.tagName + '.' + el.className, text: el.textContent.trim().slice(0, 30),
+                  ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), fg: fg.join(','), bg: bg.join(',')});
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("app,query", [("mineral_profile", "mineral=gallium&stage=refinery&year=2024"),
+                                       ("chokepoints", "stage=quarry")])     # an invalid value: an error box too
+def test_text_is_readable_in_jupyterlab_dark_theme(app, query, context_factory, voila_url):
+    page = _open(context_factory(), f"{voila_url}/voila/render/{app}.ipynb?{query}", interactive=False)
+    page.wait_for_selector(".rex-static", state="hidden", timeout=60_000)
+    page.evaluate("(vars) => { document.documentElement.setAttribute('style', vars); "
+                  "document.body.style.background = 'var(--jp-layout-color0)'; "
+                  "document.body.classList.replace('theme-light', 'theme-dark'); }", _dark_variables())
+    page.wait_for_timeout(300)
+    checks = page.evaluate(CONTRAST)
+    assert len(checks) >= 5, checks
+    dark = [c for c in checks if sum(map(float, c["bg"].split(","))) < 3 * 100]
+    assert dark, f"the dark theme's background did not reach the app: {checks}"
+    poor = [c for c in checks if c["ratio"] < 4.5]
+    page.screenshot(path=str(SCREENSHOTS / f"{app}-dark.png"))
+    assert not poor, poor
