@@ -19,11 +19,12 @@ import pandas as pd
 
 from . import __version__
 from .checks import run_publisher_checks
+from .checks_iea_demand import run_iea_demand_checks
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
 from .paths import CURATED, RAW, db_path, derived_dir
 from .provenance import verify_checksums
-from .schema import CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, validate
+from .schema import COLUMN_DOCS, CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, validate
 from .sources import curated as curated_source
 from .sources import iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
 from .sources.countries import AGGREGATES, JOINT, iso_reference, split_country_label
@@ -48,12 +49,14 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
     digest = hashlib.sha256()
     digest.update(f"{__version__}|{SCHEMA_VERSION}".encode())
     digest.update((raw_dir / "sources.yml").read_bytes())
+    for path in sorted((raw_dir.parent / "mappings").glob("*.csv")):   # label mappings (data/mappings)
+        digest.update(path.name.encode() + path.read_bytes())
     for path in sorted(curated_dir.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     code_dir = Path(__file__).parent
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
-                                            "provenance.py", "metrics/concentration_all.py", "metrics/_common.py",
+                                            "checks_iea_demand.py", "provenance.py", "metrics/concentration_all.py", "metrics/_common.py",
                                             "metrics/governance.py")]
     for path in shaping + sorted((code_dir / "sources").glob("*.py")):
         digest.update(path.read_bytes())
@@ -176,6 +179,9 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     supply["source"] = "IEA (2024), Critical Minerals Data Explorer, sheet " + supply["source_sheet"].astype(str)
     tables["refining"] = supply[list(TABLES["refining"].columns)].reset_index(drop=True)
     tables["refining_totals"] = totals[list(TABLES["refining_totals"].columns)].reset_index(drop=True)
+    demand_tables, demand_issues = iea.read_iea_demand(iea_path)      # sheets 1, 3.1, 3.2, 4.x (issue 16)
+    tables.update(demand_tables)
+    issues += demand_issues
 
     gov, gov_issues = wgi.read_wgi(raw_dir / "wgi/WGIData.csv")
     issues += gov_issues
@@ -265,6 +271,9 @@ def _write_table(con: duckdb.DuckDBPyConnection, parquet_dir: Path, name: str, f
     con.unregister("frame_view")
     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
     con.execute(f"COMMENT ON TABLE \"{name}\" IS '{spec.description.replace(chr(39), chr(39) * 2)}'")
+    for column, (text, unit) in COLUMN_DOCS.get(name, {}).items():
+        comment = f"{text} [unit: {unit}]".replace("'", "''")
+        con.execute(f'COMMENT ON COLUMN "{name}"."{column}" IS \'{comment}\'')
 
 
 def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -312,12 +321,13 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     verify_checksums(raw_dir)
     try:
         tables, issues = collect(raw_dir, curated_dir)
-    except (CurationError, SchemaError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
+    except (CurationError, SchemaError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError,
+            iea.UnmappedLabel) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     if problems:
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
-    checks = run_publisher_checks(tables)
+    checks = pd.concat([run_publisher_checks(tables), run_iea_demand_checks(tables)], ignore_index=True)
     tables["publisher_checks"] = checks
     failed = checks[checks["status"] == "fail"]
     if len(failed):

@@ -245,3 +245,109 @@ def validate(name: str, frame: pd.DataFrame, *, mineral_ids: set[str] | None = N
             if bad:
                 problems.append(f"{name}.{col}: unknown country codes {sorted(bad)}")
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# IEA demand outlook (issue 16): the workbook's demand sheets, read by rexlib.sources.iea.read_iea_demand.
+# Projected supply is NOT repeated here: sheet 2's base case (2030/2035/2040) is in ``refining``
+# (scenario 'base_case') and ``refining_totals``.
+
+# table -> column -> (description, unit); written to DuckDB as COMMENT ON COLUMN by the build.
+COLUMN_DOCS: dict[str, dict[str, tuple[str, str]]] = {}
+
+_IEA_NOTES = ("Workbook notes (sheet 1, A71): 'Lithium demand is in lithium (Li) content, not carbonate "
+              "equivalent (LCE). Demand for magnet rare earth elements covers praseodymium (Pr), neodymium (Nd), "
+              "terbium (Tb) and dysprosium (Dy). Graphite demand includes all grades of mined and synthetic "
+              "graphite.'")
+_IEA_YEARS = ("2023 is the observed base year (scenario 'observed'); 2030-2050 are projections in the IEA's "
+              "Stated Policies (STEPS), Announced Pledges (APS) and Net Zero Emissions by 2050 (NZE) scenarios.")
+_DEMAND_COLS = {
+    "mineral_id": ("rexlib mineral id (data/mappings/iea_demand_labels.csv)", "id"),
+    "mineral_label": ("the mineral as the workbook labels it, e.g. 'Graphite (all grades: natural and synthetic)'",
+                      "text"),
+    "end_use": ("end-use id: solar_pv, wind, other_low_emissions_power, electric_vehicles, grid_battery_storage, "
+                "electricity_networks, hydrogen, other_uses, or a total row (total_clean_technologies, total_demand)",
+                "id"),
+    "end_use_label": ("the end use as the workbook labels it", "text"),
+    "is_total": ("true for total rows (total_clean_technologies, total_demand): do not add them to the end uses",
+                 "boolean"),
+    "scenario": ("STEPS, APS or NZE for projections; 'observed' for the 2023 base year", "id"),
+    "year": ("calendar year", "year"),
+    "year_type": ("observed (2023) or projected (2030-2050)", "id"),
+    "value_kt": ("demand", "kt (thousand metric tons)"),
+    "source_sheet": ("workbook sheet the value was read from", "text"),
+    "source_cell": ("cell of the value in source_sheet", "A1 reference"),
+}
+_DEMAND_TYPES = {"mineral_id": "VARCHAR", "mineral_label": "VARCHAR", "end_use": "VARCHAR",
+                 "end_use_label": "VARCHAR", "is_total": "BOOLEAN", "scenario": "VARCHAR", "year": "INTEGER",
+                 "year_type": "VARCHAR", "value_kt": "DOUBLE", "source_sheet": "VARCHAR", "source_cell": "VARCHAR"}
+IEA_SCENARIOS = ("observed", "STEPS", "APS", "NZE")
+IEA_END_USES = ("solar_pv", "wind", "other_low_emissions_power", "electric_vehicles", "grid_battery_storage",
+                "electricity_networks", "hydrogen", "other_uses", "total_clean_technologies", "total_demand")
+IEA_TECHNOLOGIES = ("solar_pv", "wind", "electric_vehicles", "grid_battery_storage", "electricity_networks",
+                    "hydrogen")
+_YEAR_RULES = {"scenario": IEA_SCENARIOS, "year_type": ("observed", "projected")}
+
+TABLES.update({t.name: t for t in [
+    Table("iea_demand", "IEA Critical Minerals Data Explorer (May 2024), sheet '1 Total demand for key minerals': "
+          "demand for copper, cobalt, lithium, nickel, magnet rare earth elements and graphite by end use "
+          "(each clean technology, other uses, and the total rows), in kt. " + _IEA_YEARS + " " + _IEA_NOTES,
+          dict(_DEMAND_TYPES), key=("mineral_id", "end_use", "scenario", "year"),
+          required=("mineral_id", "end_use", "scenario", "year", "year_type", "value_kt"),
+          allowed={**_YEAR_RULES, "end_use": IEA_END_USES}, mineral_columns=("mineral_id",)),
+    Table("iea_cleantech_demand", "IEA Critical Minerals Data Explorer (May 2024), sheets '3.1 Cleantech demand by "
+          "tech' (13 minerals by clean technology) and '3.2 Cleantech demand by mineral' (every mineral's "
+          "clean-technology total, end_use 'total_clean_technologies', 37 minerals with the rare earths one by one), "
+          "in kt. Graphite here is battery-grade graphite only, narrower than sheet 1's all grades. " + _IEA_YEARS
+          + " " + _IEA_NOTES,
+          dict(_DEMAND_TYPES), key=("mineral_id", "end_use", "scenario", "year"),
+          required=("mineral_id", "end_use", "scenario", "year", "year_type", "value_kt"),
+          allowed={**_YEAR_RULES, "end_use": IEA_END_USES}, mineral_columns=("mineral_id",)),
+    Table("iea_tech_demand", "IEA Critical Minerals Data Explorer (May 2024), sheets 4.1-4.6 (solar PV, wind, "
+          "electric vehicles, grid battery storage, electricity networks, hydrogen): mineral demand of one technology "
+          "in the base case and the workbook's alternative technology cases, in kt. The workbook gives no "
+          "sub-technology split, only these cases; an alternative case's 2023 column is as printed and can differ "
+          "from the base case (logged in quality_issues). " + _IEA_YEARS + " " + _IEA_NOTES,
+          {"technology": "VARCHAR", "case": "VARCHAR", "case_label": "VARCHAR", "mineral_id": "VARCHAR",
+           "mineral_label": "VARCHAR", "scenario": "VARCHAR", "year": "INTEGER", "year_type": "VARCHAR",
+           "value_kt": "DOUBLE", "source_sheet": "VARCHAR", "source_cell": "VARCHAR"},
+          key=("technology", "case", "mineral_id", "scenario", "year"),
+          required=("technology", "case", "mineral_id", "scenario", "year", "year_type", "value_kt"),
+          allowed={**_YEAR_RULES, "technology": IEA_TECHNOLOGIES}, mineral_columns=("mineral_id",)),
+    Table("iea_demand_totals", "The IEA demand sheets' own total and share rows that are not observations: sheet 1's "
+          "'Share of clean technologies in total demand' (percent), 3.1's 'Total <mineral>', 3.2's 'Total rare earth "
+          "elements' and 'Total', and 4.x's 'Total <technology>' (sums over different minerals). The build's "
+          "publisher checks compare the demand tables with them (rexlib.checks_iea_demand).",
+          {"kind": "VARCHAR", "label": "VARCHAR", "mineral_id": "VARCHAR", "technology": "VARCHAR", "case": "VARCHAR",
+           "scenario": "VARCHAR", "year": "INTEGER", "year_type": "VARCHAR", "value": "DOUBLE", "unit": "VARCHAR",
+           "source_sheet": "VARCHAR", "source_cell": "VARCHAR"},
+          key=("source_sheet", "source_cell"),
+          required=("kind", "scenario", "year", "value", "unit", "source_sheet", "source_cell"),
+          allowed={**_YEAR_RULES, "unit": ("kt", "%"), "kind": (
+              "share_clean_technologies", "total_clean_technologies", "total_rare_earths", "total_all_minerals",
+              "total_technology")},
+          mineral_columns=("mineral_id",)),
+]})
+
+COLUMN_DOCS["iea_demand"] = dict(_DEMAND_COLS)
+COLUMN_DOCS["iea_cleantech_demand"] = {**_DEMAND_COLS, "end_use": (
+    "clean-technology id (solar_pv, wind, other_low_emissions_power, electric_vehicles, grid_battery_storage, "
+    "electricity_networks, hydrogen) from sheet 3.1, or total_clean_technologies (sheet 3.2)", "id"),
+    "is_total": ("true for the sheet 3.2 totals (total_clean_technologies)", "boolean")}
+COLUMN_DOCS["iea_tech_demand"] = {
+    "technology": ("technology of the sheet: " + ", ".join(IEA_TECHNOLOGIES), "id"),
+    "case": ("base_case or an alternative technology case id (data/mappings/iea_demand_labels.csv)", "id"),
+    "case_label": ("the case as the workbook labels it, e.g. 'Comeback of high Cd-Te technology'", "text"),
+    **{k: _DEMAND_COLS[k] for k in ("mineral_id", "mineral_label", "scenario", "year", "year_type", "value_kt",
+                                    "source_sheet", "source_cell")}}
+COLUMN_DOCS["iea_demand_totals"] = {
+    "kind": ("share_clean_technologies (sheet 1), total_clean_technologies (3.1), total_rare_earths and "
+             "total_all_minerals (3.2), total_technology (4.x)", "id"),
+    "label": ("the row label as published", "text"),
+    "mineral_id": ("mineral of the row (share and 3.1 totals; rare_earths for 3.2's rare-earth total)", "id"),
+    "technology": ("technology of a 4.x total", "id"),
+    "case": ("case of a 4.x total", "id"),
+    "scenario": _DEMAND_COLS["scenario"], "year": _DEMAND_COLS["year"], "year_type": _DEMAND_COLS["year_type"],
+    "value": ("the published total (kt) or share (percent; the workbook stores a fraction)", "kt or %, see unit"),
+    "unit": ("unit of value: kt or %", "text"),
+    "source_sheet": _DEMAND_COLS["source_sheet"], "source_cell": _DEMAND_COLS["source_cell"]}
