@@ -51,22 +51,32 @@ def _subject(*parts) -> str:
     return "/".join(str(p) for p in parts if p is not None and p == p)
 
 
+def clean_share(demand: pd.DataFrame) -> pd.DataFrame:
+    """THE clean-technology share of demand (used by the checks and by rexlib.metrics.outlook):
+    per mineral/scenario/year of ``iea_demand`` rows, ``clean_kt`` (the "Total clean technologies"
+    row), ``total_kt`` ("Total demand"), ``other_kt`` ("Other uses"), ``sectors_kt`` (the sum of the
+    clean-technology rows) and ``share_pct = clean_kt / total_kt x 100`` (percent)."""
+    keys = ["mineral_id", "scenario", "year"]
+    wide = demand.pivot_table(index=keys, columns="end_use", values="value_kt", aggfunc="sum")
+    sectors = demand[demand["end_use"].isin(CLEAN_END_USES)].groupby(keys)["value_kt"].sum()
+    out = pd.DataFrame({"clean_kt": wide.get("total_clean_technologies"), "total_kt": wide.get("total_demand"),
+                        "other_kt": wide.get("other_uses"), "sectors_kt": sectors.reindex(wide.index).fillna(0.0)})
+    out["share_pct"] = out["clean_kt"] / out["total_kt"] * 100
+    return out.reset_index()
+
+
 def demand_checks(demand: pd.DataFrame, totals: pd.DataFrame) -> list[dict]:
     """Checks 1-3 (sheet 1)."""
     rows = []
-    wide = demand.pivot_table(index=["mineral_id", "scenario", "year"], columns="end_use", values="value_kt",
-                              aggfunc="sum")
-    clean = demand[demand["end_use"].isin(CLEAN_END_USES)].groupby(["mineral_id", "scenario", "year"])["value_kt"].sum()
     shares = totals[totals["kind"] == "share_clean_technologies"].set_index(["mineral_id", "scenario", "year"])["value"]
-    for key, rec in wide.iterrows():
+    for rec in clean_share(demand).itertuples():
+        key = (rec.mineral_id, rec.scenario, rec.year)
         subject = _subject(*key)
-        rows.append(_row("iea_demand_clean_sum", subject, rec["total_clean_technologies"], clean.get(key, 0.0),
-                         KT_TOLERANCE))
-        rows.append(_row("iea_demand_total_sum", subject, rec["total_demand"],
-                         rec["total_clean_technologies"] + rec["other_uses"], KT_TOLERANCE))
+        rows.append(_row("iea_demand_clean_sum", subject, rec.clean_kt, rec.sectors_kt, KT_TOLERANCE))
+        rows.append(_row("iea_demand_total_sum", subject, rec.total_kt, rec.clean_kt + rec.other_kt, KT_TOLERANCE))
         if key in shares.index:
-            rows.append(_row("iea_demand_clean_share", subject, float(shares[key]),
-                             rec["total_clean_technologies"] / rec["total_demand"] * 100, SHARE_TOLERANCE_PP, pp=True))
+            rows.append(_row("iea_demand_clean_share", subject, float(shares[key]), rec.share_pct,
+                             SHARE_TOLERANCE_PP, pp=True))
         else:
             rows.append(dict(check="iea_demand_clean_share", subject=subject, expected=None, computed=None,
                              difference=None, tolerance=SHARE_TOLERANCE_PP, status="not_comparable",
