@@ -603,3 +603,117 @@ def eu_criticality(mineral: str | None = None, year: int | None = None) -> pd.Da
         params.append(v.year("year", year, _distinct(table, "assessment_year")))
     return query(" ".join(sql) + " ORDER BY material, assessment_year", params)
 
+
+
+    return picked.drop(columns="is_default_measure").reset_index(drop=True)
+
+
+# --- IEA demand outlook (issue 16; sheets 1, 3.1, 3.2, 4.x of the Critical Minerals Data Explorer) ----
+
+def _demand_filters(table: str, mineral, scenario, year, end_use) -> tuple[list[str], list]:
+    """WHERE parts and parameters shared by :func:`demand` and :func:`cleantech_demand`. A scenario
+    keeps its projections and the observed 2023 base year (which belongs to every scenario)."""
+    where, params = ["1 = 1"], []
+    if mineral is not None:
+        valid = _distinct(table, "mineral_id")
+        mid = mineral_id(mineral)
+        if mid not in valid:
+            raise v.InvalidArgument("mineral", mineral, valid, f" (the IEA workbook's {table} covers only these)")
+        where.append("AND d.mineral_id = ?")
+        params.append(mid)
+    if scenario is not None:
+        scen = v.choice("scenario", scenario, [s for s in _distinct(table, "scenario") if s != "observed"])
+        where.append("AND (d.scenario = ? OR d.year_type = 'observed')")
+        params.append(scen)
+    if year is not None:
+        where.append("AND d.year = ?")
+        params.append(v.year("year", year, _distinct(table, "year")))
+    if end_use is not None:
+        where.append("AND d.end_use = ?")
+        params.append(v.choice("end_use", end_use, _distinct(table, "end_use")))
+    return where, params
+
+
+def demand(mineral: str | None = None, scenario: str | None = None, year: int | None = None,
+           end_use: str | None = None) -> pd.DataFrame:
+    """IEA demand for the six key minerals by end use (sheet 1 of the May 2024 workbook), kt.
+
+    One row per mineral x end use x scenario x year: ``value_kt``, ``year_type`` (``observed`` 2023,
+    ``projected`` 2030–2050), ``scenario`` (STEPS/APS/NZE; ``observed`` for 2023), ``is_total`` (the
+    ``total_clean_technologies`` and ``total_demand`` rows: do not add them to the end uses),
+    ``source_sheet``/``source_cell``. ``scenario='APS'`` returns APS and the 2023 base year. Lithium
+    is Li content (not LCE); magnet rare earths are Nd+Pr+Dy+Tb; graphite is all grades.
+    """
+    where, params = _demand_filters("iea_demand", mineral, scenario, year, end_use)
+    return query(f"SELECT d.*, m.name FROM iea_demand d JOIN minerals m USING (mineral_id) WHERE {' '.join(where)} "
+                 "ORDER BY d.mineral_id, d.year, d.scenario, d.is_total, d.end_use", params)
+
+
+def cleantech_demand(mineral: str | None = None, scenario: str | None = None, year: int | None = None,
+                     end_use: str | None = None) -> pd.DataFrame:
+    """IEA clean-technology demand (sheets 3.1 and 3.2), kt: the 3.1 sector rows of 13 minerals and
+    every mineral's total (``end_use='total_clean_technologies'``, sheet 3.2, 37 minerals). Columns
+    and scenario rule as :func:`demand`. Graphite here is battery-grade only."""
+    where, params = _demand_filters("iea_cleantech_demand", mineral, scenario, year, end_use)
+    return query(f"SELECT d.*, m.name FROM iea_cleantech_demand d JOIN minerals m USING (mineral_id) "
+                 f"WHERE {' '.join(where)} ORDER BY d.mineral_id, d.year, d.scenario, d.is_total, d.end_use", params)
+
+
+def tech_demand(technology: str | None = None, mineral: str | None = None, case: str | None = None,
+                scenario: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """IEA mineral demand of one technology (sheets 4.1–4.6), kt, in the base case and the workbook's
+    alternative cases (``case``; e.g. ``cdte_comeback`` for solar PV). Scenario rule as :func:`demand`."""
+    where, params = ["1 = 1"], []
+    if technology is not None:
+        where.append("AND d.technology = ?")
+        params.append(v.choice("technology", technology, _distinct("iea_tech_demand", "technology")))
+    if mineral is not None:
+        valid = _distinct("iea_tech_demand", "mineral_id")
+        mid = mineral_id(mineral)
+        if mid not in valid:
+            raise v.InvalidArgument("mineral", mineral, valid, " (the IEA technology sheets cover only these)")
+        where.append("AND d.mineral_id = ?")
+        params.append(mid)
+    if case is not None:
+        where.append("AND d.case = ?")
+        params.append(v.choice("case", case, _distinct("iea_tech_demand", "case")))
+    if scenario is not None:
+        scen = v.choice("scenario", scenario, [s for s in _distinct("iea_tech_demand", "scenario") if s != "observed"])
+        where.append("AND (d.scenario = ? OR d.year_type = 'observed')")
+        params.append(scen)
+    if year is not None:
+        where.append("AND d.year = ?")
+        params.append(v.year("year", year, _distinct("iea_tech_demand", "year")))
+    return query(f"SELECT d.*, m.name FROM iea_tech_demand d JOIN minerals m USING (mineral_id) "
+                 f"WHERE {' '.join(where)} ORDER BY d.technology, d.case, d.mineral_id, d.year, d.scenario", params)
+
+
+def projected_supply(mineral: str | None = None, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """IEA total supply per mineral and stage (sheet 2; the ``refining_totals`` rows, kt): 2023
+    observed and the 2030/2035/2040 base case (``scenario``, ``year_type``). The country split of the
+    same blocks is :func:`refining`."""
+    where, params = ["1 = 1"], []
+    if mineral is not None:
+        valid = _distinct("refining", "mineral_id")
+        mid = mineral_id(mineral)
+        if mid not in valid:
+            raise v.InvalidArgument("mineral", mineral, valid, " (the IEA workbook covers only these minerals)")
+        where.append("AND t.mineral_id = ?")
+        params.append(mid)
+        stages_ = _distinct("refining", "stage", mid)
+    else:
+        stages_ = _distinct("refining", "stage")
+    if stage is not None:
+        where.append("AND t.stage = ?")
+        params.append(v.choice("stage", stage, stages_))
+    if year is not None:
+        where.append("AND t.year = ?")
+        params.append(v.year("year", year, _distinct("refining_totals", "year")))
+    return query(f"""
+        SELECT t.mineral_id, t.stage, s.stage_label, t.year, s.scenario,
+               CASE WHEN s.scenario = 'observed' THEN 'observed' ELSE 'projected' END AS year_type,
+               t.total_kt, t.top3_share_pct, t.source_cell
+        FROM refining_totals t
+        JOIN (SELECT DISTINCT mineral_id, stage, year, stage_label, scenario FROM refining) s
+          USING (mineral_id, stage, year)
+        WHERE {' '.join(where)} ORDER BY t.mineral_id, t.stage, t.year""", params)

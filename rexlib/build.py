@@ -23,6 +23,7 @@ from . import series
 from .checks import run_publisher_checks
 from .checks_eu_crm import run_eu_crm_checks
 from .corrections import StaleCorrection
+from .checks_iea_demand import run_iea_demand_checks
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
 from .metadata.fields import comment
@@ -54,13 +55,15 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
     digest = hashlib.sha256()
     digest.update(f"{__version__}|{SCHEMA_VERSION}".encode())
     digest.update((raw_dir / "sources.yml").read_bytes())
+    for path in sorted((raw_dir.parent / "mappings").glob("*.csv")):   # label mappings (data/mappings)
+        digest.update(path.name.encode() + path.read_bytes())
     for path in sorted(curated_dir.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     code_dir = Path(__file__).parent
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
                                             "provenance.py", "series.py", "formulas.py", "corrections.py",
-                                            "checks_eu_crm.py")]
+                                            "checks_eu_crm.py", "checks_iea_demand.py")]
     metadata = sorted(p for p in (code_dir / "metadata").rglob("*") if p.is_file() and p.suffix in (".yml", ".csv"))
     for path in shaping + sorted((code_dir / "sources").glob("*.py")) + metadata:
         digest.update(path.read_bytes())
@@ -194,6 +197,9 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     supply["source"] = "IEA (2024), Critical Minerals Data Explorer, sheet " + supply["source_sheet"].astype(str)
     tables["refining"] = supply[list(TABLES["refining"].columns)].reset_index(drop=True)
     tables["refining_totals"] = totals[list(TABLES["refining_totals"].columns)].reset_index(drop=True)
+    demand_tables, demand_issues = iea.read_iea_demand(iea_path)      # sheets 1, 3.1, 3.2, 4.x (issue 16)
+    tables.update(demand_tables)
+    issues += demand_issues
 
     gov, gov_issues = wgi.read_wgi(raw_dir / "wgi/WGIData.csv")
     issues += gov_issues
@@ -378,7 +384,8 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
     say("[3/4] checking against the publishers' own figures")
     try:
-        checks, allowed = run_publisher_checks(tables, extra=run_eu_crm_checks(tables, raw_dir))
+        checks, allowed = run_publisher_checks(tables, extra=pd.concat(
+            [run_eu_crm_checks(tables, raw_dir), run_iea_demand_checks(tables)], ignore_index=True))
     except StaleCorrection as exc:
         raise BuildError(str(exc)) from exc
     issues += allowed

@@ -10,7 +10,9 @@ One module per job (see docs/methods.md for every formula, unit, source and simp
 * :mod:`.financing` — deal dollars by mineral × stage and unfinanced high-risk pairs;
 * :mod:`.claims_check` — documents' claims checked against the data;
 * :mod:`.prices` — price volatility and deal price floors;
-* :mod:`.vintage` — USGS revisions between MCS editions.
+* :mod:`.vintage` — USGS revisions between MCS editions;
+* :mod:`.outlook` — IEA demand outlook: growth vs 2023, clean-tech share, supply-demand balance,
+  projected concentration, exposure of 2030 demand to a cut.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from .prices import price_floors, price_volatility
 from .risk import risk_scores, risk_sensitivity
 from .scenario import disruption, disruption_inputs, disruption_of, export_control_presets, most_exposed_minerals
 from .vintage import vintage_diff
+from . import outlook  # demand outlook; its functions take the API's frames
 
 __all__ = [
     "shares", "hhi", "hhi_bounds", "concentration", "concentration_table", "mining_vs_processing_gap",

@@ -54,7 +54,7 @@ def _import_exposure(mid: str, members: c.Members, nir: c.Nir) -> dict:
 
 
 def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str | None = None, cut_pct: float = 100,
-               ramp_up_pct: float = 0, year: int | None = None) -> pd.DataFrame:
+               ramp_up_pct: float = 0, year: int | None = None, *, source: str = "usgs") -> pd.DataFrame:
     """A supply cut by ``suppliers`` (ISO3 codes and/or ``country_groups`` group ids): one row.
 
     With ``V_s`` the suppliers' production, ``W`` the world total (USGS, table unit ``unit``), ``O``
@@ -73,21 +73,27 @@ def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str | None =
     Suppliers with withheld production make ``supply_lost`` a lower bound (flag
     ``withheld_supplier``). Suppliers that are not listed producers may hide in ``ROW``: flag
     ``suppliers_may_be_in_row``.
+
+    ``source='iea'`` sizes the cut on the IEA block instead (kt; stages mine, refinery, chemicals,
+    battery_grade; ``year`` 2023 observed or the 2030/2035/2040 base case), e.g. a cut of projected
+    2030 refining; the U.S. import exposure stays USGS's.
     """
     mid = c.mineral(mineral)
     cut = c.number("cut_pct", cut_pct, 0, 100)
     ramp = c.number("ramp_up_pct", ramp_up_pct, 0, 1000)
-    return disruption_of(disruption_inputs(mid, suppliers, stage, year), cut, ramp)
+    return disruption_of(disruption_inputs(mid, suppliers, stage, year, source=source), cut, ramp)
 
 
 def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str | None = None,
-                      year: int | None = None) -> dict:
+                      year: int | None = None, *, source: str = "usgs") -> dict:
     """Everything :func:`disruption` needs that does not depend on the cut or the ramp-up: the
-    USGS series (world total ``W``), the suppliers' known production ``V_s``, everyone else's
-    ``O``, the flags, and the U.S. import exposure. A dict; :func:`disruption_of` applies a cut."""
+    USGS series (or the IEA block, ``source='iea'``; world total ``W``), the suppliers' known
+    production ``V_s``, everyone else's ``O``, the flags, and the U.S. import exposure. A dict;
+    :func:`disruption_of` applies a cut."""
     mid = c.mineral(mineral)
     members = _supplier_members(suppliers)
-    series = c.usgs_series(mid, stage, year)
+    src = c.choice("source", source, ["usgs", "iea"])
+    series = c.iea_series(mid, stage, year) if src == "iea" else c.usgs_series(mid, stage, year)
     parts = series.parts
     is_sup = np.array([members.covers(x) for x in parts["country"]], dtype=bool)
     known = parts["known"].to_numpy(dtype=bool)

@@ -29,6 +29,26 @@ Quirks handled here (see /work/shared/data/MANIFEST-other.md):
   ``Top 3 share`` is returned unchanged; it differs from the true top 3 only for graphite battery
   grade 2023 (97.78 % published, China+Japan+United States; Germany 28.2 kt > United States
   16.5 kt gives 98.35 %), also reported as a quality issue.
+
+Demand sheets (``1``, ``3.1``, ``3.2``, ``4.1``–``4.6``; :func:`read_iea_demand`):
+
+* One layout: title in ``A2`` (must end ``(kt)``), scenario names in row 4 over the first column of
+  each run, years in row 5 (``B`` 2023 without a scenario, ``D:H`` STEPS, ``J:N`` APS, ``P:T`` NZE),
+  labels in column A. A labelled row without numbers opens a block (a mineral on sheets 1 and 3.1,
+  a case on sheets 4.x; sheet 3.2 has none).
+* Every label (mineral, end use, scenario, case, technology sheet) maps to an id through
+  ``rexlib/metadata/mappings/iea_demand_labels.csv``; an unmapped label stops the build, naming sheet and cell.
+* Sheet 1's ``Share of clean technologies in total demand`` rows are fractions (0.2459); they go to
+  ``iea_demand_totals`` in percent. Columns W:X of sheet 1 repeat the labels in the IEA's internal
+  wording and are not read.
+* Cobalt's ``Low emissions power generation`` row is the ``Other low emissions power generation``
+  of the other minerals (the workbook's own helper column W files both as ``Low-emissions``).
+* ``Graphite (all grades: natural and synthetic)`` on sheet 1 is wider than ``Battery-grade
+  graphite`` of sheets 3.x/4.x (2023 clean technologies: 1,292.0 kt vs 772.2 kt); both map to
+  ``graphite`` and keep their label in ``mineral_label``.
+* Alternative cases of sheets 4.x recompute their 2023 column (4.1 ``B27`` cadmium 0.909 kt vs the
+  base case's ``B8`` 0.671 kt); kept as published, one quality issue per case. ``Lower battery sizes``
+  has no NZE columns and ``Limited battery size reduction`` only NZE: blanks are not loaded.
 """
 from __future__ import annotations
 
@@ -41,28 +61,35 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 SUPPLY_SHEET = "2 Total supply for key minerals"
-DEMAND_SHEETS = ("1 Total demand for key minerals", "3.1 Cleantech demand by tech")
+DEMAND_SHEET = "1 Total demand for key minerals"
+CLEANTECH_TECH_SHEET = "3.1 Cleantech demand by tech"
+CLEANTECH_MINERAL_SHEET = "3.2 Cleantech demand by mineral"
+TECH_SHEETS = ("4.1 Solar PV", "4.2 Wind", "4.3 EV", "4.4 Battery storage", "4.5 Electricity networks",
+               "4.6 Hydrogen")
+# IEA wording -> ids (minerals, end uses, scenarios, cases, technology sheets), one row per label, cited.
+LABELS_FILE = Path(__file__).resolve().parents[1] / "metadata" / "mappings" / "iea_demand_labels.csv"
 
-# IEA mineral wording (lower case) -> rexlib.ids mineral id.
-MINERAL_IDS = {
-    "copper": "copper",
-    "cobalt": "cobalt",
-    "lithium": "lithium",
-    "nickel": "nickel",
-    "graphite": "graphite",
-    "magnet rare earth elements": "magnet_rare_earths",
-    # demand sheets
-    "graphite (all grades: natural and synthetic)": "graphite",
-    "battery-grade graphite": "graphite",
-    "chromium": "chromium",
-    "manganese": "manganese",
-    "molybdenum": "molybdenum",
-    "pgms": "pgm",
-    "silicon": "silicon",
-    "silver": "silver",
-    "zinc": "zinc",
-    "neodymium": "neodymium",
-}
+
+class UnmappedLabel(ValueError):
+    """A workbook label with no row in the label mapping (rexlib/metadata/mappings/iea_demand_labels.csv)."""
+
+
+def load_labels(path: Path | str | None = None) -> dict[str, dict[str, str]]:
+    """The label mapping (default :data:`LABELS_FILE`) as ``{kind: {label (lower case, spaces
+    collapsed): id}}``."""
+    path = LABELS_FILE if path is None else path
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = {"kind", "label", "id"} - set(frame.columns)
+    if missing:
+        raise UnmappedLabel(f"{Path(path).name}: missing columns {sorted(missing)}")
+    out: dict[str, dict[str, str]] = {}
+    for kind, label, ident in zip(frame["kind"], frame["label"], frame["id"]):
+        key = _text(label).lower()
+        if key in out.setdefault(kind, {}) and out[kind][key] != ident:
+            raise UnmappedLabel(f"{Path(path).name}: {kind} label {label!r} mapped twice")
+        out[kind][key] = ident
+    return out
+
 
 # IEA stage wording (lower case) -> rexlib.ids.PRODUCTION_STAGES.
 STAGES = {
@@ -74,20 +101,13 @@ STAGES = {
 }
 
 _BLOCK_RE = re.compile(r"^(?P<mineral>.+?)\s+-\s+(?P<stage>.+)$")
-_SCENARIOS = {
-    "base case": "base_case",
-    "stated policies scenario": "steps",
-    "announced pledges scenario": "aps",
-    "net zero emissions by 2050 scenario": "nze",
-}
+_SCENARIOS = {"base case": "base_case"}   # sheet 2's title; the demand scenarios are in the label mapping
 OBSERVED = "observed"
 
 SUPPLY_COLUMNS = ["mineral_id", "stage", "stage_label", "country_label", "year", "value_kt", "share_pct",
                   "scenario", "source_sheet", "source_cell", "value_kt_published", "note"]
 TOTAL_COLUMNS = ["mineral_id", "stage", "stage_label", "year", "scenario", "total_label", "total_kt",
                  "top3_share_pct", "top3_share_pct_computed", "source_cell", "top3_source_cell"]
-DEMAND_COLUMNS = ["mineral_id", "mineral_label", "scenario", "end_use", "is_total", "year", "value_kt",
-                  "source_sheet", "source_cell"]
 
 
 def _text(value: object) -> str:
@@ -104,6 +124,12 @@ def _is_number(value: object) -> bool:
 def _clean(value: float) -> float:
     """Round away binary float noise (47.900000000000034 -> 47.9)."""
     return round(float(value), 6)
+
+
+def _clean_sig(value: float) -> float:
+    """Round away binary float noise keeping 12 significant digits (1095.2179999999998 -> 1095.218)
+    without flattening small demand values (iridium 0.000198936 kt) as 6 decimals would."""
+    return float(f"{float(value):.12g}")
 
 
 def _issue(path, sheet, cell, column, raw, action, reason) -> dict:
@@ -174,6 +200,7 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
     wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
     ws = wb[SUPPLY_SHEET]
     sheet = ws.title
+    mineral_ids = load_labels()["mineral"]
     issues: list[dict] = []
     header_row, years = _year_header(ws)
     first_year = min(years.values())
@@ -199,7 +226,7 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
             m = _BLOCK_RE.match(label)
             if m and not has_values:
                 mineral_label, stage_label = m.group("mineral").strip(), m.group("stage").strip()
-                mineral_id = MINERAL_IDS.get(mineral_label.lower())
+                mineral_id = mineral_ids.get(_text(mineral_label).lower())
                 stage = STAGES.get(stage_label.lower())
                 if mineral_id is None or stage is None:
                     issues.append(_issue(path, sheet, label_cell.coordinate, "block", label, "skipped block",
@@ -317,67 +344,237 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
     return supply.reset_index(drop=True), totals.reset_index(drop=True), issues
 
 
-def _demand_scenarios(ws, header_row: int, years: dict[int, int]) -> dict[int, str]:
-    """Map each year column to a scenario from the scenario-name row above the year row.
 
-    A scenario name sits over the first column of its run (merged look, no merged cells). The first
-    year column (2023) has no scenario above it: it is the observed base year.
+
+# --------------------------------------------------------------------------- demand sheets
+
+PROJECTED = "projected"
+# The workbook's demand tables; column lists are the schema's (rexlib.schema), in this order.
+DEMAND_TABLE_COLUMNS = {
+    "iea_demand": ["mineral_id", "mineral_label", "end_use", "end_use_label", "is_total", "scenario", "year",
+                   "year_type", "value_kt", "source_sheet", "source_cell"],
+    "iea_cleantech_demand": ["mineral_id", "mineral_label", "end_use", "end_use_label", "is_total", "scenario",
+                             "year", "year_type", "value_kt", "source_sheet", "source_cell"],
+    "iea_tech_demand": ["technology", "case", "case_label", "mineral_id", "mineral_label", "scenario", "year",
+                        "year_type", "value_kt", "source_sheet", "source_cell"],
+    "iea_demand_totals": ["kind", "label", "mineral_id", "technology", "case", "scenario", "year", "year_type",
+                          "value", "unit", "source_sheet", "source_cell"],
+}
+TOTAL_END_USES = ("total_clean_technologies", "total_demand")
+
+
+def _lookup(labels: dict, kind: str, text: str, sheet: str, cell: str) -> str:
+    """The id of a workbook label; an unmapped label stops the build, naming sheet, cell and file."""
+    ident = labels.get(kind, {}).get(text.lower())
+    if ident is None:
+        raise UnmappedLabel(f"IEA workbook {sheet}!{cell}: {kind} label {text!r} has no row in "
+                            f"rexlib/metadata/mappings/{LABELS_FILE.name} (add it there, with a note)")
+    return ident
+
+
+def _demand_columns(ws, labels: dict) -> dict[int, tuple[int, str]]:
+    """{column: (year, scenario)} of a demand sheet.
+
+    Row 5 holds the years; the row above names each scenario over the first column of its run
+    (``D4`` Stated Policies over D–H, ``J4`` Announced Pledges over J–N, ``P4`` Net Zero over P–T).
+    The first year column (``B``, 2023) has no scenario above it: the observed base year.
     """
-    first_year = min(years.values())
-    result, current = {}, None
-    for c in sorted(years):
-        name = _text(ws.cell(header_row - 1, c).value).lower()
-        if name:
-            current = _SCENARIOS.get(name, name)
-        if years[c] == first_year and not name:
-            result[c] = OBSERVED
+    header_row, years = _year_header(ws)
+    first = min(years.values())
+    out, current = {}, None
+    for col in sorted(years):
+        cell = ws.cell(header_row - 1, col)
+        text = _text(cell.value)
+        if text:
+            current = _lookup(labels, "scenario", text, ws.title, cell.coordinate)
+        if years[col] == first and not text:
+            out[col] = (years[col], OBSERVED)
+        elif current is None:
+            raise UnmappedLabel(f"IEA workbook {ws.title}!{get_column_letter(col)}{header_row}: projection "
+                                f"year {years[col]} has no scenario name above it")
         else:
-            result[c] = current
-    return result
+            out[col] = (years[col], current)
+    return out
 
 
-def read_iea_demand(path) -> pd.DataFrame:
-    """Read the demand-by-end-use sheets ``1 Total demand for key minerals`` and
-    ``3.1 Cleantech demand by tech`` into a tidy frame.
+def _demand_rows(ws, labels: dict, issues: list[dict], path) -> tuple[list[dict], str]:
+    """Every labelled numeric row of a demand sheet as ``{"block", "label", "row", "values"}``, and
+    the sheet's notes text. A row with a label and no number opens a block (a mineral on sheets 1
+    and 3.1, a case on sheets 4.x); ``values`` is ``[(year, scenario, value, cell)]`` for the
+    numeric cells (blank cells: not published for that scenario, logged once per block)."""
+    title = _text(ws["A2"].value)
+    if not title.endswith("(kt)"):
+        raise UnmappedLabel(f"IEA workbook {ws.title}!A2: title {title!r} does not state kt; the demand "
+                            "tables assume kt throughout")
+    columns = _demand_columns(ws, labels)
+    header_row = _year_header(ws)[0]
+    rows, notes, block, block_cell = [], "", None, "A1"
+    blanks: dict[tuple, set] = {}
+    for r in range(header_row + 1, ws.max_row + 1):
+        label_cell = ws.cell(r, 1)
+        label = _text(label_cell.value)
+        cells = [(col, ws.cell(r, col)) for col in columns]
+        numeric = [(col, cell) for col, cell in cells if _is_number(cell.value)]
+        if not label:
+            for _, cell in numeric:
+                issues.append(_issue(path, ws.title, cell.coordinate, "label", cell.value, "skipped",
+                                     "value without a row label"))
+            continue
+        if label.lower().startswith("notes"):
+            notes = label
+            continue
+        if not numeric:
+            block, block_cell = label, label_cell.coordinate
+            continue
+        for col, cell in cells:
+            if not _is_number(cell.value) and _text(cell.value) != "":
+                issues.append(_issue(path, ws.title, cell.coordinate, str(columns[col][0]), cell.value, "skipped",
+                                     "value is not a number"))
+            elif cell.value is None or _text(cell.value) == "":
+                blanks.setdefault((block or "sheet", block_cell), set()).add(columns[col][1])
+        rows.append({"block": block, "label": label, "row": r, "values": [
+            (columns[col][0], columns[col][1], _clean_sig(cell.value), cell.coordinate) for col, cell in numeric]})
+    for (block_label, cell), scenarios in blanks.items():
+        issues.append(_issue(path, ws.title, cell, "scenario", "", "not loaded (blank in the workbook)",
+                             f"{block_label}: no values for {', '.join(sorted(scenarios))}; the "
+                             "workbook publishes this block for the other scenarios only"))
+    return rows, notes
 
-    Columns: mineral_id (rexlib id, or None when the IEA label has no id), mineral_label (IEA's
-    block header, e.g. ``Graphite (all grades: natural and synthetic)``), scenario (``observed`` for
-    2023; ``steps`` / ``aps`` / ``nze`` for Stated Policies / Announced Pledges / Net Zero 2050),
-    end_use (IEA's row label, e.g. ``Electric vehicles``, ``Other uses``, ``Total demand``),
-    is_total (row label starts with ``Total``), year, value_kt, source_sheet, source_cell.
 
-    Skipped on purpose: ``Share of clean technologies in total demand`` rows (ratios, not kt), the
-    helper label columns W/X, sheet 3.2 (same numbers as the 3.1 totals) and sheets 4.x (per-tech
-    sheets with sensitivity cases and extra side tables). Sheet 1 and 3.1 overlap for the clean-tech
-    rows of the minerals present in both; keep ``source_sheet`` when combining.
-    Note: magnet rare earth demand covers Nd, Pr, Tb, Dy; lithium is Li content (not LCE); graphite
-    on sheet 1 covers all grades (mined and synthetic), so ``graphite`` there is wider than USGS's
-    natural graphite.
+def _year_fields(year: int, scenario: str) -> dict:
+    return {"scenario": scenario, "year": year, "year_type": OBSERVED if scenario == OBSERVED else PROJECTED}
+
+
+def read_iea_demand(path, labels_path: Path | str | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Read the demand sheets of the IEA Critical Minerals Data Explorer into four tidy tables (kt).
+
+    * ``iea_demand`` (sheet ``1 Total demand for key minerals``): the six key minerals x end use
+      (each clean technology, ``other_uses``, and the rows ``total_clean_technologies`` and
+      ``total_demand``, ``is_total``) x scenario x year;
+    * ``iea_cleantech_demand`` (sheets ``3.1`` and ``3.2``): clean-technology demand, the 3.1 sector
+      rows of 13 minerals plus every mineral's total of sheet 3.2 (``end_use =
+      'total_clean_technologies'``, 37 minerals, rare earths one by one);
+    * ``iea_tech_demand`` (sheets ``4.1``–``4.6``): per technology, minerals x the base case and the
+      workbook's alternative cases (``case``);
+    * ``iea_demand_totals``: the workbook's own check rows that are not observations: the
+      ``Share of clean technologies in total demand`` rows of sheet 1 (fraction -> percent), the
+      ``Total <mineral>`` rows of 3.1, ``Total rare earth elements`` and ``Total`` of 3.2 and the
+      ``Total <technology>`` rows of 4.x (sums over different minerals). The build's checks
+      (rexlib.checks_iea_demand) compare the tables with them.
+
+    ``scenario`` is ``STEPS``/``APS``/``NZE`` (the label mapping) for 2030–2050, ``observed`` for the
+    2023 column, which has no scenario (``year_type`` observed/projected). Every label goes through
+    ``rexlib/metadata/mappings/iea_demand_labels.csv``; an unmapped one raises :class:`UnmappedLabel`. Skipped on
+    purpose: sheet 1's helper label columns W:X, notes rows (their definitions are in the tables'
+    descriptions). Returns ``(tables, issues)``.
     """
+    labels = load_labels(labels_path)
     wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    rows = []
-    for name in DEMAND_SHEETS:
+    issues: list[dict] = []
+    out = {name: [] for name in DEMAND_TABLE_COLUMNS}
+
+    def total_row(kind, label, row_values, sheet, unit="kt", factor=1.0, **ids):
+        for year, scenario, value, cell in row_values:
+            out["iea_demand_totals"].append({
+                "kind": kind, "label": label, "mineral_id": ids.get("mineral_id"),
+                "technology": ids.get("technology"), "case": ids.get("case"), **_year_fields(year, scenario),
+                "value": _clean_sig(value * factor), "unit": unit, "source_sheet": sheet, "source_cell": cell})
+
+    def mineral_of(block_label, sheet, row):
+        if block_label is None:
+            raise UnmappedLabel(f"IEA workbook {sheet}!A{row}: a value row before any mineral block")
+        return _lookup(labels, "mineral", block_label, sheet, f"A{row}")
+
+    # Sheet 1: six key minerals, end uses and totals.
+    ws = wb[DEMAND_SHEET]
+    rows, _notes = _demand_rows(ws, labels, issues, path)
+    issues.append(_issue(path, ws.title, "W8:X69", "helper labels", "", "not read",
+                         "columns W:X repeat the row labels in the IEA's internal wording"))
+    for rec in rows:
+        mid = mineral_of(rec["block"], ws.title, rec["row"])
+        if rec["label"].lower().startswith("share of clean technologies"):
+            total_row("share_clean_technologies", rec["label"], rec["values"], ws.title, unit="%", factor=100.0,
+                      mineral_id=mid)
+            continue
+        end_use = _lookup(labels, "end_use", rec["label"], ws.title, f"A{rec['row']}")
+        for year, scenario, value, cell in rec["values"]:
+            out["iea_demand"].append({
+                "mineral_id": mid, "mineral_label": rec["block"], "end_use": end_use, "end_use_label": rec["label"],
+                "is_total": end_use in TOTAL_END_USES, **_year_fields(year, scenario), "value_kt": value,
+                "source_sheet": ws.title, "source_cell": cell})
+
+    # Sheet 3.1: clean-technology demand by mineral and sector ("Total <mineral>" closes a block).
+    ws = wb[CLEANTECH_TECH_SHEET]
+    rows, _ = _demand_rows(ws, labels, issues, path)
+    for rec in rows:
+        mid = mineral_of(rec["block"], ws.title, rec["row"])
+        if rec["label"].lower().startswith("total"):
+            if rec["label"].lower() != f"total {rec['block']}".lower():
+                raise UnmappedLabel(f"IEA workbook {ws.title}!A{rec['row']}: total row {rec['label']!r} does not "
+                                    f"name its block {rec['block']!r}")
+            total_row("total_clean_technologies", rec["label"], rec["values"], ws.title, mineral_id=mid)
+            continue
+        end_use = _lookup(labels, "end_use", rec["label"], ws.title, f"A{rec['row']}")
+        for year, scenario, value, cell in rec["values"]:
+            out["iea_cleantech_demand"].append({
+                "mineral_id": mid, "mineral_label": rec["block"], "end_use": end_use, "end_use_label": rec["label"],
+                "is_total": False, **_year_fields(year, scenario), "value_kt": value, "source_sheet": ws.title,
+                "source_cell": cell})
+
+    # Sheet 3.2: one row per mineral (no blocks), then the rare-earth and grand totals.
+    ws = wb[CLEANTECH_MINERAL_SHEET]
+    rows, _ = _demand_rows(ws, labels, issues, path)
+    for rec in rows:
+        if rec["block"] is not None:
+            raise UnmappedLabel(f"IEA workbook {ws.title}!A{rec['row']}: unexpected block {rec['block']!r}")
+        if rec["label"].lower().startswith("total"):
+            kind = _lookup(labels, "total", rec["label"], ws.title, f"A{rec['row']}")
+            total_row("total_rare_earths" if kind == "rare_earths" else "total_all_minerals", rec["label"],
+                      rec["values"], ws.title, mineral_id=kind if kind == "rare_earths" else None)
+            continue
+        mid = _lookup(labels, "mineral", rec["label"], ws.title, f"A{rec['row']}")
+        for year, scenario, value, cell in rec["values"]:
+            out["iea_cleantech_demand"].append({
+                "mineral_id": mid, "mineral_label": rec["label"], "end_use": "total_clean_technologies",
+                "end_use_label": "Total clean technologies (sheet 3.2)", "is_total": True,
+                **_year_fields(year, scenario), "value_kt": value, "source_sheet": ws.title, "source_cell": cell})
+
+    # Sheets 4.1-4.6: one technology each; blocks are the base case and alternative cases.
+    for name in TECH_SHEETS:
         ws = wb[name]
-        header_row, years = _year_header(ws)
-        scenarios = _demand_scenarios(ws, header_row, years)
-        label_col = min(years) - 1
-        mineral_label = None
-        for r in range(header_row + 1, ws.max_row + 1):
-            label = _text(ws.cell(r, label_col).value)
-            values = {c: ws.cell(r, c).value for c in years}
-            numeric = {c: v for c, v in values.items() if _is_number(v)}
-            if not label:
+        technology = _lookup(labels, "technology", name, name, "A2")
+        rows, _ = _demand_rows(ws, labels, issues, path)
+        base_2023: dict[str, tuple[float, str]] = {}
+        differs: dict[str, list[tuple[str, str]]] = {}
+        for rec in rows:
+            if rec["block"] is None:
+                raise UnmappedLabel(f"IEA workbook {name}!A{rec['row']}: a value row before any case block")
+            case = _lookup(labels, "case", rec["block"], name, f"A{rec['row']}")
+            if rec["label"].lower().startswith("total"):
+                total_row("total_technology", rec["label"], rec["values"], name, technology=technology, case=case)
                 continue
-            if not numeric:
-                mineral_label = None if label.lower().startswith("notes") else label
-                continue
-            if mineral_label is None or label.lower().startswith("share of"):
-                continue
-            for c, v in numeric.items():
-                rows.append({
-                    "mineral_id": MINERAL_IDS.get(mineral_label.lower()),
-                    "mineral_label": mineral_label, "scenario": scenarios[c], "end_use": label,
-                    "is_total": label.lower().startswith("total"), "year": years[c], "value_kt": _clean(v),
-                    "source_sheet": ws.title, "source_cell": get_column_letter(c) + str(r),
-                })
-    return pd.DataFrame(rows, columns=DEMAND_COLUMNS).astype({"year": int, "value_kt": float})
+            mid = _lookup(labels, "mineral", rec["label"], name, f"A{rec['row']}")
+            for year, scenario, value, cell in rec["values"]:
+                out["iea_tech_demand"].append({
+                    "technology": technology, "case": case, "case_label": rec["block"], "mineral_id": mid,
+                    "mineral_label": rec["label"], **_year_fields(year, scenario), "value_kt": value,
+                    "source_sheet": name, "source_cell": cell})
+                if scenario != OBSERVED:
+                    continue
+                if case == "base_case":
+                    base_2023[mid] = (value, cell)
+                elif mid in base_2023 and abs(value - base_2023[mid][0]) > 1e-6 * max(1.0, abs(value)):
+                    differs.setdefault(rec["block"], []).append(
+                        (cell, f"{rec['label']} {cell} {value:g} vs base {base_2023[mid][1]} {base_2023[mid][0]:g}"))
+        for block_label, cells in differs.items():
+            issues.append(_issue(path, name, cells[0][0], "2023", "", "kept as published",
+                                 f"case {block_label!r}: its 2023 column differs from the base case for "
+                                 f"{len(cells)} mineral(s) ({'; '.join(t for _, t in cells[:3])}"
+                                 f"{' ...' if len(cells) > 3 else ''}); the case recomputes its base year"))
+
+    tables = {}
+    for name, columns in DEMAND_TABLE_COLUMNS.items():
+        frame = pd.DataFrame(out[name], columns=columns)
+        value = "value" if name == "iea_demand_totals" else "value_kt"
+        tables[name] = frame.astype({"year": int, value: float}).reset_index(drop=True)
+    return tables, issues

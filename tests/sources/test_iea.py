@@ -141,20 +141,24 @@ def test_issue_dicts_have_required_keys(supply):
 
 
 def test_demand_sheet1_real_values():
-    d = read_iea_demand(IEA)
-    assert len(d) == 1520
-    assert set(d["scenario"]) == {"observed", "steps", "aps", "nze"}
+    tables, _ = read_iea_demand(IEA)
+    d = tables["iea_demand"]
+    assert len(d) == 656                      # 41 end-use rows of six minerals x 16 year columns
+    assert set(d["scenario"]) == {"observed", "STEPS", "APS", "NZE"}
     assert set(d.loc[d["year"] == 2023, "scenario"]) == {"observed"}
-    sheet1 = d[d["source_sheet"] == "1 Total demand for key minerals"]
-    copper = sheet1[(sheet1["mineral_id"] == "copper") & (sheet1["end_use"] == "Total demand")]
-    assert _one(copper, year=2023)["value_kt"] == 25915.0
-    nze = _one(copper, year=2050, scenario="nze")
+    assert set(d.loc[d["year"] == 2023, "year_type"]) == {"observed"}
+    copper = d[(d["mineral_id"] == "copper") & (d["end_use"] == "total_demand")]
+    assert _one(copper, year=2023)["value_kt"] == 25915.0                        # B17
+    nze = _one(copper, year=2050, scenario="NZE")
     assert nze["value_kt"] == 40712.5 and nze["source_cell"] == "T17"
-    ree = _one(sheet1, mineral_id="magnet_rare_earths", end_use="Total demand", year=2023)
-    assert ree["value_kt"] == pytest.approx(92.62, abs=0.01)
-    assert not d["end_use"].str.lower().str.startswith("share of").any()
+    ree = _one(d, mineral_id="magnet_rare_earths", end_use="total_demand", year=2023)
+    assert ree["value_kt"] == pytest.approx(92.62, abs=0.01)                      # B59
+    assert not d["end_use_label"].str.lower().str.startswith("share of").any()
+    # the share rows are in iea_demand_totals, in percent
+    share = _one(tables["iea_demand_totals"], kind="share_clean_technologies", mineral_id="copper", year=2023)
+    assert share["value"] == pytest.approx(24.5869, abs=1e-4) and share["source_cell"] == "B18"
     # end uses (clean techs + other uses) add up to the total demand row, every mineral/scenario/year
-    for _, g in sheet1.groupby(["mineral_label", "scenario", "year"]):
+    for _, g in d.groupby(["mineral_id", "scenario", "year"]):
         parts = g.loc[~g["is_total"], "value_kt"].sum()
-        total = g.loc[g["end_use"] == "Total demand", "value_kt"].iloc[0]
-        assert parts == pytest.approx(total, rel=0.02, abs=0.05)
+        total = g.loc[g["end_use"] == "total_demand", "value_kt"].iloc[0]
+        assert parts == pytest.approx(total, rel=1e-5, abs=0.001)
