@@ -11,7 +11,7 @@ import time
 import pytest
 
 from rexlib import user_sql
-from rexlib.db import query
+from rexlib.warehouse import query
 from rexlib.user_sql import Limits
 
 from .conftest import MCS2026, raw_line

@@ -1,7 +1,7 @@
 """Shared helpers for the metrics package: argument validation, the USGS and IEA share series,
 country-group membership and U.S. net import reliance / import sources per mineral.
 
-Everything here reads the database through :func:`rexlib.db.query` with constant SQL or ``?``
+Everything here reads the database through :func:`rexlib.warehouse.query` with constant SQL or ``?``
 parameters; whole tables are cached per process (call :func:`clear_caches` after a rebuild).
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from rexlib import api
 from rexlib.checks_iea_demand import run_iea_demand_checks
-from rexlib.db import query
+from rexlib.warehouse import query
 from rexlib.metadata.fields import field
 from rexlib.schema import TABLES
 from rexlib.sources import iea

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rexlib import user_sql
-from rexlib.db import query
+from rexlib.warehouse import query
 from rexlib.ui import cache, downloads, explore
 
 
