@@ -1,12 +1,29 @@
-"""rexlib: curated critical-minerals data (USGS, IEA, policy documents) in DuckDB, with a small API.
+"""rexlib: the critical-minerals workbook's data (USGS MCS 2023-2026, IEA, WGI, the EC 2023
+criticality study, cited policy tables) in one DuckDB database, with a small query API.
 
     import rexlib
-    rexlib.production("cobalt", stage="mine", year=2024)
+    rexlib.production("gallium", year=2024)      # by country; share_pct under one share rule
+    rexlib.import_reliance(year=2025)            # every measure; `headline` marks USGS's Fig2 figure
+    rexlib.import_sources("antimony")            # `headline` marks the measure of USGS's Fig3
+    rexlib.eu_supply_shares("gallium", "processing")
+    con = rexlib.connect()                       # read-only SQL (DuckDB)
+
+Every figure follows one declared rule (rexlib/metadata/series.yml: stages, editions, shares,
+headline measures); bad arguments raise :class:`InvalidArgument` naming the valid values. The
+first query in a fresh clone builds the database (about 30 s, with progress on stderr);
+``rexlib.build()`` rebuilds it. Columns and units: docs/data_dictionary.md.
 """
 from .version import __version__
-from .api import (agreements, claims, deals, export_controls, group, groups, import_reliance,  # noqa: E402
-                  import_sources, intensities, minerals, prices, production, publisher_checks,
-                  quality_issues, refining, reserves, us_salient)
+from .api import (agreements, claims, cleantech_demand, deals, demand, eu_criticality,  # noqa: E402
+                  eu_supply_shares, export_controls, group, groups, headline_import_reliance, import_reliance,
+                  import_sources, intensities, minerals, prices, primary_stage, production, projected_supply,
+                  publisher_checks, quality_issues, refining, reserves, tech_demand, us_salient)
 from .warehouse import connect  # noqa: E402
 from .validate import InvalidArgument  # noqa: E402
 from . import build  # noqa: E402  (callable: rexlib.build() builds the database)
+
+__all__ = ["__version__", "agreements", "build", "claims", "cleantech_demand", "connect", "deals", "demand",
+           "eu_criticality", "eu_supply_shares", "export_controls", "group", "groups", "headline_import_reliance",
+           "import_reliance", "import_sources", "intensities", "InvalidArgument", "minerals", "prices",
+           "primary_stage", "production", "projected_supply", "publisher_checks", "quality_issues", "refining",
+           "reserves", "tech_demand", "us_salient"]

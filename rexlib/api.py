@@ -270,6 +270,8 @@ def refining(mineral: str, stage: str | None = None, year: int | None = None) ->
 
 
 def us_salient(mineral: str, statistic: str | None = None) -> pd.DataFrame:
+    """U.S. salient statistics of one mineral (MCS2026: production, imports, exports, consumption,
+    stocks, employment ...) by measure and year, in the unit USGS gives; ``statistic`` keeps one."""
     mid = mineral_id(mineral)
     params: list = [mid]
     sql = "SELECT * FROM us_salient WHERE mineral_id = ?"
@@ -280,6 +282,8 @@ def us_salient(mineral: str, statistic: str | None = None) -> pd.DataFrame:
 
 
 def prices(mineral: str | None = None) -> pd.DataFrame:
+    """USGS price series (MCS2026 salient statistics) by mineral, measure and year; units stated
+    (cents per pound converted to dollars per pound, measure text included), flags kept."""
     params: list = []
     sql = "SELECT * FROM prices"
     if mineral is not None:
@@ -289,10 +293,16 @@ def prices(mineral: str | None = None) -> pd.DataFrame:
 
 
 def quality_issues() -> pd.DataFrame:
+    """Every raw value the build could not parse or had to fix, and every allow-list entry used:
+    file, line, column, raw value, what was done and why."""
     return query("SELECT * FROM quality_issues ORDER BY file, line")
 
 
 def publisher_checks(status: str | None = None) -> pd.DataFrame:
+    """Every check of the build against the publishers' own figures (world totals, T7, Fig2, Fig3,
+    IEA top-3, EU and IEA-demand sums): expected, computed, difference, tolerance, ``status``
+    (pass | allowed | fail | not_comparable) and the reason; allowances come from
+    ``rexlib/metadata/corrections.yml``."""
     params: list = []
     sql = "SELECT * FROM publisher_checks"
     if status is not None:
@@ -376,6 +386,8 @@ def group(name: str) -> list[str]:
 
 
 def export_controls(country: str | None = None, mineral: str | None = None) -> pd.DataFrame:
+    """Export restrictions and reprieves named in the documents (curated, cited), by restricting
+    ``country`` (ISO3) and/or ``mineral``; ordered by announcement date."""
     params: list = []
     sql = ["SELECT * FROM export_controls WHERE 1 = 1"]
     if country is not None:
@@ -388,6 +400,9 @@ def export_controls(country: str | None = None, mineral: str | None = None) -> p
 
 
 def claims(mineral: str | None = None, checkable: bool | None = None) -> pd.DataFrame:
+    """Quantitative claims quoted from the documents (curated, cited): ``mineral`` keeps one mineral's,
+    ``checkable`` those the workbook can (True) or cannot (False) check. Verdicts:
+    :func:`rexlib.metrics.check_claims`."""
     params: list = []
     sql = ["SELECT * FROM claims WHERE 1 = 1"]
     if mineral is not None:
@@ -402,6 +417,8 @@ def claims(mineral: str | None = None, checkable: bool | None = None) -> pd.Data
 
 
 def intensities(mineral: str | None = None) -> pd.DataFrame:
+    """Material content per product stated in the documents (amount, bounds and unit per ``per``;
+    curated, cited), optionally for one mineral."""
     params: list = []
     sql = "SELECT * FROM intensities"
     if mineral is not None:

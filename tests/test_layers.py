@@ -93,3 +93,13 @@ def test_lower_layers_do_not_import_upper_ones():
 
 def test_the_package_has_a_front_door():
     assert rexlib.__doc__ and "rexlib" in rexlib.__doc__
+
+
+def test_every_public_name_is_exported_documented_and_typed():
+    import inspect
+    for name in rexlib.__all__:
+        obj = getattr(rexlib, name)
+        if callable(obj) and not isinstance(obj, type):
+            assert inspect.getdoc(obj), f"rexlib.{name} has no docstring"
+    assert (PACKAGE / "py.typed").exists()
+    assert callable(rexlib.build) and hasattr(rexlib.build, "collect")    # the function and the module
