@@ -11,8 +11,9 @@ from .. import charts
 from ..charts.base import esc, source_line
 from ..charts.generic import quick_bar
 from .. import user_sql
+from ..metadata.dictionary import dictionary_frame
+from ..schema import declared_tables
 from ..warehouse import query
-from ..schema import TABLES
 from ..validate import choice
 from . import common as c
 from . import downloads
@@ -257,14 +258,12 @@ class Explore(c.App):
 
     def _table_view(self) -> list[str]:
         name = self.table.value
-        spec = TABLES.get(name)
+        spec = declared_tables().get(name)
         out = [c.heading(f"Table {name}")]
         if spec is not None:
             out.append(f'<p class="rex-note">{esc(spec.description)} Key: {esc(", ".join(spec.key) or "none")}.</p>')
-        columns = query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-                        "ORDER BY ordinal_position", [name])
-        out.append(c.table_html(columns, f"{name}_columns", columns={"column_name": "Column", "data_type": "Type"},
-                                max_rows=60))
+        # The data dictionary (rexlib/metadata/fields.yml): type, key, unit and description per column.
+        out.append(c.table_html(dictionary_frame(name), f"{name}_columns", max_rows=60))
         count = int(query(f'SELECT count(*) AS n FROM "{name}"')["n"].iloc[0])   # name is validated
         rows = query(f'SELECT * FROM "{name}" LIMIT 200')
         out.append(f'<p class="rex-note">{count:,} rows; first 20 shown, the CSV has the first 200 '
