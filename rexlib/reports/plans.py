@@ -69,14 +69,48 @@ def expand(entries: list[dict], folder: Path = NOTEBOOKS) -> list[Job]:
     return list(jobs.values())
 
 
-def expand_entry(entry: dict, folder: Path = NOTEBOOKS) -> list[Job]:
+def check_notebook(path: Path) -> None:
+    """ParameterError unless ``path`` is a Jupyter notebook: a ``.ipynb`` file holding nbformat JSON.
+    The message never quotes the file (a plan naming /etc/passwd must not print it)."""
+    if path.suffix != ".ipynb":
+        raise ParameterError(f"{path} is not a notebook: only .ipynb files can be rendered")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path} is not a Jupyter notebook (not UTF-8 text)") from None
+    except ValueError as exc:
+        raise ParameterError(f"{path} is not a Jupyter notebook (not JSON: {str(exc).split(':')[0]})") from None
+    except OSError as exc:
+        raise ParameterError(f"cannot read notebook {path}: {exc.strerror or exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or "nbformat" not in data:
+        raise ParameterError(f"{path} is not a Jupyter notebook (JSON without nbformat cells)")
+
+
+def _check_entry(entry: dict) -> None:
+    """The shape of one plan entry: types of notebook, params, each and all."""
     notebook = entry["notebook"]
-    base = dict(entry.get("params") or {})
-    each = dict(entry.get("each") or {})
+    if not isinstance(notebook, str) or not notebook.strip():
+        raise ParameterError(f"plan entry {entry!r}: 'notebook' must be a notebook name or a .ipynb path")
     unknown = sorted(set(entry) - {"notebook", "params", "each", "all"})
     if unknown:
         raise ParameterError(f"plan entry for {notebook}: unknown key(s) {', '.join(unknown)} "
                              "(valid: notebook, params, each, all)")
+    if not isinstance(entry.get("params") or {}, dict):
+        raise ParameterError(f"plan entry for {notebook}: 'params' must be an object of name: value")
+    each = entry.get("each") or {}
+    if not isinstance(each, dict) or not all(isinstance(v, list) and v for v in each.values()):
+        raise ParameterError(f"plan entry for {notebook}: 'each' must be an object of name: [values, ...] "
+                             "with at least one value per name")
+    if not isinstance(entry.get("all", False), bool):
+        raise ParameterError(f"plan entry for {notebook}: 'all' must be true or false")
+
+
+def expand_entry(entry: dict, folder: Path = NOTEBOOKS) -> list[Job]:
+    _check_entry(entry)
+    notebook = entry["notebook"]
+    check_notebook(notebook_path(notebook, folder))
+    base = dict(entry.get("params") or {})
+    each = dict(entry.get("each") or {})
     if entry.get("all"):
         path = notebook_path(notebook, folder)
         if "mineral" not in notebook_parameters(path):

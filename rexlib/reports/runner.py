@@ -125,12 +125,59 @@ def vintages(params: dict) -> list[str]:
     return _vintage_cache[mineral]
 
 
+# Temporary folders of a run carry its process id, so the next run can tell a dead run's folders
+# (SIGKILL, SIGTERM: no ``finally`` ran) from a live concurrent run's and remove them.
+TEMP_PREFIXES = ("rex-kernels-", "rex-report-logs-")
+
+
+def _temp_dir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:       # someone else's process: alive, and not ours to judge
+        return True
+    return True
+
+
+def clean_stale_temp_dirs(root: Path | None = None, legacy_age: float = 3600.0) -> list[Path]:
+    """Remove the temporary folders (kernelspec, kernel connection files, worker logs) of runs that
+    are no longer running; returns what was removed. A folder named without a process id (older
+    versions) is removed once it is ``legacy_age`` seconds old."""
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    for prefix in TEMP_PREFIXES:
+        for path in root.glob(prefix + "*"):
+            if not path.is_dir() or path.is_symlink():
+                continue
+            try:
+                if path.stat().st_uid != os.getuid():
+                    continue
+                head = path.name[len(prefix):].split("-", 1)[0]
+                stale = (not _pid_alive(int(head))) if head.isdigit() else \
+                    time.time() - path.stat().st_mtime > legacy_age
+            except OSError:
+                continue
+            if stale:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
 @contextmanager
 def kernelspec():
     """A private kernelspec that runs *this* interpreter's ipykernel (whatever ``python3`` would
-    resolve to elsewhere), put on JUPYTER_PATH for the workers."""
-    folder = Path(tempfile.mkdtemp(prefix="rex-kernels-"))
+    resolve to elsewhere), put on JUPYTER_PATH for the workers; ``runtime/`` and ``tmp/`` beside it
+    are the workers' JUPYTER_RUNTIME_DIR and TMPDIR, where the kernels' connection files are written,
+    so that they go with the folder."""
+    folder = _temp_dir("rex-kernels-")
     try:
+        (folder / "runtime").mkdir(mode=0o700)
+        (folder / "tmp").mkdir(mode=0o700)
         spec = folder / "kernels" / KERNEL_NAME
         spec.mkdir(parents=True)
         (spec / "kernel.json").write_text(json.dumps({
@@ -365,12 +412,15 @@ def run(jobs: list[Job], opts: Options) -> Summary:
     atomic.probe_writable(root)
     date_dir = atomic.make_dirs(root / opts.date)
     summary = Summary(date_dir=date_dir)
+    clean_stale_temp_dirs()
     with output_lock(root, opts.quiet), kernelspec() as spec_dir:
         atomic.clean_stale_temps(root)
         data = data_info()
         code_hashes: dict[Path, str] = {}
         env = dict(os.environ)
         env["JUPYTER_PATH"] = os.pathsep.join([str(spec_dir), env.get("JUPYTER_PATH", "")]).rstrip(os.pathsep)
+        env["JUPYTER_RUNTIME_DIR"] = str(spec_dir / "runtime")
+        env["TMPDIR"] = str(spec_dir / "tmp")          # nbclient writes connection files there
         env["PYTHONUNBUFFERED"] = "1"
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
@@ -399,7 +449,7 @@ def run(jobs: list[Job], opts: Options) -> Summary:
         running: dict[Future, tuple[Job, dict]] = {}
         queue = list(todo)
         slots = max(1, min(opts.workers, len(todo) or 1))
-        log_dir = Path(tempfile.mkdtemp(prefix="rex-report-logs-"))
+        log_dir = _temp_dir("rex-report-logs-")
         workers = WorkerPool(slots, env, log_dir)
         pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="rex-report")
         try:
