@@ -302,7 +302,8 @@ class Outlook(c.App):
         parts += cache.get(("flow", scenario, year, mineral), lambda: self._flow(scenario, year, mineral))
         return parts
 
-    def _tiles(self, mineral, scenario, year, end_use) -> list[str]:
+    @staticmethod
+    def _tiles(mineral, scenario, year, end_use) -> list[str]:
         name = name_of(mineral)
         _, basis = _end_use_rows(mineral)
         key = mineral in _key_minerals()
@@ -364,7 +365,8 @@ class Outlook(c.App):
         return [c.heading(f"Demand by end use ({scenario})"), c.chart_html(chart),
                 c.table_html(wide, f"outlook_{mineral}_{scenario}_by_end_use", download=long)]
 
-    def _scenarios(self, mineral, end_use) -> list[str]:
+    @staticmethod
+    def _scenarios(mineral, end_use) -> list[str]:
         name = name_of(mineral)
         demand, cleantech, supply = _of("demand", mineral), _of("cleantech", mineral), _of("supply", mineral)
         key = mineral in _key_minerals()
@@ -517,6 +519,28 @@ class Outlook(c.App):
                              "The May 2024 workbook gives 2023 (observed) and 2030–2040 (base case), not 2020 or "
                              "2024, so the figures stand side by side; they are not a check.", "info"))
         return out
+
+
+def demand_section(mineral: str, scenario: str = "STEPS", year: int = 2040) -> list[str]:
+    """The mineral profile's demand section (HTML parts): for a mineral the IEA workbook covers, its
+    demand tiles and the three scenarios beside the base-case supply, and a link to this app; for
+    others a one-line note. ``mineral`` is a profile id; one the workbook does not name goes through
+    the profile's own IEA alias (rexlib.ui.data.iea_mineral: rare earths -> magnet rare earths)."""
+    from . import data as d
+    head = c.heading("Demand outlook (IEA scenarios)")
+    options = {k for _, k in mineral_options()}
+    mid = mineral if mineral in options else d.iea_mineral(mineral)
+    if mid not in options:
+        return [head, c.message(f"The IEA Critical Minerals Data Explorer gives no demand outlook for "
+                                f"{name_of(mineral)}.", "info")]
+    parts = [head]
+    if mid != mineral:
+        parts.append(f'<div class="rex-note">{esc(f"Shown for {name_of(mid)}: the IEA workbook projects demand for these, not for all {name_of(mineral).lower()}.")}</div>')
+    parts += Outlook._tiles(mid, scenario, year, "all") + Outlook._scenarios(mid, "all")[1:]
+    parts.append(f'<div class="rex-note">More: <a href="outlook.ipynb?mineral={esc(mid)}&amp;scenario={esc(scenario)}'
+                 f'&amp;year={year}" target="_blank">demand outlook for {esc(name_of(mid))}</a> (by technology, '
+                 'growth, supply gap, concentration, a 2030 supplier cut).</div>')
+    return parts
 
 
 def app(mineral=DEFAULTS["mineral"], scenario=DEFAULTS["scenario"], year=DEFAULTS["year"],

@@ -75,3 +75,16 @@ def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypat
         setattr(getattr(visitor, attr), "value", value)
     assert calls == []
     assert cache.sections("outlook").shared_hits >= len(values)
+
+
+def test_demand_section_for_the_mineral_profile(fresh):
+    li = "".join(outlook.demand_section("lithium"))
+    assert "Demand outlook (IEA scenarios)" in li and "Lithium: total demand, 2040 (STEPS)" in li
+    assert "990.5 kt" in li                          # sheet 1 F37 990.541
+    assert 'href="outlook.ipynb?mineral=lithium&amp;scenario=STEPS&amp;year=2040"' in li and "<svg" in li
+    ree = "".join(outlook.demand_section("rare_earths"))
+    assert "Shown for Magnet rare earths (Nd, Pr, Dy, Tb)" in ree and "mineral=magnet_rare_earths" in ree
+    nd = "".join(outlook.demand_section("neodymium"))   # its own sheet 3.2 row, not the magnet group
+    assert "only clean-technology demand for Neodymium" in nd
+    none = "".join(outlook.demand_section("antimony"))
+    assert "gives no demand outlook for Antimony" in none and "<svg" not in none
