@@ -58,7 +58,7 @@ def spec_only():
 
 def _cases():
     """(app, callback name, app factory, widget attribute, values to cycle)."""
-    from rexlib.ui import chokepoints, claims, explore, financing, import_reliance, mineral_profile, scenario
+    from rexlib.ui import chokepoints, claims, explore, financing, import_reliance, mineral_profile, outlook, scenario
     minerals = ["cobalt", "lithium", "gallium", "rare_earths", "graphite", "nickel", "copper", "germanium",
                 "tungsten", "antimony", "pgm_platinum", "manganese"]
     return [
@@ -76,6 +76,10 @@ def _cases():
         ("scenario", "mineral", scenario.app, "mineral", ["gallium", "cobalt", "rare_earths", "graphite", "lithium"]),
         ("claims", "verdict", claims.app, "verdict", None),
         ("explore", "table", explore.app, "table", None),
+        ("outlook", "mineral", outlook.app, "mineral", ["copper", "cobalt", "nickel", "graphite", "magnet_rare_earths",
+                                                        "gallium", "silicon", "zinc"]),
+        ("outlook", "scenario", outlook.app, "scenario", ["APS", "NZE"]),
+        ("outlook", "year", outlook.app, "year", [2030, 2040, 2045, 2050]),
     ]
 
 

@@ -11,7 +11,7 @@ from rexlib.charts.base import validate_spec
 def specs(db):
     from rexlib.charts import base
     from rexlib.ui import (cache, chokepoints, claims, common, explore, financing, import_reliance,
-                           mineral_profile, scenario)
+                           mineral_profile, outlook, scenario)
     drawn: list[tuple[str, dict]] = []
     current = {"app": ""}
 
@@ -21,7 +21,7 @@ def specs(db):
     original = common.to_svg
     common.to_svg = capture
     try:
-        for module in (mineral_profile, import_reliance, chokepoints, financing, scenario, claims, explore):
+        for module in (mineral_profile, import_reliance, chokepoints, financing, scenario, claims, explore, outlook):
             cache.clear_all()
             current["app"] = module.__name__.rsplit(".", 1)[-1]
             module.app().widget()

@@ -72,6 +72,32 @@ def _production_share(mid: str, country: str, year, stage: str):
     return float(row["share_pct"].iloc[0]), f"{s.label}, {s.measure}, {s.year}"
 
 
+def _demand_growth(claim) -> tuple[float | None, str, str, str]:
+    """Growth of clean-technology demand since a base year (unit ``multiple_of_<year>_level``):
+    IEA clean-technology demand (``iea_cleantech_demand``; the mineral's sheet 3.2 total, or the
+    sheet's ``Total`` over every mineral) in the latest observed year over the base year's."""
+    base = int(str(claim.unit).split("_")[2]) if str(claim.unit).startswith("multiple_of_") else None
+    mid = claim.mineral if pd.notna(claim.mineral) and claim.mineral else None
+    if mid is None:
+        rows = query("SELECT year, value FROM iea_demand_totals WHERE kind = 'total_all_minerals' "
+                     "AND year_type = 'observed' ORDER BY year")
+        what = "clean-technology demand, all minerals (IEA sheet 3.2 'Total')"
+    else:
+        rows = query("SELECT year, value_kt AS value FROM iea_cleantech_demand WHERE mineral_id = ? "
+                     "AND end_use = 'total_clean_technologies' AND year_type = 'observed' ORDER BY year", [mid])
+        what = f"{mid} clean-technology demand (IEA sheet 3.2)"
+    src = "IEA (2024), Critical Minerals Data Explorer (May 2024), " + what
+    years = [int(y) for y in rows["year"]]
+    if base is None or base not in years:
+        latest = (f"; {years[-1]}: {rows['value'].iloc[-1]:,.1f} kt" if years else "")
+        return None, src, "not_checkable", (
+            f"the workbook's demand starts in {years[0] if years else 'no year'} (observed) and projects 2030–2050: "
+            f"no {base} value, so a multiple of {base} demand cannot be formed{latest}")
+    first = float(rows.loc[rows["year"] == base, "value"].iloc[0])
+    val = float(rows["value"].iloc[-1]) / first if first else np.nan
+    return val, f"{src}, {years[-1]} / {base}", *_verdict(claim, val, pp=False), ""
+
+
 def _check(claim) -> tuple[float | None, str, str, str]:
     """(computed, source, verdict, note)."""
     metric, mid, ctry = claim.metric, claim.mineral, claim.country
@@ -128,6 +154,8 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         years = c.usgs_years(mid, "mine")
         if 2019 not in years:
             return None, "", "not_checkable", f"base year 2019 not in the data (USGS years {years[0]}–{years[-1]})"
+    if metric == "demand_growth":
+        return _demand_growth(claim)
     if metric == "production_compounds_and_metals_reo":
         t = query("SELECT year, value, vintage FROM us_salient WHERE mineral_id = ? AND statistic = 'Production' "
                   "AND measure ILIKE '%compounds and metals%' AND year = ?", [mid, int(claim.year)])
@@ -161,7 +189,9 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
       100 % / 50–100 % in MCS2025 Fig. 2 (2024);
     * ``mine_production``: USGS value (newest edition for the year; earlier editions in ``note``);
     * ``production_compounds_and_metals_reo``: USGS U.S. salient statistics;
-    * ``import_reliance_pct``: MCS2026 salient NIR (largest over measures) for the claim year.
+    * ``import_reliance_pct``: MCS2026 salient NIR (largest over measures) for the claim year;
+    * ``demand_growth``: IEA clean-technology demand, latest observed year over the claim's base year
+      (the May 2024 workbook starts in 2023, so claims against 2017 are not checkable, with the reason).
 
     Columns: claim_id, metric, mineral, country, year, claimed (value or low–high), computed,
     data_source, verdict, tolerance_or_reason, note, claimant, source_doc.

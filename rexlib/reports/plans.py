@@ -19,10 +19,14 @@ from pathlib import Path
 from .params import NOTEBOOKS, Job, ParameterError, make_job, notebook_parameters, notebook_path
 
 OVERVIEW_NOTEBOOKS = ("import_reliance", "chokepoints", "financing", "scenario", "claims")
+# The demand outlook: one report per key mineral of the IEA workbook's sheet 1, and the overview.
+OUTLOOK_MINERALS = ("copper", "cobalt", "lithium", "nickel", "graphite", "magnet_rare_earths")
 
 PLANS: dict[str, list[dict]] = {
     "daily": [{"notebook": "mineral_profile", "all": True}]
-             + [{"notebook": name} for name in OVERVIEW_NOTEBOOKS],
+             + [{"notebook": name} for name in OVERVIEW_NOTEBOOKS]
+             + [{"notebook": "outlook", "each": {"mineral": list(OUTLOOK_MINERALS)}},
+                {"notebook": "outlook", "params": {"view": "overview"}}],
 }
 
 

@@ -25,6 +25,10 @@ APPS = [
      "from the export controls in the documents.", "mineral=gallium&cut_pct=50&ramp_up_pct=20"),
     ("claims", "Claims",
      "Each quantitative claim in the documents, what the data say, a verdict and the source.", "verdict=differs"),
+    ("outlook", "Demand outlook",
+     "IEA demand to 2050 by scenario (STEPS, APS, NZE) and technology, growth on 2023, the base-case supply "
+     "to 2040 against it, how concentrated that supply stays, what a supplier's cut means for 2030 demand, "
+     "and a mineral-to-technology flow.", "mineral=lithium&scenario=APS&year=2035"),
     ("explore", "Explore",
      "For researchers: every table, its schema, read-only SQL on the DuckDB file and rexlib examples.",
      "table=deals"),

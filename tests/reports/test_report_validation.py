@@ -93,7 +93,11 @@ def test_daily_plan_lists_profiles_and_overviews(db, capsys):
     for name in ("import_reliance", "chokepoints", "financing", "scenario", "claims"):
         assert any(line.startswith(f"{name}/") for line in listed), name
     assert [e["notebook"] for e in PLANS["daily"]][1:] == ["import_reliance", "chokepoints", "financing",
-                                                           "scenario", "claims"]
+                                                           "scenario", "claims", "outlook", "outlook"]
+    outlook = sorted(line.split(" ")[0] for line in listed if line.startswith("outlook/"))
+    assert outlook == ["outlook/mineral=cobalt", "outlook/mineral=copper", "outlook/mineral=graphite",
+                       "outlook/mineral=lithium", "outlook/mineral=magnet_rare_earths", "outlook/mineral=nickel",
+                       "outlook/view=overview"], outlook
 
 
 def test_unwritable_output_exits_3(tmp_path, db, capsys):
