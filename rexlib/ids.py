@@ -122,7 +122,7 @@ MINERALS: dict[str, tuple[str, str | None]] = {
     "uranium": ("Uranium", None),
     "magnet_rare_earths": ("Magnet rare earth elements (IEA: Nd, Pr, Dy, Tb)", None),
     # Materials of the European Commission's 2023 criticality assessment without a USGS chapter of
-    # their own (rexlib/metarexlib/metadata/mappings/eu_crm_materials.csv maps the EU names onto ids).
+    # their own (rexlib/metadata/mappings/eu_crm_materials.csv maps the EU names onto ids).
     "aggregates": ("Aggregates", None),
     "bentonite": ("Bentonite", None),
     "coking_coal": ("Coking coal", None),

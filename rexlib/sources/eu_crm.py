@@ -20,11 +20,11 @@ Every quirk is one named rule below:
 * :func:`records` -- a quoted field may span lines (``"Natural Teak\\nwood"``, ``"C29 - Manufacture of
   motor\\nvehicles ..."``): ``source_line`` is the physical line where the record starts.
 * :func:`material_key` / :class:`Mappings.material` -- material names are matched after collapsing
-  whitespace and case; each spelling is declared in ``rexlib/metarexlib/metadata/mappings/eu_crm_materials.csv``
+  whitespace and case; each spelling is declared in ``rexlib/metadata/mappings/eu_crm_materials.csv``
   (``Borate`` -> boron, ``Phosphorous`` -> phosphorus, ``Silicon metal`` -> silicon ...).
 * :class:`Mappings.country` -- country names: the study's own names the shared mapping does not know
   (``Congo, D.R.``, the misspellings ``Turkyie``, ``Brasilia``) are declared in
-  ``rexlib/metarexlib/metadata/mappings/eu_crm_countries.csv``; every other name goes through
+  ``rexlib/metadata/mappings/eu_crm_countries.csv``; every other name goes through
   :func:`rexlib.sources.countries.to_iso3` (``Korea, South``, ``Russia``, ``Türkiye`` ...).
 * Unmapped names are collected and raised together (:class:`EuCrmError`) naming each label with its
   file and line: a name is never guessed.
@@ -88,7 +88,7 @@ EU_CRITICAL_RULE = "SR >= 1.0 and EI >= 2.8 (2017 methodology, used in 2017, 202
 EU_CRITICAL_NOT_COMPUTED = ("not computed: the 2011 and 2014 scores are on the earlier methodology's "
                             "scales, to which the 2.8 EI threshold does not apply")
 
-PERIOD_SOURCE = ("period declared per material in rexlib/metarexlib/metadata/mappings/eu_crm_materials.csv: "
+PERIOD_SOURCE = ("period declared per material in rexlib/metadata/mappings/eu_crm_materials.csv: "
                  "Appendix 7's shares are multi-year averages (mostly 2016-2020); not verified per "
                  "material against the PDF")
 
@@ -193,8 +193,8 @@ class Mappings:
     def raise_unknown(self) -> None:
         parts = []
         for kind, unknown, where in (
-                ("material", self.unknown_materials, "rexlib/metarexlib/metadata/mappings/eu_crm_materials.csv"),
-                ("country", self.unknown_countries, "rexlib/metarexlib/metadata/mappings/eu_crm_countries.csv")):
+                ("material", self.unknown_materials, "rexlib/metadata/mappings/eu_crm_materials.csv"),
+                ("country", self.unknown_countries, "rexlib/metadata/mappings/eu_crm_countries.csv")):
             if unknown:
                 detail = "; ".join(f"{label!r} in [{', '.join(lines[:3])}{' ...' if len(lines) > 3 else ''}]"
                                    for label, lines in sorted(unknown.items())[:10])
