@@ -6,10 +6,13 @@ statistics 2021–2025), USGS U.S. salient statistics, IEA Critical Minerals Dat
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from ..warehouse import query
+from .. import series as rules
 from . import _common as c
 from .concentration import _summary, shares
 
@@ -168,6 +171,20 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         n = c.nir(mid, int(claim.year) if pd.notna(claim.year) else None)
         if n.pct is None or (pd.notna(claim.year) and n.year != int(claim.year)):
             return None, n.source, "not_checkable", f"no NIR for {mid} {claim.year}"
+        cited = re.search(r"MCS\s?(\d{4})", str(claim.claimant or ""))
+        if cited and f"MCS{cited.group(1)}" not in n.source:
+            # The claim quotes another edition than the headline's (MCS2026 revised 2024): compare
+            # with that edition's figure of the headline measure, and say so.
+            rows = c._rows_of("import_reliance", mid)
+            rows = rows[(rows["year"] == n.year) & (rows["vintage"] == f"MCS{cited.group(1)}")
+                        & (rows["table_source"] == "salient")]
+            msr = rules.nir_headline_measure(mid, list(dict.fromkeys(rows.sort_values("source_line")["measure"])))
+            row = rows[rows["measure"] == msr]
+            if len(row) and pd.notna(row["nir_pct"].iloc[0]):
+                val = float(row["nir_pct"].iloc[0])
+                verdict, tol = _verdict(claim, val, pp=True)
+                return val, f"USGS MCS{cited.group(1)} salient statistics, {n.year}", verdict, "; ".join(filter(None, [
+                    tol, f"the headline ({n.source}) is {n.bound if n.bound != '=' else ''}{n.pct:g}"]))
         verdict, tol = _verdict(claim, n.pct, pp=True)
         note = f"USGS prints {n.bound}{n.pct:g}" if n.bound != "=" else ""
         return n.pct, f"{n.source}, {n.year}", verdict, "; ".join(filter(None, [tol, note]))
@@ -189,7 +206,8 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
       100 % / 50–100 % in MCS2025 Fig. 2 (2024);
     * ``mine_production``: USGS value (newest edition for the year; earlier editions in ``note``);
     * ``production_compounds_and_metals_reo``: USGS U.S. salient statistics;
-    * ``import_reliance_pct``: MCS2026 salient NIR (largest over measures) for the claim year;
+    * ``import_reliance_pct``: the headline NIR (``import_reliance.headline``) for the claim year;
+      where the claim cites another MCS edition, that edition's figure of the headline measure;
     * ``demand_growth``: IEA clean-technology demand, latest observed year over the claim's base year
       (the May 2024 workbook starts in 2023, so claims against 2017 are not checkable, with the reason).
 
