@@ -377,7 +377,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     say("[2/4] reading and curating the sources")
     try:
         tables, issues = collect(raw_dir, curated_dir)
-    except (CurationError, SchemaError, series.SeriesRuleError, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
+    except (CurationError, SchemaError, series.SeriesRuleError, iea.UnmappedLabel, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     if problems:

@@ -9,6 +9,7 @@ from .. import api, charts
 from ..charts.base import esc, fmt_num, source_line
 from . import common as c
 from . import data as d
+from . import outlook
 from .cache import sections
 
 DEFAULTS = {"mineral": "cobalt", "stage": "mine", "year": 2025}
@@ -162,6 +163,7 @@ class MineralProfile(c.App):
         parts += cache.get(trend_key, lambda: self._trend(mineral, name, stage, year, key))
         parts += cache.get(("reserves", mineral), lambda: self._reserves(mineral, name))
         parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
+        parts += cache.get(("demand", mineral), lambda: outlook.demand_section(mineral))
         parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
         parts += cache.get(("policy", mineral), lambda: self._policy(mineral, name))
         return parts
@@ -232,6 +234,7 @@ class MineralProfile(c.App):
         parts += self._us_statistics(mineral, name)
         parts += self._reserves(mineral, name)
         parts += self._iea(mineral, name)
+        parts += outlook.demand_section(mineral)
         parts += self._imports(mineral, name)
         parts += self._policy(mineral, name)
         return parts

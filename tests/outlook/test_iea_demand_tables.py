@@ -136,7 +136,8 @@ def test_descriptions_carry_the_workbook_notes(db):
         assert "praseodymium (Pr), neodymium (Nd), terbium (Tb) and dysprosium (Dy)" in text
         assert "all grades of mined and synthetic graphite" in text and "kt" in text
     comments = query("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'iea_demand'")
-    assert comments.set_index("column_name").loc["value_kt", "comment"] == "demand [unit: kt (thousand metric tons)]"
+    # the build writes rexlib/metadata/fields.yml's words (description, then unit)
+    assert comments.set_index("column_name").loc["value_kt", "comment"] == "demand Unit: kt (thousand metric tons)."
 
 
 def test_build_stores_tables_and_checks(db):
