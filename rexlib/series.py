@@ -395,6 +395,7 @@ def concentration_tables(usgs: pd.DataFrame, iea: pd.DataFrame, wgi_scores: pd.D
         row["coverage_note"] = coverage_note(row)
         if row["source"] == "iea":
             row["qualifier"] = ""          # the IEA scenario travels in source_label
+            row["world_reported"] = row["world_total"]     # the block total is the IEA's own total
     conc = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
     wgi_rows = []
     if wgi_scores is not None:

@@ -216,3 +216,10 @@ def test_a_mineral_with_several_nir_measures_needs_a_declaration():
         series.nir_headline_measure("made_up_mineral", ["a", "b"])
     with pytest.raises(series.SeriesRuleError, match="not published"):
         series.nir_headline_measure("zinc", ["Net import reliance: something else"])
+
+
+def test_iea_blocks_are_in_the_stored_concentration_tables():
+    # IEA (2024) cobalt mining 2023: the DRC leads (the block total is the IEA's own total)
+    table = api.stored_concentration_table("mine", 2023, "iea")
+    assert {"cobalt", "lithium", "nickel", "copper", "graphite"} <= set(table["mineral_id"])
+    assert table.set_index("mineral_id").at["cobalt", "top1_country"] == "COD"
