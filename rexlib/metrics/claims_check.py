@@ -25,7 +25,8 @@ TOLERANCE_REL = 0.10    # relative, for quantities (tonnes, counts)
 def count_nir(vintage: str = "MCS2025", *, low: float = 100.0, high: float | None = None,
               critical: str | None = "2022") -> pd.DataFrame:
     """Minerals whose U.S. net import reliance in a Fig. 2 edition is in ``[low, high]``
-    (``high=None``: ``nir >= low``), one row per mineral (largest NIR over its Fig. 2 rows).
+    (``high=None``: ``nir >= low``), one row per mineral: its headline NIR for the edition's Fig. 2
+    year (``import_reliance.headline``, rexlib/metadata/series.yml).
 
     Only exact values (``=``) and lower bounds (``>``, using the bound) count; ``critical`` keeps
     minerals on the 2022/2025 U.S. list. MCS2025 Fig. 2 is for 2024, MCS2026 Fig. 2 for 2025.
@@ -33,7 +34,7 @@ def count_nir(vintage: str = "MCS2025", *, low: float = 100.0, high: float | Non
     ir = c._import_reliance_all()
     vint = c.choice("vintage", vintage, sorted(ir.loc[ir["table_source"] == "figure", "vintage"].unique()),
                     normalise=False)
-    fig = ir[(ir["table_source"] == "figure") & (ir["vintage"] == vint) & ir["nir_bound"].isin(["=", ">"])]
+    fig = ir[ir["headline"] & (ir["year"] == rules.FIG2_YEAR[vint]) & ir["nir_bound"].isin(["=", ">"])]
     keep = c.critical_set(critical)
     if keep is not None:
         fig = fig[fig["mineral_id"].isin(keep)]

@@ -52,7 +52,7 @@ def test_sections_show_the_workbook_numbers(fresh):
 @pytest.mark.parametrize("attr, values", [("mineral", ["copper", "gallium", "graphite"]), ("scenario", ["APS", "NZE"]),
                                           ("year", [2030, 2050])])
 def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypatch, tmp_path, attr, values):
-    import rexlib.db
+    import rexlib.warehouse
     monkeypatch.setenv("REX_SHARED_CACHE", "1")
     monkeypatch.setenv("REX_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(cache, "SHARED", cache.SharedSections())
@@ -65,12 +65,12 @@ def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypat
     visitor.widget()
     outlook.Outlook.warm()
     calls = []
-    real = rexlib.db.query
-    monkeypatch.setattr(rexlib.db, "query", lambda *a, **k: calls.append(a[0][:60]) or real(*a, **k))
+    real = rexlib.warehouse.query
+    monkeypatch.setattr(rexlib.warehouse, "query", lambda *a, **k: calls.append(a[0][:60]) or real(*a, **k))
     for name in ("api", "ui.outlook"):
         mod = importlib.import_module(f"rexlib.{name}")
         if hasattr(mod, "query"):
-            monkeypatch.setattr(mod, "query", rexlib.db.query)
+            monkeypatch.setattr(mod, "query", rexlib.warehouse.query)
     for value in values:
         setattr(getattr(visitor, attr), "value", value)
     assert calls == []
