@@ -402,6 +402,7 @@ class Outlook(c.App):
                                source=_src(basis.split(" (")[0], {"mineral": mineral, "year": year}),
                                subtitle="× the observed 2023 value of the same end use; dashed: 1× (no growth)")
         wide = g.pivot_table(index=["name", "base_kt"], columns="scenario", values="multiple", sort=False).reset_index()
+        wide = wide[["name", "base_kt"] + [s for s in SCENARIOS if s in wide.columns]]
         wide = wide.rename(columns={"name": "End use", "base_kt": "2023 kt", **{s: f"{s} × 2023" for s in SCENARIOS}})
         return [c.heading(f"Growth multipliers, {year}"), c.chart_html(chart),
                 c.table_html(wide, f"outlook_{mineral}_growth_{year}", download=g)]
