@@ -76,12 +76,15 @@ def connection() -> tuple[tuple, duckdb.DuckDBPyConnection]:
             ensure_built(path)
             ident = file_identity(path)
             _checked.add(ident)
-        con = db.connect(path)
         if entry is not None:
+            # Close first: DuckDB keeps one instance per path in a process, so a connection opened
+            # while the old one lives would read the replaced file.
             try:
                 entry[1].close()
             except duckdb.Error:
                 pass
+            del _open[key]
+        con = db.connect(path)
         _open[key] = (ident, con)
         return ident, con
 
