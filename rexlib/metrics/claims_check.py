@@ -113,7 +113,7 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         t = count_nir("MCS2025", low=50.0, high=100.0)
         every = count_nir("MCS2025", low=50.0, high=100.0, critical=None)
         return float(len(t)), "USGS MCS2025 Fig. 2 (2024), 2022 critical-minerals list, 50 <= NIR < 100", \
-            *_verdict(claim, len(t), pp=False), (f"bounds '>x' counted at x; mineral-level (largest NIR); "
+            *_verdict(claim, len(t), pp=False), (f"bounds '>x' counted at x; mineral-level (headline NIR); "
                                                  f"all Fig. 2 minerals (not only critical): {len(every)}")
     if metric == "share_of_mine_production":
         share, src = _production_share(mid, ctry, claim.year, "mine")
