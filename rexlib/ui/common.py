@@ -117,7 +117,8 @@ def in_voila() -> bool:
 
 _request_seen = False     # this kernel has been handed its request (preheated kernels only)
 _default_view = False     # building the default view before the request: do not wait for it
-_ahead_params: dict = {}  # ... or a linked view drawn ahead (linked_views.yml): its URL parameters
+_ahead_params: dict = {}  # ... or a linked view drawn ahead (linked_views.yml): its URL parameters,
+                          # {name: [values]} as parse_qs gives them (query_lists' shape)
 
 
 def awaiting_request() -> bool:
@@ -144,7 +145,7 @@ def query_lists() -> dict[str, list[str]]:
     if not in_voila():
         return {}
     if _default_view:
-        return dict(_ahead_params)
+        return {k: list(v) for k, v in _ahead_params.items()}
     if not _request_seen:     # the request comes once per kernel; a second wait would never end
         if os.environ.get("VOILA_PREHEAT") == "True":
             from .request import wait_for_request
@@ -427,7 +428,7 @@ def render_default_view(cls, args: tuple, kwargs: dict) -> None:
         for query in linked_views().get(cls.__module__.rsplit(".", 1)[-1], []):
             # A linked view: drawn as its visit would draw it (the same URL parsing, validation and
             # section keys), so the visit's kernel finds every section in the shared tier.
-            _ahead_params = {k: v[-1] for k, v in parse_qs(query).items()}
+            _ahead_params = parse_qs(query, keep_blank_values=True)
             cls(*args, **kwargs).refresh()
     except Exception:      # never in the page; the kernel's stderr goes to the server log
         traceback.print_exc(file=sys.__stderr__)
@@ -480,8 +481,8 @@ class App:
         self.share = w.HTML()          # the view's URL state and the "Link to this view" box
         self.sections: list[w.HTML] = []
         self.body = w.Box([])          # the sections in order (what the app shows; not displayed itself)
-        self.view = w.Box([], layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
-        self.view.add_class("rex-body")   # the sections grouped into blocks (layout_blocks), displayed
+        self.blocks_box = w.Box([], layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
+        self.blocks_box.add_class("rex-body")   # the sections grouped into blocks (layout_blocks), displayed
         self._blocks: list[w.Box] = []
         self._muted = False
 
@@ -568,7 +569,7 @@ class App:
             classes = ("rex-block", f"rex-block-{kind}")
             if tuple(box._dom_classes) != classes:
                 box._dom_classes = classes
-        self.view.children = tuple(self._blocks[:len(plan)])
+        self.blocks_box.children = tuple(self._blocks[:len(plan)])
         self.status.value = ""
         share = share_html(self.url_state())
         if self.share.value != share:
@@ -581,7 +582,7 @@ class App:
         hide = w.HTML(HIDE_SNAPSHOT)
         box = w.VBox([self.header, self.messages, w.Box(self.controls(), layout=w.Layout(
             display="flex", flex_flow="row wrap", gap="4px 16px", margin="4px 0 8px 0")), self.share, self.status,
-            self.view, hide], layout=w.Layout(max_width="1840px"))
+            self.blocks_box, hide], layout=w.Layout(max_width="1840px"))
         box.add_class("rex-live")
         return box
 

@@ -22,8 +22,9 @@ def test_linked_views_name_existing_apps_and_their_parameters(db, monkeypatch):
         module = importlib.import_module(f"rexlib.ui.{app}")
         for query in queries:
             params = {k: v[-1] for k, v in parse_qs(query).items()}
-            # as a pooled kernel draws it: the URL parameters through resolve(), no warning, no error
-            common._default_view, common._ahead_params = True, params
+            # as a pooled kernel draws it (render_default_view's own assignment): the URL parameters
+            # through resolve(), no warning, no error
+            common._default_view, common._ahead_params = True, parse_qs(query, keep_blank_values=True)
             try:
                 view = module.app()
             finally:
