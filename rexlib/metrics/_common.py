@@ -369,7 +369,8 @@ def summary(series: Series) -> dict:
     out = concentration_summary([(c, v_, s, bool(k), r == "remainder") for c, v_, s, k, r in
                                  zip(p["country"], p["value"], p["share_pct"], p["known"], p["role"])])
     out["flags"] = ";".join(list(dict.fromkeys(series.notes + out["flags"])))
-    out.update(mineral_id=series.mineral_id, stage=series.stage, year=series.year, source=series.source,
+    out.update(mineral_id=series.mineral_id, stage=series.stage, year=series.year, period=series.period,
+               provenance=series.provenance, source=series.source,
                vintage=series.vintage, measure=series.measure, unit=series.unit, world_total=series.world_total,
                source_label=series.label)
     return out
