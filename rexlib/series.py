@@ -428,7 +428,7 @@ def concentration_tables(usgs: pd.DataFrame, iea: pd.DataFrame, wgi_scores: pd.D
 SUPPLY_COLUMNS = [
     "mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period", "period_kind", "year",
     "is_best", "country", "value", "unit", "share_pct", "share_published_pct", "share_flag", "world_value",
-    "measure", "vintage", "provenance", "source_label", "note", "source_file", "source_line"]
+    "measure", "vintage", "provenance", "source_label", "note", "source_file", "source_line", "source_cell"]
 SUPPLY_CONCENTRATION_COLUMNS = [
     "mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period", "period_kind", "year",
     "is_best", "hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share", "china_share",
@@ -486,7 +486,7 @@ def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> l
             "source_label": f"{USGS_LABEL} {vintage}",
             "note": "" if source_mid == mid else f"USGS {source_mid} {parts['stage'].iloc[0]} stands for {mid} processing",
             "source_file": parts["source_file"],
-            "source_line": parts["source_line"]}))
+            "source_line": parts["source_line"], "source_cell": None}))
     return out
 
 
@@ -511,7 +511,8 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
                 "share_flag": rows["share_flag"].fillna(""), "world_value": rows["world_value"],
                 "measure": rows["stage_label"], "vintage": "IEA2024", "provenance": provenance("iea"),
                 "source_label": f"{IEA_LABEL}, observed {year}", "note": note,
-                "source_file": rows["source"], "source_line": pd.array([pd.NA] * len(rows), dtype="Int64")}))
+                "source_file": rows["source_file"], "source_line": pd.array([pd.NA] * len(rows), dtype="Int64"),
+                "source_cell": rows["source"].str.replace(r"^.*, sheet ", "sheet ", regex=True) + "!" + rows["source_cell"]}))
     return out
 
 
@@ -546,7 +547,8 @@ def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str]) -> list[
         "unit": SHARE_ONLY_UNIT, "share_pct": shared["share_pct"], "share_published_pct": src["share_pct"],
         "share_flag": flags, "world_value": np.nan, "measure": src["material"], "vintage": src["vintage"],
         "provenance": src["provenance"], "source_label": f"{EU_LABEL} (average {src['period'].iloc[0]})",
-        "note": "", "source_file": src["source_file"], "source_line": src["source_line"].astype("Int64")})]
+        "note": "", "source_file": src["source_file"], "source_line": src["source_line"].astype("Int64"),
+        "source_cell": None})]
 
 
 SERIES_OF_SUPPLY = ["mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period"]
