@@ -774,7 +774,7 @@ def supply_shares(mineral: str, stage: str = "processing", source: str | None = 
     sql = ("SELECT s.mineral_id, s.stage_family, s.source, s.source_stage, s.source_mineral_id, s.period, "
            "s.period_kind, s.year, s.country, c.name, s.value, s.unit, s.share_pct, s.share_published_pct, "
            "s.share_flag, s.world_value, s.measure, s.is_best, s.provenance, s.source_label, s.note, "
-           "s.source_file, s.source_line FROM supply_shares s JOIN countries c ON c.iso3 = s.country "
+           "s.source_file, s.source_line, s.source_cell FROM supply_shares s JOIN countries c ON c.iso3 = s.country "
            "WHERE s.mineral_id = ? AND s.stage_family = ? AND ")
     if source is None:
         return query(sql + "s.is_best ORDER BY s.share_pct DESC NULLS LAST, s.country", [mid, fam])

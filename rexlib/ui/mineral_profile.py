@@ -32,11 +32,9 @@ def _validate(values: dict, explicit: set) -> dict:
     if values["stage"] == PROCESSING:
         if d.has_supply(mineral, PROCESSING):
             return {"mineral": mineral, "stage": PROCESSING, "year": int(values["year"])}
-        if "stage" in explicit:
-            from ..validate import InvalidArgument
-            raise InvalidArgument("stage", values["stage"], profile_stages(mineral) or ["(none)"],
-                                  f" (no source has processing shares for {mineral})")
-        values = {**values, "stage": DEFAULTS["stage"]}
+        from ..validate import InvalidArgument
+        raise InvalidArgument("stage", values["stage"], profile_stages(mineral) or ["(none)"],
+                              f" (no source has processing shares for {mineral})")
     if not d.has_production(mineral):
         return _validate_without_production(mineral, values, explicit)
     stages = d.stage_options(mineral)
