@@ -468,7 +468,7 @@ def supply_series(mineral_id: str, family: str = "processing", source: str | Non
                             role="country")
         parts = parts[["country", "name", "kind", "value", "flag", "known", "role", "share_pct"]].sort_values(
             "share_pct", ascending=False).reset_index(drop=True)
-        total = max(100.0, float(parts["share_pct"].sum()))
+        total = 100.0      # the values are share_pct, already of the share rule's denominator
         flags = [f for f in str(first["share_flag"]).split(";") if f and f != "upper_bound"]
         series = Series(mid, str(first["source_stage"]), None, "eu_crm", str(first["vintage"]), str(first["measure"]),
                         str(first["unit"]), parts, total, 100.0, "", flags, "", str(first["period"]),

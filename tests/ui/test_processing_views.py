@@ -63,3 +63,14 @@ def test_claims_on_graphite_and_antimony_processing(db):
     assert "Battery grade" in table.loc["C088", "data_source"]
     assert table.loc["C089", "verdict"] == "differs"                # EU 2016-2020: China ~50 % of antimony processing
     assert "2016-2020" in table.loc["C089", "data_source"] and "unofficial" in table.loc["C089", "data_source"]
+
+
+def test_the_scenario_cuts_a_supplier_at_the_processing_stage(db):
+    from rexlib.ui import scenario
+    app = scenario.app(mineral="tungsten", stage="processing", supplier="CHN", cut_pct=50)
+    app.widget()
+    assert not app.notes and "processing" in app.stage.options
+    text = " ".join(_text(app).split())
+    china = rexlib.supply_shares("tungsten", "processing").set_index("country").loc["CHN", "share_pct"]
+    assert f"processing {china:.1f}%" in text and f"lost {china / 2:.1f}%" in text
+    assert "percent of world processing, not tonnes" in text
