@@ -6,6 +6,7 @@ criticality study, cited policy tables) in one DuckDB database, with a small que
     rexlib.import_reliance(year=2025)            # every measure; `headline` marks USGS's Fig2 figure
     rexlib.import_sources("antimony")            # `headline` marks the measure of USGS's Fig3
     rexlib.eu_supply_shares("gallium", "processing")
+    rexlib.supply_shares("germanium", "processing")  # best source (IEA, USGS, else EU), with period
     con = rexlib.connect()                       # read-only SQL (DuckDB)
 
 Every figure follows one declared rule (rexlib/metadata/series.yml: stages, editions, shares,
@@ -17,7 +18,8 @@ from .version import __version__
 from .api import (agreements, claims, cleantech_demand, deals, demand, eu_criticality,  # noqa: E402
                   eu_supply_shares, export_controls, group, groups, headline_import_reliance, import_reliance,
                   import_sources, intensities, minerals, prices, primary_stage, production, projected_supply,
-                  publisher_checks, quality_issues, refining, reserves, tech_demand, us_salient)
+                  publisher_checks, quality_issues, refining, reserves, supply_concentration, supply_shares,
+                  tech_demand, us_salient)
 from .warehouse import connect  # noqa: E402
 from .validate import InvalidArgument  # noqa: E402
 from . import build  # noqa: E402  (callable: rexlib.build() builds the database)
@@ -26,4 +28,4 @@ __all__ = ["__version__", "agreements", "build", "claims", "cleantech_demand", "
            "eu_criticality", "eu_supply_shares", "export_controls", "group", "groups", "headline_import_reliance",
            "import_reliance", "import_sources", "intensities", "InvalidArgument", "minerals", "prices",
            "primary_stage", "production", "projected_supply", "publisher_checks", "quality_issues", "refining",
-           "reserves", "tech_demand", "us_salient"]
+           "reserves", "supply_concentration", "supply_shares", "tech_demand", "us_salient"]

@@ -734,3 +734,68 @@ def projected_supply(mineral: str | None = None, stage: str | None = None, year:
         JOIN (SELECT DISTINCT mineral_id, stage, year, stage_label, scenario FROM refining) s
           USING (mineral_id, stage, year)
         WHERE {' '.join(where)} ORDER BY t.mineral_id, t.stage, t.year""", params)
+
+
+# ---------------------------------------------------------------- one supply-chain model across sources
+
+_STAGE_FAMILY_WORDS = {"mining": "mining", "mine": "mining", "extraction": "mining", "e": "mining",
+                       "processing": "processing", "refining": "processing", "refinery": "processing",
+                       "smelter": "processing", "p": "processing"}
+_SUPPLY_SOURCES = ("usgs", "iea", "eu_crm")
+
+
+def _stage_family(stage: object) -> str:
+    key = str(stage).strip().lower()
+    if key not in _STAGE_FAMILY_WORDS:
+        raise v.InvalidArgument("stage", stage, ["mining", "processing"],
+                                " (also accepted: mine, extraction, E; refining, refinery, smelter, P)")
+    return _STAGE_FAMILY_WORDS[key]
+
+
+def supply_shares(mineral: str, stage: str = "processing", source: str | None = None) -> pd.DataFrame:
+    """Every country's share of world ``stage`` (``mining`` or ``processing``) of a mineral, with its
+    source, period and provenance: the one supply-chain model of :mod:`rexlib.series`
+    (``stage_families`` in series.yml: USGS mine/refinery/smelter/metal, IEA mining/refining/
+    chemicals/battery grade and the EU 2023 study's extraction/processing shares map onto it).
+
+    ``source=None`` returns the best available by the declared order (processing: IEA 2023 block,
+    then USGS latest year, then the EU's 2016-2020 averages; mining: USGS, IEA, EU) and column
+    ``source`` says which it used; ``source='usgs'|'iea'|'eu_crm'`` returns that source's series.
+    ``period`` is a year or the EU's averaging period (``period_kind``); EU rows have shares only
+    (``value`` NULL) and ``provenance`` "unofficial transcription ... PDF not verified". Sorted by
+    share, largest first."""
+    mid = mineral_id(mineral)
+    fam = _stage_family(stage)
+    have = query("SELECT source, bool_or(is_best) AS best FROM supply_shares WHERE mineral_id = ? AND stage_family = ? "
+                 "GROUP BY source ORDER BY best DESC, source", [mid, fam])
+    if have.empty:
+        valid = query("SELECT DISTINCT mineral_id FROM supply_shares WHERE stage_family = ? ORDER BY 1", [fam])
+        raise v.InvalidArgument("mineral", mineral, list(valid["mineral_id"]), f" (no source has a {fam} series for it)")
+    sql = ("SELECT s.mineral_id, s.stage_family, s.source, s.source_stage, s.source_mineral_id, s.period, "
+           "s.period_kind, s.year, s.country, c.name, s.value, s.unit, s.share_pct, s.share_published_pct, "
+           "s.share_flag, s.world_value, s.measure, s.is_best, s.provenance, s.source_label, s.note, "
+           "s.source_file, s.source_line, s.source_cell FROM supply_shares s JOIN countries c ON c.iso3 = s.country "
+           "WHERE s.mineral_id = ? AND s.stage_family = ? AND ")
+    if source is None:
+        return query(sql + "s.is_best ORDER BY s.share_pct DESC NULLS LAST, s.country", [mid, fam])
+    src = v.choice("source", source, list(have["source"]))
+    return query(sql + "s.source = ? ORDER BY s.share_pct DESC NULLS LAST, s.country", [mid, fam, src])
+
+
+def supply_concentration(stage: str = "processing", source: str | None = None, *,
+                         mineral: str | None = None) -> pd.DataFrame:
+    """HHI bounds, top-1, top-3 and China's share of every mineral's ``stage`` series (the stored
+    ``supply_concentration``, computed by the build from :func:`supply_shares`), the best source per
+    mineral unless ``source`` is given; with period and provenance. Sorted by HHI, highest first."""
+    fam = _stage_family(stage)
+    sql = ("SELECT * FROM supply_concentration WHERE stage_family = ? AND ")
+    params: list = [fam]
+    if source is None:
+        sql += "is_best"
+    else:
+        sql += "source = ?"
+        params.append(v.choice("source", source, list(_SUPPLY_SOURCES)))
+    if mineral is not None:
+        sql += " AND mineral_id = ?"
+        params.append(mineral_id(mineral))
+    return query(sql + " ORDER BY hhi DESC NULLS LAST, mineral_id", params)

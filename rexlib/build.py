@@ -288,6 +288,10 @@ def derive_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     scores = governance_scores(con.execute(WGI_SQL, [WGI_YEAR, *ESTIMATES]).df(), WGI_YEAR)
     out["concentration"], out["concentration_wgi"] = series.concentration_tables(
         out["production_latest"], series.iea_with_shares(refining), scores, WGI_YEAR)
+    eu_supply = con.execute("SELECT * FROM eu_crm_global_supply ORDER BY rowid").df()
+    out["supply_shares"] = series.supply_shares_table(out["production_latest"], series.iea_with_shares(refining),
+                                                      eu_supply)
+    out["supply_concentration"] = series.supply_concentration_table(out["supply_shares"])
     return out
 
 

@@ -107,7 +107,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("refining", "IEA Critical Minerals Data Explorer (May 2024): mining and refining by top countries, kt.",
           {"mineral_id": "VARCHAR", "stage": "VARCHAR", "stage_label": "VARCHAR", "country": "VARCHAR",
            "year": "INTEGER", "value_kt": "DOUBLE", "share_pct": "DOUBLE", "scenario": "VARCHAR",
-           "source": "VARCHAR", "source_cell": "VARCHAR", "country_label": "VARCHAR",
+           "source": "VARCHAR", "source_file": "VARCHAR", "source_cell": "VARCHAR", "country_label": "VARCHAR",
            "value_kt_published": "DOUBLE", "note": "VARCHAR"},
           key=("mineral_id", "stage", "country", "year", "scenario"),
           required=("mineral_id", "stage", "country", "year", "scenario"),
@@ -151,6 +151,35 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           required=("source", "mineral_id", "stage", "year", "hhi_wgi", "wgi_year"),
           allowed={"source": ("usgs", "iea")}, mineral_columns=("mineral_id",),
           country_columns=("countries_without_wgi", "withheld")),
+    Table("supply_shares", "Derived: one supply-chain model across sources (rexlib.series, stage_families in "
+          "series.yml): every country's share of world mining and of processing per mineral, from the latest "
+          "USGS series, the IEA observed block and the EU 2023 study's Appendix 7 averages, each with its "
+          "period, unit and provenance; is_best marks the source the declared order picks.",
+          {"mineral_id": "VARCHAR", "stage_family": "VARCHAR", "source": "VARCHAR", "source_stage": "VARCHAR",
+           "source_mineral_id": "VARCHAR", "period": "VARCHAR", "period_kind": "VARCHAR", "year": "INTEGER",
+           "is_best": "BOOLEAN", "country": "VARCHAR", "value": "DOUBLE", "unit": "VARCHAR", "share_pct": "DOUBLE",
+           "share_published_pct": "DOUBLE", "share_flag": "VARCHAR", "world_value": "DOUBLE", "measure": "VARCHAR",
+           "vintage": "VARCHAR", "provenance": "VARCHAR", "source_label": "VARCHAR", "note": "VARCHAR",
+           "source_file": "VARCHAR", "source_line": "INTEGER", "source_cell": "VARCHAR"},
+          key=("mineral_id", "stage_family", "source", "source_stage", "period", "country", "measure"),
+          required=("mineral_id", "stage_family", "source", "source_stage", "period", "period_kind", "country",
+                    "unit", "provenance", "source_label"),
+          allowed={"stage_family": ("mining", "processing"), "source": ("usgs", "iea", "eu_crm"),
+                   "period_kind": ("year", "average")},
+          mineral_columns=("mineral_id", "source_mineral_id"), country_columns=("country",)),
+    Table("supply_concentration", "Derived: HHI bounds, top-1, top-3 and China's share of every series in "
+          "supply_shares (rexlib.formulas.concentration_summary on the stored shares).",
+          {"mineral_id": "VARCHAR", "stage_family": "VARCHAR", "source": "VARCHAR", "source_stage": "VARCHAR",
+           "source_mineral_id": "VARCHAR", "period": "VARCHAR", "period_kind": "VARCHAR", "year": "INTEGER",
+           "is_best": "BOOLEAN", "hhi": "DOUBLE", "hhi_low": "DOUBLE", "hhi_high": "DOUBLE", "top1_country": "VARCHAR",
+           "top1_share": "DOUBLE", "top3_share": "DOUBLE", "china_share": "DOUBLE", "n_countries": "INTEGER",
+           "remainder_share": "DOUBLE", "unallocated_share": "DOUBLE", "withheld_countries": "VARCHAR",
+           "flags": "VARCHAR", "unit": "VARCHAR", "provenance": "VARCHAR", "source_label": "VARCHAR", "note": "VARCHAR"},
+          key=("mineral_id", "stage_family", "source", "source_stage", "period"),
+          required=("mineral_id", "stage_family", "source", "source_stage", "period", "provenance", "source_label"),
+          allowed={"stage_family": ("mining", "processing"), "source": ("usgs", "iea", "eu_crm"),
+                   "period_kind": ("year", "average")},
+          mineral_columns=("mineral_id", "source_mineral_id"), country_columns=("top1_country", "withheld_countries")),
     _latest("production_latest", "Derived: the production series figures use (rexlib.series): each mineral x "
             "stage x year whole from one edition, with the share rule applied (share_pct of world_value)."),
     _latest("reserves_latest", "Derived: reserves by country, each mineral x year from one edition, share rule applied."),
@@ -212,7 +241,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
 ]}
 
 # Tables the build computes from the validated tables above (after they are written).
-DERIVED_TABLES = ("production_latest", "reserves_latest", "capacity_latest", "concentration", "concentration_wgi")
+DERIVED_TABLES = ("production_latest", "reserves_latest", "capacity_latest", "concentration", "concentration_wgi",
+                  "supply_shares", "supply_concentration")
 
 CURATED_TABLES = ("deals", "agreements", "country_groups", "export_controls", "claims", "intensities")
 

@@ -421,3 +421,179 @@ def concentration_tables(usgs: pd.DataFrame, iea: pd.DataFrame, wgi_scores: pd.D
                                  withheld=row["withheld_countries"], missing_rule="median", wgi_fill=fill,
                                  wgi_year=int(wgi_year), source_label=row["source_label"], **w))
     return conc, pd.DataFrame(wgi_rows, columns=WGI_COLUMNS)
+
+
+# ------------------------------------------------------------------------------------ stage families
+
+SUPPLY_COLUMNS = [
+    "mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period", "period_kind", "year",
+    "is_best", "country", "value", "unit", "share_pct", "share_published_pct", "share_flag", "world_value",
+    "measure", "vintage", "provenance", "source_label", "note", "source_file", "source_line", "source_cell"]
+SUPPLY_CONCENTRATION_COLUMNS = [
+    "mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period", "period_kind", "year",
+    "is_best", "hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share", "china_share",
+    "n_countries", "remainder_share", "unallocated_share", "withheld_countries", "flags", "unit", "provenance",
+    "source_label", "note"]
+EU_LABEL = "European Commission (2023), Study on the critical raw materials for the EU, Appendix 7"
+SHARE_ONLY_UNIT = "percent of global supply (shares only; no tonnage)"
+
+
+def stage_families() -> dict:
+    """``stage_families`` of series.yml: family -> {stages: {source: [stages]}, order: [sources]}."""
+    return rules()["stage_families"]
+
+
+def stage_family_of(source: str, stage: str) -> str | None:
+    """The canonical family (``mining`` | ``processing``) of a source's stage; None if it has none."""
+    return next((fam for fam, decl in stage_families().items() if stage in decl["stages"].get(source, [])), None)
+
+
+def provenance(source: str) -> str:
+    return rules()["provenance"][source]
+
+
+def _first_stage(stages: pd.Series, declared: list[str]) -> str:
+    have = set(stages)
+    return next(s for s in declared if s in have)
+
+
+def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> list[pd.DataFrame]:
+    """The latest default series of the first declared USGS stage a mineral has (production_latest
+    rows); at processing also each ``processing_counterparts`` mineral, from its downstream id."""
+    frame = usgs[usgs["is_default_measure"] & usgs["stage"].isin(declared)]
+    groups = [(mid, mid, rows) for mid, rows in frame.groupby("mineral_id", sort=True)]
+    if family == "processing":
+        for mid, decl in (rules().get("processing_counterparts") or {}).items():
+            rows = usgs[usgs["is_default_measure"] & (usgs["mineral_id"] == decl["mineral_id"])
+                        & (usgs["stage"] == decl["stage"])]
+            if not rows.empty:
+                groups.append((mid, decl["mineral_id"], rows))
+    out = []
+    for mid, source_mid, rows in groups:
+        rows = rows[rows["stage"] == _first_stage(rows["stage"], declared)]
+        rows = rows[rows["year"] == rows["year"].max()]
+        parts = rows[rows["country"] != WORLD]
+        if parts.empty:
+            continue
+        vintage = str(parts["vintage"].iloc[0])
+        out.append(pd.DataFrame({
+            "mineral_id": mid, "stage_family": family, "source": "usgs", "source_stage": parts["stage"],
+            "source_mineral_id": source_mid, "period": parts["year"].astype(int).astype(str), "period_kind": "year",
+            "year": parts["year"].astype(int), "country": parts["country"], "value": parts["value"],
+            "unit": parts["unit"], "share_pct": parts["share_pct"], "share_published_pct": np.nan,
+            "share_flag": parts["share_flag"].fillna(""), "world_value": parts["world_value"],
+            "measure": parts["series_measure"], "vintage": vintage, "provenance": provenance("usgs"),
+            "source_label": f"{USGS_LABEL} {vintage}",
+            "note": "" if source_mid == mid else f"USGS {source_mid} {parts['stage'].iloc[0]} stands for {mid} processing",
+            "source_file": parts["source_file"],
+            "source_line": parts["source_line"], "source_cell": None}))
+    return out
+
+
+def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> list[pd.DataFrame]:
+    """The observed IEA block (iea_with_shares rows) of the first declared stage, and the same block
+    for each mineral it stands in for (``stage_family_proxies``), said in ``note``."""
+    proxies = {mid: decl for mid, decl in (rules().get("stage_family_proxies") or {}).items() if decl["source"] == "iea"}
+    frame = iea[(iea["scenario"] == "observed") & iea["stage"].isin(declared) & (iea["country"] != WORLD)]
+    out = []
+    for iea_mid, rows in frame.groupby("mineral_id", sort=True):
+        rows = rows[rows["stage"] == _first_stage(rows["stage"], declared)]
+        rows = rows[rows["year"] == rows["year"].max()]
+        year = int(rows["year"].iloc[0])
+        targets = [(iea_mid, "")] + [(mid, f"IEA {iea_mid} ({decl['reason']}) stands for {mid}")
+                                     for mid, decl in proxies.items() if decl["mineral_id"] == iea_mid]
+        for mid, note in targets:
+            out.append(pd.DataFrame({
+                "mineral_id": mid, "stage_family": family, "source": "iea", "source_stage": rows["stage"],
+                "source_mineral_id": iea_mid, "period": str(year), "period_kind": "year", "year": year,
+                "country": rows["country"], "value": rows["value"], "unit": "thousand metric tons",
+                "share_pct": rows["share_pct"], "share_published_pct": np.nan,
+                "share_flag": rows["share_flag"].fillna(""), "world_value": rows["world_value"],
+                "measure": rows["stage_label"], "vintage": "IEA2024", "provenance": provenance("iea"),
+                "source_label": f"{IEA_LABEL}, observed {year}", "note": note,
+                "source_file": rows["source_file"], "source_line": pd.array([pd.NA] * len(rows), dtype="Int64"),
+                "source_cell": rows["source"].str.replace(r"^.*, sheet ", "sheet ", regex=True) + "!" + rows["source_cell"]}))
+    return out
+
+
+def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str]) -> list[pd.DataFrame]:
+    """The EU study's global supply shares at the declared stages, with the share rule applied on a
+    world of 100 % (shares summing past 100.5 % are taken of their sum, flagged
+    ``parts_exceed_world_total``; the printed share stays in ``share_published_pct``)."""
+    frame = eu[eu["stage"].isin(declared) & eu["mineral_id"].notna()]
+    if frame.empty:
+        return []
+    # What is produced at the stage: the EU's Aluminium E is bauxite mining (stage_mineral_id).
+    frame = frame.assign(mineral_id=frame["stage_mineral_id"].fillna(frame["mineral_id"]),
+                         eu_mineral_id=frame["mineral_id"])
+    # Two EU materials sharing one extraction (Titanium and Titanium metal E are the same titanium
+    # concentrates rows): keep the family's own material, else the first by name.
+    pick = (frame.assign(_own=frame["eu_mineral_id"] != frame["family_id"])
+            .sort_values(["_own", "material"]).drop_duplicates(["mineral_id", "stage"])[["mineral_id", "stage", "material"]])
+    frame = frame.merge(pick, on=["mineral_id", "stage", "material"], how="inner")
+    keyed = pd.DataFrame({"mineral_id": frame["mineral_id"], "stage": frame["stage"], "year": 0,
+                          "vintage": frame["vintage"], "measure": "share", "qualifier": "",
+                          "country": frame["country"], "value": frame["share_pct"],
+                          "flag": frame["share_flag"].fillna(""), "note": ""})
+    worlds = keyed.drop_duplicates(["mineral_id", "stage"]).assign(country=WORLD, value=100.0, flag="")
+    shared = with_shares(pd.concat([keyed, worlds], ignore_index=True), world_from_parts_flag="")
+    shared = shared[shared["country"] != WORLD].reset_index(drop=True)
+    src = frame.reset_index(drop=True)
+    flags = [";".join(f for f in (a, b) if f) for a, b in zip(src["share_flag"].fillna(""), shared["share_flag"])]
+    return [pd.DataFrame({
+        "mineral_id": src["mineral_id"], "stage_family": family, "source": "eu_crm", "source_stage": src["stage"],
+        "source_mineral_id": src["eu_mineral_id"], "period": src["period"], "period_kind": "average",
+        "year": pd.array([pd.NA] * len(src), dtype="Int64"), "country": src["country"], "value": np.nan,
+        "unit": SHARE_ONLY_UNIT, "share_pct": shared["share_pct"], "share_published_pct": src["share_pct"],
+        "share_flag": flags, "world_value": np.nan, "measure": src["material"], "vintage": src["vintage"],
+        "provenance": src["provenance"], "source_label": f"{EU_LABEL} (average {src['period'].iloc[0]})",
+        "note": "", "source_file": src["source_file"], "source_line": src["source_line"].astype("Int64"),
+        "source_cell": None})]
+
+
+SERIES_OF_SUPPLY = ["mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period"]
+
+
+def supply_shares_table(usgs: pd.DataFrame, iea: pd.DataFrame, eu: pd.DataFrame) -> pd.DataFrame:
+    """The stored ``supply_shares``: for every mineral and stage family, the latest series of each
+    source (USGS ``production_latest`` default series, IEA observed block, EU Appendix 7 shares) with
+    its period, unit and provenance; ``is_best`` marks the source the family's declared ``order``
+    picks (the answer when no source is asked for)."""
+    frames = []
+    for family, decl in stage_families().items():
+        stages = decl["stages"]
+        frames += _usgs_family_rows(usgs, family, stages.get("usgs", []))
+        frames += _iea_family_rows(iea, family, stages.get("iea", []))
+        frames += _eu_family_rows(eu, family, stages.get("eu_crm", []))
+    out = pd.concat(frames, ignore_index=True)
+    rank = {(fam, src): i for fam, decl in stage_families().items() for i, src in enumerate(decl["order"])}
+    # A series without the publisher's world total (its shares are of the listed countries only)
+    # answers only when no other source has the family (series.yml stage_families_usable).
+    no_world = out["share_flag"].str.contains("world_is_sum_of_listed", regex=False, na=False)
+    unusable = no_world.groupby([out[k] for k in SERIES_OF_SUPPLY], dropna=False).transform("any")
+    out["_rank"] = [rank[(f, s)] + (100 if bad else 0)
+                    for f, s, bad in zip(out["stage_family"], out["source"], unusable)]
+    best = out.groupby(["mineral_id", "stage_family"])["_rank"].transform("min")
+    out["is_best"] = out["_rank"] == best
+    out = out.drop(columns="_rank").sort_values(
+        ["mineral_id", "stage_family", "is_best", "source", "share_pct"], ascending=[True, True, False, True, False],
+        na_position="last").reset_index(drop=True)
+    return out[SUPPLY_COLUMNS]
+
+
+def supply_concentration_table(supply: pd.DataFrame) -> pd.DataFrame:
+    """The stored ``supply_concentration``: HHI bounds, top-1, top-3 and China's share of each series
+    of ``supply_shares`` (:func:`rexlib.formulas.concentration_summary` on its stored shares)."""
+    rows = []
+    for key, part in supply.groupby(SERIES_OF_SUPPLY, sort=True, dropna=False):
+        known = part["share_pct"].notna().to_numpy()
+        summary = concentration_summary([(c, v, s, bool(k), c == REST_OF_WORLD) for c, v, s, k in
+                                         zip(part["country"], part["value"].fillna(part["share_pct"]),
+                                             part["share_pct"], known)])
+        first = part.iloc[0]
+        flags = [f for f in str(first["share_flag"]).split(";") + summary.pop("flags") if f]
+        rows.append(dict(zip(SERIES_OF_SUPPLY, key), period_kind=first["period_kind"], year=first["year"],
+                         is_best=bool(first["is_best"]), unit=first["unit"], provenance=first["provenance"],
+                         source_label=first["source_label"], note=first["note"],
+                         flags=";".join(dict.fromkeys(f for f in flags if f != "upper_bound")), **summary))
+    return pd.DataFrame(rows, columns=SUPPLY_CONCENTRATION_COLUMNS)

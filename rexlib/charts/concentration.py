@@ -17,8 +17,8 @@ def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
     tip = [field("name:N", title="Mineral"), field("hhi:Q", format=",.0f", title="HHI (lower bound, 0–10,000)"),
            field("hhi_high:Q", format=",.0f", title="HHI upper bound"),
            field("china_share:Q", format=".1f", title="China's share (%)"),
-           field("top1_country:N", title="Top producer (ISO code)"), field("year:O", title="Year"),
-           field("flag_text:N", title="Notes")]
+           field("top1_country:N", title="Top producer (ISO code)"),
+           field("year:O", title="Year (or averaging period)"), field("flag_text:N", title="Notes")]
     rows = rows.assign(flag_text=rows["flags"].map(flag_words) if "flags" in rows.columns else "")
     bars = {"mark": mark("bar", height={"band": 0.7}), "encoding": {
         "y": y, "x": field("hhi:Q", title="HHI (0–10,000; 2,500+ = highly concentrated)", scale={"domain": [0, 10000]}),

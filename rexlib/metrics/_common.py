@@ -25,8 +25,8 @@ CHINA = "CHN"
 AGGREGATES = frozenset({WORLD, REST_OF_WORLD})
 UNKNOWN_FLAGS = ("withheld", "not_available", "not_applicable", "qualitative", "unparsed")
 # USGS processing stages, in order of preference, used when the IEA does not cover a mineral.
-USGS_PROCESSING_STAGES = ("refinery", "smelter", "metal")
-IEA_PROCESSING_STAGES = ("refinery", "chemicals", "battery_grade")
+USGS_PROCESSING_STAGES = tuple(rules.stage_families()["processing"]["stages"]["usgs"])
+IEA_PROCESSING_STAGES = tuple(rules.stage_families()["processing"]["stages"]["iea"])
 IEA_SOURCE = "IEA (2024), Critical Minerals Data Explorer"
 USGS_SOURCE = "USGS Mineral Commodity Summaries"
 # European Union member states (27 since 1 February 2020, the United Kingdom's withdrawal). Used to
@@ -295,11 +295,20 @@ class Series:
     world_flag: str = ""
     notes: list[str] = field(default_factory=list)
     scenario: str = ""
+    period_text: str = ""        # a multi-year average's period (EU study); "" for a year series
+    provenance: str = ""
+
+    @property
+    def period(self) -> str:
+        """What the shares refer to: the data year, or the averaging period (never one year)."""
+        return self.period_text or str(self.year)
 
     @property
     def label(self) -> str:
         if self.source == "iea":
             return f"{IEA_SOURCE}, {self.scenario} {self.year}"
+        if self.source == "eu_crm":
+            return f"{rules.EU_LABEL}, average {self.period} ({self.provenance})"
         return f"{USGS_SOURCE} {self.vintage}"
 
 
@@ -360,7 +369,8 @@ def summary(series: Series) -> dict:
     out = concentration_summary([(c, v_, s, bool(k), r == "remainder") for c, v_, s, k, r in
                                  zip(p["country"], p["value"], p["share_pct"], p["known"], p["role"])])
     out["flags"] = ";".join(list(dict.fromkeys(series.notes + out["flags"])))
-    out.update(mineral_id=series.mineral_id, stage=series.stage, year=series.year, source=series.source,
+    out.update(mineral_id=series.mineral_id, stage=series.stage, year=series.year, period=series.period,
+               provenance=series.provenance, source=series.source,
                vintage=series.vintage, measure=series.measure, unit=series.unit, world_total=series.world_total,
                source_label=series.label)
     return out
@@ -404,29 +414,75 @@ def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None) ->
                   parts, total if total > 0 else None, total, "", [], scenario)
 
 
-# Minerals whose refining is represented by another IEA block (documented proxy).
-IEA_REFINING_PROXY = {"rare_earths": "magnet_rare_earths"}
+# Minerals whose refining another IEA block stands for (series.yml stage_family_proxies).
+IEA_REFINING_PROXY = {mid: decl["mineral_id"] for mid, decl in (rules.rules().get("stage_family_proxies") or {}).items()
+                      if decl["source"] == "iea"}
+STAGE_FAMILIES = ("mining", "processing")
 
 
-def processing_series(mineral_id: str, year: int | None = None, *, prefer_iea: bool = True) -> Series | None:
-    """The refining/processing series of a mineral: IEA refinery/chemicals/battery-grade block where
-    the IEA covers the mineral (observed 2023; rare earths use the IEA magnet rare-earth refining
-    block as a proxy, ``IEA_REFINING_PROXY``), else the USGS refinery, smelter or metal stage
-    (first available, latest year or ``year`` when that year exists). None when neither exists."""
+@lru_cache(maxsize=1)
+def _supply_all() -> pd.DataFrame:
+    return query("SELECT s.*, c.kind, c.name FROM supply_shares s JOIN countries c ON c.iso3 = s.country "
+                 "ORDER BY s.rowid")
+
+
+@lru_cache(maxsize=1)
+def _supply_by_family() -> dict[tuple, pd.DataFrame]:
+    return {key: part for key, part in _supply_all().groupby(["mineral_id", "stage_family"], sort=False)}
+
+
+def supply_sources(mineral_id: str, family: str) -> list[str]:
+    """The sources with a ``family`` series for the mineral (the stored ``supply_shares``), best first."""
+    part = _supply_by_family().get((mineral(mineral_id), family))
+    if part is None:
+        return []
+    return list(dict.fromkeys(part.sort_values("is_best", ascending=False, kind="stable")["source"]))
+
+
+def supply_series(mineral_id: str, family: str = "processing", source: str | None = None,
+                  year: int | None = None) -> Series | None:
+    """The mineral's ``family`` (mining | processing) series as the series layer chose it
+    (``supply_shares.is_best``: series.yml ``stage_families``), or that ``source``'s; None when no
+    source has one. USGS series take ``year`` where published (else the latest); the IEA block is
+    the observed year; EU rows are 2016-2020 averages of shares only (``unit`` says so)."""
     mid = mineral(mineral_id)
-    iea_id = IEA_REFINING_PROXY.get(mid, mid)
-    if prefer_iea and iea_id in iea_minerals():
-        for stg in IEA_PROCESSING_STAGES:
-            if stg in iea_stages(iea_id):
-                series = iea_series(iea_id, stg)
-                if iea_id != mid:
-                    series.notes.append(f"IEA {iea_id} refining used as a proxy for {mid}")
-                return series
-    for stg in USGS_PROCESSING_STAGES:
-        if stg in usgs_stages(mid):
-            years = usgs_years(mid, stg)
-            return usgs_series(mid, stg, year if year in years else None)
-    return None
+    fam = choice("stage", family, STAGE_FAMILIES)
+    part = _supply_by_family().get((mid, fam))
+    if part is None:
+        return None
+    if source is None:
+        rows = part[part["is_best"]]
+    else:
+        src = choice("source", source, supply_sources(mid, fam))
+        rows = part[part["source"] == src]
+    first = rows.iloc[0]
+    note = [str(first["note"])] if first["note"] else []
+    if first["source"] == "usgs":
+        pid, stage = str(first["source_mineral_id"]), str(first["source_stage"])
+        years = usgs_years(pid, stage)
+        series = usgs_series(pid, stage, year if year in years else None)
+    elif first["source"] == "iea":
+        series = iea_series(str(first["source_mineral_id"]), str(first["source_stage"]))
+    else:
+        parts = rows.assign(value=rows["share_pct"], flag=rows["share_flag"], known=rows["share_pct"].notna(),
+                            role="country")
+        parts = parts[["country", "name", "kind", "value", "flag", "known", "role", "share_pct"]].sort_values(
+            "share_pct", ascending=False).reset_index(drop=True)
+        total = 100.0      # the values are share_pct, already of the share rule's denominator
+        flags = [f for f in str(first["share_flag"]).split(";") if f and f != "upper_bound"]
+        series = Series(mid, str(first["source_stage"]), None, "eu_crm", str(first["vintage"]), str(first["measure"]),
+                        str(first["unit"]), parts, total, 100.0, "", flags, "", str(first["period"]),
+                        str(first["provenance"]))
+    series.notes.extend(n for n in note if n not in series.notes)
+    return series
+
+
+def processing_series(mineral_id: str, year: int | None = None, *, source: str | None = None) -> Series | None:
+    """The processing series of a mineral as the series layer chose it (:func:`supply_series`,
+    series.yml ``stage_families.processing.order``: the IEA 2023 refining/chemicals/battery-grade
+    block, else USGS refinery/smelter/metal (or a declared downstream id: bauxite -> alumina), else
+    the EU 2023 study's processing shares); None when no source has one."""
+    return supply_series(mineral_id, "processing", source, year)
 
 
 def mine_series(mineral_id: str, year: int | None = None, *, source: str = "usgs") -> Series | None:

@@ -45,6 +45,14 @@ def count_nir(vintage: str = "MCS2025", *, low: float = 100.0, high: float | Non
     return per.loc[sel, ["mineral_id", "measure", "year", "nir_pct", "nir_bound", "vintage"]].reset_index(drop=True)
 
 
+def _country_share(series: c.Series, country: str) -> float | None:
+    """A country's stored share in a series (0 when the series lists it nowhere and has no remainder)."""
+    row = series.parts[series.parts["country"] == country]
+    if row.empty:
+        return None
+    return float(row["share_pct"].iloc[0])
+
+
 def _verdict(claim, computed: float, *, pp: bool) -> tuple[str, str]:
     """consistent / differs, with the tolerance used."""
     tol = TOLERANCE_PP if pp else None
@@ -122,12 +130,19 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         return share, src, *_verdict(claim, share, pp=True), "claim year not stated: latest USGS year" if pd.isna(claim.year) else ""
     if metric == "share_of_refining":
         s = c.processing_series(mid)
-        if s is None or s.source != "iea":
-            return None, "", "not_checkable", "no IEA refining block for this mineral"
+        if s is None:
+            return None, "", "not_checkable", "no source has a processing series for this mineral"
         sm = _summary(s)
-        note = "; ".join(s.notes) + ("; IEA refining output used for a capacity claim" if "capacity" in str(claim.check_note) else "")
-        return sm["china_share"] if ctry == c.CHINA else np.nan, f"{s.label}, {s.measure}", \
-            *_verdict(claim, sm["china_share"], pp=True), note.strip("; ")
+        share = sm["china_share"] if ctry == c.CHINA else _country_share(s, ctry)
+        if share is None or pd.isna(share):
+            return None, f"{s.label}, {s.measure}, {s.period}", "not_checkable", f"{ctry} value not known in {s.label}"
+        notes = list(s.notes)
+        if "capacity" in str(claim.check_note):
+            notes.append("processing output used for a capacity claim")
+        if s.period_text:
+            notes.append(f"shares are a {s.period} average" + (f", claim is for {int(claim.year)}" if pd.notna(claim.year) else ""))
+        where = f"{s.label}, {s.measure}" + ("" if s.period_text else f", {s.period}")
+        return share, where, *_verdict(claim, share, pp=True), "; ".join(notes)
     if metric == "top3_refining_share":
         if pd.notna(claim.year) and int(claim.year) != 2023:
             return None, "", "not_checkable", f"IEA data are for 2023 (observed) only, claim is for {int(claim.year)}"

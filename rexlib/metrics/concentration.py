@@ -141,50 +141,59 @@ def concentration_table(stage: str = "mine", year: int | None = None, source: st
     return api.stored_concentration_table(stage, year, source, critical=critical)
 
 
-# USGS minerals whose processing stage is published under another mineral id (same supply chain).
-PROCESSING_COUNTERPARTS: dict[str, tuple[str, str]] = {
-    "bauxite": ("alumina", "refinery"),
-    "titanium_concentrates": ("titanium", "metal"),
-    "magnesium_compounds": ("magnesium", "smelter"),
-    "iron_ore": ("iron_steel", "metal"),
-}
+def _gap_sources(mid: str) -> tuple[str, str] | None:
+    """(mining source, processing source) for the gap: one source for both where one has both, in
+    the processing order (series.yml ``gap_rule``), else each family's best; None without both."""
+    mining, processing = c.supply_sources(mid, "mining"), c.supply_sources(mid, "processing")
+    if not mining or not processing:
+        return None
+    order = rules.stage_families()["processing"]["order"]
+    common = [s for s in order if s in mining and s in processing]
+    if common:
+        return common[0], common[0]
+    return mining[0], processing[0]
 
 
 def _gap_row(mid: str, year: int | None) -> dict | None:
-    use_iea = mid in c.iea_minerals() and "mine" in c.iea_stages(mid)
-    mine = c.mine_series(mid, year, source="iea" if use_iea else "usgs")
-    if mid in PROCESSING_COUNTERPARTS and not use_iea:
-        pid, pstage = PROCESSING_COUNTERPARTS[mid]
-        years = c.usgs_years(pid, pstage)
-        proc = c.usgs_series(pid, pstage, year if year in years else None)
-    else:
-        proc = c.processing_series(mid, year, prefer_iea=use_iea or mid in c.IEA_REFINING_PROXY)
+    sources = _gap_sources(mid)
+    if sources is None:
+        return None
+    mine = c.supply_series(mid, "mining", sources[0], year)
+    proc = c.supply_series(mid, "processing", sources[1], year)
     if mine is None or proc is None or mine.world_total is None or proc.world_total is None:
         return None
     a, b = _summary(mine), _summary(proc)
     return dict(
         mineral_id=mid, source=mine.source if mine.source == proc.source else f"{mine.source}+{proc.source}",
-        mine_stage=a["stage"], mine_year=a["year"],
+        mine_stage=a["stage"], mine_year=a["year"], mine_period=mine.period,
         processing_mineral_id=b["mineral_id"], processing_stage=b["stage"], processing_year=b["year"],
+        processing_period=proc.period,
         china_mine_share=a["china_share"], china_processing_share=b["china_share"],
         china_gap_pp=b["china_share"] - a["china_share"],
         top1_mine_country=a["top1_country"], top1_mine_share=a["top1_share"],
         top1_processing_country=b["top1_country"], top1_processing_share=b["top1_share"],
         hhi_mine=a["hhi"], hhi_processing=b["hhi"],
         flags=";".join(sorted(set(filter(None, (a["flags"] + ";" + b["flags"]).split(";"))))),
-        source_label=f"mine: {a['source_label']} ({a['measure']}); processing: {b['source_label']} ({b['measure']})")
+        provenance="; ".join(dict.fromkeys(p for p in (mine.provenance, proc.provenance) if p)),
+        source_label=f"mine: {mine.label} ({a['measure']}, {mine.period}); "
+                     f"processing: {proc.label} ({b['measure']}, {proc.period})")
+
+
+def _gap_minerals() -> list[str]:
+    return sorted(m for m in {k[0] for k in c._supply_by_family()} if _gap_sources(m) is not None)
 
 
 def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None) -> pd.DataFrame:
-    """China's and the top producer's share at the mine stage vs the processing stage.
+    """China's and the top producer's share at the mining vs the processing stage, for every mineral
+    where any source has both (the supply-chain model of :mod:`rexlib.series`, ``stage_families``).
 
-    Where the IEA covers the mineral (cobalt, copper, graphite, lithium, magnet rare earths, nickel)
-    both stages come from the IEA (2023 observed: mining vs refining / chemicals / battery-grade);
-    otherwise USGS mine vs the USGS refinery, smelter or metal stage of the same mineral id (latest
-    year, or ``year`` where published), or of its downstream id in ``PROCESSING_COUNTERPARTS``
-    (bauxite → alumina refinery, titanium mineral concentrates → titanium sponge metal, magnesium
-    compounds → magnesium metal smelter, iron ore → pig iron); ``processing_mineral_id`` says which. ``china_gap_pp = china_processing_share − china_mine_share``
-    (percentage points; positive = China processes more than it mines).
+    Both stages come from one source where one source has both (series.yml ``gap_rule``; the IEA
+    2023 blocks first, then USGS latest year, then the EU 2023 study's 2016-2020 averages), so a gap
+    compares like with like; otherwise each stage's best source (``source`` says ``usgs+eu_crm``).
+    USGS processing may come from a downstream id (bauxite -> alumina refinery;
+    ``processing_mineral_id``). ``china_gap_pp = china_processing_share - china_mine_share``
+    (percentage points; positive = China processes more than it mines); ``mine_period`` /
+    ``processing_period`` name a year or an averaging period; ``provenance`` grades the sources.
 
     ``mineral=None`` returns every mineral with both stages, largest gap first.
     """
@@ -192,26 +201,10 @@ def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None
         mid = c.mineral(mineral)
         row = _gap_row(mid, year)
         if row is None:
-            valid = [m for m in sorted(set(c._production_all()["mineral_id"]) | set(c.iea_minerals()))
-                     if _has_both(m)]
-            raise v.InvalidArgument("mineral", mineral, valid, " (needs both a mine and a processing stage)")
+            raise v.InvalidArgument("mineral", mineral, _gap_minerals(), " (needs both a mining and a processing stage)")
         return pd.DataFrame([row])
-    rows = [r for m in sorted(set(c._production_all()["mineral_id"]) | set(c.iea_minerals()))
-            if _has_both(m) and (r := _gap_row(m, year)) is not None]
+    rows = [r for m in _gap_minerals() if (r := _gap_row(m, year)) is not None]
     return pd.DataFrame(rows).sort_values("china_gap_pp", ascending=False, na_position="last").reset_index(drop=True)
-
-
-def _has_both(mid: str) -> bool:
-    if mid in PROCESSING_COUNTERPARTS:
-        return True
-    if mid in c.IEA_REFINING_PROXY and "mine" in c.usgs_stages(mid):
-        return True
-    if mid in c.iea_minerals():
-        st = c.iea_stages(mid)
-        if "mine" in st and any(s in st for s in c.IEA_PROCESSING_STAGES):
-            return True
-    st = c.usgs_stages(mid)
-    return "mine" in st and any(s in st for s in c.USGS_PROCESSING_STAGES)
 
 
 def biggest_processing_gaps(n: int = 10, year: int | None = None) -> pd.DataFrame:

@@ -66,7 +66,7 @@ def _stage_coverage(series: c.Series | None, members: c.Members) -> dict:
     if series is None or series.world_total is None:
         return dict(covered_pct=np.nan, covered_high_pct=np.nan, withheld_members="", label="")
     res = covered_share(series.parts, members)
-    res["label"] = f"{series.label} {series.stage} {series.year}"
+    res["label"] = f"{series.label} {series.stage} {series.period}"
     return res
 
 

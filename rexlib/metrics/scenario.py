@@ -53,6 +53,9 @@ def _import_exposure(mid: str, members: c.Members, nir: c.Nir) -> dict:
                 import_measure=measure)
 
 
+PROCESSING = "processing"   # the processing stage family of rexlib.series (any source)
+
+
 def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str | None = None, cut_pct: float = 100,
                ramp_up_pct: float = 0, year: int | None = None, *, source: str = "usgs") -> pd.DataFrame:
     """A supply cut by ``suppliers`` (ISO3 codes and/or ``country_groups`` group ids): one row.
@@ -77,6 +80,11 @@ def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str | None =
     ``source='iea'`` sizes the cut on the IEA block instead (kt; stages mine, refinery, chemicals,
     battery_grade; ``year`` 2023 observed or the 2030/2035/2040 base case), e.g. a cut of projected
     2030 refining; the U.S. import exposure stays USGS's.
+
+    ``stage='processing'`` cuts the mineral's processing series of the supply-chain model
+    (:func:`rexlib.supply_shares`: IEA 2023, else USGS refinery/smelter/metal, else the EU 2023
+    study). Where only EU shares exist the "production" figures are shares of world processing
+    (percent, 2016-2020 averages, no tonnage; flag ``shares_only_average``; ``year`` is the period).
     """
     mid = c.mineral(mineral)
     cut = c.number("cut_pct", cut_pct, 0, 100)
@@ -93,7 +101,14 @@ def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str |
     mid = c.mineral(mineral)
     members = _supplier_members(suppliers)
     src = c.choice("source", source, ["usgs", "iea"])
-    series = c.iea_series(mid, stage, year) if src == "iea" else c.usgs_series(mid, stage, year)
+    if stage == PROCESSING:
+        # The processing series of the supply-chain model (IEA, USGS, else EU shares: then the
+        # "production" is each country's share of world processing and the world total 100 %).
+        series = c.processing_series(mid, year)
+        if series is None:
+            raise v.InvalidArgument("stage", stage, c.usgs_stages(mid), f" (no source has processing shares for {mid})")
+    else:
+        series = c.iea_series(mid, stage, year) if src == "iea" else c.usgs_series(mid, stage, year)
     parts = series.parts
     is_sup = np.array([members.covers(x) for x in parts["country"]], dtype=bool)
     known = parts["known"].to_numpy(dtype=bool)
@@ -104,7 +119,10 @@ def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str |
     if (members.codes - listed) and (parts["country"] == REST_OF_WORLD).any():
         flags.append("suppliers_may_be_in_row")
     n = c.nir(mid, series.year)
-    return dict(mineral_id=mid, stage=series.stage, year=series.year, vintage=series.vintage, unit=series.unit,
+    if series.period_text:
+        flags.append("shares_only_average")
+    return dict(mineral_id=mid, stage=PROCESSING if stage == PROCESSING else series.stage, year=series.period,
+                vintage=series.vintage, unit=series.unit,
                 suppliers=members.label, world_total=series.world_total,
                 supplier_production=float(parts.loc[is_sup & known, "value"].sum()),
                 others_production=float(parts.loc[~is_sup & known, "value"].sum()),

@@ -14,7 +14,10 @@ from . import metrics_bridge as mb
 from .cache import memo, sections
 
 DEFAULTS = {"stage": "mine", "year": 2025, "critical": "all", "top": 30}
-STAGES = ["mine", "refinery", "smelter", "metal", "plant"]
+STAGES = ["mine", "refinery", "smelter", "metal", "plant", "processing"]
+# "processing": every mineral's processing series from the one supply-chain model (rexlib.series
+# stage_families: IEA 2023 blocks, else USGS latest year, else the EU 2023 study's 2016-2020 averages).
+PROCESSING = "processing"
 
 
 @memo(2)
@@ -75,8 +78,39 @@ class Chokepoints(c.App):
         parts += cache.get(("gaps", critical), self._gaps)
         return parts
 
+    def _processing(self) -> list[str]:
+        """The processing family across minerals: each mineral's best source, its own period."""
+        top = self.top.value
+        conc = self._filter(mb.supply_concentration(PROCESSING))
+        conc = conc.assign(name=conc["mineral_id"].map(_names()).fillna(conc["mineral_id"]), year=conc["period"])
+        counts = conc["source"].value_counts()
+        src = source_line("processing shares per mineral from the best available source (rexlib.supply_shares): "
+                          f"IEA 2023 refining blocks ({counts.get('iea', 0)}), USGS refinery/smelter/metal latest year "
+                          f"({counts.get('usgs', 0)}), else the European Commission's 2023 criticality study, Appendix 7, "
+                          f"2016-2020 averages ({counts.get('eu_crm', 0)}; an unofficial transcription, PDF not verified)",
+                          [], {"stage": PROCESSING, "critical": self.critical.value},
+                          releases=["iea_cm_explorer_2024"])
+        parts = [c.heading("Concentration by mineral, processing stage"),
+                 c.message("Processing shares come from different sources and periods per mineral (column Period); "
+                           "the year slider does not apply. EU rows are multi-year averages of shares, not one year.",
+                           "info"),
+                 c.chart_html(hhi_bars(conc.head(top), title="Most concentrated minerals, processing stage",
+                                       source=src, subtitle="Each mineral's latest processing series. Bar: HHI lower "
+                                       "bound; tick: upper bound. Dashed: 2,500.")),
+                 c.table_html(conc, "concentration_processing", columns={
+                     "name": "Mineral", "hhi": "HHI", "hhi_high": "HHI upper", "top1_country": "Top processor",
+                     "top1_share": "Top share %", "top3_share": "Top-3 %", "china_share": "China %",
+                     "source": "Source", "source_stage": "Source stage", "period": "Period",
+                     "provenance": "Provenance", "flags": "Flags"}, max_rows=15),
+                 c.heading("Governance-weighted concentration (EU method)"),
+                 c.message("Governance-weighted HHI is computed for the USGS and IEA tonnage stages; choose "
+                           "refinery, smelter or metal for it.", "info")]
+        return parts
+
     def _concentration(self) -> list[str]:
         stage, year, top = self.stage.value, self.year.value, self.top.value
+        if stage == PROCESSING:
+            return self._processing()
         names = _names()
         params = {"stage": stage, "year": year, "critical": self.critical.value}
         conc = self._filter(mb.concentration_table(stage, year))
@@ -112,15 +146,19 @@ class Chokepoints(c.App):
         parts = []
         gap = self._filter(mb.gaps())
         gap = gap.assign(name=gap["mineral_id"].map(names)).head(15)
-        gsrc = source_line("China's share: mine vs processing stage (IEA 2023 where covered, else USGS latest year)",
+        gsrc = source_line("China's share of mining vs processing, both from one source where one has both "
+                           "(IEA 2023, else USGS latest year, else the EU 2023 study's 2016-2020 averages, an "
+                           "unofficial transcription; rexlib.metrics.mining_vs_processing_gap)",
                            sorted({v for v in ["MCS2026"]}), {"critical": self.critical.value},
                            releases=["iea_cm_explorer_2024"])
         parts.append(c.heading("Biggest mining-vs-processing gaps"))
         parts.append(c.chart_html(gap_dumbbell(gap, title="Where China processes far more than it mines", source=gsrc,
                                                subtitle="Grey: share of mining; red: share of processing. "
-                                                        "Not controlled by the year slider (each source's latest year).")))
+                                                        "Not controlled by the year slider (each source's latest "
+                                                        "year or averaging period).")))
         parts.append(c.table_html(gap, "mining_vs_processing_gap", columns={
-            "name": "Mineral", "source": "Source", "processing_stage": "Processing stage",
+            "name": "Mineral", "source": "Source", "mine_period": "Mining period",
+            "processing_stage": "Processing stage", "processing_period": "Processing period",
             "china_mine_share": "China mine %", "china_processing_share": "China processing %",
             "china_gap_pp": "Gap (pp)", "top1_processing_country": "Top processor", "flags": "Flags"}))
         return parts

@@ -226,6 +226,47 @@ def iea_mineral(mineral: str) -> str | None:
 
 
 @memo()
+@memo(1)
+def _supply_minerals() -> dict[str, frozenset]:
+    return {fam: frozenset(api.supply_concentration(fam)["mineral_id"]) for fam in ("mining", "processing")}
+
+
+def has_supply(mineral: str, family: str) -> bool:
+    """True when any source has a ``family`` (mining | processing) series for the mineral."""
+    return mineral in _supply_minerals().get(family, frozenset())
+
+
+@memo(512)
+def supply_frame(mineral: str, family: str) -> tuple[pd.DataFrame, dict]:
+    """The series layer's best ``family`` series (rexlib.api.supply_shares) as chart rows (label,
+    status, iso_numeric), plus facts: source, period, unit, provenance, source label, note."""
+    frame = api.supply_shares(mineral, family)
+    first = frame.iloc[0]
+    facts = {"source": first["source"], "period": first["period"], "period_kind": first["period_kind"],
+             "unit": first["unit"], "provenance": first["provenance"], "source_label": first["source_label"],
+             "note": first["note"] or "", "measure": first["measure"], "source_stage": first["source_stage"],
+             "source_mineral_id": first["source_mineral_id"]}
+    rows = frame[~frame["country"].isin(["WLD", "ROW"])].reset_index(drop=True)
+    rows["iso_numeric"] = rows["country"].map(dict(zip(_countries()["country"], _countries()["iso_numeric"])))
+    rows["status"] = rows["share_pct"].map(lambda v: "withheld" if pd.isna(v) else "value")
+    rows["flag"] = rows["share_flag"]
+    if facts["source"] == "eu_crm":      # shares only: the value shown is the share
+        rows["value"] = rows["share_pct"]
+        rows["label"] = [("<0.1 %" if "upper_bound" in str(f) else f"{v:.1f} %") for v, f in
+                         zip(rows["share_pct"], rows["share_flag"])]
+    else:
+        rows["label"] = [_label(v, u, f, sh) for v, u, f, sh in
+                         zip(rows["value"], rows["unit"], rows["share_flag"], rows["share_pct"])]
+    return rows, facts
+
+
+@memo(512)
+def supply_summary(mineral: str, family: str) -> dict:
+    """HHI, top-1, top-3 and China's share of the best ``family`` series (rexlib.api.supply_concentration)."""
+    frame = api.supply_concentration(family, mineral=mineral)
+    return frame.iloc[0].to_dict()
+
+
 def iea_frame(mineral: str, year: int = 2023) -> pd.DataFrame:
     """IEA observed shares by stage for ``year`` (2023 is the only observed year), biggest first."""
     mid = iea_mineral(mineral)

@@ -16,6 +16,12 @@ def concentration_table(stage: str, year: int | None, source: str = "usgs") -> p
     return api.stored_concentration_table(stage, year, source)
 
 
+@memo(4)
+def supply_concentration(stage: str = "processing") -> pd.DataFrame:
+    """Every mineral's best series at a stage family (rexlib.api.supply_concentration)."""
+    return api.supply_concentration(stage)
+
+
 @memo(32)
 def governance_table(stage: str, year: int | None) -> pd.DataFrame:
     return api.stored_governance_table(stage, year)

@@ -15,8 +15,26 @@ from .cache import sections
 DEFAULTS = {"mineral": "cobalt", "stage": "mine", "year": 2025}
 
 
+# The processing stage of the one supply-chain model (rexlib.supply_shares): every mineral any
+# source has processing shares for, whatever its USGS stages; its own period (the year is not used).
+PROCESSING = "processing"
+
+
+def profile_stages(mineral: str) -> list[str]:
+    """The profile's stage options: the USGS production stages, then ``processing`` where any source
+    has processing shares."""
+    stages = list(d.stage_options(mineral)) if d.has_production(mineral) else []
+    return stages + ([PROCESSING] if d.has_supply(mineral, PROCESSING) else [])
+
+
 def _validate(values: dict, explicit: set) -> dict:
     mineral = d.profile_mineral(values["mineral"])
+    if values["stage"] == PROCESSING:
+        if d.has_supply(mineral, PROCESSING):
+            return {"mineral": mineral, "stage": PROCESSING, "year": int(values["year"])}
+        from ..validate import InvalidArgument
+        raise InvalidArgument("stage", values["stage"], profile_stages(mineral) or ["(none)"],
+                              f" (no source has processing shares for {mineral})")
     if not d.has_production(mineral):
         return _validate_without_production(mineral, values, explicit)
     stages = d.stage_options(mineral)
@@ -43,7 +61,7 @@ def _validate_without_production(mineral: str, values: dict, explicit: set) -> d
     from ..validate import choice, year as check_year
     stage, year = values["stage"], values["year"]
     if "stage" in explicit:
-        stage = choice("stage", stage, d.all_stages())
+        stage = choice("stage", stage, [*d.all_stages(), PROCESSING])
     if "year" in explicit:
         year = check_year("year", year, d.all_production_years())
     return {"mineral": mineral, "stage": stage, "year": int(year)}
@@ -101,7 +119,7 @@ class MineralProfile(c.App):
     def _set_stages(self, stage, year):
         """Options for the mineral's production tables; none (controls disabled) for a mineral
         without a world production table. ``stage``/``year`` are kept where the mineral has them."""
-        stages = d.stage_options(self.mineral.value) if d.has_production(self.mineral.value) else []
+        stages = profile_stages(self.mineral.value)
         for control in (self.stage, self.year, self.measure):
             control.disabled = not stages
         if not stages:
@@ -109,9 +127,13 @@ class MineralProfile(c.App):
                 control.options = []
                 control.value = None
             return
-        keep = stage if stage in stages else api.primary_stage(self.mineral.value)
+        primary = api.primary_stage(self.mineral.value) if d.has_production(self.mineral.value) else None
+        keep = stage if stage in stages else (primary if primary in stages else stages[0])
         self.stage.options = stages
         self.stage.value = keep
+        if keep == PROCESSING:
+            self._no_years()
+            return
         years = d.year_options(self.mineral.value, keep)
         self.year.options = years
         self.year.value = year if year in years else max(years)
@@ -131,9 +153,20 @@ class MineralProfile(c.App):
             self._set_measures()
         self.refresh()
 
+    def _no_years(self):
+        """The processing stage has its own period per source: no year or measure to choose."""
+        for control in (self.year, self.measure):
+            control.options = []
+            control.value = None
+            control.disabled = True
+
     def _set_years(self):
         if self.stage.value is None:
             return
+        if self.stage.value == PROCESSING:
+            self._no_years()
+            return
+        self.year.disabled = self.measure.disabled = False
         years = d.year_options(self.mineral.value, self.stage.value)
         keep = self.year.value if self.year.value in years else max(years)
         self.year.options = years
@@ -152,6 +185,14 @@ class MineralProfile(c.App):
         mineral, stage, year, key = self.mineral.value, self.stage.value, self.year.value, self.measure.value
         name = d.mineral_name(mineral)
         cache = sections("mineral_profile")
+        if stage == PROCESSING:
+            parts = cache.get(("processing", mineral), lambda: self._processing(mineral, name))
+            parts += cache.get(("reserves", mineral), lambda: self._reserves(mineral, name))
+            parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
+            parts += cache.get(("demand", mineral), lambda: outlook.demand_section(mineral))
+            parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
+            parts += cache.get(("policy", mineral), lambda: self._policy(mineral, name))
+            return parts
         if not d.has_production(mineral):
             return cache.get(("without_production", mineral), lambda: self._without_production(mineral, name))
         # Sections keyed by exactly what they depend on: a year change redraws the map, the bars
@@ -190,6 +231,41 @@ class MineralProfile(c.App):
         parts.append(c.table_html(rows, f"{mineral}_{stage}_{year}_production", columns={
             "name": "Country", "value": f"Value ({unit})", "flag": "Flag", "share_pct": "Share of world %",
             "vintage": "Vintage", "source_line": "Source line"}))
+        return parts
+
+    def _processing(self, mineral, name) -> list[str]:
+        """Where the mineral is processed: the series layer's best processing series (map, bars,
+        table), labelled with its source, period and provenance."""
+        rows, facts = d.supply_frame(mineral, PROCESSING)
+        period = facts["period"] + (" average" if facts["period_kind"] == "average" else "")
+        src = source_line(f"{facts['source_label']}; {facts['measure']} ({facts['source_stage']}); "
+                          f"provenance: {facts['provenance']}", [], {"mineral": mineral, "stage": PROCESSING})
+        summary = d.supply_summary(mineral, PROCESSING)
+        tiles = [{"label": f"Top processor ({period})", "value": f"{summary['top1_country']} {summary['top1_share']:.1f}%"
+                  if summary["top1_share"] == summary["top1_share"] else "—", "note": facts["source_label"]},
+                 {"label": "China's share of processing", "value": "—" if summary["china_share"] != summary["china_share"]
+                  else f"{summary['china_share']:.1f}%", "note": period},
+                 {"label": "Top-3 share of processing", "value": "—" if summary["top3_share"] != summary["top3_share"]
+                  else f"{summary['top3_share']:.1f}%", "note": f"HHI {summary['hhi']:,.0f}"}]
+        parts = [charts.share_tiles(tiles)]
+        notes = [f"Shares from {facts['source_label']}."]
+        if facts["source"] == "eu_crm":
+            notes.append("These are shares of global processing averaged over 2016-2020 (no tonnage), from an "
+                         "unofficial transcription of the European Commission's 2023 study (PDF not verified).")
+        if facts["note"]:
+            notes.append(facts["note"] + ".")
+        parts.append(c.message(" ".join(notes), "info"))
+        parts.append(c.heading(f"Where {name} is processed ({period})"))
+        parts.append(c.chart_html(charts.world_share_map(
+            rows, title=f"{name}: share of world processing, {period}", source=src, legend="Share of world processing (%)",
+            subtitle=f"{facts['measure']} ({facts['source_stage']})")))
+        unit = "% of world (shares only)" if facts["source"] == "eu_crm" else facts["unit"]
+        parts.append(c.chart_html(charts.top_producers(
+            rows, title=f"Top processors of {name}, {period}", source=src, unit=unit,
+            subtitle="Labels: value · share of world")))
+        parts.append(c.table_html(rows, f"{mineral}_processing", columns={
+            "name": "Country", "value": f"Value ({unit})", "share_pct": "Share of world %", "flag": "Flag",
+            "source": "Source", "period": "Period", "provenance": "Provenance", "source_line": "Source line"}))
         return parts
 
     def _trend(self, mineral, name, stage, year, key) -> list[str]:
@@ -300,17 +376,43 @@ class MineralProfile(c.App):
         return out
 
     def _iea(self, mineral, name) -> list[str]:
-        out = [c.heading("Mining beside refining (IEA)")]
+        out = [c.heading("Mining beside processing")]
         frame = d.iea_frame(mineral)
         if frame.empty:
-            return out + [c.message(
-                f"The IEA Critical Minerals Data Explorer does not cover {name}; it covers copper, cobalt, "
-                "graphite, lithium, magnet rare earths and nickel.", "info")]
+            return out + self._mining_beside_processing(mineral, name)
         src = source_line("IEA Critical Minerals Data Explorer, top-country tables", releases=["iea_cm_explorer_2024"],
                           params={"mineral": d.iea_mineral(mineral), "year": 2023})
         out.append(c.chart_html(charts.mining_vs_refining(
             frame, title=f"{name}: share of mining and refining by country, 2023 (IEA)", source=src,
             subtitle="IEA's top countries per stage; 'Rest of world' is IEA's own remainder")))
+        return out
+
+    def _mining_beside_processing(self, mineral, name) -> list[str]:
+        """Outside the IEA's six minerals: the series layer's best mining and processing series side
+        by side (rexlib.supply_shares), each labelled with its source and period."""
+        have = [fam for fam in ("mining", PROCESSING) if d.has_supply(mineral, fam)]
+        if len(have) < 2:
+            missing = "mining" if "mining" not in have else "processing"
+            return [c.message(f"No source in the workbook gives {name}'s {missing} shares by country "
+                              "(USGS, the IEA's six minerals, the EU 2023 study), so mining and processing "
+                              "cannot be set side by side.", "info")]
+        frames, labels, provenance = [], [], []
+        for fam in have:
+            rows, facts = d.supply_frame(mineral, fam)
+            period = facts["period"] + (" avg." if facts["period_kind"] == "average" else "")
+            label = f"{fam.capitalize()}: {facts['source'].upper().replace('_CRM', ' 2023')} {period}"
+            frames.append(rows.assign(stage_label=label, value_kt=rows["value"]).head(8))
+            labels.append(f"{fam}: {facts['source_label']}")
+            provenance.append(facts["provenance"])
+        frame = pd.concat(frames, ignore_index=True)
+        src = source_line("; ".join(labels), [], {"mineral": mineral})
+        out = [c.chart_html(charts.mining_vs_refining(
+            frame, title=f"{name}: share of world mining and processing by country", source=src,
+            subtitle="Each side from its best source (rexlib.supply_shares); periods may differ"))]
+        if any("unofficial" in p for p in provenance):
+            out.append(c.message("EU figures: an unofficial transcription of the European Commission's 2023 "
+                                 "criticality study, Appendix 7 (PDF not verified); shares averaged over 2016-2020.",
+                                 "info"))
         return out
 
     def _imports(self, mineral, name) -> list[str]:

@@ -19,10 +19,23 @@ DEFAULTS = {"mineral": "gallium", "supplier": "CHN", "stage": "", "cut_pct": 100
             "group": "ministerial_2026_attendees", "preset": "none"}
 
 
+PROCESSING = "processing"     # every mineral's processing series (rexlib.supply_shares), any source
+
+
+def stage_options(mineral: str) -> list[str]:
+    """The USGS stages of the mineral, then ``processing`` where any source has processing shares."""
+    mid = d.production_mineral(mineral)
+    return [*d.stage_options(mid), *([PROCESSING] if d.has_supply(mid, PROCESSING) else [])]
+
+
 @memo(256)
 def _suppliers(mineral: str, stage: str) -> list[tuple[str, str]]:
     """Every country listed as a producer of ``mineral`` at ``stage`` in any year, by name."""
-    mid, stage = d.production_mineral(mineral), choice("stage", stage, d.stage_options(mineral))
+    mid, stage = d.production_mineral(mineral), choice("stage", stage, stage_options(mineral))
+    if stage == PROCESSING:
+        rows, _ = d.supply_frame(mid, PROCESSING)
+        rows = rows.sort_values(["name", "country"])
+        return [(f"{n} ({i})", i) for n, i in zip(rows["name"], rows["country"])]
     rows = query("SELECT DISTINCT c.name, p.country FROM production_latest p JOIN countries c ON c.iso3 = p.country "
                  "WHERE p.mineral_id = ? AND p.stage = ? AND c.kind <> 'aggregate' ORDER BY c.name, p.country",
                  [mid, stage])
@@ -51,7 +64,7 @@ def _validate(values: dict, explicit: set) -> dict:
         row = mb.presets().set_index(["control_id", "mineral_id"]).loc[tuple(preset.split(":"))]
         values.update(mineral=preset.split(":")[1], supplier=row["country"], stage=row["stage"])
     mineral = d.production_mineral(values["mineral"])
-    stages = d.stage_options(mineral)
+    stages = stage_options(mineral)
     stage = values["stage"] or api.primary_stage(mineral)
     stage = choice("stage", stage, stages)
     supplier = choice("supplier", str(values["supplier"]).upper(), [k for _, k in _suppliers(mineral, stage)],
@@ -98,7 +111,7 @@ class Scenario(c.App):
         v = resolved.values
         self.preset = c.dropdown("Preset", _presets(), v["preset"], "420px")
         self.mineral = c.dropdown("Mineral", d.production_minerals(), v["mineral"], "280px")
-        self.stage = c.dropdown("Stage", d.stage_options(v["mineral"]), v["stage"], "170px")
+        self.stage = c.dropdown("Stage", stage_options(v["mineral"]), v["stage"], "170px")
         self.supplier = c.dropdown("Supplier", _suppliers(v["mineral"], v["stage"]), v["supplier"], "300px")
         self.cut = w.FloatSlider(description="Cut %", min=0, max=100, step=5, value=v["cut_pct"],
                                  continuous_update=False)
@@ -117,7 +130,7 @@ class Scenario(c.App):
     def warm(cls) -> None:
         """Every mineral's stages and suppliers (the options a mineral change sets)."""
         for _, mineral in d.production_minerals():
-            for stage in d.stage_options(mineral):
+            for stage in stage_options(mineral):
                 _suppliers(mineral, stage)
 
     def _set_suppliers(self, keep: str | None = None):
@@ -133,7 +146,7 @@ class Scenario(c.App):
         row = mb.presets().set_index(["control_id", "mineral_id"]).loc[(control, mineral)]
         with self.muted():
             self.mineral.value = mineral
-            self.stage.options = d.stage_options(mineral)
+            self.stage.options = stage_options(mineral)
             self.stage.value = row["stage"]
             self._set_suppliers(row["country"])
             self.cut.value, self.ramp.value = float(row["cut_pct"]), float(row["ramp_up_pct"])
@@ -143,7 +156,7 @@ class Scenario(c.App):
         if self._muted:
             return
         with self.muted():
-            stages = d.stage_options(self.mineral.value)
+            stages = stage_options(self.mineral.value)
             self.stage.options = stages
             self.stage.value = api.primary_stage(self.mineral.value)
             self._set_suppliers(self.supplier.value)
@@ -193,8 +206,18 @@ class Scenario(c.App):
         ]))
         if row.get("flags"):
             parts.append(f'<div class="rex-note">Flags: {esc(row["flags"])}</div>')
-        src = source_line("USGS world production, net import reliance and import sources via rexlib.metrics.disruption",
-                          [row["vintage"], "MCS2026"], params)
+        if stage == PROCESSING:
+            _, facts = d.supply_frame(mineral, PROCESSING)
+            src = source_line(f"processing shares: {facts['source_label']}; USGS net import reliance and import "
+                              "sources; rexlib.metrics.disruption", ["MCS2026"], params)
+            if facts["source"] == "eu_crm":
+                parts.append(c.message(
+                    "Only shares exist for this mineral's processing: the European Commission's 2023 study, "
+                    "2016-2020 averages (an unofficial transcription, PDF not verified). Supply figures below are "
+                    "percent of world processing, not tonnes.", "info"))
+        else:
+            src = source_line("USGS world production, net import reliance and import sources via rexlib.metrics.disruption",
+                              [row["vintage"], "MCS2026"], params)
         parts.append(c.chart_html(disruption_waterfall(row, title=f"{name}: world {stage} supply if {supplier} cuts "
                                                                   f"{cut:.0f}%", source=src,
                                                        subtitle=f"Ramp-up = {ramp:.0f}% of everyone else's known output, "
