@@ -18,6 +18,19 @@ os.environ["REX_CACHE_DIR"] = tempfile.mkdtemp(prefix="rex-test-cache-")
 PROJECT = Path(__file__).resolve().parent.parent
 RAW = PROJECT / "data" / "raw"
 MCS2026 = RAW / "usgs" / "mcs2026" / "MCS2026_Commodities_Data.csv"
+APP_TESTS = PROJECT / "tests" / "apps"
+
+
+@pytest.hookimpl(tryfirst=True)     # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Two workers (pyproject: ``-n 2 --dist loadgroup``): every test that drives the Voila server in
+    Chromium runs on one worker, in file order, against one server; every other file runs whole on
+    either worker (a notebook's nbval cells share one kernel, a module's fixtures stay together).
+    So the browser tests wait on pages while the other worker builds, renders and computes."""
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        group = "browser" if APP_TESTS in path.parents else str(path.relative_to(PROJECT))
+        item.add_marker(pytest.mark.xdist_group(name=group))
 
 
 @pytest.fixture(scope="session")
