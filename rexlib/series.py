@@ -546,7 +546,7 @@ def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str]) -> list[
         "year": pd.array([pd.NA] * len(src), dtype="Int64"), "country": src["country"], "value": np.nan,
         "unit": SHARE_ONLY_UNIT, "share_pct": shared["share_pct"], "share_published_pct": src["share_pct"],
         "share_flag": flags, "world_value": np.nan, "measure": src["material"], "vintage": src["vintage"],
-        "provenance": src["provenance"], "source_label": f"{EU_LABEL} (average {src['period'].iloc[0]})",
+        "provenance": src["provenance"], "source_label": f"{EU_LABEL}, average {src['period'].iloc[0]}",
         "note": "", "source_file": src["source_file"], "source_line": src["source_line"].astype("Int64"),
         "source_cell": None})]
 

@@ -130,3 +130,17 @@ def test_bad_arguments_name_what_is_valid(db):
         api.supply_shares("gallium", "processing", source="iea")
     with pytest.raises(InvalidArgument, match="no source has a processing series"):
         api.supply_shares("cement", "processing")
+
+
+def test_coalition_coverage_at_processing_is_the_members_share_of_the_processing_series(db):
+    from rexlib.metrics.coverage import coalition_coverage, members_of
+    group = "ministerial_2026_attendees"
+    members = set(members_of(group)["iso3"])
+    table = coalition_coverage(group).set_index("mineral_id")
+    for mineral in ("tungsten", "germanium", "gallium", "rare_earths"):
+        shares = rexlib.supply_shares(mineral, "processing")
+        known = shares[shares["share_pct"].notna()]
+        expected = known.loc[known["country"].isin(members), "share_pct"].sum() / known["share_pct"].sum() * 100
+        assert table.loc[mineral, "refining_covered_pct"] == pytest.approx(expected), mineral
+        assert shares["source_label"].iloc[0] in table.loc[mineral, "refining_source"]
+    assert table["refining_covered_pct"].notna().sum() >= 45        # was 16 before the EU processing shares
