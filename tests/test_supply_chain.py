@@ -143,4 +143,4 @@ def test_coalition_coverage_at_processing_is_the_members_share_of_the_processing
         expected = known.loc[known["country"].isin(members), "share_pct"].sum() / known["share_pct"].sum() * 100
         assert table.loc[mineral, "refining_covered_pct"] == pytest.approx(expected), mineral
         assert shares["source_label"].iloc[0] in table.loc[mineral, "refining_source"]
-    assert table["refining_covered_pct"].notna().sum() >= 45        # was 16 before the EU processing shares
+    assert table["refining_covered_pct"].notna().sum() >= 45        # 21 minerals had a processing series before the EU shares
