@@ -267,6 +267,16 @@ def supply_summary(mineral: str, family: str) -> dict:
     return frame.iloc[0].to_dict()
 
 
+@memo(512)
+def eu_criticality_frame(mineral: str) -> pd.DataFrame:
+    """The EU's SR/EI assessments of the mineral (its own material, else its family's groups);
+    empty when the EU study does not assess it."""
+    try:
+        return api.eu_criticality(mineral)
+    except InvalidArgument:
+        return pd.DataFrame()
+
+
 def iea_frame(mineral: str, year: int = 2023) -> pd.DataFrame:
     """IEA observed shares by stage for ``year`` (2023 is the only observed year), biggest first."""
     mid = iea_mineral(mineral)

@@ -16,6 +16,12 @@ def concentration_table(stage: str, year: int | None, source: str = "usgs") -> p
     return api.stored_concentration_table(stage, year, source)
 
 
+@memo(1)
+def risk_table() -> pd.DataFrame:
+    """rex's USGS-style and EU-style supply-risk scores of every mineral (rexlib.metrics.risk_scores)."""
+    return m.risk_scores()
+
+
 @memo(4)
 def supply_concentration(stage: str = "processing") -> pd.DataFrame:
     """Every mineral's best series at a stage family (rexlib.api.supply_concentration)."""

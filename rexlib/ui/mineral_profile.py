@@ -9,6 +9,7 @@ from .. import api, charts
 from ..charts.base import esc, fmt_num, source_line
 from . import common as c
 from . import data as d
+from . import metrics_bridge as mb
 from . import outlook
 from .cache import sections
 
@@ -100,6 +101,7 @@ class MineralProfile(c.App):
         """Every mineral's stages, years, measures and its latest year's rows (what a mineral
         change asks for before its sections)."""
         d.warm_production()
+        mb.risk_table()
         for _, mineral in d.profile_minerals():
             if not d.has_production(mineral):
                 continue
@@ -191,6 +193,7 @@ class MineralProfile(c.App):
             parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
             parts += cache.get(("demand", mineral), lambda: outlook.demand_section(mineral))
             parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
+            parts += cache.get(("eu_criticality", mineral), lambda: self._eu_criticality(mineral, name))
             parts += cache.get(("policy", mineral), lambda: self._policy(mineral, name))
             return parts
         if not d.has_production(mineral):
@@ -206,8 +209,44 @@ class MineralProfile(c.App):
         parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
         parts += cache.get(("demand", mineral), lambda: outlook.demand_section(mineral))
         parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
+        parts += cache.get(("eu_criticality", mineral), lambda: self._eu_criticality(mineral, name))
         parts += cache.get(("policy", mineral), lambda: self._policy(mineral, name))
         return parts
+
+    def _eu_criticality(self, mineral, name) -> list[str]:
+        """The EU's own assessments (SR, EI, critical or not, 2011-2023) beside rex's EU-style score."""
+        out = [c.heading("EU criticality assessments")]
+        frame = d.eu_criticality_frame(mineral)
+        if frame.empty:
+            return out + [c.message(f"The European Commission's criticality assessments do not score {name}.", "info")]
+        latest = frame[frame["assessment_year"] == frame["assessment_year"].max()]
+        risk = mb.risk_table()
+        mine = risk[risk["mineral_id"] == mineral]
+        tiles = []
+        for rec in latest.itertuples():
+            verdict = {True: "EU critical", False: "not EU critical"}.get(rec.eu_critical, "not assessed")
+            tiles.append({"label": f"{rec.material}: EU supply risk {int(rec.assessment_year)}",
+                          "value": "—" if pd.isna(rec.sr) else f"{rec.sr:.1f}",
+                          "note": f"EI {rec.ei:.1f}; {verdict} (SR ≥ 1.0 and EI ≥ 2.8)" if pd.notna(rec.ei) else verdict})
+        tiles = tiles[:4]
+        for rec in mine.itertuples():
+            tiles.append({"label": "rex's USGS-style supply risk (U.S. view)", "value": f"{rec.usgs_sr:.2f}",
+                          "note": f"rank {int(rec.usgs_rank)}; {rec.stage} {rec.year} (rexlib.metrics.risk_scores)"})
+            if pd.notna(rec.eu_sr):
+                tiles.append({"label": "rex's EU-style supply risk (U.S. sourcing)", "value": f"{rec.eu_sr:.2f}",
+                              "note": "EU formula on USGS shares and U.S. import sources"})
+        out.append(charts.share_tiles(tiles))
+        out.append(c.message("EU scores from the European Commission's 2023 study, Annex 4 (an unofficial "
+                             "transcription; PDF not verified): the EU's view (EU sourcing, recycling and "
+                             "substitution included). rex's scores apply the USGS-style and the EU formula to "
+                             "USGS production and U.S. imports (docs/methods.md §4), so they answer for the "
+                             "United States; docs/methods.md also compares rex's EU-style score recomputed from "
+                             "the study's own shares with the published SR.", "info"))
+        out.append(c.table_html(frame, f"{mineral}_eu_criticality", columns={
+            "material": "Material", "assessment_year": "Assessment", "sr": "Supply risk", "ei": "Economic importance",
+            "eu_critical": "EU critical", "period": "Period", "provenance": "Provenance", "source_line": "Source line"},
+            max_rows=15))
+        return out
 
     def _production(self, mineral, name, stage, year, key) -> list[str]:
         params = {"mineral": mineral, "stage": stage, "year": year}
@@ -281,7 +320,6 @@ class MineralProfile(c.App):
             subtitle="Top producers of the latest year; each year from the newest USGS vintage that reports it"))]
 
     def _tiles(self, mineral, stage, year, rows, facts) -> str:
-        from . import metrics_bridge as mb
         tiles = mb.concentration_tiles(mineral, stage, year, rows, facts)
         nir = d.nir_for(mineral, year)
         if len(nir):
@@ -312,6 +350,7 @@ class MineralProfile(c.App):
         parts += self._iea(mineral, name)
         parts += outlook.demand_section(mineral)
         parts += self._imports(mineral, name)
+        parts += self._eu_criticality(mineral, name)
         parts += self._policy(mineral, name)
         return parts
 

@@ -74,3 +74,17 @@ def test_the_scenario_cuts_a_supplier_at_the_processing_stage(db):
     china = rexlib.supply_shares("tungsten", "processing").set_index("country").loc["CHN", "share_pct"]
     assert f"processing {china:.1f}%" in text and f"lost {china / 2:.1f}%" in text
     assert "percent of world processing, not tonnes" in text
+
+
+def test_the_profile_shows_the_eu_assessments_beside_rex_scores(db):
+    from tests.conftest import RAW, raw_line
+    # dimension_CRMsOverTime.csv line 307: gallium, 2023 assessment, SR 3.9, EI 3.7
+    line = raw_line(RAW / "eu_crm" / "dimension_CRMsOverTime.csv", 307)
+    assert line.startswith("Gallium") and "3.9" in line and "3.7" in line
+    app = mineral_profile.app(mineral="gallium")
+    app.widget()
+    text = " ".join(_text(app).split())
+    assert "Gallium: EU supply risk 2023 3.9 EI 3.7; EU critical" in text
+    risk = rexlib.metrics.risk_scores().set_index("mineral_id").loc["gallium"]
+    assert f"(U.S. view) {risk['usgs_sr']:.2f}" in text and f"(U.S. sourcing) {risk['eu_sr']:.2f}" in text
+    assert "unofficial transcription" in text
