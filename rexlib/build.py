@@ -32,6 +32,7 @@ from .provenance import load_sources, source_tables, verify_checksums
 from .schema import BUILD_TABLES, CURATED_TABLES, DERIVED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
 from .sources import curated as curated_source
 from .sources import eu_crm, iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
+from .unparsed_check import unparsed_regressions
 from .sources.countries import iso_reference
 from .version import __version__
 
@@ -384,6 +385,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     except (CurationError, SchemaError, series.SeriesRuleError, iea.UnmappedLabel, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
+    problems += unparsed_regressions(tables, out_dir)   # numeric in the previous build, unparsed now
     if problems:
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
     say("[3/4] checking against the publishers' own figures")

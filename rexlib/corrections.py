@@ -41,7 +41,8 @@ def apply_allowances(checks: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
             checks.at[idx, "status"] = entry.get("expect", "allowed")
             checks.at[idx, "reason"] = entry["reason"].strip()
             used[entry["id"]] = entry
-    stale = [e["id"] for e in entries() if e["id"] not in used]
+    # (unparsed_regression entries are used by rexlib/unparsed_check.py, not by the publisher checks)
+    stale = [e["id"] for e in entries() if e["id"] not in used and e["check"] != "unparsed_regression"]
     if stale:
         raise StaleCorrection(f"rexlib/metadata/corrections.yml: entries that match no failing check: {stale} "
                               "(remove them or fix their subject)")
