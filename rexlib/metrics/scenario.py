@@ -121,7 +121,9 @@ def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str |
     n = c.nir(mid, series.year)
     if series.period_text:
         flags.append("shares_only_average")
-    return dict(mineral_id=mid, stage=PROCESSING if stage == PROCESSING else series.stage, year=series.period,
+    # a year series keeps its int year; an EU average its period ("2016-2020"), never one year
+    return dict(mineral_id=mid, stage=PROCESSING if stage == PROCESSING else series.stage,
+                year=series.year if series.year is not None else series.period,
                 vintage=series.vintage, unit=series.unit,
                 suppliers=members.label, world_total=series.world_total,
                 supplier_production=float(parts.loc[is_sup & known, "value"].sum()),
