@@ -117,12 +117,25 @@ def _series_rows(series: c.Series, stage: str) -> list[dict]:
     return rows
 
 
+@c.lru_cache(maxsize=1024)
+def _series(mid: str, stage: str, year: int | None) -> c.Series | None:
+    """:func:`stage_series`, kept per process (the profile and the marginal ranking read the same
+    series many times; callers here never modify it)."""
+    return stage_series(mid, stage, year)
+
+
+@c.lru_cache(maxsize=64)
+def _coverage(codes: frozenset, year: int | None) -> pd.DataFrame:
+    """:func:`coalition_coverage` of a set of countries, every mineral (filtered by the callers)."""
+    return coalition_coverage(countries=sorted(codes), year=year)
+
+
 @c.lru_cache(maxsize=8)
 def _positions(year: int | None) -> pd.DataFrame:
     rows: list[dict] = []
     for mid in minerals_for_coverage(None):
         for stage in ("mine", "processing"):
-            series = stage_series(mid, stage, year)
+            series = _series(mid, stage, year)
             if series is not None:
                 rows += _series_rows(series, stage)
     frame = pd.DataFrame(rows)
@@ -373,10 +386,11 @@ def coalition(group: str | None = None, add=None, remove=None, *, year: int | No
     """:func:`rexlib.metrics.coverage.coalition_coverage` of a group with countries added/removed:
     per mineral the share of world mining, processing and U.S. imports the set covers."""
     m = coalition_members(group, add, remove)
-    if group is not None and not add and not remove:
-        return coalition_coverage(group, year=year, critical=critical)
-    table = coalition_coverage(countries=sorted(m.codes), year=year, critical=critical)
-    return table.assign(group=m.label)
+    table = _coverage(m.codes, year)
+    keep = c.critical_set(critical)
+    if keep is not None:
+        table = table[table["mineral_id"].isin(keep)]
+    return table.assign(group=m.label).reset_index(drop=True)
 
 
 def marginal_coverage(group: str | None = None, countries: Iterable[str] | str | None = None, *,
@@ -398,7 +412,7 @@ def marginal_coverage(group: str | None = None, countries: Iterable[str] | str |
     stg = c.choice("stage", stage, list(STAGES))
     n = int(c.number("weakest", weakest, 1, 1000))
     members = coalition_members(group, countries, remove)
-    table = coalition_coverage(countries=sorted(members.codes), year=year, critical=critical)
+    table = coalition(group, countries, remove, year=year, critical=critical)
     col = COVERAGE_COLUMN[stg]
     if minerals is not None:
         keep = [c.mineral(x) for x in ([minerals] if isinstance(minerals, str) else minerals)]
@@ -410,7 +424,7 @@ def marginal_coverage(group: str | None = None, countries: Iterable[str] | str |
             parts = import_parts(mid)[0]
             label = f"{c.USGS_SOURCE} (U.S. import sources, headline measure)"
         else:
-            series = stage_series(mid, stg, year)
+            series = _series(mid, stg, year)
             parts, label = series.parts, f"{series.label} {series.stage} {series.year}"
         blocks[mid] = (parts, label)
     weak = table[["mineral_id", col]].rename(columns={col: "covered_pct"})
