@@ -30,6 +30,30 @@ PLANS: dict[str, list[dict]] = {
 }
 
 
+# ---- country and coalition profiles (issue 17) --------------------------------------------------
+# ``partners``: one country profile per country named in the agreements table (the EU is a party
+# but not a country: its members have their own reports), then the coalition summaries.
+PARTNER_GROUPS = ("forge_members", "ministerial_2026_attendees")
+
+
+def partner_countries() -> list[str]:
+    """ISO3 codes of every country party to an agreement of the curated ``agreements`` table."""
+    from .. import api
+    from ..metrics._common import all_countries, split_ids
+    named = {code for parties in api.agreements()["parties"] for code in split_ids(parties)}
+    return sorted(named & all_countries())
+
+
+def partners_plan() -> list[dict]:
+    """The ``partners`` plan (``rex report --plan partners``; ``rex report country_profile
+    --all-partners`` renders the same)."""
+    return ([{"notebook": "country_profile", "each": {"country": partner_countries()}, "params": {"view": "country"}}]
+            + [{"notebook": "country_profile", "params": {"view": "coalition", "group": g}} for g in PARTNER_GROUPS])
+
+
+PLAN_BUILDERS = {"partners": partners_plan}     # plans read from the data when they are used
+
+
 def all_minerals() -> list[str]:
     """Every mineral with world production data, plus every mineral on either U.S. critical list."""
     from .. import api
@@ -43,9 +67,11 @@ def all_minerals() -> list[str]:
 def load_plan(name_or_path: str) -> list[dict]:
     if name_or_path in PLANS:
         return [dict(e) for e in PLANS[name_or_path]]
+    if name_or_path in PLAN_BUILDERS:
+        return PLAN_BUILDERS[name_or_path]()
     path = Path(name_or_path)
     if not path.is_file():
-        raise ParameterError(f"unknown plan {name_or_path!r}. Valid plans: {', '.join(sorted(PLANS))}, "
+        raise ParameterError(f"unknown plan {name_or_path!r}. Valid plans: {', '.join(sorted({*PLANS, *PLAN_BUILDERS}))}, "
                              "or the path of a JSON plan file.")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -16,7 +16,9 @@ from ..validate import InvalidArgument, choice
 from . import common as c
 from .cache import memo, sections
 
-DEFAULTS = {"country": "ARG", "group": "forge_members", "add": "", "remove": "", "stage": "mine"}
+DEFAULTS = {"country": "ARG", "group": "forge_members", "add": "", "remove": "", "stage": "mine", "view": "both"}
+# What the page shows: both parts (the app), or one (the reports: a country, or a coalition summary).
+VIEWS = ("both", "country", "coalition")
 STAGES = {"mine": "mine production", "processing": "processing", "import": "U.S. imports"}
 STAGE_LABEL = {"mine": "mining", "processing": "processing"}
 MAX_BARS = 30
@@ -82,7 +84,9 @@ def _validate(values: dict, explicit: set) -> dict:
         raise InvalidArgument("group", group, mc.group_ids(), " (give a group or countries to add)")
     k.coalition_members(group or None, list(add), list(remove))     # raises when nothing is left
     stage = choice("stage", str(values["stage"]), list(STAGES))
-    return {"country": country, "group": group, "add": ",".join(add), "remove": ",".join(remove), "stage": stage}
+    view = choice("view", str(values["view"]), VIEWS)
+    return {"country": country, "group": group, "add": ",".join(add), "remove": ",".join(remove), "stage": stage,
+            "view": view}
 
 
 validate_params = _validate
@@ -143,18 +147,20 @@ class CountryProfile(c.App):
             "covers and which partner would add most where it is weakest.")
 
     url_controls = {"country": "country_pick", "group": "coalition_group", "add": "coalition_add",
-                    "remove": "coalition_remove", "stage": "coalition_stage"}
+                    "remove": "coalition_remove", "stage": "coalition_stage", "view": "view_mode"}
 
     def __init__(self, country=DEFAULTS["country"], group=DEFAULTS["group"], add=DEFAULTS["add"],
-                 remove=DEFAULTS["remove"], stage=DEFAULTS["stage"]):
+                 remove=DEFAULTS["remove"], stage=DEFAULTS["stage"], view=DEFAULTS["view"]):
         resolved = c.resolve([c.Param("country", country, DEFAULTS["country"]),
                               c.Param("group", group, DEFAULTS["group"]),
                               c.Param("add", add, DEFAULTS["add"]),
                               c.Param("remove", remove, DEFAULTS["remove"]),
-                              c.Param("stage", stage, DEFAULTS["stage"])], _validate,
+                              c.Param("stage", stage, DEFAULTS["stage"]),
+                              c.Param("view", view, DEFAULTS["view"])], _validate,
                              warmup=lambda: _profile(DEFAULTS["country"]))
         super().__init__(resolved)
         v = resolved.values
+        self.view_mode = v["view"]      # not a control: the reports set it
         self.country_pick = c.dropdown("Country", country_options(), v["country"], "360px")
         self.coalition_group = c.dropdown("Coalition: start from", group_options(), v["group"], "460px")
         self.coalition_add = c.w.Text(value=v["add"], description="add (ISO3)", placeholder="ARG,CHL",
@@ -169,8 +175,10 @@ class CountryProfile(c.App):
                    self.coalition_stage)
 
     def controls(self):
-        return [self.country_pick, self.coalition_group, self.coalition_add, self.coalition_remove,
-                self.coalition_stage]
+        country = [self.country_pick] if self.view_mode != "coalition" else []
+        coalition = ([self.coalition_group, self.coalition_add, self.coalition_remove, self.coalition_stage]
+                     if self.view_mode != "country" else [])
+        return country + coalition
 
     @classmethod
     def warm(cls) -> None:
@@ -180,10 +188,13 @@ class CountryProfile(c.App):
     def render(self) -> list[str]:
         cache = sections("country_profile")
         iso3 = self.country_pick.value
-        parts = cache.get(("profile", iso3), lambda: self._country(iso3))
+        parts = cache.get(("profile", iso3), lambda: self._country(iso3)) if self.view_mode != "coalition" else []
+        if self.view_mode == "country":
+            return parts
         try:
             state = _validate({"country": iso3, "group": self.coalition_group.value, "add": self.coalition_add.value,
-                               "remove": self.coalition_remove.value, "stage": self.coalition_stage.value}, set())
+                               "remove": self.coalition_remove.value, "stage": self.coalition_stage.value,
+                               "view": self.view_mode}, set())
         except InvalidArgument as error:
             return parts + [c.heading("Coalition builder"), c.friendly(error)]
         key = (state["group"], _codes(state["add"]), _codes(state["remove"]), state["stage"])
@@ -351,5 +362,5 @@ class CountryProfile(c.App):
 
 
 def app(country=DEFAULTS["country"], group=DEFAULTS["group"], add=DEFAULTS["add"], remove=DEFAULTS["remove"],
-        stage=DEFAULTS["stage"]) -> CountryProfile:
-    return CountryProfile(country, group, add, remove, stage)
+        stage=DEFAULTS["stage"], view=DEFAULTS["view"]) -> CountryProfile:
+    return CountryProfile(country, group, add, remove, stage, view)
