@@ -93,9 +93,10 @@ def country_name(iso3: str) -> str:
 # --------------------------------------------------------------------------- world positions
 
 def _ranks(parts: pd.DataFrame) -> dict[str, int]:
-    """Rank of each listed producer (country or joint label) with a known share, in the order
-    :func:`rexlib.formulas.concentration_summary` lists producers (share descending, then id)."""
-    listed = parts[(parts["role"] == "country") & parts["known"] & parts["share_pct"].notna()]
+    """Rank of each listed producer (country or joint label) with a known share above zero, in the
+    order :func:`rexlib.formulas.concentration_summary` lists producers (share descending, then id);
+    a country listed with zero output is not ranked (it produces nothing)."""
+    listed = parts[(parts["role"] == "country") & parts["known"] & (parts["share_pct"] > 0)]
     order = sorted(zip(listed["country"], listed["share_pct"]), key=lambda p: (-p[1], str(p[0])))
     return {code: i + 1 for i, (code, _) in enumerate(order)}
 
@@ -327,10 +328,10 @@ def _known_unknown(p: CountryProfile) -> tuple[list[str], list[str]]:
     known, unknown = [], []
     for stage, what in (("mine", "mine production"), ("processing", "processing")):
         rows = p.shares[p.shares["stage"] == stage]
-        numbers = rows[rows["known"]]
+        numbers = rows[rows["known"] & (rows["share_pct"] > 0)]
         withheld = rows[~rows["known"]]
         if len(numbers):
-            known.append(f"{what}: listed with a share for {len(numbers)} mineral(s)")
+            known.append(f"{what}: a share of world output for {len(numbers)} mineral(s)")
         if len(withheld):
             known.append(f"{what}: listed without a number (withheld or not available) for "
                          f"{', '.join(withheld['mineral'])}")
@@ -339,7 +340,7 @@ def _known_unknown(p: CountryProfile) -> tuple[list[str], list[str]]:
                            "'other countries')")
     zero = p.shares[p.shares["known"] & (p.shares["value"] == 0)]
     if len(zero):
-        known.append(f"production listed as zero for {', '.join(sorted(set(zero['mineral'])))}")
+        known.append(f"production listed as zero (USGS prints a dash) for {', '.join(sorted(set(zero['mineral'])))}")
     res = p.reserves
     if len(res):
         known.append(f"reserves listed for {', '.join(res['mineral'])}")
@@ -446,7 +447,8 @@ def marginal_coverage(group: str | None = None, countries: Iterable[str] | str |
         best = max(sorted(gains), key=lambda m: gains[m])
         rows.append(dict(country=cand, name=country_name(cand), added_pp=float(sum(gains.values())),
                          minerals_added=len(gains), best_mineral=best, best_added_pp=float(gains[best]),
-                         detail="; ".join(f"{names.get(m, m)} +{g:.1f}" for m, g in
+                         detail="; ".join(f"{names.get(m, m)} +{g:.1f}" if g >= 0.05 else
+                                          f"{names.get(m, m)} +{g:.2g}" for m, g in
                                           sorted(gains.items(), key=lambda kv: (-kv[1], kv[0])))))
     out = pd.DataFrame(rows, columns=["country", "name", "added_pp", "minerals_added", "best_mineral",
                                       "best_added_pp", "detail"])

@@ -204,7 +204,7 @@ class CountryProfile(c.App):
     def _country(self, iso3: str) -> list[str]:
         p = _profile(iso3)
         out = [self._tiles(p)]
-        if p.shares.empty or not p.shares["known"].any() or (p.shares["share_pct"].fillna(0) == 0).all():
+        if p.shares.empty or (p.shares["share_pct"].fillna(0) == 0).all():
             out.append(c.message(f"Little is known about {p.name} in these data. Known: "
                                  + ("; ".join(p.known) if p.known else "nothing") + ". Not known: "
                                  + "; ".join(p.unknown) + ".", "warn"))
@@ -216,18 +216,18 @@ class CountryProfile(c.App):
     @staticmethod
     def _tiles(p: k.CountryProfile) -> str:
         top = p.top
-        known = p.shares[p.shares["known"] & p.shares["share_pct"].notna()]
+        known = p.shares[p.shares["known"] & (p.shares["share_pct"] > 0)]
         best = known.sort_values("share_pct", ascending=False).head(1)
         money = p.deal_dollars
         g = p.governance
         tiles = [{"label": f"{p.name}: minerals where it ranks top 3", "value": str(top["mineral_id"].nunique()),
-                  "note": ", ".join(f"{r.mineral} ({STAGE_LABEL[r.stage]} #{r.rank})" for r in top.head(6).itertuples())
+                  "note": "; ".join(f"{r.mineral}: {STAGE_LABEL[r.stage]} #{r.rank}" for r in top.head(6).itertuples())
                   + (" …" if len(top) > 6 else "") or "none"},
                  {"label": "Largest share of world output",
                   "value": _pct(best["share_pct"].iloc[0]) if len(best) else "n/a",
                   "note": (f"{best['mineral'].iloc[0]}, {STAGE_LABEL[best['stage'].iloc[0]]} {best['year'].iloc[0]}"
-                           if len(best) else "no series gives it a share")},
-                 {"label": "Agreements with the U.S. / deals", "value": f"{len(p.agreements)} / {money['n_deals']}",
+                           if len(best) else "no series gives it a share above zero")},
+                 {"label": "Agreements / deals naming it", "value": f"{len(p.agreements)} / {money['n_deals']}",
                   "note": (f"deal dollars counted: {_usd(money['counted'])}" if money["counted"] else "no counted deal amount")
                   + (f"; totals reported for several deals: {_usd(money['aggregate'])}" if money["aggregate"] else "")},
                  {"label": f"Governance (WGI {g['wgi_year']}, EU 0–10 scale, 10 = worst)",
