@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-partners", action="store_true", help="with country_profile: one report per country "
                    "named in the agreements table plus the FORGE and ministerial coalition summaries (the "
                    "'partners' plan)")
-    p.add_argument("--plan", metavar="NAME|FILE", help="render a plan: 'daily' (all mineral profiles plus the "
-                   "overview notebooks) or a JSON plan file")
+    p.add_argument("--plan", metavar="NAME|FILE", help="render a plan: 'daily' (all mineral profiles, the "
+                   "overview notebooks and the partners' country profiles), 'partners' or a JSON plan file")
     p.add_argument("--output", "-o", default=os.environ.get("REX_REPORTS_DIR", "reports"),
                    help="output root (default ./reports, or $REX_REPORTS_DIR)")
     p.add_argument("--workers", "-j", type=int, default=os.cpu_count() or 1,

@@ -22,6 +22,18 @@ def test_partners_plan_names_every_agreement_party(db):
     assert any("group=ministerial_2026_attendees" in s for s in slugs)
 
 
+def test_all_partners_flag_lists_the_partners_plan(db, capsys):
+    from rexlib.reports import cli
+    assert cli.main(["country_profile", "--all-partners", "--list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == len(partner_countries()) + 2
+    assert "country_profile/country=GRL,view=country" in listed
+    assert cli.main(["mineral_profile", "--all-partners", "--list"]) == 2
+    # the daily plan renders them too
+    assert cli.main(["--plan", "daily", "--list"]) == 0
+    assert "country_profile/group=forge_members,view=coalition" in capsys.readouterr().out.splitlines()
+
+
 @pytest.mark.slow
 def test_country_profile_reports_render_with_drawn_charts(tmp_path, db):
     plan = write_plan(tmp_path / "plan.json", [
