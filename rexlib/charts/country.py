@@ -20,7 +20,8 @@ def country_shares(frame: pd.DataFrame, *, title: str, source: list[str], subtit
              "mark": mark("bar"), "encoding": {
         "y": field("mineral:N", title=None, sort={"field": "share_pct", "op": "max", "order": "descending"},
                    axis={"labelLimit": 200, "labelFontSize": 10}),
-        "x": field("share_pct:Q", title="Share of world total (%)", scale={"zero": True, "nice": True}),
+        "x": field("share_pct:Q", title="Share of world total (%)", scale={"zero": True, "nice": True},
+                   axis={"tickCount": 8}),
         "yOffset": field("stage_label:N"),
         "color": field("stage_label:N", title=None, legend={"orient": "top"},
                        scale={"domain": list(STAGE_COLOURS), "range": list(STAGE_COLOURS.values())}),
