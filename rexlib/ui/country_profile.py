@@ -19,6 +19,7 @@ from .cache import memo, sections
 DEFAULTS = {"country": "ARG", "group": "forge_members", "add": "", "remove": "", "stage": "mine", "view": "both"}
 # What the page shows: both parts (the app), or one (the reports: a country, or a coalition summary).
 VIEWS = ("both", "country", "coalition")
+NO_GROUP = "none"       # the group value (and URL value) of a coalition of added countries only
 STAGES = {"mine": "mine production", "processing": "processing", "import": "U.S. imports"}
 STAGE_LABEL = {"mine": "mining", "processing": "processing"}
 MAX_BARS = 30
@@ -37,7 +38,7 @@ def country_options() -> list[tuple[str, str]]:
 @memo(1)
 def group_options() -> list[tuple[str, str]]:
     frame = mc._groups().drop_duplicates("group_id")
-    return [("(none: only the countries added)", "")] + [
+    return [("(none: only the countries added)", NO_GROUP)] + [
         (f"{n} [{g}]" if len(n) < 70 else f"{n[:67]}... [{g}]", g) for g, n in zip(frame["group_id"], frame["group_name"])]
 
 
@@ -48,12 +49,16 @@ def _profile(iso3: str) -> k.CountryProfile:
 
 @memo(32)
 def _coalition(group: str, add: tuple, remove: tuple) -> pd.DataFrame:
-    return k.coalition(group or None, list(add), list(remove))
+    return k.coalition(_group(group), list(add), list(remove))
 
 
 @memo(96)
 def _marginal(group: str, add: tuple, remove: tuple, stage: str) -> pd.DataFrame:
-    return k.marginal_coverage(group or None, list(add) or None, stage=stage, remove=list(remove))
+    return k.marginal_coverage(_group(group), list(add) or None, stage=stage, remove=list(remove))
+
+
+def _group(group: str) -> str | None:
+    return None if group == NO_GROUP else group
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -75,14 +80,15 @@ def _country(name: str, value: str) -> str:
 
 def _validate(values: dict, explicit: set) -> dict:
     country = _country("country", str(values["country"]))
-    group = str(values["group"] or "")
-    if group:
+    group = str(values["group"] or NO_GROUP)
+    if group != NO_GROUP:
         group = choice("group", group, mc.group_ids(), normalise=False)
     add = tuple(sorted({a.upper() if a.upper() == "EU" else _country("add", a) for a in _codes(values["add"])}))
     remove = tuple(sorted({_country("remove", r) for r in _codes(values["remove"])}))
-    if not group and not add:
-        raise InvalidArgument("group", group, mc.group_ids(), " (give a group or countries to add)")
-    k.coalition_members(group or None, list(add), list(remove))     # raises when nothing is left
+    if group == NO_GROUP and not add:
+        raise InvalidArgument("group", group, mc.group_ids(), " (with no group to start from, add at least one "
+                                                           "country: add=ARG,CHL)")
+    k.coalition_members(_group(group), list(add), list(remove))     # raises when nothing is left
     stage = choice("stage", str(values["stage"]), list(STAGES))
     view = choice("view", str(values["view"]), VIEWS)
     return {"country": country, "group": group, "add": ",".join(add), "remove": ",".join(remove), "stage": stage,
@@ -315,7 +321,7 @@ class CountryProfile(c.App):
     # the coalition ----------------------------------------------------------------------------
     @staticmethod
     def _coalition(group: str, add: tuple, remove: tuple, stage: str) -> list[str]:
-        members = k.coalition_members(group or None, list(add), list(remove))
+        members = k.coalition_members(_group(group), list(add), list(remove))
         cov = _coalition(group, add, remove)
         names = mc.mineral_names()
         out = [c.heading(f"Coalition builder: {members.label}")]
