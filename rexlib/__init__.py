@@ -7,6 +7,8 @@ criticality study, cited policy tables) in one DuckDB database, with a small que
     rexlib.import_sources("antimony")            # `headline` marks the measure of USGS's Fig3
     rexlib.eu_supply_shares("gallium", "processing")
     rexlib.supply_shares("germanium", "processing")  # best source (IEA, USGS, else EU), with period
+    rexlib.country_profile("ARG")                # shares, top-3, reserves, imports, deals, groups
+    rexlib.marginal_coverage("forge_members")    # who adds most where a coalition is weakest
     con = rexlib.connect()                       # read-only SQL (DuckDB)
 
 Every figure follows one declared rule (rexlib/metadata/series.yml: stages, editions, shares,
@@ -23,9 +25,14 @@ from .api import (agreements, claims, cleantech_demand, deals, demand, eu_critic
 from .warehouse import connect  # noqa: E402
 from .validate import InvalidArgument  # noqa: E402
 from . import build  # noqa: E402  (callable: rexlib.build() builds the database)
+# Country and coalition profiles (issue 17): metrics over the series layer.
+from .metrics.country import coalition, country_profile, marginal_coverage  # noqa: E402
+from .metrics.coverage import coalition_coverage  # noqa: E402
 
 __all__ = ["__version__", "agreements", "build", "claims", "cleantech_demand", "connect", "deals", "demand",
            "eu_criticality", "eu_supply_shares", "export_controls", "group", "groups", "headline_import_reliance",
            "import_reliance", "import_sources", "intensities", "InvalidArgument", "minerals", "prices",
            "primary_stage", "production", "projected_supply", "publisher_checks", "quality_issues", "refining",
-           "reserves", "supply_concentration", "supply_shares", "tech_demand", "us_salient"]
+           "reserves", "supply_concentration", "supply_shares", "tech_demand", "us_salient",
+           # country and coalition profiles (issue 17)
+           "coalition", "coalition_coverage", "country_profile", "marginal_coverage"]

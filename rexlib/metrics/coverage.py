@@ -16,7 +16,8 @@ from .. import validate as v
 from ..ids import REST_OF_WORLD
 from . import _common as c
 
-__all__ = ["covered_share", "coalition_coverage", "least_covered", "members_of"]
+__all__ = ["covered_share", "coalition_coverage", "least_covered", "members_of", "stage_series",
+           "import_parts", "minerals_for_coverage"]
 
 
 def members_of(group: str | None = None, countries: Iterable[str] | str | None = None) -> pd.DataFrame:
@@ -70,11 +71,21 @@ def _stage_coverage(series: c.Series | None, members: c.Members) -> dict:
     return res
 
 
-def _import_coverage(mid: str, members: c.Members) -> dict:
+def import_parts(mid: str) -> tuple[pd.DataFrame | None, pd.DataFrame, str, str]:
+    """The U.S. import-source block of a mineral as coverage parts: ``(parts, frame, basis,
+    measure)`` from :func:`rexlib.metrics._common.import_source_shares`; ``parts`` (country, value =
+    share_pct, known) only when shares are known (basis ``share_pct``), else None."""
     frame, basis, measure = c.import_source_shares(mid)
+    if basis != "share_pct":
+        return None, frame, basis, measure
+    parts = frame.rename(columns={"share_pct": "value"})[["country", "value"]].copy()
+    parts["known"] = parts["value"].notna()
+    return parts, frame, basis, measure
+
+
+def _import_coverage(mid: str, members: c.Members) -> dict:
+    parts, frame, basis, measure = import_parts(mid)
     if basis == "share_pct":
-        parts = frame.rename(columns={"share_pct": "value"})[["country", "value"]].copy()
-        parts["known"] = parts["value"].notna()
         res = covered_share(parts, members)
         return dict(import_covered_pct=res["covered_pct"], import_covered_high_pct=res["covered_high_pct"],
                     import_basis="share_pct", import_measure=measure, import_sources_ranked=int(frame["rank"].notna().sum()),
@@ -86,6 +97,24 @@ def _import_coverage(mid: str, members: c.Members) -> dict:
                     import_measure=measure, import_sources_ranked=n, import_member_sources=k)
     return dict(import_covered_pct=np.nan, import_covered_high_pct=np.nan, import_basis="none",
                 import_measure="", import_sources_ranked=0, import_member_sources=0)
+
+
+def stage_series(mid: str, stage: str, year: int | None = None) -> c.Series | None:
+    """The series coalition coverage measures a stage on: ``mine`` = USGS mine production (``year``
+    when published, else the latest), the IEA mining block where USGS has no mine stage;
+    ``processing`` = :func:`rexlib.metrics._common.processing_series`. None when there is none."""
+    if stage == "processing":
+        return c.processing_series(mid, year)
+    mine = c.mine_series(mid, year) if "mine" in c.usgs_stages(mid) else None
+    if mine is None and mid in c.iea_minerals():
+        mine = c.mine_series(mid, source="iea")
+    return mine
+
+
+def minerals_for_coverage(critical: str | None) -> list[str]:
+    """The minerals coalition coverage lists (USGS production, IEA blocks or U.S. import sources),
+    on the 2022/2025 U.S. critical list when ``critical`` is given."""
+    return _minerals_for_coverage(critical)
 
 
 def _minerals_for_coverage(critical: str | None) -> list[str]:
@@ -118,10 +147,7 @@ def coalition_coverage(group: str | None = None, countries: Iterable[str] | str 
         year = v.year("year", year, sorted(int(y) for y in c._production_all()["year"].unique()))
     rows = []
     for mid in mids:
-        mine = c.mine_series(mid, year) if "mine" in c.usgs_stages(mid) else None
-        if mine is None and mid in c.iea_minerals():
-            mine = c.mine_series(mid, source="iea")
-        proc = c.processing_series(mid, year)
+        mine, proc = stage_series(mid, "mine", year), stage_series(mid, "processing", year)
         a, b = _stage_coverage(mine, members), _stage_coverage(proc, members)
         imp = _import_coverage(mid, members)
         if mine is None and proc is None and imp["import_basis"] == "none":

@@ -48,8 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="set a notebook parameter (repeatable); checked against the notebook's parameters cell")
     p.add_argument("--all", action="store_true", help="one report per mineral (every mineral with production data "
                    "and every U.S. critical mineral)")
-    p.add_argument("--plan", metavar="NAME|FILE", help="render a plan: 'daily' (all mineral profiles plus the "
-                   "overview notebooks) or a JSON plan file")
+    p.add_argument("--all-partners", action="store_true", help="with country_profile: one report per country "
+                   "named in the agreements table plus the FORGE and ministerial coalition summaries (the "
+                   "'partners' plan)")
+    p.add_argument("--plan", metavar="NAME|FILE", help="render a plan: 'daily' (all mineral profiles, the "
+                   "overview notebooks and the partners' country profiles), 'partners' or a JSON plan file")
     p.add_argument("--output", "-o", default=os.environ.get("REX_REPORTS_DIR", "reports"),
                    help="output root (default ./reports, or $REX_REPORTS_DIR)")
     p.add_argument("--workers", "-j", type=int, default=os.cpu_count() or 1,
@@ -122,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.plan:
             entries = load_plan(args.plan)
+        elif args.all_partners:
+            if Path(args.notebook).stem != "country_profile" or args.param or args.all:
+                return _usage_error(["--all-partners renders the country_profile notebook's 'partners' plan; "
+                                     "it takes no -p or --all"])
+            entries = load_plan("partners")
         else:
             entries = [{"notebook": args.notebook, "params": parse_assignments(args.param), "all": args.all}]
         jobs = expand(entries, folder)

@@ -29,6 +29,11 @@ APPS = [
      "IEA demand to 2050 by scenario (STEPS, APS, NZE) and technology, growth on 2023, the base-case supply "
      "to 2040 against it, how concentrated that supply stays, what a supplier's cut means for 2030 demand, "
      "and a mineral-to-technology flow.", "mineral=lithium&scenario=APS&year=2035"),
+    # Country and coalition profiles (issue 17)
+    ("country_profile", "Country profile",
+     "What one country brings: its shares of world mining and processing per mineral, where it ranks top 3, "
+     "reserves, U.S. imports from it, deals and agreements naming it, groups and governance; a coalition builder "
+     "with the partners that would add most where the set is weakest.", "country=CHL&group=forge_members&add=ARG,AUS"),
     ("explore", "Explore",
      "For researchers: every table, its schema, read-only SQL on the DuckDB file and rexlib examples.",
      "table=deals"),
