@@ -109,7 +109,8 @@ def _series_rows(series: c.Series, stage: str) -> list[dict]:
     for p in series.parts.itertuples(index=False):
         if p.role != "country":
             continue
-        rows.append(dict(mineral_id=series.mineral_id, stage=stage, series_stage=series.stage, year=series.year,
+        rows.append(dict(mineral_id=series.mineral_id, stage=stage, series_stage=series.stage,
+                         year=series.year if series.year is not None else series.period, period=series.period,
                          code=p.country, value=p.value, flag=p.flag or "", known=bool(p.known),
                          share_pct=p.share_pct if p.known else np.nan, rank=ranks.get(p.country, pd.NA),
                          n_ranked=len(ranks), top1_country=s["top1_country"], top1_share=s["top1_share"],

@@ -100,15 +100,11 @@ def _import_coverage(mid: str, members: c.Members) -> dict:
 
 
 def stage_series(mid: str, stage: str, year: int | None = None) -> c.Series | None:
-    """The series coalition coverage measures a stage on: ``mine`` = USGS mine production (``year``
-    when published, else the latest), the IEA mining block where USGS has no mine stage;
-    ``processing`` = :func:`rexlib.metrics._common.processing_series`. None when there is none."""
-    if stage == "processing":
-        return c.processing_series(mid, year)
-    mine = c.mine_series(mid, year) if "mine" in c.usgs_stages(mid) else None
-    if mine is None and mid in c.iea_minerals():
-        mine = c.mine_series(mid, source="iea")
-    return mine
+    """The series coalition coverage measures a stage on: the mineral's mining (``mine``) or
+    processing series of the supply-chain model (:func:`rexlib.metrics._common.supply_series`:
+    USGS mine production, ``year`` when published, else the latest; the IEA block; else the EU 2023
+    study's shares). None when there is none."""
+    return c.supply_series(mid, "processing" if stage == "processing" else "mining", year=year)
 
 
 def minerals_for_coverage(critical: str | None) -> list[str]:
@@ -119,7 +115,8 @@ def minerals_for_coverage(critical: str | None) -> list[str]:
 
 def _minerals_for_coverage(critical: str | None) -> list[str]:
     frame = c._production_all()
-    mids = set(frame["mineral_id"]) | set(c.iea_minerals()) | set(c._import_sources_all()["mineral_id"])
+    mids = (set(frame["mineral_id"]) | set(c.iea_minerals()) | set(c._import_sources_all()["mineral_id"])
+            | {mid for mid, _family in c._supply_by_family()})
     keep = c.critical_set(critical)
     return sorted(m for m in mids if keep is None or m in keep)
 
@@ -129,9 +126,11 @@ def coalition_coverage(group: str | None = None, countries: Iterable[str] | str 
                        critical: str | None = None) -> pd.DataFrame:
     """Per mineral, the share (percent) that a group covers of
 
-    * ``mine_covered_pct``: world mine production (USGS, latest year or ``year`` when published);
-    * ``refining_covered_pct``: refining — IEA 2023 refinery/chemicals/battery-grade block where
-      the IEA covers the mineral, else the USGS refinery, smelter or metal stage;
+    * ``mine_covered_pct``: world mining (the supply-chain model's mining series: USGS mine, latest
+      year or ``year`` when published; else the IEA block; else the EU 2023 study's 2016-2020 shares);
+    * ``refining_covered_pct``: processing (its processing series: the IEA 2023 refinery/chemicals/
+      battery-grade block, else the USGS refinery, smelter or metal stage, else the EU study's shares);
+      ``mine_source`` / ``refining_source`` name the source and period;
     * ``import_covered_pct``: U.S. import sources by ``share_pct`` (MCS2026 salient, 2021–24)
       where shares are known; otherwise ``import_basis='rank_count'`` and only
       ``import_member_sources`` of ``import_sources_ranked`` (Fig. 2 ranks) are given.
