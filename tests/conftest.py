@@ -18,19 +18,23 @@ os.environ["REX_CACHE_DIR"] = tempfile.mkdtemp(prefix="rex-test-cache-")
 PROJECT = Path(__file__).resolve().parent.parent
 RAW = PROJECT / "data" / "raw"
 MCS2026 = RAW / "usgs" / "mcs2026" / "MCS2026_Commodities_Data.csv"
-APP_TESTS = PROJECT / "tests" / "apps"
 
 
-@pytest.hookimpl(tryfirst=True)     # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """Two workers (pyproject: ``-n 2 --dist loadgroup``): every test that drives the Voila server in
-    Chromium runs on one worker, in file order, against one server; every other file runs whole on
-    either worker (a notebook's nbval cells share one kernel, a module's fixtures stay together).
-    So the browser tests wait on pages while the other worker builds, renders and computes."""
-    for item in items:
-        path = Path(str(item.fspath)).resolve()
-        group = "browser" if APP_TESTS in path.parents else str(path.relative_to(PROJECT))
-        item.add_marker(pytest.mark.xdist_group(name=group))
+def pytest_xdist_make_scheduler(config, log):
+    """Two workers (pyproject: ``-n 2 --dist loadscope``): every test that drives the Voila server in
+    Chromium (tests/apps) is one scope, so it runs on one worker, in file order, against one server;
+    every other file is a scope of its own and runs whole on either worker (a notebook's nbval cells
+    share one kernel, a module's fixtures stay together). So the browser tests wait on pages while
+    the other worker builds, renders and computes. (A scheduler, not ``xdist_group`` marks: with
+    pytest 9 the marks' nodeid suffix no longer reaches the scheduler.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "browser" if path.startswith("tests/apps/") else path
+
+    return BrowserTestsTogether(config, log)
 
 
 @pytest.fixture(scope="session")
