@@ -18,6 +18,12 @@ from .test_apps import APPS as URL_CASES   # app -> (..., URL query, text it mus
 pytestmark = pytest.mark.browser
 
 
+def _expected(app: str) -> str:
+    """The text a URL case must show (a callable in test_apps.APPS computes it from the data)."""
+    text = URL_CASES[app][3]
+    return text() if callable(text) else text
+
+
 def _status(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=120) as response:
@@ -413,7 +419,7 @@ def test_twenty_concurrent_sessions(browser):
                     page.wait_for_function(
                         "(t) => [...document.querySelectorAll('.rex-live')].some(e => e.innerText.includes(t) || "
                         "[...e.querySelectorAll('svg.marks text')].some(x => x.textContent.includes(t)))",
-                        arg=URL_CASES[app][3], timeout=60_000)
+                        arg=_expected(app), timeout=60_000)
                 label, option = apps[app]
                 before = page.locator(LIVE_CHART).first.inner_html()
                 select = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
