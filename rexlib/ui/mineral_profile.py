@@ -122,6 +122,8 @@ class MineralProfile(c.App):
         """Options for the mineral's production tables; none (controls disabled) for a mineral
         without a world production table. ``stage``/``year`` are kept where the mineral has them."""
         stages = profile_stages(self.mineral.value)
+        if not d.has_production(self.mineral.value) and stage != PROCESSING:
+            stages = []       # its own profile (what USGS publishes); ?stage=processing opens processing
         for control in (self.stage, self.year, self.measure):
             control.disabled = not stages
         if not stages:
@@ -339,7 +341,10 @@ class MineralProfile(c.App):
         statistics, prices, reserves, import sources), IEA where it covers the element, the policy
         items, and the production table of its USGS chapter as context (never as its own)."""
         related = d.related_production(mineral)
-        text = f"USGS publishes no world production table by country for {name}, so shares and concentration cannot be computed for it."
+        text = f"USGS publishes no world production table by country for {name}, so shares and concentration cannot be computed for it from USGS."
+        if d.has_supply(mineral, PROCESSING):
+            text += (f" Where {name} is processed (the best source the workbook has): this profile with "
+                     f"?mineral={mineral}&stage=processing.")
         if related:
             names = ", ".join(d.mineral_name(m) for m in related)
             text += (f" Its USGS chapter has one for {names}: the tiles below give that table's leading "
