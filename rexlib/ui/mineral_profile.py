@@ -191,13 +191,7 @@ class MineralProfile(c.App):
         cache = sections("mineral_profile")
         if stage == PROCESSING:
             parts = cache.get(("processing", mineral), lambda: self._processing(mineral, name))
-            parts += cache.get(("reserves", mineral), lambda: self._reserves(mineral, name))
-            parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
-            parts += cache.get(("demand", mineral), lambda: outlook.demand_section(mineral))
-            parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
-            parts += cache.get(("eu_criticality", mineral), lambda: self._eu_criticality(mineral, name))
-            parts += cache.get(("policy", mineral), lambda: self._policy(mineral, name))
-            return parts
+            return parts + self._mineral_sections(cache, mineral, name)
         if not d.has_production(mineral):
             return cache.get(("without_production", mineral), lambda: self._without_production(mineral, name))
         # Sections keyed by exactly what they depend on: a year change redraws the map, the bars
@@ -207,7 +201,12 @@ class MineralProfile(c.App):
         _, facts = d.production_frame(mineral, stage, year, key)    # cached; the trend's labels use it
         trend_key = ("trend", mineral, stage, key, facts["unit"], facts["measure"], facts["qualifier"], facts["vintage"])
         parts += cache.get(trend_key, lambda: self._trend(mineral, name, stage, year, key))
-        parts += cache.get(("reserves", mineral), lambda: self._reserves(mineral, name))
+        return parts + self._mineral_sections(cache, mineral, name)
+
+    def _mineral_sections(self, cache, mineral, name) -> list[str]:
+        """The sections that depend on the mineral only (any stage): reserves, mining beside
+        processing, demand, imports, EU criticality, policy; cached by mineral."""
+        parts = cache.get(("reserves", mineral), lambda: self._reserves(mineral, name))
         parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
         parts += cache.get(("demand", mineral), lambda: outlook.demand_section(mineral))
         parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
