@@ -31,7 +31,8 @@ examples:
 
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
                pool_size: int = 1, cull_idle_seconds: int = 900, *, allow_hosts: tuple = (),
-               max_kernels: int = 24, closed_tab_seconds: float = 45.0) -> list[str]:
+               max_kernels: int = 24, closed_tab_seconds: float = 45.0,
+               first_contact_seconds: float = 180.0) -> list[str]:
     """Command-line flags for Voila 0.5 (see ``voila --help-all``) and rex's guards
     (``rexlib.serve_app.RexVoila``)."""
     return [
@@ -53,8 +54,11 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
         "--MappingKernelManager.cull_busy=False",
-        # The landing page is light: no pool kept for it.
+        # The landing page is light: no pool kept for it. The research notebooks (notebooks/research)
+        # are read in JupyterLab, not offered as apps: no pool either (they held 3 of the 12 kernels
+        # started with the server, ~1 GB and ~15 CPU s).
         "--VoilaKernelManager.preheat_denylist", "index.ipynb",
+        "--VoilaKernelManager.preheat_denylist", "research/",
         # Apps refill their pool soon after a kernel is taken.
         "--VoilaKernelManager.fill_delay=1",
         # Many visitors at once on few cores: a kernel may need more than the 60 s defaults to start
@@ -74,6 +78,7 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         f"--RexVoila.rex_allowed_hosts={list(allow_hosts)!r}",
         f"--RexVoila.rex_max_kernels={max_kernels}",
         f"--RexVoila.rex_closed_tab_seconds={closed_tab_seconds}",
+        f"--RexVoila.rex_first_contact_seconds={first_contact_seconds}",
     ]
 
 
@@ -95,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--closed-tab-seconds", type=float, default=45.0, metavar="S",
                         help="shut down a kernel whose page has had no connection and no heartbeat "
                              "for S seconds (default 45)")
+    parser.add_argument("--first-contact-seconds", type=float, default=180.0, metavar="S",
+                        help="the same for a page that was sent but has not connected yet (still "
+                             "loading its scripts, or closed before they ran; default 180)")
     parser.add_argument("--no-preheat", action="store_true",
                         help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
@@ -120,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
               "(and read the README's security section first).", file=sys.stderr)
     argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=args.pool_size,
                       cull_idle_seconds=args.cull_idle, allow_hosts=tuple(args.allow_host),
-                      max_kernels=args.max_kernels, closed_tab_seconds=args.closed_tab_seconds)
+                      max_kernels=args.max_kernels, closed_tab_seconds=args.closed_tab_seconds,
+                      first_contact_seconds=args.first_contact_seconds)
     if args.no_preheat:
         argv = [a for a in argv if not a.startswith("--VoilaConfiguration.preheat_kernel")]
         argv.append("--VoilaConfiguration.preheat_kernel=False")

@@ -226,16 +226,31 @@ class KernelGuard:
     """The kernels that serve pages, whether their page is still open, how many there may be.
 
     A kernel is a page's from the moment its id appears in the page's HTML (``RexVoilaHandler``);
-    preheated kernels waiting in a pool are not pages' kernels and are never shut down here."""
+    preheated kernels waiting in a pool are not pages' kernels and are never shut down here. While
+    the server is still sending a page (its kernel runs the notebook; under load that took 60 s),
+    the page cannot have connected yet: its kernel is not watched until the page is sent, and the
+    quiet time counts from then (it was counted from the kernel id in the HTML's head, so a page
+    that took more than ``closed_tab_seconds`` to send lost its kernel before it was shown; found by
+    the 20-session load test on CI, 2026-12-01). And a page that was sent but has not yet shown a
+    sign of life (no websocket, no heartbeat) gets ``first_contact_seconds``: twenty pages loading
+    JupyterLab's front end at once (95 scripts each, the browser on the server's two cores) sent
+    their first heartbeat more than 45 s after their HTML; a tab closed before its scripts ran
+    frees its kernel after that longer wait. A first heartbeat is no proof that the page will show:
+    it comes from the page's head, and the same pages then sent none for 45 s while their scripts
+    loaded; so a page counts as shown once its kernel websocket connected, and from then on a
+    closed tab frees its kernel after ``closed_tab_seconds``."""
 
     def __init__(self, kernel_manager, log, *, max_kernels: int, closed_tab_seconds: float,
-                 retry_seconds: int = 15):
+                 first_contact_seconds: float = 180.0, retry_seconds: int = 15):
         self.km = kernel_manager
         self.log = log
         self.max_kernels = max_kernels
         self.closed_tab_seconds = closed_tab_seconds
+        self.first_contact_seconds = max(first_contact_seconds, closed_tab_seconds)
+        self.connected: set[str] = set()        # page kernels whose page connected its websocket once
         self.retry_seconds = retry_seconds
         self.pages: dict[str, float] = {}      # page kernel -> last sign of life of its page (monotonic s)
+        self.sending: set[str] = set()          # page kernels whose page the server is still sending
         self.waiting = 0                        # page requests admitted whose kernel id is not known yet
         self.reaped = 0
 
@@ -253,16 +268,24 @@ class KernelGuard:
         if kernel_id not in self.pages:
             self.waiting -= 1
         self.pages[kernel_id] = time.monotonic()
+        self.sending.add(kernel_id)
 
     def page_finished(self, kernel_id: str | None) -> None:
         if kernel_id is None:                  # the request ended before a kernel was known
             self.waiting -= 1
-        elif kernel_id in self.pages:
+            return
+        self.sending.discard(kernel_id)
+        if kernel_id in self.pages:
             self.pages[kernel_id] = time.monotonic()
 
     def beat(self, kernel_id: str) -> None:
         if kernel_id in self.pages:
             self.pages[kernel_id] = time.monotonic()
+
+    def _forget(self, kernel_id: str) -> None:
+        self.pages.pop(kernel_id, None)
+        self.sending.discard(kernel_id)
+        self.connected.discard(kernel_id)
 
     # the reaper -------------------------------------------------------------
     async def reap(self) -> None:
@@ -272,16 +295,20 @@ class KernelGuard:
         connections = getattr(self.km, "_kernel_connections", {})
         for kernel_id in list(self.pages):
             if kernel_id not in alive:         # shut down by its page (beforeunload) or the culler
-                del self.pages[kernel_id]
+                self._forget(kernel_id)
                 continue
             if connections.get(kernel_id, 0) > 0:
+                self.connected.add(kernel_id)
+            if kernel_id in self.sending or connections.get(kernel_id, 0) > 0:
                 self.pages[kernel_id] = now
                 continue
             quiet = now - self.pages[kernel_id]
-            if quiet > self.closed_tab_seconds:
-                self.log.info("rex: kernel %s: no connection and no heartbeat from its page for %.0f s; "
-                              "shutting it down", kernel_id, quiet)
-                del self.pages[kernel_id]
+            limit = self.closed_tab_seconds if kernel_id in self.connected else self.first_contact_seconds
+            if quiet > limit:
+                self.log.info("rex: kernel %s: no connection and no heartbeat from its page for %.0f s "
+                              "(%s); shutting it down", kernel_id, quiet,
+                              "its tab was open" if kernel_id in self.connected else "its page never connected")
+                self._forget(kernel_id)
                 self.reaped += 1
                 try:
                     await self.km.shutdown_kernel(kernel_id)
@@ -297,13 +324,16 @@ class RexVoila(Voila):
     rex_max_kernels = Int(24, config=True, help="Kernels in use by pages at most (0: no limit).")
     rex_closed_tab_seconds = Float(45.0, config=True, help="Shut down a page's kernel after this long "
                                                             "without a connection or heartbeat.")
+    rex_first_contact_seconds = Float(180.0, config=True, help="Shut down the kernel of a page that was "
+                                      "sent but never connected, after this long without a heartbeat.")
     rex_reap_interval = Float(5.0, config=True, help="Seconds between checks of the page kernels.")
 
     def init_settings(self):
         settings = super().init_settings()
         self.rex_hosts = allowed_hosts(self.ip, self.rex_allowed_hosts)
         self.rex_guard = KernelGuard(self.kernel_manager, self.log, max_kernels=self.rex_max_kernels,
-                                     closed_tab_seconds=self.rex_closed_tab_seconds)
+                                     closed_tab_seconds=self.rex_closed_tab_seconds,
+                                     first_contact_seconds=self.rex_first_contact_seconds)
         settings["rex_guard"] = self.rex_guard
         settings["rex_log_refused"] = lambda request: self.log.warning(
             "rex: refused a request for Host %r (%s %s); accepted: %s", request.host, request.method,
