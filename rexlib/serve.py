@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -26,15 +27,32 @@ SERVE_EXAMPLES = """\
 examples:
   rex serve                              # http://127.0.0.1:8866/, opens a browser
   rex serve --no-browser --port 9000
-  rex serve --pool-size 2 --no-browser   # two preheated kernels per app"""
+  rex serve --pool-size 2 --no-browser   # two preheated kernels per app
+  rex serve --pool mineral_profile=4     # fewer for the profile (default 10: about 3 GB)"""
+
+
+# Preheated kernels per app beyond --pool-size. mineral_profile is the app people link to (a shared
+# link brings many visitors at once): with one preheated kernel, ten visitors at once waited 20 s for
+# their first chart, eight of them for a kernel started on demand (~4-5 s of CPU each on shared
+# cores). An idle preheated kernel costs memory only (~300 MB), no CPU.
+DEFAULT_POOLS = {"mineral_profile": 10}
+
+
+def pools_config(pool_size: int, pools: dict[str, int]) -> dict:
+    """Voila's ``kernel_pools_config``: every app ``pool_size`` kernels, the apps in ``pools`` theirs."""
+    config = {"default": {"pool_size": max(pool_size, 0), "kernel_env_variables": {}}}
+    for app, size in pools.items():
+        config[f"{app}.ipynb"] = {"pool_size": max(size, 0), "kernel_env_variables": {}}
+    return config
 
 
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
-               pool_size: int = 1, cull_idle_seconds: int = 900, *, allow_hosts: tuple = (),
-               max_kernels: int = 24, closed_tab_seconds: float = 45.0,
+               pool_size: int = 1, cull_idle_seconds: int = 900, *, pools: dict[str, int] | None = None,
+               allow_hosts: tuple = (), max_kernels: int = 24, closed_tab_seconds: float = 45.0,
                first_contact_seconds: float = 180.0) -> list[str]:
     """Command-line flags for Voila 0.5 (see ``voila --help-all``) and rex's guards
     (``rexlib.serve_app.RexVoila``)."""
+    pools = DEFAULT_POOLS if pools is None else pools
     return [
         str(notebooks),
         f"--Voila.ip={host}",
@@ -47,6 +65,7 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
+        f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools_config(pool_size, pools))}",
         # Preheat and progressive rendering exclude each other; say which one we use.
         "--VoilaConfiguration.progressive_rendering=False",
         # Idle kernels (closed tabs) are shut down; busy ones are not.
@@ -59,7 +78,8 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         # started with the server, ~1 GB and ~15 CPU s).
         "--VoilaKernelManager.preheat_denylist", "index.ipynb",
         "--VoilaKernelManager.preheat_denylist", "research/",
-        # Apps refill their pool soon after a kernel is taken.
+        # A pool is refilled one kernel at a time once no page is loading (serve_app.PoolRefiller);
+        # the delay applies to the initial fill.
         "--VoilaKernelManager.fill_delay=1",
         # Many visitors at once on few cores: a kernel may need more than the 60 s defaults to start
         # and to answer the page's kernel_info request (20 sessions on 2 cores: up to ~2 min).
@@ -88,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument("--pool-size", type=int, default=1, help="preheated kernels per app (default 1)")
+    parser.add_argument("--pool-size", type=int, default=None, metavar="N",
+                        help="preheated kernels per app (default 1, and the --pool defaults; given, N for "
+                             "every app not named by --pool)")
+    parser.add_argument("--pool", action="append", default=[], metavar="APP=N",
+                        help="preheated kernels for one app (repeatable; default: "
+                             + ", ".join(f"{a}={n}" for a, n in DEFAULT_POOLS.items())
+                             + "; APP=0 keeps none)")
     parser.add_argument("--cull-idle", type=int, default=900,
                         help="also shut down kernels idle this many seconds (default 900)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
@@ -106,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-preheat", action="store_true",
                         help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
+    pools = dict(DEFAULT_POOLS) if args.pool_size is None else {}
+    pool_size = 1 if args.pool_size is None else args.pool_size
+    for item in args.pool:
+        app, _, size = item.partition("=")
+        if not (NOTEBOOKS / f"{app}.ipynb").exists() or not size.isdigit():
+            parser.error(f"--pool {item!r}: expected APP=N with APP one of "
+                         f"{', '.join(sorted(p.stem for p in NOTEBOOKS.glob('*.ipynb')))}")
+        pools[app] = int(size)
 
     # Build the database once here, not in every preheated kernel at the same time.
     from .warehouse import ensure_built
@@ -126,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rex serve: listening on every interface ({args.host or 'all'}), but only requests for "
               "127.0.0.1 and localhost are answered; add --allow-host NAME for the names visitors use "
               "(and read the README's security section first).", file=sys.stderr)
-    argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=args.pool_size,
-                      cull_idle_seconds=args.cull_idle, allow_hosts=tuple(args.allow_host),
+    argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=pool_size,
+                      cull_idle_seconds=args.cull_idle, pools=pools, allow_hosts=tuple(args.allow_host),
                       max_kernels=args.max_kernels, closed_tab_seconds=args.closed_tab_seconds,
                       first_contact_seconds=args.first_contact_seconds)
     if args.no_preheat:
