@@ -49,7 +49,7 @@ def pools_config(pool_size: int, pools: dict[str, int]) -> dict:
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
                pool_size: int = 1, cull_idle_seconds: int = 900, *, pools: dict[str, int] | None = None,
                allow_hosts: tuple = (), max_kernels: int = 24, closed_tab_seconds: float = 45.0,
-               first_contact_seconds: float = 180.0) -> list[str]:
+               first_contact_seconds: float = 180.0, refill: str = "quiet") -> list[str]:
     """Command-line flags for Voila 0.5 (see ``voila --help-all``) and rex's guards
     (``rexlib.serve_app.RexVoila``)."""
     pools = DEFAULT_POOLS if pools is None else pools
@@ -99,6 +99,7 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         f"--RexVoila.rex_max_kernels={max_kernels}",
         f"--RexVoila.rex_closed_tab_seconds={closed_tab_seconds}",
         f"--RexVoila.rex_first_contact_seconds={first_contact_seconds}",
+        f"--RexVoila.rex_refill={refill}",
     ]
 
 
@@ -129,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-contact-seconds", type=float, default=180.0, metavar="S",
                         help="the same for a page that was sent but has not connected yet (still "
                              "loading its scripts, or closed before they ran; default 180)")
+    parser.add_argument("--refill", choices=("quiet", "now"), default="quiet",
+                        help="quiet (default): refill the pools one kernel at a time once no page is "
+                             "loading; now: Voila's own refill, every taken kernel replaced after 1 s")
     parser.add_argument("--no-preheat", action="store_true",
                         help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=pool_size,
                       cull_idle_seconds=args.cull_idle, pools=pools, allow_hosts=tuple(args.allow_host),
                       max_kernels=args.max_kernels, closed_tab_seconds=args.closed_tab_seconds,
-                      first_contact_seconds=args.first_contact_seconds)
+                      first_contact_seconds=args.first_contact_seconds, refill=args.refill)
     if args.no_preheat:
         argv = [a for a in argv if not a.startswith("--VoilaConfiguration.preheat_kernel")]
         argv.append("--VoilaConfiguration.preheat_kernel=False")

@@ -423,6 +423,8 @@ class RexVoila(Voila):
     rex_first_contact_seconds = Float(180.0, config=True, help="Shut down the kernel of a page that was "
                                       "sent but never connected, after this long without a heartbeat.")
     rex_reap_interval = Float(5.0, config=True, help="Seconds between checks of the page kernels.")
+    rex_refill = Unicode("quiet", config=True, help="'quiet': refill pools one kernel at a time once no "
+                                                     "page is loading (PoolRefiller); 'now': Voila's own refill.")
 
     def init_settings(self):
         settings = super().init_settings()
@@ -432,7 +434,7 @@ class RexVoila(Voila):
                                      first_contact_seconds=self.rex_first_contact_seconds)
         settings["rex_guard"] = self.rex_guard
         self.rex_refiller = (PoolRefiller(self.kernel_manager, self.rex_guard, self.log)
-                             if hasattr(self.kernel_manager, "_pools") else None)
+                             if hasattr(self.kernel_manager, "_pools") and self.rex_refill == "quiet" else None)
         settings["rex_log_refused"] = lambda request: self.log.warning(
             "rex: refused a request for Host %r (%s %s); accepted: %s", request.host, request.method,
             request.uri, ", ".join(sorted(self.rex_hosts)))
