@@ -59,7 +59,10 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def voila_url(db):
-    proc, url = start_server()
+    # One preheated kernel per app, not rex serve's ten for mineral_profile: these tests open one
+    # page at a time, and the load tests (which start servers of their own, with the default pools)
+    # run while this server is up: its nine kernels cost 3 GB, eighteen would cost 6 GB.
+    proc, url = start_server("voila-test.log", "--pool", "mineral_profile=1")
     yield url
     stop_server(proc)
 

@@ -376,7 +376,10 @@ def test_twenty_concurrent_sessions(browser):
     Also: odd sessions carry URL parameters and must show them in the live app (a kernel that did
     not get its request would silently show the defaults)."""
     from .conftest import start_server, stop_server
-    proc, base = start_server("voila-load-test.log")
+    # One preheated kernel per app (the ten-visitor test, tests/apps/test_load_visitors.py, runs rex
+    # serve's default pools): 20 sessions across five apps with the default pools would hold ~48
+    # kernels (16 GB) beside the session server's and the browser's memory on CI's 24 GB.
+    proc, base = start_server("voila-load-test.log", "--pool", "mineral_profile=1")
     apps = {"mineral_profile": ("Mineral", "Lithium"), "import_reliance": ("List", "2022 U.S. critical-minerals list"),
             "chokepoints": ("Stage", "refinery"), "scenario": ("Mineral", "Cobalt"), "claims": ("Verdict", "differs")}
     names = list(apps)
