@@ -20,11 +20,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.voila_ttfc import _free_port, _stop, wait_idle
+from benchmarks.voila_ttfc import _stop, start_serve, wait_idle
 
 VISITORS = [f"mineral={m}&year={y}" for m, y in [
     ("lithium", 2024), ("nickel", 2025), ("gallium", 2024), ("graphite", 2025), ("tungsten", 2024),
@@ -115,24 +114,7 @@ def kernel_rss_mb(server_pid: int) -> list[float]:
 
 
 def start(args: list[str], log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "QUERY_STRING"}
-    env.update(REX_SHARED_CACHE="1", REX_CACHE_DIR=tempfile.mkdtemp(prefix="rex-bench-visitors-"))
-    handle = open(log, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser", *args],
-                            cwd=Path(__file__).resolve().parents[1], env=env, stdout=handle, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    import urllib.request
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"rex serve exited; see {log}")
-            time.sleep(0.5)
-    _stop(proc)
-    raise RuntimeError("rex serve did not start")
+    return start_serve(args, log=log, timeout=300.0)
 
 
 def visit_at_once(browser, proc: subprocess.Popen, base: str, app: str = "mineral_profile",

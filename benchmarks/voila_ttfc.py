@@ -42,30 +42,40 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(preheat: bool, cache_dir: str | None = None, tree: Path = PROJECT) -> tuple[subprocess.Popen, str]:
-    """A ``rex serve`` on a free port; its shared section cache in ``cache_dir`` (default: a new
-    scratch folder, so no run finds views drawn by an earlier one). ``tree``: the source tree the
-    server runs (another commit's, for before/after runs); the database stays this tree's."""
+def start_serve(args=(), *, cache_dir: str | None = None, tree: Path = PROJECT, log: Path | None = None,
+                timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+    """``python -m rexlib.serve ARGS`` on a free 127.0.0.1 port; returns (process, base URL) once it
+    answers. Its shared section cache is ``cache_dir`` (default: a new scratch folder, so no run
+    finds views drawn by an earlier one); ``tree``: the source tree the server runs (another
+    commit's, for before/after runs; the database stays this tree's); ``log``: where its output
+    goes (default: nowhere). The one way the benchmarks and the browser tests start a server."""
     import tempfile
     from rexlib.paths import derived_dir
     port = _free_port()
-    cmd = [sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser"]
-    if not preheat:
-        cmd.append("--no-preheat")
     env = {k: v for k, v in os.environ.items() if k != "QUERY_STRING"}
-    env.update(REX_SHARED_CACHE="1", REX_CACHE_DIR=cache_dir or tempfile.mkdtemp(prefix="rex-bench-serve-"))
+    env.update(REX_SHARED_CACHE="1", REX_CACHE_DIR=cache_dir or tempfile.mkdtemp(prefix="rex-serve-cache-"))
     if tree != PROJECT:
         env.update(REX_DATA_DIR=str(derived_dir()), PYTHONPATH=str(tree))
-    proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = open(log, "w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser", *args],
+                            cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/", timeout=2)
             return proc, url
         except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"rex serve exited with {proc.returncode}" + (f"; see {log}" if log else ""))
             time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("voila did not start")
+    _stop(proc)
+    raise RuntimeError(f"rex serve did not answer within {timeout:.0f} s" + (f"; see {log}" if log else ""))
+
+
+def _start(preheat: bool, cache_dir: str | None = None, tree: Path = PROJECT) -> tuple[subprocess.Popen, str]:
+    """A ``rex serve`` for these visits: preheated pools, or a kernel started per visit."""
+    return start_serve(() if preheat else ("--no-preheat",), cache_dir=cache_dir, tree=tree)
 
 
 def _stop(proc: subprocess.Popen) -> None:
