@@ -348,6 +348,10 @@ def _write_database(tables: dict[str, pd.DataFrame], out: Path, meta: dict) -> d
     parquet_dir = out / "parquet"
     parquet_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(out / "rex.duckdb"))
+    # A derived table slower than 2 s made DuckDB draw its progress bar on stdout, into the output
+    # of whatever called the build (`python -c "import rexlib; print(...)"` on a fresh clone, CI
+    # 2026-12-01); the build reports its stages itself.
+    con.execute("SET enable_progress_bar = false")
     try:
         for name, frame in tables.items():
             _write_table(con, parquet_dir, name, frame)

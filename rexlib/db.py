@@ -23,6 +23,8 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run `rex build`")
     con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": "false", "threads": READ_THREADS})
+    # DuckDB draws a progress bar on stdout for a query slower than 2 s: never in a library's output.
+    con.execute("SET enable_progress_bar = false")
     try:
         con.execute("SET lock_configuration = true")
     except duckdb.InvalidInputException:

@@ -6,8 +6,6 @@ kernel id appeared in the HTML's head, shut the kernel down after 45 s ("no conn
 heartbeat from its page for 50 s"), and the visitor's page never went live."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from rexlib import serve_app
@@ -40,6 +38,16 @@ def clock(monkeypatch):
     return now
 
 
+def _run(coroutine):
+    """Run ``reap()`` to its end without an event loop (the fake manager never suspends it): the
+    test process may already hold a running loop (CI, under xdist, refused asyncio.run)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value
+    raise AssertionError("reap() waited for something the fake kernel manager never does")
+
+
 def _guard(km):
     return KernelGuard(km, Log(), max_kernels=3, closed_tab_seconds=45.0)
 
@@ -50,24 +58,24 @@ def test_a_page_still_being_sent_keeps_its_kernel_however_long_it_takes(clock):
     guard.page_started()
     guard.page_kernel("k1")            # the kernel id is in the HTML's head; the app still runs
     clock[0] += 120                    # two minutes of a busy machine
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     assert km.shut == [] and "k1" in guard.pages
     guard.page_finished("k1")          # the page is sent: from now on its quiet time counts
     clock[0] += 50                     # its scripts still loading: more than 45 s, no sign of life
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     assert km.shut == []
     guard.beat("k1")                   # a heartbeat from the page's head: not yet shown
     clock[0] += 100
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     assert km.shut == []
     km._kernel_connections["k1"] = 1   # the page's front end connects: it is shown
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     km._kernel_connections["k1"] = 0   # the tab is closed without Voila's shutdown request
     clock[0] += 40
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     assert km.shut == []
     clock[0] += 10                     # 50 s without a heartbeat or a websocket
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     assert km.shut == ["k1"] and "k1" not in guard.pages and guard.in_use_count() == 0
 
 
@@ -76,10 +84,10 @@ def test_a_page_that_never_shows_up_frees_its_kernel_after_the_first_contact_wai
     guard = _guard(km)
     guard.page_started(); guard.page_kernel("k1"); guard.page_finished("k1")
     clock[0] += 175
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     assert km.shut == []
     clock[0] += 10                     # 185 s > first_contact_seconds (180)
-    asyncio.run(guard.reap())
+    _run(guard.reap())
     assert km.shut == ["k1"]
 
 
@@ -90,12 +98,12 @@ def test_a_connected_or_beating_page_keeps_its_kernel_a_closed_one_loses_it(cloc
         guard.page_started(); guard.page_kernel(k); guard.page_finished(k)
     km._kernel_connections["open"] = 1
     km._kernel_connections["closed"] = 1
-    asyncio.run(guard.reap())          # "closed" was open once (its websocket connected) ...
+    _run(guard.reap())          # "closed" was open once (its websocket connected) ...
     km._kernel_connections["closed"] = 0   # ... and its tab was closed
     for _ in range(6):                 # 60 s, a heartbeat every 10 s from one page
         clock[0] += 10
         guard.beat("beating")
-        asyncio.run(guard.reap())
+        _run(guard.reap())
     assert km.shut == ["closed"]
     assert guard.full() is False and guard.in_use_count() == 2
 
