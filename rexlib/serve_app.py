@@ -171,7 +171,13 @@ def hidden_from_browser(message) -> str | None:
 
 
 class RexKernelWebsocketHandler(VoilaKernelWebsocketHandler):
-    """The kernel websocket without tracebacks: error messages and stderr output go to the log."""
+    """The kernel websocket without tracebacks: error messages and stderr output go to the log.
+    Its opening tells the guard that the page was shown (the guard's own check runs every 5 s and
+    missed a page that connected and was closed in between: 180 s instead of 45 s)."""
+
+    async def open(self, kernel_id):
+        self.settings["rex_guard"].page_connected(kernel_id)
+        return await super().open(kernel_id)
 
     def write_message(self, message, binary: bool = False):
         why = hidden_from_browser(message)
@@ -291,6 +297,12 @@ class KernelGuard:
             return
         self.sending.discard(kernel_id)
         if kernel_id in self.pages:
+            self.pages[kernel_id] = time.monotonic()
+
+    def page_connected(self, kernel_id: str) -> None:
+        """The page's front end opened its kernel websocket: it was shown."""
+        if kernel_id in self.pages:
+            self.connected.add(kernel_id)
             self.pages[kernel_id] = time.monotonic()
 
     def beat(self, kernel_id: str) -> None:

@@ -139,3 +139,16 @@ def test_the_pools_are_refilled_once_no_page_is_being_served(clock):
     assert not guard.quiet()                       # a request 2 s ago: more may be coming
     clock[0] += 2
     assert guard.quiet()
+
+
+def test_a_page_that_connected_between_two_checks_counts_as_shown(clock):
+    """The websocket handler reports the connection itself (``page_connected``): a page that went
+    live and was closed between two of the guard's checks still frees its kernel after 45 s."""
+    km = FakeKernels(); km.ids.add("k1")
+    guard = _guard(km)
+    guard.page_started(); guard.page_kernel("k1"); guard.page_finished("k1")
+    guard.page_connected("k1")         # connected and closed again before any check ran
+    clock[0] += 50
+    _run(guard.reap())
+    assert km.shut == ["k1"]
+
