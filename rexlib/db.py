@@ -23,9 +23,12 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run `rex build`")
     con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": "false", "threads": READ_THREADS})
-    # DuckDB draws a progress bar on stdout for a query slower than 2 s: never in a library's output.
-    con.execute("SET enable_progress_bar = false")
     try:
+        # DuckDB draws a progress bar on stdout for a query slower than 2 s: not in a library's
+        # output. The setting is per connection and cannot be set globally; a later connection to
+        # the same instance (locked by the first) keeps DuckDB's default, but the queries that take
+        # that long are the build's (off on its own connection) and a fresh clone's first one.
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET lock_configuration = true")
     except duckdb.InvalidInputException:
         pass  # DuckDB shares one instance per file in a process: already locked by an earlier connect
