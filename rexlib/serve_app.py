@@ -287,9 +287,7 @@ class KernelGuard:
         browsers of a load test on the server's own cores, but a visitor who came 5-10 s after
         another found the pool of a one-kernel app still empty: import_reliance's default view
         took 4.9 s instead of 0.7 s in benchmarks/voila_ttfc.py, 2026-12-01.)"""
-        if self.waiting or self.sending or time.monotonic() - self.last_request < 3.0:
-            return False
-        return True
+        return not (self.waiting or self.sending or time.monotonic() - self.last_request < 3.0)
 
     def page_finished(self, kernel_id: str | None) -> None:
         if kernel_id is None:                  # the request ended before a kernel was known
@@ -324,8 +322,6 @@ class KernelGuard:
             if kernel_id not in alive:         # shut down by its page (beforeunload) or the culler
                 self._forget(kernel_id)
                 continue
-            if connections.get(kernel_id, 0) > 0:
-                self.connected.add(kernel_id)
             if kernel_id in self.sending or connections.get(kernel_id, 0) > 0:
                 self.pages[kernel_id] = now
                 continue

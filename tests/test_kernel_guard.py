@@ -69,6 +69,7 @@ def test_a_page_still_being_sent_keeps_its_kernel_however_long_it_takes(clock):
     _run(guard.reap())
     assert km.shut == []
     km._kernel_connections["k1"] = 1   # the page's front end connects: it is shown
+    guard.page_connected("k1")
     _run(guard.reap())
     km._kernel_connections["k1"] = 0   # the tab is closed without Voila's shutdown request
     clock[0] += 40
@@ -98,6 +99,7 @@ def test_a_connected_or_beating_page_keeps_its_kernel_a_closed_one_loses_it(cloc
         guard.page_started(); guard.page_kernel(k); guard.page_finished(k)
     km._kernel_connections["open"] = 1
     km._kernel_connections["closed"] = 1
+    guard.page_connected("closed"); guard.page_connected("open")
     _run(guard.reap())          # "closed" was open once (its websocket connected) ...
     km._kernel_connections["closed"] = 0   # ... and its tab was closed
     for _ in range(6):                 # 60 s, a heartbeat every 10 s from one page
