@@ -471,6 +471,76 @@ def chart_block(chart, svg: str) -> str:
 _SPEC_SCRIPT = re.compile(r'<script type="application/json" class="rex-spec">.*?</script>', re.S)
 
 
+# ---------------------------------------------------------------- charts the browser draws
+# In a Voila page the page's script draws every chart from its spec with vega-embed anyway, so the
+# kernel's SVG is only the first view. Drawing it costs ~0.2 s of kernel CPU per chart (vl-convert),
+# ~70 % of a mineral-profile view: the kernel draws the first screen's charts (``fill_pending``) and
+# leaves the others as a placeholder the script replaces (rex_interactive.js). Reports, JupyterLab
+# and the in-process tests get SVG for every chart (``rexlib.ui.common.chart_html``).
+
+PENDING_CLASS = "rex-chart-pending"
+_PENDING = re.compile(r'<div class="' + PENDING_CLASS + r'"[^>]*>[^<]*</div>')
+_BLOCK = re.compile(r'(<div class="rex-chart" data-rex-name="[^"]*">.*?)(<div class="' + PENDING_CLASS
+                    + r'"[^>]*>[^<]*</div>)(<script type="application/json" class="rex-spec">(.*?)</script></div>)', re.S)
+
+
+def pending_svg(chart) -> str:
+    """The placeholder of a chart the browser will draw: a box about the chart's size (the plot's
+    declared width and height plus room for axes, title and legend) saying it is being drawn."""
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    unit = spec["vconcat"][0] if len(spec.get("vconcat") or []) == 1 else spec
+    width, height = unit.get("width"), unit.get("height")
+    if isinstance(unit.get("spec"), dict):                     # a facet: one panel's size
+        width, height = unit["spec"].get("width"), unit["spec"].get("height")
+    style = (f"width:{int(width) + 120}px;" if isinstance(width, (int, float)) else "width:100%;") + (
+        f"height:{int(height) + 90}px" if isinstance(height, (int, float)) else "height:320px")
+    kind = ' data-rex-kind="map"' if _is_map(unit) else ""
+    return (f'<div class="{PENDING_CLASS}"{kind} style="{style}" role="img" aria-label="'
+            f'{esc(_chart_title(spec) or "chart")}, being drawn">Drawing the chart…</div>')
+
+
+def _is_map(unit: dict) -> bool:
+    """A map (a projection or geoshape marks), as rex_interactive.js's isMap."""
+    def geo(mark) -> bool:
+        return mark == "geoshape" or (isinstance(mark, dict) and mark.get("type") == "geoshape")
+    return bool(unit.get("projection")) or geo(unit.get("mark")) or any(
+        layer.get("projection") or geo(layer.get("mark")) for layer in unit.get("layer") or [])
+
+
+def count_pending(html_text: str) -> int:
+    return len(_PENDING.findall(html_text))
+
+
+def fill_pending(parts: list[str], limit: int, draw) -> list[str]:
+    """``parts`` with the first ``limit`` placeholders of :func:`pending_svg` replaced by the SVG of
+    their chart's spec (``draw(spec_text)`` returns it; the spec in the page is the chart's own,
+    named datasets re-attached by :func:`to_svg`). Later placeholders stay for the browser, and so
+    do maps among the first: a world map's SVG is ~220 kB of country outlines (the page parses it
+    twice, in the first view and in the live widget), ~10 times a bar chart's, where the page draws
+    it from the topology it fetched once (measured on mineral_profile, benchmarks/results.md)."""
+    out, left = [], limit
+    for part in parts:
+        if left <= 0 or PENDING_CLASS not in part:
+            out.append(part)
+            continue
+
+        def one(match):
+            nonlocal left
+            if left <= 0:
+                return match.group(0)
+            left -= 1
+            if 'data-rex-kind="map"' in match.group(2):
+                return match.group(0)
+            return match.group(1) + draw(match.group(4)) + match.group(3)
+        out.append(_BLOCK.sub(one, part))
+    return out
+
+
+def svg_from_page_spec(spec_text: str) -> str:
+    """The static SVG of a chart from the spec text :func:`chart_block` wrote into the page."""
+    return to_svg(json.loads(spec_text))
+
+
 def strip_specs(html_text: str) -> str:
     """HTML without the specs of :func:`chart_block` (for output no script will ever read: reports)."""
     return _SPEC_SCRIPT.sub("", html_text)

@@ -4,7 +4,8 @@ returning to a view is instant.
 
 Every key carries the database's identity (path, mtime, size): a rebuild or a different
 ``REX_DATA_DIR`` is a different key, never a stale hit. Section keys also carry the SVG renderer in
-use, so a spec-only benchmark run never hands its placeholders to a real page.
+use, so a spec-only benchmark run never hands its placeholders to a real page, and whether the
+browser draws the charts (``common.browser_draws``: Voila sections hold placeholders, a report's SVG).
 
 Cached DataFrames are returned as shallow copies (copy-on-write in pandas 3): callers may add
 columns or filter without touching the cached frame.
@@ -211,6 +212,8 @@ class SectionCache:
         ``rebuild`` builds (and stores) even on a hit, e.g. when the user asks to re-run."""
         from . import common   # the renderer in use is part of the key
         stamp = db_stamp()
+        if common.browser_draws():          # sections holding placeholders, not SVG: never a report's
+            key = ("browser-draws", key)
         full_key = (stamp, common.to_svg, key)
         shared = _real_renderer(common.to_svg) and stamp[1] is not None
         try:

@@ -24,6 +24,7 @@ section. Colours are JupyterLab's ``--jp-*`` variables, the light theme's colour
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 import sys
@@ -39,7 +40,8 @@ import yaml
 from IPython.display import HTML, display
 
 from ..validate import InvalidArgument
-from ..charts.base import (chart_block, ensure_vega_bundle, esc, restamp_ids, strip_specs, to_svg,
+from ..charts.base import (chart_block, ensure_vega_bundle, esc, fill_pending, pending_svg, restamp_ids,
+                           strip_specs, svg_from_page_spec, to_svg,
                            write_datasets)
 from ..paths import PROJECT
 
@@ -56,6 +58,9 @@ CSS = """
 .rex-chart{margin:8px 0 14px 0;overflow-x:auto;position:relative;min-width:0}
 .rex-chart > svg,.rex-chart .rex-vega{background:#fff;border-radius:4px}
 .rex-chart .rex-vega{display:block;width:100%}
+.rex-chart-pending{display:flex;align-items:center;justify-content:center;max-width:100%;box-sizing:border-box;
+  background:#f6f8fa;border:1px dashed #d0d7de;border-radius:4px;color:#57606a;font-size:12px}
+.rex-chart:has(> .rex-chart-pending) > .rex-chart-tools{display:none !important}
 .rex-chart .vega-embed{display:block}
 .rex-chart .vega-embed details summary{position:absolute;right:4px;top:4px}
 .rex-chart-tools{display:none;position:absolute;right:4px;top:4px;gap:4px;z-index:2}
@@ -221,7 +226,47 @@ def chart_html(chart) -> str:
         meta = dict(chart["usermeta"])
         meta["rex"] = {**meta["rex"], "link": link} if link else {k: v for k, v in meta["rex"].items() if k != "entity"}
         chart = {**chart, "usermeta": meta}
-    return chart_block(chart, to_svg(chart))
+    return chart_block(chart, pending_svg(chart) if browser_draws() else to_svg(chart))
+
+
+# The kernel draws this many charts of a view's first render as SVG in Voila: the first screen
+# (mineral_profile's map and top producers side by side, import_reliance's bars); the page's script
+# draws the rest from their specs, and every chart of a later refresh (a widget change), which it
+# redraws with vega-embed anyway. Measured on mineral_profile: a new view 1.7 -> 0.7 CPU s.
+FIRST_SCREEN_CHARTS = 2
+_assets_ready: bool | None = None    # ensure_assets() once per kernel
+
+
+def browser_draws() -> bool:
+    """True in a Voila kernel whose page can draw charts itself (the rex template's Vega bundle is
+    in place, ``ensure_assets``): charts are then sent as placeholders and specs (``chart_html``)
+    and only the first screen's get SVG (``first_screen``). Reports, JupyterLab and the tests'
+    in-process apps always get SVG. ``REX_KERNEL_SVG=all`` keeps every chart's SVG in Voila too."""
+    return (in_voila() and os.environ.get("REX_KERNEL_SVG", "") != "all" and _real_svg()
+            and assets_ready())
+
+
+def assets_ready() -> bool:
+    """``ensure_assets()``, once per kernel."""
+    global _assets_ready
+    if _assets_ready is None:
+        _assets_ready = ensure_assets()
+    return _assets_ready
+
+
+def _real_svg() -> bool:
+    """The real renderer is in use (tests and benchmarks that swap ``to_svg`` keep their stand-in)."""
+    return getattr(to_svg, "__module__", "") == "rexlib.charts.base"
+
+
+def first_screen(parts: list[str], limit: int = FIRST_SCREEN_CHARTS) -> list[str]:
+    """``parts`` with the SVG of the first ``limit`` charts the browser would draw (a view's first
+    render: the static first view, before the page's script has loaded). Each SVG is cached like a
+    section (in memory and on disk), keyed by its chart's spec."""
+    from .cache import sections
+    svgs = sections("svg")
+    return fill_pending(parts, limit, lambda spec_text: svgs.get(
+        ("svg", hashlib.sha256(spec_text.encode("utf-8")).hexdigest()), lambda: svg_from_page_spec(spec_text)))
 
 
 def _slug(text: str) -> str:
@@ -290,7 +335,7 @@ def warm() -> None:
     api.minerals()
     warm_charts()
     if in_voila():
-        ensure_assets()
+        assets_ready()
     _warmed = True
 
 
@@ -543,6 +588,8 @@ class App:
         self.status.value = '<span class="rex-note">Updating…</span>'
         try:
             parts = self.render()
+            if not self.sections and browser_draws():
+                parts = first_screen(parts)
         except InvalidArgument as error:
             parts = [friendly(error)]
         except Exception as error:  # the page must never show a traceback

@@ -6,7 +6,9 @@
    - draws each spec with vega-embed (tooltips, clicks, the export menu) in place of its static SVG,
      from rex-vega.js (Vega, Vega-Lite and vega-embed written out of the local vl-convert
      installation; see rexlib/ui/common.py, ensure_assets) - nothing is fetched from the network;
-     the static SVG stays the first view, and stays the view when the bundle is not there;
+     the static SVG stays the first view, and stays the view when the bundle is not there; charts
+     after the first screen come as a placeholder (.rex-chart-pending) that only this script draws
+     (the kernel spends no time on their SVG: rexlib/ui/common.py, browser_draws);
    - widens each chart to its section (the spec's width, not a scaled picture);
    - follows a mark's link (usermeta.rex.link, e.g. "mineral_profile.ipynb?mineral={mineral_id}");
    - keeps the address bar in sync with the controls: the app writes its URL state into
@@ -102,6 +104,35 @@
     }
   }
 
+  /* A chart that came as a placeholder (no static SVG to measure) is drawn at its spec's size, then
+     fitted the same way by setting the size signals of the drawn view (no second parse). */
+  var SIZE_SIGNALS = { width: ["width", "concat_0_width", "child_width"], height: ["height", "concat_0_height", "child_height"] };
+  function sizes(spec) {
+    var unit = spec.vconcat && spec.vconcat.length === 1 ? spec.vconcat[0] : spec;
+    var inner = unit.facet && unit.spec ? unit.spec : unit;
+    return { width: inner.width, height: inner.height };
+  }
+  function refit(result, spec, available) {
+    var svg = target0(result);
+    var before = sizes(spec);
+    fit(spec, available, svg ? parseFloat(svg.getAttribute("width")) : 0);
+    var after = sizes(spec), changed = false;
+    ["width", "height"].forEach(function (dim) {
+      if (typeof after[dim] !== "number" || after[dim] === before[dim]) { return; }
+      for (var i = 0; i < SIZE_SIGNALS[dim].length; i += 1) {
+        try { result.view.signal(SIZE_SIGNALS[dim][i]); } catch (error) { continue; }
+        result.view.signal(SIZE_SIGNALS[dim][i], after[dim]);
+        changed = true;
+        return;
+      }
+    });
+    return changed ? result.view.runAsync().then(function () { return result; }) : result;
+  }
+  function target0(result) {
+    var container = result.view.container();
+    return container ? container.querySelector("svg") : null;
+  }
+
   // ------------------------------------------------------------- links from marks
   function fillLink(template, datum) {
     var missing = false;
@@ -169,8 +200,11 @@
   function upgrade(el) {
     if (el.__rexSeen) { return Promise.resolve(); }
     var specTag = el.querySelector(":scope > script.rex-spec");
-    var staticSvg = el.querySelector(":scope > svg");
+    // The kernel's static SVG, or the placeholder of a chart only this script draws
+    // (rexlib/charts/base.py, pending_svg: every chart after the first screen's).
+    var staticSvg = el.querySelector(":scope > svg, :scope > .rex-chart-pending");
     if (!specTag || !staticSvg) { return Promise.resolve(); }
+    var pending = staticSvg.classList.contains("rex-chart-pending");
     el.__rexSeen = true;
     var text = specTag.textContent;
     var live = isLive(el);
@@ -183,14 +217,17 @@
       if (!live && el.offsetParent === null) { el.__rexSeen = false; return; }   // a hidden snapshot
       var datasets = loaded[1];
       if (Object.keys(datasets).length) { spec.datasets = Object.assign({}, spec.datasets || {}, datasets); }
-      fit(spec, el.clientWidth, parseFloat(staticSvg.getAttribute("width")));
+      var available = el.clientWidth;
+      if (!pending) { fit(spec, available, parseFloat(staticSvg.getAttribute("width"))); }
       var target = document.createElement("div");
       target.className = "rex-vega";
       target.style.display = "none";
       el.insertBefore(target, staticSvg);
       var options = Object.assign({}, EMBED_OPTIONS, { downloadFileName: el.getAttribute("data-rex-name") || "chart" });
       var began = performance.now();
-      return loaded[0](target, spec, options).then(function (result) {
+      var embed = loaded[0](target, spec, options);
+      if (pending) { embed = embed.then(function (result) { return refit(result, spec, available); }); }
+      return embed.then(function (result) {
         if (state.charts.length < 10) {
           state.charts.push([el.getAttribute("data-rex-name"), Math.round(performance.now() - began), Math.round(performance.now())]);
         }
@@ -204,6 +241,9 @@
       });
     }).catch(function (error) {
       state.failed += 1;
+      if (pending && staticSvg.isConnected) {
+        staticSvg.textContent = "This chart is drawn by your browser, and its drawing script did not load: reload the page.";
+      }
       if (state.errors.length < 5) { state.errors.push(String(error && error.message || error)); }
     });
   }
