@@ -229,10 +229,11 @@ def chart_html(chart) -> str:
     return chart_block(chart, pending_svg(chart) if browser_draws() else to_svg(chart))
 
 
-# The kernel draws this many charts of a view's first render as SVG in Voila: the first screen
-# (mineral_profile's map and top producers side by side, import_reliance's bars); the page's script
-# draws the rest from their specs, and every chart of a later refresh (a widget change), which it
-# redraws with vega-embed anyway. Measured on mineral_profile: a new view 1.7 -> 0.7 CPU s.
+# In Voila the kernel draws as SVG the charts in a view's first this-many chart positions (the first
+# screen: mineral_profile's map and top producers side by side, import_reliance's bars), maps
+# excepted (charts.base.fill_pending); the page's script draws the others from their specs, and
+# every chart of a later refresh (a widget change), as it redraws every chart with vega-embed
+# anyway. Measured on mineral_profile (benchmarks/results.md): a new view 1.4-1.75 -> 0.4-0.6 CPU s.
 FIRST_SCREEN_CHARTS = 2
 _assets_ready: bool | None = None    # ensure_assets() once per kernel
 
