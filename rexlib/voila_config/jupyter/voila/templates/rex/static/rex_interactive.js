@@ -21,7 +21,8 @@
   if (window.__rexInteractive) { return; }
   var state = window.__rexInteractive = {
     bundle: null, bundleMs: null, upgraded: 0, adopted: 0, failed: 0, firstMs: null, liveFirstMs: null, errors: [],
-    charts: []      // [name, ms the embed took, ms since navigation when done] of the first ten
+    charts: [],     // [name, ms the embed took, ms since navigation when done] of the first ten
+    refits: []      // [plot width drawn, fitted, drawn SVG width, section width, resized] of the first ten placeholders
   };
   document.documentElement.classList.add("rex-js");
 
@@ -106,26 +107,40 @@
 
   /* A chart that came as a placeholder (no static SVG to measure) is drawn at its spec's size, then
      fitted the same way by setting the size signals of the drawn view (no second parse). */
-  var SIZE_SIGNALS = { width: ["width", "concat_0_width", "child_width"], height: ["height", "concat_0_height", "child_height"] };
   function sizes(spec) {
-    var unit = spec.vconcat && spec.vconcat.length === 1 ? spec.vconcat[0] : spec;
-    var inner = unit.facet && unit.spec ? unit.spec : unit;
-    return { width: inner.width, height: inner.height };
+    // the plot's size and the Vega signals Vega-Lite compiles it to (checked with vl-convert's
+    // vegalite_to_vega): a unit's "width"/"height", a one-view vconcat's "width"/"childHeight". A
+    // facet's panels ("child_width", "concat_0_child_width") keep their layout when the signal is
+    // set (measured: 739 px before and after), so a facet is drawn again with the fitted spec.
+    var concat = spec.vconcat && spec.vconcat.length === 1;
+    var unit = concat ? spec.vconcat[0] : spec;
+    var facet = !!(unit.facet && unit.spec);
+    var inner = facet ? unit.spec : unit;
+    var signals = concat ? { width: ["width"], height: ["childHeight", "height"] } : { width: ["width"], height: ["height"] };
+    return { width: inner.width, height: inner.height, signals: signals, facet: facet };
   }
-  function refit(result, spec, available) {
+  function refit(result, spec, available, redraw) {
     var svg = target0(result);
     var before = sizes(spec);
     fit(spec, available, svg ? parseFloat(svg.getAttribute("width")) : 0);
     var after = sizes(spec), changed = false;
+    if (after.facet) {
+      changed = after.width !== before.width;
+      if (state.refits.length < 10) { state.refits.push([before.width, after.width, svg ? parseFloat(svg.getAttribute("width")) : null, available, changed]); }
+      if (!changed) { return result; }
+      result.view.finalize();
+      return redraw(spec);
+    }
     ["width", "height"].forEach(function (dim) {
       if (typeof after[dim] !== "number" || after[dim] === before[dim]) { return; }
-      for (var i = 0; i < SIZE_SIGNALS[dim].length; i += 1) {
-        try { result.view.signal(SIZE_SIGNALS[dim][i]); } catch (error) { continue; }
-        result.view.signal(SIZE_SIGNALS[dim][i], after[dim]);
+      for (var i = 0; i < after.signals[dim].length; i += 1) {
+        try { result.view.signal(after.signals[dim][i]); } catch (error) { continue; }
+        result.view.signal(after.signals[dim][i], after[dim]);
         changed = true;
         return;
       }
     });
+    if (state.refits.length < 10) { state.refits.push([before.width, after.width, svg ? parseFloat(svg.getAttribute("width")) : null, available, changed]); }
     return changed ? result.view.runAsync().then(function () { return result; }) : result;
   }
   function target0(result) {
@@ -226,7 +241,11 @@
       var options = Object.assign({}, EMBED_OPTIONS, { downloadFileName: el.getAttribute("data-rex-name") || "chart" });
       var began = performance.now();
       var embed = loaded[0](target, spec, options);
-      if (pending) { embed = embed.then(function (result) { return refit(result, spec, available); }); }
+      if (pending) {
+        embed = embed.then(function (result) {
+          return refit(result, spec, available, function (fitted) { target.textContent = ""; return loaded[0](target, fitted, options); });
+        });
+      }
       return embed.then(function (result) {
         if (state.charts.length < 10) {
           state.charts.push([el.getAttribute("data-rex-name"), Math.round(performance.now() - began), Math.round(performance.now())]);
