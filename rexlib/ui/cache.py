@@ -5,7 +5,8 @@ returning to a view is instant.
 Every key carries the database's identity (path, mtime, size): a rebuild or a different
 ``REX_DATA_DIR`` is a different key, never a stale hit. Section keys also carry the SVG renderer in
 use, so a spec-only benchmark run never hands its placeholders to a real page, and whether the
-browser draws the charts (``common.browser_draws``: Voila sections hold placeholders, a report's SVG).
+browser draws the charts (``common.browser_draws``: Voila sections hold placeholders, a report's SVG;
+both come from ``drawing``, which ``rexlib.ui.common`` sets).
 
 Cached DataFrames are returned as shallow copies (copy-on-write in pandas 3): callers may add
 columns or filter without touching the cached frame.
@@ -180,6 +181,16 @@ class SharedSections:
 SHARED = SharedSections()
 
 
+def _no_drawing() -> tuple:
+    return (None, False)
+
+
+# How the sections in use are drawn: (the SVG renderer, whether the browser draws the charts past
+# the first screen). rexlib.ui.common, the layer above, sets it when imported (this module must not
+# import it: one-way layers); a section built before that holds no chart.
+drawing: Callable[[], tuple] = _no_drawing
+
+
 def _real_renderer(renderer) -> bool:
     """Only sections drawn by the real SVG renderer are shared (not a benchmark's stand-in)."""
     return getattr(renderer, "__module__", "") == "rexlib.charts.base"
@@ -210,12 +221,12 @@ class SectionCache:
     def get(self, key, build: Callable, *, rebuild: bool = False):
         """The cached value for ``key`` or ``build()`` (stored). Lists come back as new lists.
         ``rebuild`` builds (and stores) even on a hit, e.g. when the user asks to re-run."""
-        from . import common   # the renderer in use is part of the key
+        renderer, browser_draws = drawing()      # both are part of the key
         stamp = db_stamp()
-        if common.browser_draws():          # sections holding placeholders, not SVG: never a report's
+        if browser_draws:          # sections holding placeholders, not SVG: never a report's
             key = ("browser-draws", key)
-        full_key = (stamp, common.to_svg, key)
-        shared = _real_renderer(common.to_svg) and stamp[1] is not None
+        full_key = (stamp, renderer, key)
+        shared = _real_renderer(renderer) and stamp[1] is not None
         try:
             if rebuild:
                 old = self._data.pop(full_key, None)

@@ -44,6 +44,7 @@ from ..charts.base import (chart_block, ensure_vega_bundle, esc, fill_pending, p
                            strip_specs, svg_from_page_spec, to_svg,
                            write_datasets)
 from ..paths import PROJECT
+from . import cache as _cache
 
 CSS = """
 <style>
@@ -260,12 +261,16 @@ def _real_svg() -> bool:
     return getattr(to_svg, "__module__", "") == "rexlib.charts.base"
 
 
+# The section cache's keys carry the renderer in use (``to_svg``, which tests and benchmarks swap)
+# and who draws the charts; read at each lookup.
+_cache.drawing = lambda: (to_svg, browser_draws())
+
+
 def first_screen(parts: list[str], limit: int = FIRST_SCREEN_CHARTS) -> list[str]:
     """``parts`` with the SVG of the first ``limit`` charts the browser would draw (a view's first
     render: the static first view, before the page's script has loaded). Each SVG is cached like a
     section (in memory and on disk), keyed by its chart's spec."""
-    from .cache import sections
-    svgs = sections("svg")
+    svgs = _cache.sections("svg")
     return fill_pending(parts, limit, lambda spec_text: svgs.get(
         ("svg", hashlib.sha256(spec_text.encode("utf-8")).hexdigest()), lambda: svg_from_page_spec(spec_text)))
 
