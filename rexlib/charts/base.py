@@ -480,8 +480,8 @@ _SPEC_SCRIPT = re.compile(r'<script type="application/json" class="rex-spec">.*?
 
 PENDING_CLASS = "rex-chart-pending"
 _PENDING = re.compile(r'<div class="' + PENDING_CLASS + r'"[^>]*>[^<]*</div>')
-_BLOCK = re.compile(r'(<div class="rex-chart" data-rex-name="[^"]*">.*?)(<div class="' + PENDING_CLASS
-                    + r'"[^>]*>[^<]*</div>)(<script type="application/json" class="rex-spec">(.*?)</script></div>)', re.S)
+_BLOCK = re.compile(r'(<div class="rex-chart" data-rex-name="[^"]*">.*?)(' + _PENDING.pattern
+                    + r')(<script type="application/json" class="rex-spec">(.*?)</script></div>)', re.S)
 
 
 def pending_svg(chart) -> str:

@@ -191,8 +191,9 @@ def _no_drawing() -> tuple:
 drawing: Callable[[], tuple] = _no_drawing
 
 
-def _real_renderer(renderer) -> bool:
-    """Only sections drawn by the real SVG renderer are shared (not a benchmark's stand-in)."""
+def real_renderer(renderer) -> bool:
+    """The real SVG renderer (not a benchmark's or a test's stand-in): only its sections are shared,
+    and only with it does the browser draw charts past the first screen (``common.browser_draws``)."""
     return getattr(renderer, "__module__", "") == "rexlib.charts.base"
 
 
@@ -226,7 +227,7 @@ class SectionCache:
         if browser_draws:          # sections holding placeholders, not SVG: never a report's
             key = ("browser-draws", key)
         full_key = (stamp, renderer, key)
-        shared = _real_renderer(renderer) and stamp[1] is not None
+        shared = real_renderer(renderer) and stamp[1] is not None
         try:
             if rebuild:
                 old = self._data.pop(full_key, None)

@@ -244,8 +244,8 @@ def browser_draws() -> bool:
     in place, ``ensure_assets``): charts are then sent as placeholders and specs (``chart_html``)
     and only the first screen's get SVG (``first_screen``). Reports, JupyterLab and the tests'
     in-process apps always get SVG. ``REX_KERNEL_SVG=all`` keeps every chart's SVG in Voila too."""
-    return (in_voila() and os.environ.get("REX_KERNEL_SVG", "") != "all" and _real_svg()
-            and assets_ready())
+    return (in_voila() and os.environ.get("REX_KERNEL_SVG", "") != "all"
+            and _cache.real_renderer(to_svg) and assets_ready())
 
 
 def assets_ready() -> bool:
@@ -254,11 +254,6 @@ def assets_ready() -> bool:
     if _assets_ready is None:
         _assets_ready = ensure_assets()
     return _assets_ready
-
-
-def _real_svg() -> bool:
-    """The real renderer is in use (tests and benchmarks that swap ``to_svg`` keep their stand-in)."""
-    return getattr(to_svg, "__module__", "") == "rexlib.charts.base"
 
 
 # The section cache's keys carry the renderer in use (``to_svg``, which tests and benchmarks swap)

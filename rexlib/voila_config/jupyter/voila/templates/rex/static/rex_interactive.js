@@ -126,7 +126,7 @@
     var after = sizes(spec), changed = false;
     if (after.facet) {
       changed = after.width !== before.width;
-      if (state.refits.length < 10) { state.refits.push([before.width, after.width, svg ? parseFloat(svg.getAttribute("width")) : null, available, changed]); }
+      note(before, after, svg, available, changed);
       if (!changed) { return result; }
       result.view.finalize();
       return redraw(spec);
@@ -140,8 +140,11 @@
         return;
       }
     });
-    if (state.refits.length < 10) { state.refits.push([before.width, after.width, svg ? parseFloat(svg.getAttribute("width")) : null, available, changed]); }
+    note(before, after, svg, available, changed);
     return changed ? result.view.runAsync().then(function () { return result; }) : result;
+  }
+  function note(before, after, svg, available, changed) {
+    if (state.refits.length < 10) { state.refits.push([before.width, after.width, svg ? parseFloat(svg.getAttribute("width")) : null, available, changed]); }
   }
   function target0(result) {
     var container = result.view.container();
