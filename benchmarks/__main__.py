@@ -4,6 +4,9 @@
     python -m benchmarks --quick         # smoke sizes, no targets asserted (what CI runs)
     python -m benchmarks --only scale build
     python -m benchmarks --only engines  # DuckDB vs Spark local mode at 10M rows (needs '.[spark]')
+    python -m benchmarks --checks        # the load checks (ten visitors, twenty sessions) and the
+                                         # smoke runs of every section, with their assertions
+                                         # (benchmarks/checks/; not part of the test suite)
 
 Every figure is reported against its baseline measured in the same run, and against its target.
 """
@@ -228,7 +231,15 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI smoke runs")
     parser.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="sections to run")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--checks", action="store_true",
+                        help="run the load and smoke checks in benchmarks/checks/ (pytest, one at a time) "
+                             "and exit with their status; writes no results")
     args = parser.parse_args(argv)
+    if args.checks:
+        import subprocess
+        root = Path(__file__).resolve().parent.parent
+        return subprocess.call([sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider",
+                                str(Path(__file__).with_name("checks"))], cwd=root)
     started = time.strftime("%Y-%m-%d %H:%M")
     lines = [f"# rex benchmarks ({'quick smoke run' if args.quick else 'full run'}, {started})", "",
              f"Machine: {machine()}", ""]

@@ -19,6 +19,62 @@ PROJECT = Path(__file__).resolve().parent.parent
 RAW = PROJECT / "data" / "raw"
 MCS2026 = RAW / "usgs" / "mcs2026" / "MCS2026_Commodities_Data.csv"
 
+# tests/reports/fixtures/probe.ipynb is a notebook the report tests render, not a test of its own
+# (``--nbval-lax`` would otherwise collect it).
+collect_ignore_glob = ["reports/fixtures/*"]
+
+# ------------------------------------------------------------------------------- tiers
+# The suite has three tiers (README "Tests"): the inner loop, ``-m "not browser and not slow"``,
+# in-process over the one prebuilt database (at most 3 minutes on 2 cores); ``slow``: builds from
+# raw files, `rex report` and papermill runs, nbval; ``browser``: a real server driven in headless
+# Chromium. The README's test command runs all three. A test's tier follows from what it uses, so
+# a new test cannot land in the inner loop by forgetting a mark: using a browser or server fixture
+# makes it ``browser``; a notebook collected by nbval is ``slow``.
+BROWSER_FIXTURES = {"chromium", "browser", "page", "voila_url", "chromium_page", "context_factory"}
+TIERS = ("inner", "slow", "browser")
+
+
+def tier_of(keywords) -> str:
+    """The tier of a test from its keywords (an item's or a report's): browser before slow."""
+    return "browser" if "browser" in keywords else "slow" if "slow" in keywords else "inner"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+        if item.nodeid.startswith("notebooks/") or str(getattr(item, "path", "")).endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)      # a notebook's cells under nbval: a kernel each
+
+
+_tier_seconds: dict[str, list[float]] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Collects, per tier, the test time and the span from the first start to the last stop (under
+    xdist the controller sees every worker's reports, with their start/stop times)."""
+    tier = tier_of(report.keywords)
+    totals = _tier_seconds.setdefault(tier, [0.0, float("inf"), 0.0, 0])
+    totals[0] += report.duration
+    start, stop = getattr(report, "start", None), getattr(report, "stop", None)
+    if start is not None and stop is not None:
+        totals[1], totals[2] = min(totals[1], start), max(totals[2], stop)
+    if report.when == "call":
+        totals[3] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Each tier's wall time (first start to last stop) and test time, printed by every run (CI's
+    record of how long each tier took)."""
+    if not _tier_seconds:
+        return
+    terminalreporter.section("time per tier")
+    for tier in TIERS:
+        if tier in _tier_seconds:
+            seconds, first, last, count = _tier_seconds[tier]
+            wall = last - first if last >= first else 0.0
+            terminalreporter.write_line(f"{tier:8} {count:4d} tests  wall {wall:7.1f} s  test time {seconds:7.1f} s")
+
 
 def pytest_xdist_make_scheduler(config, log):
     """Two workers (pyproject: ``-n 2 --dist loadscope``): every test that drives the Voila server in

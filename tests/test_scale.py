@@ -6,7 +6,6 @@ import csv
 import hashlib
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
@@ -237,10 +236,3 @@ def test_placeholders_become_quoted_literals():
     # a catalog table on Trino keeps its three parts
     out = engine.to_spark_sql("SELECT count(*) FROM src", [], {"src": "hive.trade.imports"}, dialect="trino")
     assert out == "SELECT COUNT(*) FROM hive.trade.imports"
-
-
-def test_benchmark_smoke(tmp_path):
-    from benchmarks.__main__ import main
-    assert main(["--quick", "--only", "scale", "--output", str(tmp_path / "r.md")]) == 0
-    text = (tmp_path / "r.md").read_text()
-    assert "| 1,000,000 | concentration |" in text

@@ -1,8 +1,7 @@
-"""Serving safety and load: loopback only, no notebook sources or repository files served, no
-tracebacks, idle kernels culled, 20 concurrent sessions."""
+"""Serving safety: loopback only, no notebook sources or repository files served, no tracebacks,
+idle kernels culled. (Twenty concurrent sessions: benchmarks/checks/test_load.py.)"""
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import time
 import urllib.error
@@ -13,15 +12,8 @@ import pytest
 
 from rexlib.serve import voila_argv
 
-from .test_apps import APPS as URL_CASES   # app -> (..., URL query, text it must show, ...)
 
 pytestmark = pytest.mark.browser
-
-
-def _expected(app: str) -> str:
-    """The text a URL case must show (a callable in test_apps.APPS computes it from the data)."""
-    text = URL_CASES[app][3]
-    return text() if callable(text) else text
 
 
 def _status(url: str) -> tuple[int, str]:
@@ -313,155 +305,4 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _kernel_rss_mb(server_pid: int) -> list[float]:
-    """RSS of each ipykernel started by the server ``server_pid``."""
-    out = []
-    for pid in _children(server_pid):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"ipykernel_launcher" in cmd:
-            out.append(_rss_mb(pid))
-    return out
-
-
 LIVE_CHART = ".rex-live .rex-chart svg.marks"
-# What a page that never went live looks like from inside: was the HTML complete, which kernel, did
-# the document fire "load" and when, which front-end chunks ran, did the late-load shim fire.
-PAGE_STATE = """() => {
-    const c = document.getElementById('jupyter-config-data');
-    const nav = performance.getEntriesByType('navigation')[0];
-    return {ready: document.readyState, kernel: c ? JSON.parse(c.textContent).kernelId : null,
-            footer: document.documentElement.outerHTML.includes('window.voila_finish();'),
-            load_event_ms: nav ? Math.round(nav.loadEventEnd) : null,
-            resources: performance.getEntriesByType('resource').length,
-            jupyterlab: Object.keys(window._JUPYTERLAB || {}), late_load: window.__rexLateLoad || null};
-}"""
-SESSIONS = 20
-
-
-@pytest.mark.load
-@pytest.mark.browser
-@pytest.mark.slow
-def test_twenty_concurrent_sessions(browser):
-    """20 browser contexts open apps on one fresh server at once (a preheated kernel per app, the
-    other 15 started on demand) and each changes a widget and sees its live chart change; no session
-    may show an error or a traceback. Records time to live chart per session, memory per kernel and
-    the server's total in test-artifacts/load-test.txt.
-
-    Two causes of sessions that never completed were found this way and fixed in ``rexlib.serve``:
-    kernels starting at the same moment raced for TCP ports ("Address already in use": the kernel
-    died and its page hung; now ``KernelManager.transport=ipc``), and nbclient's 4 s iopub timeout
-    under load (now 120 s).
-
-    A third failure, not fully explained: pages whose HTML came complete from a fully preheated
-    kernel sometimes never started Voila's front end (HTML complete, document loaded, no console
-    output at all, no kernel websocket; 3-5 pages in 2 of 5 runs, 2026-11-23). Voila starts from a
-    window "load" listener that a chunk it loads asynchronously registers; a listener added after
-    "load" never runs, which fits every observation, so the rex template now runs such late
-    listeners (late_load.js, tests/apps/test_late_load.py) and the test counts pages it started. On a failure this test writes the page's state, console and
-    websocket events and unfinished requests into test-artifacts/load-test.txt.
-
-    Also: odd sessions carry URL parameters and must show them in the live app (a kernel that did
-    not get its request would silently show the defaults)."""
-    from .conftest import start_server, stop_server
-    # One preheated kernel per app (the ten-visitor test, tests/apps/test_load_visitors.py, runs rex
-    # serve's default pools): 20 sessions across five apps with the default pools would hold ~48
-    # kernels (16 GB) beside the session server's and the browser's memory on CI's 24 GB.
-    proc, base = start_server("voila-load-test.log", "--pool", "mineral_profile=1")
-    apps = {"mineral_profile": ("Mineral", "Lithium"), "import_reliance": ("List", "2022 U.S. critical-minerals list"),
-            "chokepoints": ("Stage", "refinery"), "scenario": ("Mineral", "Cobalt"), "claims": ("Verdict", "differs")}
-    names = list(apps)
-    try:
-        from benchmarks.voila_ttfc import wait_idle
-        wait_idle(proc, minimum=10.0, limit=180.0); time.sleep(float(os.environ.get('REX_LOAD_EXTRA_IDLE', '0')))
-        # Odd sessions carry the app's URL parameters (tests/apps/test_apps.py): under load each
-        # kernel must still get its own page request, or it would silently show the defaults.
-        urls = [f"{base}/voila/render/{names[i % len(names)]}.ipynb" + (f"?{URL_CASES[names[i % len(names)]][2]}" if i % 2 else "")
-                for i in range(SESSIONS)]
-        contexts = [browser.new_context(viewport={"width": 1280, "height": 1600}) for _ in urls]
-        pages = [c.new_page() for c in contexts]
-        errors: list[list[str]] = [[] for _ in pages]
-        trace: list[list[str]] = [[] for _ in pages]    # console and websocket events, for failures
-        pending: list[dict] = [{} for _ in pages]       # requests not finished: {url: seconds at start}
-        started = time.time()
-
-        def note(i: int, text: str) -> None:
-            trace[i].append(f"{time.time() - started:6.1f}s {text}")
-
-        for i, page in enumerate(pages):
-            page.on("pageerror", lambda e, i=i: errors[i].append(str(e)))
-            page.on("console", lambda m, i=i: note(i, f"console.{m.type}: {m.text[:200]}"))
-            page.on("websocket", lambda ws, i=i: (note(i, f"websocket open {ws.url}"),
-                                                  ws.on("close", lambda _ws, i=i: note(i, f"websocket closed {_ws.url}"))))
-            page.on("requestfailed", lambda r, i=i: (note(i, f"request failed {r.url} {r.failure}"), pending[i].pop(r.url, None)))
-            page.on("request", lambda r, i=i: pending[i].__setitem__(r.url, round(time.time() - started, 1)))
-            page.on("requestfinished", lambda r, i=i: pending[i].pop(r.url, None))
-        for page, url in zip(pages, urls):          # all 20 requests are in flight before any wait
-            page.goto(url, wait_until="commit", timeout=600_000)
-        first_live: list[float | None] = [None] * SESSIONS
-        late_starts = 0     # pages whose front end registered its start-up "load" listener after load
-        failures = []
-        for i, page in enumerate(pages):
-            app = names[i % len(names)]
-            try:
-                page.wait_for_selector(LIVE_CHART, timeout=int(os.environ.get('REX_LOAD_PAGE_TIMEOUT', '420')) * 1000)
-                first_live[i] = time.time() - started
-                if i % 2:    # the URL's state, in the live app (not only in the static first view)
-                    page.wait_for_function(
-                        "(t) => [...document.querySelectorAll('.rex-live')].some(e => e.innerText.includes(t) || "
-                        "[...e.querySelectorAll('svg.marks text')].some(x => x.textContent.includes(t)))",
-                        arg=_expected(app), timeout=60_000)
-                label, option = apps[app]
-                before = page.locator(LIVE_CHART).first.inner_html()
-                select = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
-                current = select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
-                if current == option:     # the URL already chose it: pick another
-                    option = next(t.replace("\xa0", " ") for t in select.locator("option").all_inner_texts()
-                                  if t.replace("\xa0", " ") != current)
-                note(i, f"select {label}: {current!r} -> {option!r}")
-                select.select_option(label=option)
-                page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel); "
-                                       "return e && e.innerHTML !== old; }", arg=[LIVE_CHART, before], timeout=300_000)
-                late_starts += page.evaluate("() => (window.__rexLateLoad || {}).late || 0") > 0
-                text = page.inner_text("body")
-                if "Traceback" in text or page.locator(".rex-live .rex-msg-error").count():
-                    failures.append((i, app, text[:300]))
-                if [e for e in errors[i] if "fontawesome" not in e.lower()]:
-                    failures.append((i, app, errors[i][:3]))
-            except Exception as error:       # noqa: BLE001 - collect and report every failure
-                artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
-                page.screenshot(path=str(artifacts / f"load-{i}-{app}.png"))
-                (artifacts / f"load-{i}-{app}.html").write_text(page.content())
-                state = page.evaluate(PAGE_STATE)
-                failures.append((i, app, repr(error)[:300], state, trace[i][-15:], dict(list(pending[i].items())[:10])))
-        elapsed = time.time() - started
-        rss = sorted(_kernel_rss_mb(proc.pid))
-        server = _rss_mb(proc.pid)
-        done = sorted(t for t in first_live if t is not None)
-        report = (f"{SESSIONS} concurrent sessions, {SESSIONS - len({f[0] for f in failures})} succeeded "
-                  f"(live chart, widget change redrew it) in {elapsed:.0f} s; time to live chart median "
-                  f"{done[len(done) // 2] if done else 0:.0f} s, max {max(done, default=0):.0f} s; "
-                  f"{len(rss)} kernels, RSS per kernel median {rss[len(rss) // 2] if rss else 0:.0f} MB, "
-                  f"max {max(rss, default=0):.0f} MB, kernels total {sum(rss):.0f} MB, server {server:.0f} MB; "
-                  f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {late_starts} pages started "
-                  f"by the late-load shim")
-        artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
-        (artifacts / "load-test.txt").write_text(report + "\n" + "".join(f"{f}\n" for f in failures))
-        print(report)
-        for c in contexts:
-            c.close()
-    finally:
-        stop_server(proc)
-    assert not failures, failures
