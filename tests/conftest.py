@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -29,8 +30,9 @@ collect_ignore_glob = ["reports/fixtures/*"]
 # raw files, `rex report` and papermill runs, nbval; ``browser``: a real server driven in headless
 # Chromium. The README's test command runs all three. A test's tier follows from what it uses, so
 # a new test cannot land in the inner loop by forgetting a mark: using a browser or server fixture
-# makes it ``browser``; a notebook collected by nbval is ``slow``.
+# makes it ``browser``; using the shared report run, or being a notebook collected by nbval, ``slow``.
 BROWSER_FIXTURES = {"chromium", "browser", "page", "voila_url", "chromium_page", "context_factory"}
+SLOW_FIXTURES = {"small_plan"}          # the shared `rex report` run (tests/reports/conftest.py)
 TIERS = ("inner", "slow", "browser")
 
 
@@ -41,8 +43,11 @@ def tier_of(keywords) -> str:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if BROWSER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.browser)
+        if SLOW_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.slow)
         if item.nodeid.startswith("notebooks/") or str(getattr(item, "path", "")).endswith(".ipynb"):
             item.add_marker(pytest.mark.slow)      # a notebook's cells under nbval: a kernel each
 
@@ -81,14 +86,19 @@ def pytest_xdist_make_scheduler(config, log):
     Chromium (tests/apps) is one scope, so it runs on one worker, in file order, against one server;
     every other file is a scope of its own and runs whole on either worker (a notebook's nbval cells
     share one kernel, a module's fixtures stay together). So the browser tests wait on pages while
-    the other worker builds, renders and computes. (A scheduler, not ``xdist_group`` marks: with
+    the other worker builds, renders and computes. The report tests are one scope too, so the one
+    `rex report` run they share (tests/reports/conftest.py, small_plan) is rendered once. (A scheduler, not ``xdist_group`` marks: with
     pytest 9 the marks' nodeid suffix no longer reaches the scheduler.)"""
     from xdist.scheduler import LoadScopeScheduling
 
     class BrowserTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return "browser" if path.startswith("tests/apps/") else path
+            if path.startswith("tests/apps/"):
+                return "browser"
+            if path.startswith("tests/reports/"):
+                return "reports"     # one worker renders the shared `rex report` run once (small_plan)
+            return path
 
     return BrowserTestsTogether(config, log)
 
@@ -98,6 +108,24 @@ def db():
     """Path of a fresh database (built if missing or stale)."""
     from rexlib.warehouse import ensure_built
     return ensure_built()
+
+
+def rex_cli(*args: str) -> subprocess.CompletedProcess:
+    """``rex ARGS`` run in this process (rexlib.cli.main), with its exit status, standard output and
+    standard error as a finished process would give them. The command's own parsing, messages and
+    exit codes are what the tests check; one test per entry point runs the real ``rex`` process
+    (test_cli_help.test_version, test_cli.py), so the rest need not pay a Python start-up each."""
+    import contextlib
+    import io
+
+    from rexlib import cli
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(list(map(str, args)))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+    return subprocess.CompletedProcess(["rex", *args], code, out.getvalue(), err.getvalue())
 
 
 def raw_line(path: Path, line: int, encoding: str = "cp1252") -> str:

@@ -7,15 +7,12 @@ import sys
 import pytest
 
 from rexlib import __version__, cli, schema
-
-
-def rex(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "rexlib.cli", *args], capture_output=True, text=True,
-                          timeout=300, **kw)
+from tests.conftest import rex_cli as rex
 
 
 def test_version():
-    out = rex("--version")
+    """The real entry point, in a process of its own (the other tests call rexlib.cli.main)."""
+    out = subprocess.run([sys.executable, "-m", "rexlib.cli", "--version"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.strip() == f"rex {__version__}"
 
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from rexlib.build import build
 from tests.conftest import RAW
 
@@ -23,6 +25,7 @@ READER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_readers_survive_concurrent_rebuilds(tmp_path):
     out = tmp_path / "derived"
     build(raw_dir=RAW, curated_dir=RAW.parent / "curated", out_dir=out)

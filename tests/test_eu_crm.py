@@ -53,6 +53,7 @@ def test_eu_checks_pass_or_are_allowed_with_a_reason(db):
                           AND subject = '2020'""").fetchone() == ("pass", 30.0)
 
 
+@pytest.mark.slow
 def test_build_refuses_an_unmapped_material_naming_it(tmp_path, monkeypatch):
     """fact_GlobalSupplyShares&t.csv line 136 (Tungsten,E,Australia,0.1%) is the file's first tungsten row."""
     assert raw_line(RAW / eu_crm.GLOBAL_SUPPLY, 136).startswith("Tungsten,E,Australia,")

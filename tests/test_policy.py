@@ -41,6 +41,7 @@ def _build_with(tmp_path, name, mutate):
     return build(raw_dir=RAW, curated_dir=curated, out_dir=tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_uncited_row_fails_the_build(tmp_path):
     def drop_quote(frame):
         frame.loc[0, "source_quote"] = ""
@@ -48,6 +49,7 @@ def test_uncited_row_fails_the_build(tmp_path):
         _build_with(tmp_path, "deals", drop_quote)
 
 
+@pytest.mark.slow
 def test_unknown_mineral_or_country_fails_the_build(tmp_path):
     def bad_ids(frame):
         frame.loc[0, "minerals"] = "unobtainium"
@@ -71,6 +73,7 @@ def test_bad_date_and_negative_amount_are_refused(tmp_path):
         read_curated(path, table)
 
 
+@pytest.mark.slow
 def test_duplicate_ids_are_refused(tmp_path):
     def dup(frame):
         frame.loc[1, "deal_id"] = frame.loc[0, "deal_id"]

@@ -36,6 +36,7 @@ def previous_build(tmp_path, db):
     return out
 
 
+@pytest.mark.slow
 def test_a_number_that_became_unparsable_fails_the_build(raw_copy, previous_build):
     assert '"226,000"' in raw_line(MCS2026, LINE)
     mutate_lines(raw_copy, _break_cobalt)
@@ -48,6 +49,7 @@ def test_a_number_that_became_unparsable_fails_the_build(raw_copy, previous_buil
     assert not (previous_build / "rex.duckdb").exists()            # nothing was written
 
 
+@pytest.mark.slow
 def test_allow_listed_it_builds_with_a_null_and_a_quality_row(raw_copy, previous_build, tmp_path, monkeypatch):
     from rexlib import corrections
     entry = dict(id="test_cobalt_withdrawn", check="unparsed_regression",

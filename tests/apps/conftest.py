@@ -33,9 +33,9 @@ def stop_server(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def voila_url(db):
     # One preheated kernel per app, not rex serve's ten for mineral_profile: these tests open one
-    # page at a time, and the load tests (which start servers of their own, with the default pools)
-    # run while this server is up: its nine kernels cost 3 GB, eighteen would cost 6 GB.
-    proc, url = start_server("voila-test.log", "--pool", "mineral_profile=1")
+    # page at a time. A closed tab's kernel goes after 12 s (beyond the page's 10-s heartbeat), not
+    # rex serve's 45: the test of it waits that long, and every test's closed pages free theirs sooner.
+    proc, url = start_server("voila-test.log", "--pool", "mineral_profile=1", "--closed-tab-seconds", "12")
     yield url
     stop_server(proc)
 

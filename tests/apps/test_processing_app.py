@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import SCREENSHOTS
 from .test_apps import CHART, _assert_clean, _marks, _open
 from .test_outlook_app import _select, _shots, _wait_text
 

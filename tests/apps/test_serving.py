@@ -193,7 +193,7 @@ def test_closing_a_directly_opened_tab_frees_its_kernel(browser, voila_url):
     until the idle cull (15 min; busy kernels never). Now the page sets the cookie, so the beacon
     shuts the kernel down at once; and a tab closed without any beacon (a killed browser: here the
     context is closed, which runs no unload handler) loses its kernel once its websocket and heartbeat
-    have been silent for --closed-tab-seconds (45 s)."""
+    have been silent for --closed-tab-seconds (rex serve's default 45 s; the test server's 12 s)."""
     kernels = []
     for close in ("tab", "browser"):
         context = browser.new_context()
@@ -209,7 +209,7 @@ def test_closing_a_directly_opened_tab_frees_its_kernel(browser, voila_url):
             assert _wait_gone(voila_url, kernel, 15) is not None, "the shutdown beacon did not free the kernel"
         else:
             context.close()
-            assert _wait_gone(voila_url, kernel, 60) is not None, "the kernel of a closed browser outlived a minute"
+            assert _wait_gone(voila_url, kernel, 40) is not None, "the kernel of a closed browser outlived 40 s (12 s + checks)"
             continue
         context.close()
 

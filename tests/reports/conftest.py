@@ -1,6 +1,7 @@
 """Fixtures for the ``rex report`` tests. Rendering starts one Jupyter kernel per report, so the
-suite renders few: one small plan (3 mineral profiles, 1 overview, 1 deliberate failure) shared
-by the module that checks it, and tiny fixture-notebook reports elsewhere."""
+suite renders few: one shared plan (``small_plan``: mineral profiles, overviews, the outlook, the
+country profile and 1 deliberate failure) read by every test of rendered reports, and tiny
+fixture-notebook reports where a test needs a run of its own (skip, force, interruption)."""
 from __future__ import annotations
 
 import json
@@ -24,6 +25,13 @@ def rex_report(*args, timeout: float = 900, **kw) -> subprocess.CompletedProcess
                           capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def rex_report_refused(*args) -> subprocess.CompletedProcess:
+    """``rex report ...`` in this process, for input the command refuses before it renders anything
+    (no kernel starts, so nothing a separate process would change; see tests.conftest.rex_cli)."""
+    from tests.conftest import rex_cli
+    return rex_cli("report", *args)
+
+
 def write_plan(path: Path, jobs: list[dict]) -> Path:
     path.write_text(json.dumps({"jobs": jobs}))
     return path
@@ -37,13 +45,20 @@ def statuses(date_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def small_plan(tmp_path_factory, db):
-    """3 mineral profiles + 1 overview (import_reliance) + 1 deliberately failing fixture report,
-    rendered once into a temporary output root. Returns (root, date_dir, completed process)."""
+    """THE one `rex report` run the report tests share (a fresh process, as a user runs it): 3
+    mineral profiles + 1 overview (import_reliance) + 1 deliberately failing fixture report, and the
+    outlook (cobalt and the overview) and the country profile (Argentina and the FORGE coalition)
+    as the daily plan renders them; into a temporary output root. Returns (root, date_dir,
+    completed process)."""
     root = tmp_path_factory.mktemp("reports")
     plan = write_plan(root.parent / "small-plan.json", [
         {"notebook": "mineral_profile", "each": {"mineral": ["cobalt", "lithium", "nickel"]}},
         {"notebook": "import_reliance"},
         {"notebook": str(PROBE), "params": {"mineral": "cobalt", "fail": True}},
+        {"notebook": "outlook", "each": {"mineral": ["cobalt"]}},
+        {"notebook": "outlook", "params": {"view": "overview"}},
+        {"notebook": "country_profile", "params": {"country": "ARG", "view": "country"}},
+        {"notebook": "country_profile", "params": {"view": "coalition", "group": "forge_members"}},
     ])
     out = rex_report("--plan", plan, "--output", root, "--date", DATE, "--workers", 2, "--timeout", 300)
     return root, root / DATE, out

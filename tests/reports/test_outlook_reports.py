@@ -6,18 +6,14 @@ import re
 
 import pytest
 
-from .conftest import rex_report, statuses, write_plan
+from .conftest import statuses
 
 
 @pytest.mark.slow
-def test_outlook_reports_render_with_drawn_charts(tmp_path, db):
-    plan = write_plan(tmp_path / "plan.json", [{"notebook": "outlook", "each": {"mineral": ["cobalt"]}},
-                                               {"notebook": "outlook", "params": {"view": "overview"}}])
-    root = tmp_path / "out"
-    done = rex_report("--plan", plan, "--output", root, "--date", "2026-01-07", timeout=1500)
-    assert done.returncode == 0, done.stderr[-3000:]
-    day = root / "2026-01-07"
-    assert statuses(day) == {"outlook/mineral=cobalt": "ok", "outlook/view=overview": "ok"}
+def test_outlook_reports_render_with_drawn_charts(small_plan):
+    _root, day, _done = small_plan
+    found = statuses(day)
+    assert found["outlook/mineral=cobalt"] == "ok" and found["outlook/view=overview"] == "ok", found
     for page, charts, text in (("mineral=cobalt", 8, "Cobalt: total demand, 2035 (STEPS)"),
                                ("view=overview", 3, "Which scenario the announced supply covers")):
         html = (day / "outlook" / f"{page}.html").read_text()

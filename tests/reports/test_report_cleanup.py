@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROBE, PROJECT, alive, descendants, rex_report, write_plan
+from .conftest import PROBE, PROJECT, alive, descendants, rex_report, rex_report_refused, write_plan
 
 SECRET = "rex-test-secret-line-7f3a"
 
@@ -24,7 +24,7 @@ def test_plan_naming_a_non_notebook_exits_2_without_quoting_it(tmp_path, name):
     target = tmp_path / name
     target.write_text(f"{SECRET}: not a notebook\nsecond line\n")
     plan = write_plan(tmp_path / "plan.json", [{"notebook": str(target)}])
-    out = rex_report("--plan", plan, "--output", tmp_path / "out")
+    out = rex_report_refused("--plan", plan, "--output", tmp_path / "out")
     assert out.returncode == 2, out.stderr
     assert "is not a notebook" in out.stderr or "is not a Jupyter notebook" in out.stderr
     assert SECRET not in out.stderr + out.stdout and "Traceback" not in out.stderr
@@ -32,7 +32,7 @@ def test_plan_naming_a_non_notebook_exits_2_without_quoting_it(tmp_path, name):
 
 
 def test_plan_naming_a_file_outside_the_notebooks_folder(tmp_path):
-    out = rex_report("--plan", write_plan(tmp_path / "plan.json", [{"notebook": "../../../../../../etc/passwd"}]),
+    out = rex_report_refused("--plan", write_plan(tmp_path / "plan.json", [{"notebook": "../../../../../../etc/passwd"}]),
                      "--output", tmp_path / "out")
     assert out.returncode == 2 and "is not a notebook" in out.stderr
     assert "root:" not in out.stderr and "Traceback" not in out.stderr
@@ -45,7 +45,7 @@ def test_plan_naming_a_file_outside_the_notebooks_folder(tmp_path):
     ({"notebook": "mineral_profile", "all": "yes"}, "'all' must be"),
 ])
 def test_plan_entries_of_the_wrong_shape_exit_2(tmp_path, entry, phrase, db):
-    out = rex_report("--plan", write_plan(tmp_path / "plan.json", [entry]), "--output", tmp_path / "out")
+    out = rex_report_refused("--plan", write_plan(tmp_path / "plan.json", [entry]), "--output", tmp_path / "out")
     assert out.returncode == 2 and phrase in out.stderr and "Traceback" not in out.stderr
 
 
@@ -65,6 +65,7 @@ def _leftovers(tmp: Path, runtime: Path) -> list[Path]:
             + _connection_files(runtime) + _connection_files(tmp))
 
 
+@pytest.mark.slow
 def test_the_next_run_removes_what_a_killed_run_left(tmp_path, db):
     """Before: SIGKILL (or SIGTERM) of ``rex report`` left /tmp/rex-kernels-*, /tmp/rex-report-logs-*
     and the kernels' connection files for good. Now the next run removes them."""

@@ -1,5 +1,5 @@
-"""A small plan rendered once (3 mineral profiles, 1 overview, 1 deliberate failure): files, index,
-failure handling, and, in headless Chromium, the charts and the numbers."""
+"""The shared plan rendered once (tests/reports/conftest.py small_plan): files, index, failure
+handling, and, in headless Chromium, the charts and the numbers."""
 from __future__ import annotations
 
 import json
@@ -14,13 +14,15 @@ from .conftest import CHROMIUM, browser, statuses
 
 OK = ["mineral_profile/mineral=cobalt", "mineral_profile/mineral=lithium", "mineral_profile/mineral=nickel",
       "import_reliance/default"]
+OTHERS = ["outlook/mineral=cobalt", "outlook/view=overview", "country_profile/country=ARG,view=country",
+          "country_profile/group=forge_members,view=coalition"]   # read by test_outlook_reports.py, test_country_profile_reports.py
 FAILED = "probe/mineral=cobalt,fail=true"
 
 
 def test_plan_exit_code_and_summary(small_plan):
     _root, date_dir, out = small_plan
     assert out.returncode == 1, out.stderr          # one report failed: non-zero at the end ...
-    assert "4 ok, 1 failed" in out.stderr
+    assert "8 ok, 1 failed" in out.stderr
     assert "FAILED probe(mineral=cobalt, fail=True)" in out.stderr
     assert "deliberate failure" in out.stderr
     assert str(date_dir / "index.html") in out.stderr
@@ -28,7 +30,7 @@ def test_plan_exit_code_and_summary(small_plan):
 
 def test_failure_does_not_stop_the_batch(small_plan):
     _root, date_dir, _out = small_plan
-    assert statuses(date_dir) == {**{key: "ok" for key in OK}, FAILED: "failed"}
+    assert statuses(date_dir) == {**{key: "ok" for key in OK + OTHERS}, FAILED: "failed"}
     index = json.loads((date_dir / "index.json").read_text())
     failed = next(r for r in index["reports"] if r["status"] == "failed")
     assert "RuntimeError: deliberate failure for cobalt" in failed["error"]
@@ -74,15 +76,15 @@ def test_index_in_chromium_lists_every_report(small_plan, chromium_page):
     page = chromium_page
     page.goto((date_dir / "index.html").as_uri())
     rows = page.locator("#reports tbody tr")
-    assert rows.count() == 5
+    assert rows.count() == len(OK) + len(OTHERS) + 1
     failed = page.locator('#reports tr[data-status="failed"]')
     assert failed.count() == 1
     assert "FAILED" in failed.inner_text() and "deliberate failure" in failed.inner_text()
     ok = page.locator('#reports tr[data-status="ok"]')
-    assert ok.count() == 4
-    for i in range(4):
+    assert ok.count() == len(OK) + len(OTHERS)
+    for i in range(ok.count()):
         text = ok.nth(i).inner_text()
-        assert "MCS20" in text                                   # data vintage shown
+        assert re.search(r"MCS20\d\d|IEA", text), text           # data vintage shown
         assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text)     # build and render times
     page.locator('#reports tr[data-slug="mineral=cobalt"] a', has_text="HTML").click()
     page.wait_for_load_state()

@@ -1,4 +1,4 @@
-"""Skip-when-up-to-date, --force, an interrupted run, --pdf: on the tiny fixture notebook, so each
+"""Skip-when-up-to-date, a changed notebook, --force, an interrupted run, --pdf: on the tiny fixture notebook, so each
 render is one short kernel."""
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ import pytest
 from .conftest import PROBE, PROJECT, browser, descendants, alive, rex_report, statuses, write_plan
 
 
-def test_skip_when_up_to_date_and_force(tmp_path, db):
+@pytest.mark.slow
+def test_skip_when_up_to_date_render_again_when_the_notebook_changes_and_force(tmp_path, db):
+    """One report, four runs: rendered; up to date (nothing rendered); the notebook edited, so
+    rendered again with the edit; --force renders it once more."""
+    notebook = tmp_path / "probe.ipynb"
+    notebook.write_bytes(PROBE.read_bytes())
     root = tmp_path / "out"
     html = root / "2026-01-06" / "probe" / "mineral=nickel.html"
-    args = (PROBE, "-p", "mineral=nickel", "--output", root, "--date", "2026-01-06")
+    args = (notebook, "-p", "mineral=nickel", "--output", root, "--date", "2026-01-06")
     first = rex_report(*args)
     assert first.returncode == 0, first.stderr
     assert "1 ok" in first.stderr
@@ -24,24 +29,18 @@ def test_skip_when_up_to_date_and_force(tmp_path, db):
     again = rex_report(*args)
     assert again.returncode == 0, again.stderr
     assert "1 up-to-date" in again.stderr and html.stat().st_mtime_ns == stamp
+    notebook.write_text(notebook.read_text().replace("Probe:", "Probe (edited):"))
+    edited = rex_report(*args)
+    assert edited.returncode == 0 and "1 ok" in edited.stderr, edited.stderr
+    assert "Probe (edited):" in html.read_text()
+    stamp = html.stat().st_mtime_ns
     forced = rex_report(*args, "--force")
     assert forced.returncode == 0, forced.stderr
     assert "1 ok" in forced.stderr and html.stat().st_mtime_ns != stamp
     assert statuses(root / "2026-01-06") == {"probe/mineral=nickel": "ok"}
 
 
-def test_changed_notebook_is_rendered_again(tmp_path, db):
-    notebook = tmp_path / "probe.ipynb"
-    notebook.write_bytes(PROBE.read_bytes())
-    root = tmp_path / "out"
-    args = (notebook, "-p", "mineral=cobalt", "--output", root, "--date", "2026-01-06")
-    assert rex_report(*args).returncode == 0
-    notebook.write_text(notebook.read_text().replace("Probe:", "Probe (edited):"))
-    second = rex_report(*args)
-    assert second.returncode == 0 and "1 ok" in second.stderr, second.stderr
-    assert "Probe (edited):" in (root / "2026-01-06" / "probe" / "mineral=cobalt.html").read_text()
-
-
+@pytest.mark.slow
 def test_interrupted_run_leaves_no_partial_html_and_next_run_completes(tmp_path, db):
     root = tmp_path / "out"
     date_dir = root / "2026-01-07"

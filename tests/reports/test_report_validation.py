@@ -10,7 +10,7 @@ from rexlib.reports import atomic, cli
 from rexlib.reports.params import Parameter, ParameterError, coerce, make_job, slug
 from rexlib.reports.plans import PLANS, all_minerals
 
-from .conftest import PROBE, rex_report
+from .conftest import PROBE, rex_report_refused
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -29,7 +29,7 @@ from .conftest import PROBE, rex_report
 ])
 def test_bad_parameters_exit_2_and_write_nothing(tmp_path, db, args, expected):
     root = tmp_path / "out"
-    out = rex_report(*args, "--output", root)
+    out = rex_report_refused(*args, "--output", root)
     assert out.returncode == 2, out.stderr
     for text in expected:
         assert text in out.stderr
@@ -41,7 +41,7 @@ def test_plan_with_one_bad_entry_renders_nothing(tmp_path, db):
     plan = tmp_path / "plan.json"
     plan.write_text('{"jobs": [{"notebook": "mineral_profile", "params": {"mineral": "cobalt"}},'
                     ' {"notebook": "mineral_profile", "params": {"mineral": "unobtainium"}}]}')
-    out = rex_report("--plan", plan, "--output", tmp_path / "out")
+    out = rex_report_refused("--plan", plan, "--output", tmp_path / "out")
     assert out.returncode == 2 and "unknown mineral 'unobtainium'" in out.stderr
     assert not (tmp_path / "out").exists()
 
