@@ -2,11 +2,11 @@
 that show it, and a papermill report (issue "One number, one rule": consistency across surfaces).
 
 Apps are rendered in-process by the same panel code Voilà runs (``App.render()``); the browser
-tests in tests/apps drive the real server. The report is rendered by ``rex report``."""
+tests in tests/apps drive the real server. The report side is in tests/reports/test_report_consistency.py
+(it reads the one shared ``rex report`` run)."""
 from __future__ import annotations
 
 import html
-import json
 import re
 
 import pandas as pd
@@ -125,19 +125,4 @@ def test_scenario_exposure_uses_the_headline_nir():
     assert f"{n.pct:.0f}%" in page
 
 
-# A papermill report --------------------------------------------------------------------------------
-
-@pytest.mark.slow
-def test_mineral_profile_reports_show_the_same_tiles(tmp_path):
-    from tests.reports.conftest import rex_report, write_plan
-    minerals = SAMPLE[:10]
-    plan = write_plan(tmp_path / "plan.json", [{"notebook": "mineral_profile", "each": {"mineral": minerals},
-                                                "params": {"year": 2025}}])
-    out = rex_report("--plan", plan, "--output", tmp_path / "out", "--date", "2026-12-01", "--workers", 2,
-                     "--timeout", 600)
-    assert out.returncode == 0, out.stderr[-2000:]
-    for mineral in minerals:
-        page = next((tmp_path / "out" / "2026-12-01" / "mineral_profile").glob(f"*mineral={mineral}*.html")).read_text()
-        shown = tiles(page)
-        for label, value in expected_tiles(mineral, 2025).items():
-            assert shown.get(label) == value, (mineral, label, shown)
+# A papermill report: tests/reports/test_report_consistency.py (it reads the suite's one `rex report` run).

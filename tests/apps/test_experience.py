@@ -176,64 +176,72 @@ SCREENS = {
 }
 
 
-@pytest.mark.parametrize("width", [1280, 1920])
+LAYOUT = """() => {
+    const charts = [...document.querySelectorAll('.rex-live .rex-chart')].map(c => c.getBoundingClientRect());
+    const app = document.querySelector('.rex-live').getBoundingClientRect();
+    const tables = [...document.querySelectorAll('.rex-live .rex-table-wrap')].map(t => ({
+        over: t.scrollHeight > t.clientHeight + 1, height: t.clientHeight,
+        right: t.getBoundingClientRect().right}));
+    const rows = new Set(charts.map(c => Math.round(c.top)));
+    return {n: charts.length, widest: Math.max(...charts.map(c => c.width)), rows: rows.size,
+            appWidth: app.width, appRight: app.right, viewport: window.innerWidth,
+            pageScroll: document.scrollingElement.scrollWidth, tables};
+}"""
+
+
 @pytest.mark.parametrize("app", list(SCREENS))
-def test_layout_uses_the_screen(app, width, context_factory, voila_url):
-    page = _open(context_factory(width, 1000), f"{voila_url}/voila/render/{app}.ipynb?{SCREENS[app]}")
+def test_layout_uses_the_screen(app, context_factory, voila_url):
+    """One visit per app, laid out at 1,280 px and then at 1,920 px (the page follows a resized
+    window: that is the same layout code a 1,920-px visit runs)."""
+    page = _open(context_factory(1280, 1000), f"{voila_url}/voila/render/{app}.ipynb?{SCREENS[app]}")
     page.wait_for_selector(".rex-static", state="hidden", timeout=60_000)
-    page.wait_for_timeout(500)
-    layout = page.evaluate("""() => {
-        const charts = [...document.querySelectorAll('.rex-live .rex-chart')].map(c => c.getBoundingClientRect());
-        const app = document.querySelector('.rex-live').getBoundingClientRect();
-        const tables = [...document.querySelectorAll('.rex-live .rex-table-wrap')].map(t => ({
-            over: t.scrollHeight > t.clientHeight + 1, height: t.clientHeight,
-            right: t.getBoundingClientRect().right}));
-        const rows = new Set(charts.map(c => Math.round(c.top)));
-        return {n: charts.length, widest: Math.max(...charts.map(c => c.width)), rows: rows.size,
-                appWidth: app.width, appRight: app.right, viewport: window.innerWidth,
-                pageScroll: document.scrollingElement.scrollWidth, tables};
-    }""")
-    # The page scrolls inside Voila's containers, not the document: show all of it (up to 4,000 px).
-    tall = page.evaluate("Math.max(...[...document.querySelectorAll('body, body *')].slice(0, 400).map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": width, "height": min(4000, max(1000, tall))})
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SCREENSHOTS / f"{app}-{width}.png"))
-    assert layout["pageScroll"] <= width + 1, f"{app} scrolls sideways at {width}px: {layout}"
-    assert layout["appWidth"] >= width * 0.85, f"{app} leaves the screen empty: {layout}"
-    assert layout["widest"] >= min(width * 0.4, 620), layout
-    for table in layout["tables"]:
-        assert table["height"] <= 430 and table["right"] <= width, table   # scrolls inside its section
-    if app == "mineral_profile":
-        # the map and the top-producers bars side by side at both widths; at 1,920 px also the
-        # one-chart sections (trend beside reserves, IEA or U.S. imports beside the next)
-        assert layout["rows"] <= layout["n"] - (2 if width >= 1900 else 1), layout
+    for width in (1280, 1920):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(800)
+        layout = page.evaluate(LAYOUT)
+        # The page scrolls inside Voila's containers, not the document: show all of it (up to 4,000 px).
+        tall = page.evaluate("Math.max(...[...document.querySelectorAll('body, body *')].slice(0, 400).map(e => e.scrollHeight))")
+        page.set_viewport_size({"width": width, "height": min(4000, max(1000, tall))})
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOTS / f"{app}-{width}.png"))
+        assert layout["pageScroll"] <= width + 1, f"{app} scrolls sideways at {width}px: {layout}"
+        assert layout["appWidth"] >= width * 0.85, f"{app} leaves the screen empty: {layout}"
+        assert layout["widest"] >= min(width * 0.4, 620), layout
+        for table in layout["tables"]:
+            assert table["height"] <= 430 and table["right"] <= width, table   # scrolls inside its section
+        if app == "mineral_profile":
+            # the map and the top-producers bars side by side at both widths; at 1,920 px also the
+            # one-chart sections (trend beside reserves, IEA or U.S. imports beside the next)
+            assert layout["rows"] <= layout["n"] - (2 if width >= 1900 else 1), layout
 
 
-@pytest.mark.parametrize("width", [1280, 1920])
-def test_charts_the_page_draws_fill_their_sections(width, context_factory, voila_url):
+def test_charts_the_page_draws_fill_their_sections(context_factory, voila_url):
     """Past the first screen the kernel sends a placeholder and the spec (rexlib/charts/base.py,
     pending_svg): the page draws every one of them and fits it to its section as it fits a static
-    chart, at 1,280 and 1,920 px."""
-    page = _open(context_factory(width, 1000), f"{voila_url}/voila/render/mineral_profile.ipynb?mineral=nickel&year=2025")
+    chart, at 1,280 and then at 1,920 px (one visit, the window resized)."""
+    page = _open(context_factory(1280, 1000), f"{voila_url}/voila/render/mineral_profile.ipynb?mineral=nickel&year=2025")
     page.wait_for_function("() => document.querySelectorAll('.rex-live .rex-chart').length >= 6 && "
                            "document.querySelectorAll('.rex-live .rex-chart:not(.rex-interactive)').length === 0",
                            timeout=60_000)
-    charts = page.evaluate("""() => [...document.querySelectorAll('.rex-live .rex-chart')].map(c => {
-        const svg = c.querySelector('.rex-vega svg');
-        const spec = JSON.parse(c.querySelector('script.rex-spec').textContent);
-        const unit = spec.vconcat && spec.vconcat.length === 1 ? spec.vconcat[0] : spec;
-        const fits = typeof unit.width === 'number' || !!(unit.facet && unit.spec && typeof unit.spec.width === 'number');
-        return {name: c.dataset.rexName, section: c.clientWidth, drawn: svg ? parseFloat(svg.getAttribute('width')) : null,
-                pending: c.querySelectorAll('.rex-chart-pending').length, fits};
-    })""")
-    page.screenshot(path=str(SCREENSHOTS / f"mineral_profile-drawn-by-page-{width}.png"), full_page=True)
-    assert not page.errors, page.errors
-    for chart in charts:
-        assert chart["pending"] == 0 and chart["drawn"], chart
-        assert chart["drawn"] <= chart["section"] + 1, chart                     # no sideways scroll
-        if chart["fits"]:           # a plot of a declared width is widened to its section
-            assert chart["drawn"] >= 0.6 * min(chart["section"], 1240), chart    # not a stamp in a wide box
-    assert sum(c["fits"] for c in charts) >= 4, charts
+    for width in (1280, 1920):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(800)
+        charts = page.evaluate("""() => [...document.querySelectorAll('.rex-live .rex-chart')].map(c => {
+            const svg = c.querySelector('.rex-vega svg');
+            const spec = JSON.parse(c.querySelector('script.rex-spec').textContent);
+            const unit = spec.vconcat && spec.vconcat.length === 1 ? spec.vconcat[0] : spec;
+            const fits = typeof unit.width === 'number' || !!(unit.facet && unit.spec && typeof unit.spec.width === 'number');
+            return {name: c.dataset.rexName, section: c.clientWidth, drawn: svg ? parseFloat(svg.getAttribute('width')) : null,
+                    pending: c.querySelectorAll('.rex-chart-pending').length, fits};
+        })""")
+        page.screenshot(path=str(SCREENSHOTS / f"mineral_profile-drawn-by-page-{width}.png"), full_page=True)
+        assert not page.errors, page.errors
+        for chart in charts:
+            assert chart["pending"] == 0 and chart["drawn"], chart
+            assert chart["drawn"] <= chart["section"] + 1, chart                     # no sideways scroll
+            if chart["fits"]:           # a plot of a declared width is widened to its section
+                assert chart["drawn"] >= 0.6 * min(chart["section"], 1240), chart    # not a stamp in a wide box
+        assert sum(c["fits"] for c in charts) >= 4, charts
 
 
 # ------------------------------------------------------------------ 4. interactive, offline, clickable

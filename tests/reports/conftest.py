@@ -17,6 +17,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROBE = FIXTURES / "probe.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 DATE = "2026-01-05"
+# the mineral profiles of the shared run (default stage and year): the report side of the
+# consistency test (tests/reports/test_report_consistency.py) and of the plan tests
+SHARED_RUN_MINERALS = ("cobalt", "lithium", "nickel", "gallium", "rare_earths", "graphite")
 
 
 def rex_report(*args, timeout: float = 900, **kw) -> subprocess.CompletedProcess:
@@ -45,14 +48,14 @@ def statuses(date_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def small_plan(tmp_path_factory, db):
-    """THE one `rex report` run the report tests share (a fresh process, as a user runs it): 3
+    """THE one `rex report` run the report tests share (a fresh process, as a user runs it): 6
     mineral profiles + 1 overview (import_reliance) + 1 deliberately failing fixture report, and the
     outlook (cobalt and the overview) and the country profile (Argentina and the FORGE coalition)
     as the daily plan renders them; into a temporary output root. Returns (root, date_dir,
     completed process)."""
     root = tmp_path_factory.mktemp("reports")
     plan = write_plan(root.parent / "small-plan.json", [
-        {"notebook": "mineral_profile", "each": {"mineral": ["cobalt", "lithium", "nickel"]}},
+        {"notebook": "mineral_profile", "each": {"mineral": list(SHARED_RUN_MINERALS)}},
         {"notebook": "import_reliance"},
         {"notebook": str(PROBE), "params": {"mineral": "cobalt", "fail": True}},
         {"notebook": "outlook", "each": {"mineral": ["cobalt"]}},
