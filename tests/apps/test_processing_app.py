@@ -24,7 +24,8 @@ def test_the_profile_at_the_processing_stage(page, voila_url, mineral, title, so
     live = page.inner_text(".rex-live")
     assert source in live and "Mining beside processing" in live
     assert page.locator(".widget-dropdown:has(label:text-is('Stage')) select").input_value() == "processing"
-    _shots(page, f"mineral_profile-processing-{mineral}-1280", 1280)
+    for width in (1280, 1920):          # one visit, the window resized
+        _shots(page, f"mineral_profile-processing-{mineral}-{width}", width)
 
 
 def test_a_stage_change_to_processing_redraws(page, voila_url):
@@ -43,9 +44,6 @@ def test_wide_screens_of_processing(browser, voila_url):
     context = browser.new_context(viewport={"width": 1920, "height": 1400})
     page = context.new_page()
     try:
-        _open(page, f"{voila_url}/voila/render/mineral_profile.ipynb?mineral=gallium&stage=processing")
-        _wait_text(page, "Gallium: share of world processing, 2025")
-        _shots(page, "mineral_profile-processing-gallium-1920", 1920)
         _open(page, f"{voila_url}/voila/render/chokepoints.ipynb?stage=processing")
         _assert_clean(page)
         _wait_text(page, "Most concentrated minerals, processing stage")
