@@ -469,6 +469,12 @@ def remove_stale(out_dir: Path) -> list[str]:
 def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildReport:
     start = time.perf_counter()
     say = progress or (lambda step: None)
+    # A folder that cannot be written (read-only tree, a file in the way) is found now, not after
+    # the sources were read; OSError names it.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(prefix=f".build-{os.getpid()}-probe-", dir=out_dir)
+    os.close(fd)
+    os.unlink(probe)
     say("[1/4] verifying raw-file checksums")
     verify_checksums(raw_dir)
     say("[2/4] reading and curating the sources")
@@ -504,7 +510,10 @@ def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildRe
     remove_stale(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=out_dir))
     try:
-        tables.update(_write_database(tables, staging, meta))
+        try:
+            tables.update(_write_database(tables, staging, meta))
+        except duckdb.IOException as exc:        # a full disk while writing: the last good one stays
+            raise OSError(f"could not write the database ({exc})") from exc
         (staging / "build_info.json").write_text(json.dumps(meta, indent=1))
         # Parquet folder first, then the DB file: each os.replace is atomic on one filesystem.
         final_parquet = out_dir / "parquet"
