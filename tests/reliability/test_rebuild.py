@@ -132,3 +132,32 @@ def test_a_corrupt_database_is_named_or_rebuilt(tree):
     on = run(tree, ["-m", "rexlib.cli", "info"])
     assert on.returncode == 0, on.stderr
     assert "rebuilding it" in on.stderr and "deals" in on.stdout
+
+
+def test_a_full_disk_while_writing_is_a_sentence_and_keeps_the_last_good_database(tree, monkeypatch, capsys):
+    """Item 8: DuckDB's "No space left on device" while writing the new file (injected where DuckDB
+    raises it): `rex build` says so in a sentence and the last good database is untouched.
+    Item 9: what a build killed mid-way left (its staging folder, named with its pid) is removed."""
+    import duckdb
+
+    from rexlib import build as build_module
+    from rexlib import cli
+
+    derived = tree / "data" / "derived"
+    before = (derived / "rex.duckdb").resolve()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = derived / f".build-{dead.stdout.strip()}-k1ll3d"
+    (left / "parquet").mkdir(parents=True)
+    (left / "rex.duckdb").write_bytes(b"\0" * 65536)
+    (derived / f".old-parquet-{dead.stdout.strip()}").mkdir()
+
+    def full_disk(tables, out, meta):
+        raise duckdb.IOException(f'IO Error: Could not write file "{out}/rex.duckdb": No space left on device')
+    monkeypatch.setattr(build_module, "_write_database", full_disk)
+    monkeypatch.setenv("REX_DATA_DIR", str(derived))
+    code = cli.main(["build"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FAILED and "No space left on device" in err and "Traceback" not in err
+    assert "last good database" in err
+    assert (derived / "rex.duckdb").resolve() == before
+    assert not [p for p in derived.iterdir() if p.name.startswith((".build-", ".old-parquet-"))]
