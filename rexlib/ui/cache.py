@@ -72,7 +72,7 @@ class SharedSections:
     a folder of this user's own inside it (``$REX_CACHE_DIR/rex-<uid>``: a shared folder such as /tmp
     is never changed, its mode kept; a ``rex-<uid>`` there that another user owns turns the tier off).
     It holds ``sections/<database and code fingerprint>/<app>/<hash of the key>.json``, each
-    fingerprint folder with an ``owner.json`` naming its database; ``REX_SHARED_CACHE=0`` turns the
+    fingerprint folder with an ``owner`` file naming its database; ``REX_SHARED_CACHE=0`` turns the
     tier off. Files are written to a temporary name and renamed, so a reader never sees a
     partial file; a file that cannot be read is rebuilt. Any OS error (read-only or full disk) turns
     the tier off for this process: the apps then work from memory as before, never fail for it.
@@ -157,7 +157,7 @@ class SharedSections:
         if self._writes % 50 == 0:
             self.trim()
 
-    OWNER = "owner.json"
+    OWNER = "owner"        # which database a fingerprint folder belongs to (JSON; not a section file)
 
     def _claim(self, keep: str, stamp: tuple) -> None:
         """Write which database ``keep`` belongs to, and remove this database's older fingerprint

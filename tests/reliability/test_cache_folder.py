@@ -49,7 +49,7 @@ def test_another_installs_fingerprint_folder_is_kept_and_our_stale_one_removed(s
     assert shared.load(our_old_build, "mineral_profile", "k") is None
     assert shared.load(stamp, "mineral_profile", "k") == "<p>ours</p>"
     owner = json.loads((shared_dir / f"rex-{os.getuid()}" / "sections" / os.path.basename(shared.folder(stamp))
-                        / "owner.json").read_text())
+                        / "owner").read_text())
     assert owner == {"database": stamp[0]}
 
 
