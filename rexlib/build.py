@@ -534,7 +534,7 @@ def _install_database(built: Path, out_dir: Path, name: str) -> None:
     """Move the built file to ``out_dir/name`` and point the link ``rex.duckdb`` at it (see the
     module); where links cannot be made, the file replaces ``rex.duckdb`` itself."""
     link = out_dir / LINK
-    previous = os.readlink(link) if link.is_symlink() else None
+    previous = os.path.basename(os.readlink(link)) if link.is_symlink() else None
     os.replace(built, out_dir / name)
     tmp = out_dir / f".{LINK}-{os.getpid()}"
     try:
