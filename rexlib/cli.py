@@ -40,7 +40,8 @@ queries run (SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); no
 created or changed (not even TEMP tables) and no file outside the database can be read or written.
 A query stops at its time or memory limit with a message saying which.
 
-Exit codes: 0 done; 1 a limit stopped the query; 2 nothing to run, a refused statement or an error
+Exit codes: 0 done; 1 a limit stopped the query, or no database can be read (it says what to do);
+2 nothing to run, a refused statement or an error
 in the SQL (syntax, unknown table or column).
 
 examples:
