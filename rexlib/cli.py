@@ -41,8 +41,7 @@ created or changed (not even TEMP tables) and no file outside the database can b
 A query stops at its time or memory limit with a message saying which.
 
 Exit codes: 0 done; 1 a limit stopped the query, or no database can be read (it says what to do);
-2 nothing to run, a refused statement or an error
-in the SQL (syntax, unknown table or column).
+2 nothing to run, a refused statement or an error in the SQL (syntax, unknown table or column).
 
 examples:
   rex sql "SELECT mineral_id, name FROM minerals WHERE critical_2025"
