@@ -66,7 +66,17 @@ def _short(error: BaseException, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
+_fallback: list[str] = []             # why this process uses the last good database (empty: it does not)
+
+
+def fallback_reason() -> str | None:
+    """Why this process answers from the last good database instead of a rebuilt one, or None."""
+    return _fallback[-1] if _fallback else None
+
+
 def _fall_back(path: Path, why: str) -> None:
+    if why not in _fallback:
+        _fallback.append(why)
     _say_once(f"the inputs changed but the database could not be rebuilt ({why}); using the last good "
               f"database {path} as it is. `rex build` shows the whole message.")
 

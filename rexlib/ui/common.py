@@ -435,6 +435,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
         try:
             resolved = Resolved(validate(dict(values), set(explicit)), notes, explicit, list(params))
             resolved.defaults = resolved.values if not url else _defaults(params, validate)
+            resolved.notes += _fallback_note()
             return resolved
         except InvalidArgument as error:
             bad = next((p for p in params if p.name == error.name), None)
@@ -452,7 +453,17 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
     notes.append(message("The URL parameters could not be used together; showing the app's default view.", "warn"))
     resolved = Resolved(validate(dict(fallback), set()), notes, set(), list(params))
     resolved.defaults = resolved.values
+    resolved.notes += _fallback_note()
     return resolved
+
+
+def _fallback_note() -> list[str]:
+    """A note when this kernel answers from the last good database (a failed automatic rebuild;
+    the message itself is in the server log)."""
+    if _cache.warehouse.fallback_reason() is None:
+        return []
+    return [message("The data's inputs changed but the database could not be rebuilt; this page shows the last "
+                    "good database. `rex build` on the server says why.", "warn")]
 
 
 def _defaults(params: list[Param], validate: Callable[[dict, set], dict]) -> dict:

@@ -106,6 +106,13 @@ def test_a_failed_automatic_rebuild_falls_back_to_the_last_good_database(tree):
     assert first.stdout.strip() == str(OLD)
     assert first.stderr.count("could not be rebuilt") == 1, first.stderr
     assert "12345678901x" in first.stderr and "Traceback" not in first.stderr
+    # an app's page (what a Voila kernel runs) says so too: the server log alone would not tell a visitor
+    page = run(tree, ["-c", "import rexlib; from rexlib.ui import common as c; r = c.resolve("
+                            "[c.Param('country', 'CHL', 'CHL')], lambda values, explicit: "
+                            "dict(values, country=rexlib.api.country_code(values['country']))); "
+                            "print(' '.join(r.notes))"])
+    assert page.returncode == 0, page.stderr
+    assert "could not be rebuilt; this page shows the last good database" in page.stdout
     started = time.monotonic()
     sql = run(tree, ["-m", "rexlib.cli", "sql", DEAL_SQL])
     assert sql.returncode == 0, sql.stderr
