@@ -2,6 +2,18 @@
 
 The database is built into a temporary folder, validated, then moved into place with an atomic
 rename, so readers never see a half-built file and a failed build leaves the last good one in place.
+
+Each build writes a database file of its own name (``rex-<build id>.duckdb``) and points the link
+``rex.duckdb`` at it (an atomic replace of the link). DuckDB keeps one instance per file in a
+process and resolves links: while a connection to the old file is open (``con = rexlib.connect()``),
+opening ``rex.duckdb`` again would hand back the old instance if the new data had the same file
+name; with a new name per build it opens the new file. The previous build's file is kept (a process
+that resolved the link a moment before the swap still opens it); older ones are removed (held
+connections keep reading them: an unlinked file lives until its last reader closes it).
+
+A build that fails records why in ``build_failed.json`` beside the database (with the fingerprint of
+the inputs it was given), so readers that would rebuild automatically fall back to the last good
+database at once and say so, instead of each trying (and failing) again.
 """
 from __future__ import annotations
 
@@ -13,6 +25,7 @@ import sys
 import tempfile
 import time
 import types
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +41,7 @@ from .curate import CurationError, align_measures, map_countries, nir_bound, nor
 from .ids import MINERALS
 from .metadata.fields import comment
 from .paths import CURATED, RAW, db_path, derived_dir
-from .provenance import load_sources, source_tables, verify_checksums
+from .provenance import ChecksumMismatch, load_sources, source_tables, verify_checksums
 from .schema import BUILD_TABLES, CURATED_TABLES, DERIVED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
 from .sources import curated as curated_source
 from .sources import eu_crm, iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
@@ -41,6 +54,10 @@ ISO_FILE = "reference/lukes_iso3166_all.csv"
 
 class BuildError(RuntimeError):
     """The build refused to produce a database; the message names the file/table and the problem."""
+
+
+FAILED = "build_failed.json"         # why the last build from the current inputs failed (see the module)
+LINK = "rex.duckdb"
 
 
 @dataclass
@@ -378,9 +395,86 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
           progress=None) -> BuildReport:
     """Build the database. Raises BuildError (or ChecksumMismatch) naming what is wrong.
     ``progress(step)`` is called with a short description before each stage."""
+    out_dir = Path(out_dir or derived_dir())
+    try:
+        report = _build(raw_dir, curated_dir, out_dir, progress)
+    except (BuildError, ChecksumMismatch) as exc:
+        try:
+            _record_failure(out_dir, fingerprint(raw_dir, curated_dir), exc)
+        except OSError:
+            pass
+        raise
+    try:
+        (out_dir / FAILED).unlink()
+    except FileNotFoundError:
+        pass
+    return report
+
+
+def _record_failure(out_dir: Path, fp: str, exc: Exception) -> None:
+    try:
+        if out_dir.is_dir():
+            (out_dir / FAILED).write_text(json.dumps(dict(fingerprint=fp, error=str(exc),
+                                                          at=time.strftime("%Y-%m-%dT%H:%M:%S%z")), indent=1))
+    except OSError:
+        pass                         # a read-only folder: readers then try the build themselves
+
+
+def last_failure(out_dir: Path, fp: str) -> str | None:
+    """Why the last build from inputs with fingerprint ``fp`` failed, or None."""
+    try:
+        record = json.loads((Path(out_dir) / FAILED).read_text())
+    except (OSError, ValueError):
+        return None
+    return str(record.get("error")) if record.get("fingerprint") == fp else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(out_dir: Path) -> list[str]:
+    """Remove what builds killed mid-way left (``.build-<pid>-*`` staging folders and
+    ``.old-parquet-<pid>`` folders of processes that no longer run; unnamed ``.build-*`` folders of
+    older versions once an hour old). Returns the names removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(".build-") or entry.name.startswith(".old-parquet-")):
+            continue
+        parts = entry.name.split("-")
+        pid = parts[2] if entry.name.startswith(".old-") else parts[1]
+        try:
+            stale = not _pid_alive(int(pid))
+        except ValueError:
+            try:
+                stale = time.time() - entry.stat(follow_symlinks=False).st_mtime > 3600
+            except OSError:
+                continue
+        if stale and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
+
+
+def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildReport:
     start = time.perf_counter()
     say = progress or (lambda step: None)
-    out_dir = Path(out_dir or derived_dir())
+    # A folder that cannot be written (read-only tree, a file in the way) is found now, not after
+    # the sources were read; OSError names it.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(prefix=f".build-{os.getpid()}-probe-", dir=out_dir)
+    os.close(fd)
+    os.unlink(probe)
     say("[1/4] verifying raw-file checksums")
     verify_checksums(raw_dir)
     say("[2/4] reading and curating the sources")
@@ -408,13 +502,18 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
                              for r in failed.itertuples()))
     tables["quality_issues"] = _issues_frame(issues)
     fp = fingerprint(raw_dir, curated_dir)
+    build_id = uuid.uuid4().hex[:16]
     meta = dict(fingerprint=fp, rexlib_version=__version__, schema_version=SCHEMA_VERSION,
-                built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), build_id=build_id)
     say("[4/4] writing Parquet and DuckDB, deriving the series tables")
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    remove_stale(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=out_dir))
     try:
-        tables.update(_write_database(tables, staging, meta))
+        try:
+            tables.update(_write_database(tables, staging, meta))
+        except duckdb.IOException as exc:        # a full disk while writing: the last good one stays
+            raise OSError(f"could not write the database ({exc})") from exc
         (staging / "build_info.json").write_text(json.dumps(meta, indent=1))
         # Parquet folder first, then the DB file: each os.replace is atomic on one filesystem.
         final_parquet = out_dir / "parquet"
@@ -422,13 +521,36 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
         if final_parquet.exists():
             os.replace(final_parquet, old)
         os.replace(staging / "parquet", final_parquet)
-        os.replace(staging / "rex.duckdb", out_dir / "rex.duckdb")
+        _install_database(staging / "rex.duckdb", out_dir, f"rex-{build_id}.duckdb")
         os.replace(staging / "build_info.json", out_dir / "build_info.json")
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     counts = {name: len(frame) for name, frame in tables.items()}
-    return BuildReport(out_dir / "rex.duckdb", time.perf_counter() - start, counts, fp)
+    return BuildReport(out_dir / LINK, time.perf_counter() - start, counts, fp)
+
+
+def _install_database(built: Path, out_dir: Path, name: str) -> None:
+    """Move the built file to ``out_dir/name`` and point the link ``rex.duckdb`` at it (see the
+    module); where links cannot be made, the file replaces ``rex.duckdb`` itself."""
+    link = out_dir / LINK
+    previous = os.path.basename(os.readlink(link)) if link.is_symlink() else None
+    os.replace(built, out_dir / name)
+    tmp = out_dir / f".{LINK}-{os.getpid()}"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(name, tmp)
+    except OSError:
+        os.replace(out_dir / name, link)
+        return
+    os.replace(tmp, link)
+    for other in out_dir.glob("rex-*.duckdb"):
+        if other.name not in (name, previous):
+            try:
+                other.unlink()
+            except OSError:
+                pass
 
 
 def is_fresh(path: Path | None = None) -> bool:

@@ -40,8 +40,8 @@ queries run (SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); no
 created or changed (not even TEMP tables) and no file outside the database can be read or written.
 A query stops at its time or memory limit with a message saying which.
 
-Exit codes: 0 done; 1 a limit stopped the query; 2 nothing to run, a refused statement or an error
-in the SQL (syntax, unknown table or column).
+Exit codes: 0 done; 1 a limit stopped the query, or no database can be read (it says what to do);
+2 nothing to run, a refused statement or an error in the SQL (syntax, unknown table or column).
 
 examples:
   rex sql "SELECT mineral_id, name FROM minerals WHERE critical_2025"
@@ -77,7 +77,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_build(args) -> int:
+    import duckdb
+
     from .build import BuildError, build
+    from .paths import derived_dir
     from .provenance import ChecksumMismatch
     try:
         report = build()
@@ -85,13 +88,33 @@ def _cmd_build(args) -> int:
         print(f"rex build: refused: {exc}", file=sys.stderr)
         print("The last good database (if any) is unchanged.", file=sys.stderr)
         return EXIT_FAILED
+    except (OSError, duckdb.IOException) as exc:       # a read-only tree, a full disk
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = getattr(exc, "filename", None) or derived_dir()
+        print(f"rex build: could not write the database in {derived_dir()} ({reason}: {where}).", file=sys.stderr)
+        print("The last good database (if any) is unchanged. Free some space, or set REX_DATA_DIR to a "
+              "writable folder.", file=sys.stderr)
+        return EXIT_FAILED
     print(f"built {report.path} in {report.seconds:.1f} s (fingerprint {report.fingerprint})")
     for name, count in sorted(report.row_counts.items()):
         print(f"  {name:<22} {count:>8,}")
     return EXIT_OK
 
 
+def _unavailable(command: str, exc: Exception) -> int:
+    print(f"rex {command}: {exc}", file=sys.stderr)
+    return EXIT_FAILED
+
+
 def _cmd_info(args) -> int:
+    from .db import DatabaseUnavailable
+    try:
+        return _info(args)
+    except DatabaseUnavailable as exc:
+        return _unavailable("info", exc)
+
+
+def _info(args) -> int:
     if args.table:
         return _info_table(args.table)
     from .warehouse import connect
@@ -162,6 +185,7 @@ def _info_table(name: str) -> int:
 
 def _cmd_sql(args) -> int:
     from . import user_sql
+    from .db import DatabaseUnavailable
     limits = user_sql.Limits(seconds=args.time_limit, memory=args.memory_limit,
                              temp=user_sql.LIMITS.temp)
     try:
@@ -192,6 +216,8 @@ def _cmd_sql(args) -> int:
     except user_sql.LimitReached as exc:
         print(f"rex sql: {exc} (--time-limit and --memory-limit raise the limits)", file=sys.stderr)
         return EXIT_FAILED
+    except DatabaseUnavailable as exc:
+        return _unavailable("sql", exc)
     import pandas as pd
     with pd.option_context("display.max_columns", 50, "display.width", 200):
         print(result.frame.to_string(index=False))

@@ -11,6 +11,10 @@ import pandas as pd
 
 from .paths import db_path
 
+class DatabaseUnavailable(RuntimeError):
+    """No database can be used (missing and not buildable, or unreadable); the message says what to do."""
+
+
 # One thread per query: the database is small (the largest table ~10,000 rows) and the apps run
 # many tiny queries, where scheduling work across threads costs more than it saves (~30 % of a
 # per-mineral query on 2 cores). Large panels are queried through rexlib.scale's own connection.

@@ -3,7 +3,9 @@
 ``os.makedirs(path, mode=0o700)`` gives that mode to the last folder only; the ones it creates on the
 way get the default (0755 with the usual umask), so ``~/.cache/rex`` and ``sections/`` were readable
 by every user of the machine. Here every folder from ``base`` down to ``path`` is created 0700, and
-one that exists with group or other access (made by an older version) is set to 0700.
+one that exists with group or other access (made by an older version) is set to 0700. ``base`` must
+be the caller's own folder: ``base``'s parent (a shared folder such as /tmp given as REX_CACHE_DIR) is
+created if missing but never changed, and a ``base`` owned by another user is refused.
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ def makedirs_private(path: str, base: str) -> None:
         try:
             os.mkdir(folder, 0o700)
         except FileExistsError:
-            st = os.stat(folder)
-            if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            st = os.lstat(folder)
+            if st.st_uid != os.getuid():
+                # Someone else's folder (or link) where ours belongs: never write into it.
+                raise PermissionError(f"{folder} belongs to another user (uid {st.st_uid}); not used") from None
+            if stat.S_IMODE(st.st_mode) & 0o077 and not stat.S_ISLNK(st.st_mode):
                 os.chmod(folder, 0o700)

@@ -17,13 +17,22 @@ to take the machine, so here each query gets:
   a read-only database), SET, PRAGMA, ATTACH, COPY, INSTALL/LOAD ... are refused before anything
   runs. External file access is disabled and the configuration locked after the ATTACH, as in
   ``rexlib.db.connect``; the database is attached read-only;
-- a **row cap** on what is kept (``max_rows``); the rest is counted, not kept;
+- a **row cap and a byte cap** on what is kept (``max_rows``, ``max_bytes`` of Arrow data): rows
+  are fetched in small batches, so wide rows (``repeat('x', 20000)``) cannot pile up outside
+  DuckDB's memory limit; the rest is counted, not kept;
+- **no server paths**: functions that show where the database, its temporary folder or the
+  server's files are (``duckdb_databases()``, ``current_setting('temp_directory')``,
+  ``duckdb_settings()``, ``query('...')`` which could call them) are refused, and the database's
+  folder is replaced by ``<database folder>`` in messages;
+- spill folders (``/tmp/rex-sql-<pid>-*``) of processes that were killed are removed by the next
+  query;
 - clear messages: ``NothingToRun`` (empty or comment-only SQL), ``Refused`` (not a query, or a file
   outside the database), ``LimitReached`` (time, memory or temp space, saying which and its
   value), ``QueryError`` (DuckDB's own message: syntax, unknown table or column ...).
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -36,8 +45,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .db import READ_THREADS
-from .warehouse import ensure_built
+from .db import READ_THREADS, DatabaseUnavailable
+from .warehouse import ensure_built, open_database
 from .paths import db_path
 
 
@@ -51,6 +60,15 @@ class Limits:
 
 LIMITS = Limits()
 MAX_ROWS = 50_000                      # rows kept from a result (the rest is counted)
+MAX_BYTES = 16 * 2 ** 20               # Arrow bytes kept from a result (the rest is counted)
+BATCH_ROWS = 1024                      # rows fetched at a time: 1024 rows of 20 kB are 20 MB
+SPILL_PREFIX = "rex-sql-"
+# Functions that tell where the server keeps its files (the database, temporary folders, settings),
+# and query()/query_table(), which run SQL given as a string and so could call them.
+HIDDEN_FUNCTIONS = ("duckdb_databases", "duckdb_settings", "current_setting", "duckdb_temporary_files",
+                    "pragma_database_list", "database_list", "duckdb_extensions", "duckdb_secrets",
+                    "duckdb_memory", "pragma_database_size", "query", "query_table", "getenv", "getvariable")
+_HIDDEN = re.compile(r'(?<![\w.$])"?(' + "|".join(HIDDEN_FUNCTIONS) + r')"?\s*\(', re.I)
 ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 HOW_TO_GET_ALL = ("for every row run the same SQL with `rex sql --csv \"...\" > result.csv` on the "
                   "machine that serves the apps, or read the tables from Python (rexlib.connect())")
@@ -85,6 +103,8 @@ class Result:
     total_rows: int | None             # every row of the result; None when counting was stopped
     seconds: float
 
+    capped_by: str | None = None       # "rows" or "bytes" when a cap stopped keeping rows
+
     @property
     def truncated(self) -> bool:
         return self.total_rows is None or self.total_rows > len(self.frame)
@@ -108,7 +128,56 @@ def statements(sql: str) -> list:
             raise Refused(f"Only queries can run here (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); "
                           f"this is a {kind} statement: {statement.query.strip()[:80]!r}. The database is "
                           f"read-only and no tables, views or macros can be created, not even TEMP ones.")
+    _refuse_hidden(sql)
     return found
+
+
+def _without_comments_and_strings(sql: str) -> str:
+    return re.sub(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", " ", sql, flags=re.S)
+
+
+def _refuse_hidden(sql: str) -> None:
+    match = _HIDDEN.search(_without_comments_and_strings(sql))
+    if match:
+        raise Refused(f"{match.group(1)}() is not available here: it shows where the server keeps its files. "
+                      "The workbook's tables, views and columns are all open (SHOW TABLES, DESCRIBE <table>, "
+                      "information_schema, duckdb_tables(), duckdb_columns()).")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_spill(folder: str | None = None) -> list[str]:
+    """Remove ``rex-sql-<pid>-*`` spill folders of this user whose process no longer runs (a query
+    killed while spilling leaves up to its temp limit behind); folders of older versions, named
+    without a pid, once a day old."""
+    folder = folder or tempfile.gettempdir()
+    removed = []
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(SPILL_PREFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if st.st_uid != os.getuid() or not entry.is_dir(follow_symlinks=False):
+                continue
+            pid = entry.name[len(SPILL_PREFIX):].split("-", 1)[0]
+            stale = (not _pid_alive(int(pid))) if pid.isdigit() and "-" in entry.name[len(SPILL_PREFIX):] \
+                else time.time() - st.st_mtime > 86400
+        except (OSError, ValueError):
+            continue
+        if stale:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
 
 
 _LEADING = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
@@ -140,11 +209,15 @@ class Query:
     stops it. A Query runs once."""
 
     def __init__(self, sql: str, *, path: str | Path | None = None, limits: Limits | None = None,
-                 max_rows: int = MAX_ROWS):
+                 max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES):
         self.sql = sql
         self.path = Path(path) if path else None
         self.limits = limits or LIMITS
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.capped_by: str | None = None
+        self._hide: list[str] = []
+        self._hide_temp = ""
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stopped: str | None = None          # "time" | "cancelled"
         self._lock = threading.Lock()
@@ -168,11 +241,23 @@ class Query:
             ensure_built(path)
         if not Path(path).exists():
             raise FileNotFoundError(f"no database at {path}: run `rex build`")
+        # The file the link rex.duckdb names now (one per build: rexlib.build), attached as such.
+        real = os.path.realpath(path)
+        self._hide = sorted({os.path.dirname(real), os.path.dirname(os.path.abspath(path)), temp_dir}, key=len,
+                            reverse=True)
         con = duckdb.connect(":memory:", config={
             "threads": self.limits.threads, "memory_limit": self.limits.memory,
             "max_temp_directory_size": self.limits.temp, "temp_directory": temp_dir})
         try:
-            con.execute(f"ATTACH {_literal(str(path))} AS rex (READ_ONLY)")
+            try:
+                con.execute(f"ATTACH {_literal(real)} AS rex (READ_ONLY)")
+            except duckdb.Error:
+                if self.path is not None:
+                    raise
+                # An unreadable file: rebuilt (automatic builds on) or DatabaseUnavailable says to.
+                open_database(path)[2].close()
+                real = os.path.realpath(path)
+                con.execute(f"ATTACH {_literal(real)} AS rex (READ_ONLY)")
             con.execute("USE rex")
             # DuckDB's progress bar is written to the process's stdout: in a kernel, the page.
             con.execute("SET enable_progress_bar = false")
@@ -182,6 +267,13 @@ class Query:
             con.close()
             raise
         return con
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the server's folders (database, temporary folder)."""
+        for folder in self._hide:
+            if folder and folder != os.sep:
+                text = text.replace(folder, "<database folder>" if folder != self._hide_temp else "<temp folder>")
+        return text
 
     def run(self) -> Result:
         """The first ``max_rows`` rows and the count of all rows."""
@@ -202,14 +294,16 @@ class Query:
     def _execute(self, consume) -> Result:
         statements(self.sql)                      # refuses before anything is opened
         started = time.monotonic()
-        temp_dir = tempfile.mkdtemp(prefix="rex-sql-")
+        remove_stale_spill()
+        temp_dir = tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-")
+        self._hide_temp = temp_dir
         timer = threading.Timer(self.limits.seconds, self._stop, args=("time",))
         timer.daemon = True
         try:
             try:
                 con = self._connect(temp_dir)
             except duckdb.Error as error:     # e.g. a memory limit DuckDB cannot read
-                raise QueryError(str(error)) from None
+                raise QueryError(self._scrub(str(error))) from None
             with self._lock:
                 self._con = con
                 stopped = self._stopped
@@ -225,13 +319,14 @@ class Query:
                 except duckdb.OutOfMemoryException as error:
                     raise self._memory_error(str(error)) from None
                 except duckdb.PermissionException as error:
-                    raise Refused(f"{error}. Files outside the database cannot be read or written.") from None
+                    raise Refused(f"{self._scrub(str(error))}. Files outside the database cannot be read or "
+                                  "written.") from None
                 except duckdb.Error as error:
                     if "read-only mode" in str(error):
-                        raise Refused(str(error)) from None
-                    raise QueryError(str(error)) from None
+                        raise Refused(self._scrub(str(error))) from None
+                    raise QueryError(self._scrub(str(error))) from None
                 except OSError as error:             # an error inside DuckDB's Arrow stream
-                    text = str(error)
+                    text = self._scrub(str(error))
                     if "INTERRUPT" in text:
                         raise self._limit_error(self._stopped or "cancelled") from None
                     if "Out of Memory" in text:
@@ -244,22 +339,35 @@ class Query:
                 con.close()
         finally:
             shutil.rmtree(temp_dir, ignore_errors=True)
-        return Result(kept, total, time.monotonic() - started)
+        return Result(kept, total, time.monotonic() - started, self.capped_by)
 
     def _fetch(self, relation) -> tuple[pd.DataFrame, int | None]:
-        """The first ``max_rows`` rows as a DataFrame, and the count of all rows (None when the time
-        limit or a cancel stopped the counting: the kept rows are still shown)."""
-        reader = relation.to_arrow_reader(8192)
-        batches, kept = [], 0
+        """The first rows (at most ``max_rows`` and about ``max_bytes`` of Arrow data, at least one
+        row) as a DataFrame, and the count of all rows (None when the time limit or a cancel stopped
+        the counting: the kept rows are still shown). Rows come ``BATCH_ROWS`` at a time, so one
+        batch of wide rows is all that is held beyond what is kept."""
+        reader = relation.to_arrow_reader(BATCH_ROWS)
+        batches, kept, kept_bytes = [], 0, 0
         total = 0
         schema = reader.schema
         try:
             for batch in reader:
                 total += batch.num_rows
-                if kept < self.max_rows:
-                    part = batch.slice(0, self.max_rows - kept)
-                    batches.append(part)
-                    kept += part.num_rows
+                if self.capped_by is None:
+                    rows = min(batch.num_rows, self.max_rows - kept)
+                    size = batch.nbytes
+                    if batch.num_rows and kept_bytes + size > self.max_bytes:
+                        per_row = size / batch.num_rows
+                        rows = min(rows, max(int((self.max_bytes - kept_bytes) // per_row), 0 if kept else 1))
+                        self.capped_by = "bytes"
+                    if rows < batch.num_rows and self.capped_by is None:
+                        self.capped_by = "rows"
+                    if rows:
+                        part = batch.slice(0, rows)
+                        batches.append(part)
+                        kept += rows
+                        kept_bytes += part.nbytes
+                del batch
         except (duckdb.InterruptException, OSError) as error:
             # DuckDB's Arrow stream reports an interrupt as an OSError ("INTERRUPT Error: ...").
             if not batches or not isinstance(error, duckdb.InterruptException) and "INTERRUPT" not in str(error):

@@ -42,8 +42,20 @@ def year(name: str, value: object, valid: Iterable[int]) -> int:
         number = int(value)
         if isinstance(value, float) and value != number:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):       # a list, text, inf, nan
         raise InvalidArgument(name, value, valid, " (a year is an integer)") from None
     if number not in valid:
         raise InvalidArgument(name, value, valid)
     return number
+
+
+def items(name: str, value: object, valid: Iterable = (), what: str = "a country id or name") -> list:
+    """``value`` as a list: None -> [], one string -> [it], a list/tuple/set -> its items. Anything
+    else (a number, a dict, an object) is an InvalidArgument, never a TypeError from ``list()``."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    raise InvalidArgument(name, value, valid, f" ({name} is {what} or a list of them, got {type(value).__name__})")

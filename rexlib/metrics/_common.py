@@ -251,7 +251,7 @@ def resolve_members(group: str | None = None, countries: Iterable[str] | str | N
                 countries = []
             else:
                 countries = [countries]
-        items = list(countries)
+        items = v.items("countries", countries, all_countries())
         if not items and group is None and not codes:
             raise v.InvalidArgument("countries", items, all_countries(), " (the list is empty)")
         for item in items:

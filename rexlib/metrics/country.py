@@ -366,8 +366,8 @@ def coalition_members(group: str | None = None, add: Iterable[str] | str | None 
                       remove: Iterable[str] | str | None = None) -> c.Members:
     """A coalition: a ``country_groups`` group and/or added countries (ISO3 or names), minus removed
     ones. ``EU`` expands to its 27 member states (:func:`rexlib.metrics._common.resolve_members`)."""
-    add = [add] if isinstance(add, str) else list(add or [])
-    remove = [remove] if isinstance(remove, str) else list(remove or [])
+    add = v.items("add", add, c.all_countries())
+    remove = v.items("remove", remove, c.all_countries())
     added = [a if str(a).strip().upper() == "EU" else resolve_country(a) for a in add]
     base = c.resolve_members(group, added if added else None) if (group is not None or added) else None
     if base is None:

@@ -15,7 +15,8 @@ Rendered sections also go to a shared on-disk tier (``SharedSections``), because
 visitor gets a new kernel whose memory caches start empty: a view that any kernel (or a report run)
 has rendered before is read back (a few ms) instead of re-queried, re-computed and re-rendered to
 SVG (0.1-1 s). Its folder is keyed by the database identity and a hash of the rexlib source, so a
-rebuild or a code change starts a new folder (older ones are removed).
+rebuild or a code change starts a new folder; the older folders of the same database (this install's
+stale ones) are removed, those of other installs sharing the cache folder are not.
 """
 from __future__ import annotations
 
@@ -67,9 +68,12 @@ def code_hash() -> str:
 class SharedSections:
     """Rendered sections on disk, shared by every kernel and process of this user.
 
-    ``REX_CACHE_DIR`` (default ``$XDG_CACHE_HOME/rex`` or ``~/.cache/rex``) holds
-    ``sections/<database and code fingerprint>/<app>/<hash of the key>.json``; ``REX_SHARED_CACHE=0``
-    turns the tier off. Files are written to a temporary name and renamed, so a reader never sees a
+    Its folder (``base()``) is ``$XDG_CACHE_HOME/rex`` or ``~/.cache/rex``, or with ``REX_CACHE_DIR``
+    a folder of this user's own inside it (``$REX_CACHE_DIR/rex-<uid>``: a shared folder such as /tmp
+    is never changed, its mode kept; a ``rex-<uid>`` there that another user owns turns the tier off).
+    It holds ``sections/<database and code fingerprint>/<app>/<hash of the key>.json``, each
+    fingerprint folder with an ``owner`` file naming its database; ``REX_SHARED_CACHE=0`` turns the
+    tier off. Files are written to a temporary name and renamed, so a reader never sees a
     partial file; a file that cannot be read is rebuilt. Any OS error (read-only or full disk) turns
     the tier off for this process: the apps then work from memory as before, never fail for it.
     The folder is kept under ``max_bytes`` (least recently written files removed first)."""
@@ -81,10 +85,17 @@ class SharedSections:
         self.reads = self.writes = 0
 
     @staticmethod
-    def root() -> str:
-        base = os.environ.get("REX_CACHE_DIR") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rex")
-        return os.path.join(base, "sections")
+    def base() -> str:
+        """This user's own cache folder (created 0700; see the class)."""
+        shared = os.environ.get("REX_CACHE_DIR")
+        if shared:
+            return os.path.join(shared, f"rex-{getattr(os, 'getuid', lambda: 'user')()}")
+        return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+                            "rex")
+
+    @classmethod
+    def root(cls) -> str:
+        return os.path.join(cls.base(), "sections")
 
     def enabled(self) -> bool:
         return not self.disabled and os.environ.get("REX_SHARED_CACHE", "1") != "0"
@@ -126,9 +137,9 @@ class SharedSections:
         try:
             if not os.path.isdir(folder):
                 new_fingerprint = not os.path.isdir(os.path.dirname(folder))
-                makedirs_private(folder, os.path.dirname(self.root()))  # 0700 down from the base
+                makedirs_private(folder, self.base())       # 0700 from this user's own folder down
                 if new_fingerprint:
-                    self._remove_other_fingerprints(os.path.dirname(folder))
+                    self._claim(os.path.dirname(folder), stamp)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -146,11 +157,26 @@ class SharedSections:
         if self._writes % 50 == 0:
             self.trim()
 
-    def _remove_other_fingerprints(self, keep: str) -> None:
+    OWNER = "owner"        # which database a fingerprint folder belongs to (JSON; not a section file)
+
+    def _claim(self, keep: str, stamp: tuple) -> None:
+        """Write which database ``keep`` belongs to, and remove this database's older fingerprint
+        folders (a rebuild or a code change made them stale). Folders of other databases (another
+        checkout or data folder sharing the cache) are left to ``trim``."""
+        database = str(stamp[0])
+        with open(os.path.join(keep, self.OWNER), "w", encoding="utf-8") as f:
+            json.dump({"database": database}, f)
         root = os.path.dirname(keep)
         for name in os.listdir(root):
             other = os.path.join(root, name)
-            if other != keep and os.path.isdir(other):
+            if other == keep or not os.path.isdir(other):
+                continue
+            try:
+                with open(os.path.join(other, self.OWNER), encoding="utf-8") as f:
+                    owner = json.load(f).get("database")
+            except (OSError, ValueError, AttributeError):
+                continue                 # being written, or an older version's: trim bounds them
+            if owner == database:
                 shutil.rmtree(other, ignore_errors=True)
 
     def trim(self) -> None:
@@ -158,6 +184,8 @@ class SharedSections:
         files = []
         for folder, _, names in os.walk(self.root()):
             for name in names:
+                if name == self.OWNER:
+                    continue
                 path = os.path.join(folder, name)
                 try:
                     st = os.stat(path)

@@ -160,6 +160,17 @@ def query_lists() -> dict[str, list[str]]:
     return parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=True)
 
 
+SHOWN_CHARS = 60       # a URL value longer than this is shown shortened in a message (a 10 kB value is not echoed)
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)``, shortened to about ``limit`` characters (with its length) when longer."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 3]}...' ({len(str(value)):,} characters)"
+
+
 def url_value_notes(lists: dict[str, list[str]], params: list) -> list[str]:
     """Warnings for URL parameters of this app given empty (``mineral=``) or more than once."""
     notes = []
@@ -169,10 +180,19 @@ def url_value_notes(lists: dict[str, list[str]], params: list) -> list[str]:
         if values and not given:
             notes.append(message(f"URL parameter {p.name}= is empty; using {p.value}.", "warn"))
         elif len(values) > 1:
-            shown = ", ".join(repr(v) for v in values)
-            notes.append(message(f"URL parameter {p.name} was given {len(values)} times ({shown}); "
-                                 f"using {given[-1]!r}.", "warn"))
+            listed = ", ".join(shown(v) for v in values[:10]) + (" ..." if len(values) > 10 else "")
+            notes.append(message(f"URL parameter {p.name} was given {len(values)} times ({listed}); "
+                                 f"using {shown(given[-1])}.", "warn"))
     return notes
+
+
+def ignored_url_note(page: str) -> str:
+    """A note for a page that takes no URL parameters when the URL gave some (empty otherwise)."""
+    names = sorted(query_lists())
+    if not names:
+        return ""
+    listed = ", ".join(n if len(n) <= 40 else n[:37] + "..." for n in names[:10]) + (" ..." if len(names) > 10 else "")
+    return message(f"Ignored URL parameter(s): {listed}. {page} takes no URL parameters.", "warn")
 
 
 # ---------------------------------------------------------------- HTML pieces
@@ -388,7 +408,8 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
     known = {p.name for p in params}
     unknown = sorted(set(url) - known)
     if unknown:
-        notes.append(message(f"Ignored unknown URL parameter(s): {', '.join(unknown)}. "
+        listed = ", ".join(n if len(n) <= 40 else n[:37] + "..." for n in unknown[:10])
+        notes.append(message(f"Ignored unknown URL parameter(s): {listed}{' ...' if len(unknown) > 10 else ''}. "
                              f"This app takes: {', '.join(sorted(known))}.", "warn"))
     for p in params:
         if p.name in url:
@@ -397,14 +418,14 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
                 try:
                     values[p.name] = int(raw)
                 except ValueError:
-                    notes.append(message(f"URL parameter {p.name}={raw!r} is not a whole number; "
+                    notes.append(message(f"URL parameter {p.name}={shown(raw)} is not a whole number; "
                                          f"using {p.value}.", "error"))
                     continue
             elif p.kind is float:
                 try:
                     values[p.name] = float(raw)
-                except ValueError:
-                    notes.append(message(f"URL parameter {p.name}={raw!r} is not a number; using {p.value}.",
+                except (ValueError, OverflowError):
+                    notes.append(message(f"URL parameter {p.name}={shown(raw)} is not a number; using {p.value}.",
                                          "error"))
                     continue
             else:
@@ -414,6 +435,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
         try:
             resolved = Resolved(validate(dict(values), set(explicit)), notes, explicit, list(params))
             resolved.defaults = resolved.values if not url else _defaults(params, validate)
+            resolved.notes += _fallback_note()
             return resolved
         except InvalidArgument as error:
             bad = next((p for p in params if p.name == error.name), None)
@@ -426,7 +448,22 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
                 values[bad.name] = bad.value
             else:
                 values[bad.name] = bad.fallback
-    raise RuntimeError("could not resolve parameters")
+    # Still invalid (an error that names no parameter it can undo): the app's own defaults, said so.
+    fallback = {p.name: p.fallback if p.fallback is not None else p.value for p in params}
+    notes.append(message("The URL parameters could not be used together; showing the app's default view.", "warn"))
+    resolved = Resolved(validate(dict(fallback), set()), notes, set(), list(params))
+    resolved.defaults = resolved.values
+    resolved.notes += _fallback_note()
+    return resolved
+
+
+def _fallback_note() -> list[str]:
+    """A note when this kernel answers from the last good database (a failed automatic rebuild;
+    the message itself is in the server log)."""
+    if _cache.warehouse.fallback_reason() is None:
+        return []
+    return [message("The data's inputs changed but the database could not be rebuilt; this page shows the last "
+                    "good database. `rex build` on the server says why.", "warn")]
 
 
 def _defaults(params: list[Param], validate: Callable[[dict, set], dict]) -> dict:
@@ -696,3 +733,13 @@ def share_html(state: dict[str, str]) -> str:
 def dropdown(description: str, options, value, width: str = "240px") -> w.Dropdown:
     return w.Dropdown(description=description, options=options, value=value,
                       style={"description_width": "initial"}, layout=w.Layout(width=width))
+
+
+def say_ignored_url_params(page: str) -> None:
+    """In Voila, show a note when the URL gives parameters to a page that takes none (the landing
+    page, the research notebooks: their parameters cell is set with papermill, not the URL).
+    Shows nothing elsewhere (papermill, nbval, JupyterLab)."""
+    note = ignored_url_note(page)
+    if note:
+        from IPython.display import HTML, display
+        display(HTML(CSS + note))

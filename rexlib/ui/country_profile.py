@@ -70,10 +70,12 @@ def _country(name: str, value: str) -> str:
     try:
         return k.resolve_country(value)
     except k.UnknownCountry as error:
+        # Named after the parameter (add, remove, country) so the page says which value was wrong.
         if error.close:
             raise InvalidArgument(name, value, [f"{n} ({i})" for i, n in error.close],
                                   " (close matches by name or code; the picker lists every country)") from None
-        raise
+        raise InvalidArgument(name, value, error.valid, " (ISO3 codes such as CHL, or country names such as "
+                              "Chile; several separated by commas)") from None
 
 
 # ---------------------------------------------------------------- parameters

@@ -287,7 +287,9 @@ def _count_note(result, kept: int) -> str:
                 + "the downloads have all of them.")
     total = (f"{result.total_rows:,}" if result.total_rows is not None
              else f"more than {len(result.frame):,} (counting stopped at the time limit)")
-    return (f"{total} rows; the first {shown} shown, the first {kept:,} in the downloads (downloads in the "
+    wide = (f" (wide rows: the query kept the first {len(result.frame):,}, "
+            f"{user_sql.MAX_BYTES // 2 ** 20} MB)" if getattr(result, "capped_by", None) == "bytes" else "")
+    return (f"{total} rows{wide}; the first {shown} shown, the first {kept:,} in the downloads (downloads in the "
             f"page stop at {downloads.MAX_ROWS:,} rows or {downloads.MAX_BYTES // 2 ** 20} MB). "
             f"{user_sql.HOW_TO_GET_ALL[0].upper()}{user_sql.HOW_TO_GET_ALL[1:]}, or read the table's "
             f"Parquet file in data/derived/parquet/.")

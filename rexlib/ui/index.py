@@ -4,7 +4,7 @@ from __future__ import annotations
 from IPython.display import HTML
 
 from ..charts.base import esc
-from .common import CSS
+from .common import CSS, ignored_url_note
 
 APPS = [
     ("mineral_profile", "Mineral profile",
@@ -46,7 +46,8 @@ def page(title: str = "rex: critical-minerals workbook") -> HTML:
         f'<li style="margin:8px 0"><a href="{slug}.ipynb" style="font-size:16px;font-weight:bold">{esc(title)}</a>'
         f' — {esc(line)} <span class="rex-note">Example: <a href="{slug}.ipynb?{esc(example)}">'
         f'{slug}?{esc(example)}</a></span></li>' for slug, title, line, example in APPS)
-    return HTML(CSS + f'<div class="rex-app"><h1>{esc(title)}</h1>'
+    # In Voila a link such as index.ipynb?mineral=cobalt gives parameters this page does not take: say so.
+    return HTML(CSS + f'<div class="rex-app"><h1>{esc(title)}</h1>{ignored_url_note("This landing page")}'
                 '<p class="rex-lede">Interactive views of USGS Mineral Commodity Summaries (2023–2026), the IEA '
                 'Critical Minerals Data Explorer, World Bank governance indicators and a cited dataset of 2026 '
                 'deals, agreements, export controls and claims. URL parameters set each app\'s starting point.</p>'
