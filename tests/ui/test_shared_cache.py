@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rexlib.ui import cache
+from rexlib.ui import common  # noqa: F401  sets cache.drawing, as every app kernel does (the test passed only after another test imported it)
 
 
 @pytest.fixture
