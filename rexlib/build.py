@@ -284,7 +284,7 @@ def derive_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     out = {}
     for record in ("production", "reserves", "capacity"):
         frame = con.execute(f"SELECT * FROM {record} ORDER BY rowid").df()
-        out[f"{record}_latest"] = series.production_latest(frame)
+        out[f"{record}_latest"] = series.production_latest(frame, strict=record == "production")
     refining = con.execute("SELECT * FROM refining ORDER BY rowid").df()
     scores = governance_scores(con.execute(WGI_SQL, [WGI_YEAR, *ESTIMATES]).df(), WGI_YEAR)
     out["concentration"], out["concentration_wgi"] = series.concentration_tables(

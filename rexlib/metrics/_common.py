@@ -19,7 +19,6 @@ from ..formulas import concentration_summary
 from ..ids import REST_OF_WORLD, WORLD
 from ..warehouse import memo, query, reset
 
-lru_cache = memo    # every cached table here is keyed by the database identity (rexlib.warehouse)
 
 CHINA = "CHN"
 AGGREGATES = frozenset({WORLD, REST_OF_WORLD})
@@ -94,24 +93,24 @@ REFINING_ALL_SQL = ("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c
                     "ORDER BY r.rowid")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _production_all() -> pd.DataFrame:
     return query(PRODUCTION_ALL_SQL)
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def production_vintages() -> pd.DataFrame:
     """Every edition's production rows (the ``production`` table): for comparing vintages only;
     figures use the series of ``production_latest``."""
     return query("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country ORDER BY p.rowid")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _refining_all() -> pd.DataFrame:
     return query(REFINING_ALL_SQL)
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
     """One of the cached tables split by ``mineral_id`` (rows in table order, original index):
     the per-mineral functions below filter ~100 rows instead of scanning the whole table."""
@@ -120,7 +119,7 @@ def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
     return {mid: part for mid, part in frame.groupby("mineral_id", sort=False)}
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _production_series() -> dict[tuple, pd.DataFrame]:
     """``production_latest`` split by (mineral, stage, year): the rows of one series (one edition)."""
     return {(m, s, int(y)): part for (m, s, y), part in _production_all().groupby(["mineral_id", "stage", "year"],
@@ -137,28 +136,28 @@ def _rows_of(table: str, mid: str) -> pd.DataFrame:
     return part
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _countries() -> pd.DataFrame:
     return query("SELECT iso3, name, kind FROM countries ORDER BY iso3")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _groups() -> pd.DataFrame:
     return query("SELECT group_id, group_name, member FROM country_groups ORDER BY group_id, member")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _import_sources_all() -> pd.DataFrame:
     return query("SELECT * FROM import_sources")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _import_reliance_all() -> pd.DataFrame:
     return query("SELECT r.*, m.critical_2022, m.critical_2025 FROM import_reliance r "
                  "JOIN minerals m USING (mineral_id)")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _minerals_all() -> pd.DataFrame:
     return query("SELECT * FROM minerals ORDER BY mineral_id")
 
@@ -420,13 +419,13 @@ IEA_REFINING_PROXY = {mid: decl["mineral_id"] for mid, decl in (rules.rules().ge
 STAGE_FAMILIES = ("mining", "processing")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _supply_all() -> pd.DataFrame:
     return query("SELECT s.*, c.kind, c.name FROM supply_shares s JOIN countries c ON c.iso3 = s.country "
                  "ORDER BY s.rowid")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _supply_by_family() -> dict[tuple, pd.DataFrame]:
     return {key: part for key, part in _supply_all().groupby(["mineral_id", "stage_family"], sort=False)}
 
@@ -571,7 +570,7 @@ def nir(mineral_id: str, year: int | None = None, *, table_source: str = "salien
 
 # --------------------------------------------------------------------------- governance
 
-@lru_cache(maxsize=4)
+@memo(maxsize=4)
 def wgi_table(year: int) -> pd.DataFrame:
     """WGI scores for one year on the EU 0–10 scale (see :mod:`rexlib.metrics.governance`)."""
     from ..sources.wgi import ESTIMATES, governance_scores  # noqa: F811

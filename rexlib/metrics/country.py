@@ -52,7 +52,7 @@ class UnknownCountry(v.InvalidArgument):
                      + (" ..." if len(self.valid) > 60 else "") + " (ISO3 codes; a country name works too).",)
 
 
-@c.lru_cache(maxsize=1)
+@c.memo(maxsize=1)
 def _country_table() -> pd.DataFrame:
     frame = c._countries()
     return frame[frame["kind"].isin(["country", "territory"])].reset_index(drop=True)
@@ -119,20 +119,20 @@ def _series_rows(series: c.Series, stage: str) -> list[dict]:
     return rows
 
 
-@c.lru_cache(maxsize=1024)
+@c.memo(maxsize=1024)
 def _series(mid: str, stage: str, year: int | None) -> c.Series | None:
     """:func:`stage_series`, kept per process (the profile and the marginal ranking read the same
     series many times; callers here never modify it)."""
     return stage_series(mid, stage, year)
 
 
-@c.lru_cache(maxsize=64)
+@c.memo(maxsize=64)
 def _coverage(codes: frozenset, year: int | None) -> pd.DataFrame:
     """:func:`coalition_coverage` of a set of countries, every mineral (filtered by the callers)."""
     return coalition_coverage(countries=sorted(codes), year=year)
 
 
-@c.lru_cache(maxsize=8)
+@c.memo(maxsize=8)
 def _positions(year: int | None) -> pd.DataFrame:
     rows: list[dict] = []
     for mid in minerals_for_coverage(None):
@@ -214,7 +214,7 @@ def _shares_of(iso3: str, year: int | None) -> pd.DataFrame:
                             na_position="last").reset_index(drop=True)
 
 
-@c.lru_cache(maxsize=1)
+@c.memo(maxsize=1)
 def _reserves_all() -> pd.DataFrame:
     """The stored reserves series (``reserves_latest``: one edition per year, shares under the series
     rule), default measure, each mineral's latest year."""
@@ -235,7 +235,7 @@ def _reserves_of(iso3: str) -> pd.DataFrame:
                               ).reset_index(drop=True)
 
 
-@c.lru_cache(maxsize=1)
+@c.memo(maxsize=1)
 def _imports_all() -> pd.DataFrame:
     rows = []
     for mid in sorted(c._import_sources_all()["mineral_id"].unique()):

@@ -2,8 +2,6 @@
 the measure to draw). Presentation only; numbers come from rexlib.api and rexlib.metrics."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
 from .. import api, series
@@ -25,7 +23,7 @@ FLAG_WORDS = {"estimated": "e", "withheld": "W", "not_available": "NA", "rounded
 
 # ------------------------------------------------------------------ options
 
-@lru_cache(maxsize=1)
+@memo(1)
 def production_minerals() -> tuple[tuple[str, str], ...]:
     """(display name, id) for every mineral with world production rows."""
     frame = api.minerals()
@@ -151,7 +149,7 @@ def _label(value, unit, flag, share=None) -> str:
     return text
 
 
-@lru_cache(maxsize=1)
+@memo(1)
 def _countries() -> pd.DataFrame:
     return query("SELECT iso3 AS country, iso_numeric FROM countries")
 
@@ -358,7 +356,7 @@ def import_sources_frame(mineral: str) -> pd.DataFrame:
 LISTS = {"all": "All minerals", "2022": "2022 U.S. critical-minerals list", "2025": "2025 U.S. critical-minerals list"}
 
 
-@lru_cache(maxsize=1)
+@memo(1)
 def mineral_groups() -> tuple[str, ...]:
     groups = api.minerals()["group_2022"].dropna().unique()
     return ("all", *sorted(groups))
@@ -430,7 +428,7 @@ def nir_counts(frame: pd.DataFrame) -> dict:
 
 # ------------------------------------------------------------------ minerals without a production table
 
-@lru_cache(maxsize=1)
+@memo(1)
 def profile_minerals() -> tuple[tuple[str, str], ...]:
     """(display name, id) for every mineral the profile can show: a world production table, any U.S.
     statistic (salient statistics, net import reliance, import sources, prices), reserves, or a place
