@@ -474,8 +474,9 @@ def _concentration_filter(stage: str, year: int | None, source: str,
                 v.year("year", year, valid_years())
         else:
             params.append(v.year("year", year, valid_years()))
-    # as the metric: no world total (crushed stone: U.S. only) or no producer listed (yttrium) -> left out
-    sql.append("AND c.world_total IS NOT NULL AND c.world_reported IS NOT NULL AND c.has_listed_producer")
+    # a ranking takes only series whose basis is a world (series.yml series_basis: crushed stone is
+    # U.S. only, boron has no world, kyanite's shares are of listed producers) and that list a producer
+    sql.append("AND c.share_basis = 'world_published' AND c.world_total IS NOT NULL AND c.has_listed_producer")
     if which is not None:
         sql.append(f"AND c.mineral_id IN (SELECT mineral_id FROM minerals WHERE critical_{which})")
     return " ".join(sql), params, check
@@ -783,10 +784,18 @@ def supply_shares(mineral: str, stage: str = "processing", source: str | None = 
 
 
 def supply_concentration(stage: str = "processing", source: str | None = None, *,
-                         mineral: str | None = None) -> pd.DataFrame:
+                         mineral: str | None = None, include_unranked: bool = False) -> pd.DataFrame:
     """HHI bounds, top-1, top-3 and China's share of every mineral's ``stage`` series (the stored
     ``supply_concentration``, computed by the build from :func:`supply_shares`), the best source per
-    mineral unless ``source`` is given; with period and provenance. Sorted by HHI, highest first."""
+    mineral unless ``source`` is given; with period, provenance and ``share_basis``. Sorted by HHI,
+    highest first.
+
+    Across minerals (no ``mineral``) this is a ranking, so only series whose basis is a world
+    (``share_basis = 'world_published'``) are in it; the others (U.S.-only, no-world and
+    listed-producers-only series: construction sand and gravel, boron, kyanite ...) are left out and
+    said so: ``frame.attrs["left_out"]`` (records of mineral_id, source, share_basis) and
+    ``frame.attrs["note"]`` (the visible note). ``include_unranked=True`` keeps them (with NULL
+    figures where the basis has no share). One ``mineral``: its row whatever its basis."""
     fam = _stage_family(stage)
     sql = ("SELECT * FROM supply_concentration WHERE stage_family = ? AND ")
     params: list = [fam]
@@ -798,4 +807,18 @@ def supply_concentration(stage: str = "processing", source: str | None = None, *
     if mineral is not None:
         sql += " AND mineral_id = ?"
         params.append(mineral_id(mineral))
-    return query(sql + " ORDER BY hhi DESC NULLS LAST, mineral_id", params)
+    frame = query(sql + " ORDER BY hhi DESC NULLS LAST, mineral_id", params)
+    if mineral is None and not include_unranked:
+        frame = _ranked(frame)
+    return frame
+
+
+def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ranking across minerals: the rows whose basis is a world; the rest named in ``attrs``."""
+    keep = frame["share_basis"].map(series.is_world).astype(bool)
+    left = frame.loc[~keep, ["mineral_id", "source", "share_basis"]].reset_index(drop=True)
+    out = frame[keep].reset_index(drop=True)
+    names = dict(zip(minerals()["mineral_id"], minerals()["name"]))
+    out.attrs["left_out"] = left.to_dict("records")
+    out.attrs["note"] = series.left_out_note(left, names)
+    return out

@@ -322,6 +322,20 @@ def apply_basis(frame: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
     return out
 
 
+def left_out_note(rows: pd.DataFrame, names: dict | None = None) -> str:
+    """The visible note of a ranking across minerals that left out ``rows`` (columns mineral_id,
+    share_basis): which minerals, and why (their basis has no world to rank against)."""
+    if rows is None or len(rows) == 0:
+        return ""
+    names = names or {}
+    groups = []
+    for basis in BASES[1:]:
+        mids = sorted(set(rows.loc[rows["share_basis"] == basis, "mineral_id"]))
+        if mids:
+            groups.append(f"{', '.join(names.get(m, m) for m in mids)} ({BASIS_WORDS[basis]})")
+    return "Left out (no world total to rank against): " + "; ".join(groups) + "."
+
+
 def production_latest(production: pd.DataFrame, *, strict: bool = False) -> pd.DataFrame:
     """``production_latest`` / ``reserves_latest`` / ``capacity_latest``: the edition rule, the share
     rule, then the series basis (``strict`` for production: every series declared or with a world)."""
@@ -342,7 +356,7 @@ SHARE_FIGURES = ("hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "to
                  "remainder_share", "unallocated_share")
 
 
-def _no_share_figures(basis: str) -> dict:
+def no_share_figures(basis: str) -> dict:
     """The share-based figures a series of ``basis`` may not have (all of them where it has no share)."""
     return {} if basis in SHARE_OF else {k: None for k in SHARE_FIGURES}
 
@@ -363,13 +377,13 @@ def concentration_rows(series_rows: pd.DataFrame, source: str, label) -> list[di
             unit = str(world["unit"].iloc[0]) if len(world) else str(part["unit"].mode().iloc[0])
         basis = str(first["share_basis"]) if "share_basis" in part else "world_published"
         # A series without shares (us_only, no_world) is summarised on its values only to count
-        # its producers; every share-based figure is then removed (_no_share_figures).
+        # its producers; every share-based figure is then removed (no_share_figures).
         share_col = "share_pct" if basis in SHARE_OF else "value"
         summary = concentration_summary(
             [(c, v, s, bool(k), REST_OF_WORLD == c) for c, v, s, k, _ in
              zip(parts["country"], parts["value"], parts[share_col], parts["known"], parts["flag"])])
         flags = [f for f in (str(first["share_flag"]).split(";") + summary.pop("flags")) if f]
-        summary.update(_no_share_figures(basis))
+        summary.update(no_share_figures(basis))
         rows.append(dict(source=source, mineral_id=mid, stage=stage, year=int(year), measure=measure,
                          share_basis=basis,
                          qualifier=qualifier, is_default_measure=bool(first["is_default_measure"]),
@@ -736,7 +750,7 @@ def supply_concentration_table(supply: pd.DataFrame) -> pd.DataFrame:
                                          zip(part["country"], part["value"].fillna(part["share_pct"]),
                                              shares, known)])
         flags = [f for f in str(first["share_flag"]).split(";") + summary.pop("flags") if f]
-        summary.update(_no_share_figures(first["share_basis"]))
+        summary.update(no_share_figures(first["share_basis"]))
         rows.append(dict(zip(SERIES_OF_SUPPLY, key), period_kind=first["period_kind"], year=first["year"],
                          is_best=bool(first["is_best"]), share_basis=first["share_basis"], unit=first["unit"], provenance=first["provenance"],
                          source_label=first["source_label"], note=first["note"],

@@ -296,6 +296,7 @@ class Series:
     scenario: str = ""
     period_text: str = ""        # a multi-year average's period (EU study); "" for a year series
     provenance: str = ""
+    share_basis: str = "world_published"    # series.yml series_basis: what the shares are shares of
 
     @property
     def period(self) -> str:
@@ -358,16 +359,33 @@ def usgs_series(mineral_id: str, stage: str | None = None, year: int | None = No
     notes = [f for f in str(first["share_flag"] or "").split(";") if f]
     return Series(mid, stg, yr, "usgs", str(first["vintage"]), str(first["series_measure"]), unit, parts, total,
                   reported, str(world["flag"].iloc[0] or "") if len(world) else "", notes,
-                  str(first["series_qualifier"]))
+                  str(first["series_qualifier"]), share_basis=str(first["share_basis"]))
+
+
+def percent_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parts whose ``value`` already is a percent share (U.S. sourcing, the EU study's shares) as
+    the frame :func:`rexlib.metrics.concentration.hhi_bounds` takes: ``share_pct = value`` where
+    ``known`` (default: a number), ``ROW`` the remainder. No denominator is chosen here: production
+    shares are the stored ones (``Series.parts``, the series rule of :mod:`rexlib.series`)."""
+    out = frame.copy()
+    if "known" not in out:
+        out["known"] = out["value"].notna().to_numpy(dtype=bool)
+    out["share_pct"] = np.where(out["known"], out["value"], np.nan)
+    out["role"] = np.where(out["country"] == REST_OF_WORLD, "remainder", "country")
+    return out.reset_index(drop=True)
 
 
 def summary(series: Series) -> dict:
     """Concentration of a series (:func:`rexlib.formulas.concentration_summary` on its shares): the
     figures the stored ``concentration`` table holds for it."""
     p = series.parts
+    # a series without shares (us_only, no_world) is summarised on its values to count producers only
+    shares = p["share_pct"] if series.share_basis in rules.SHARE_OF else p["value"]
     out = concentration_summary([(c, v_, s, bool(k), r == "remainder") for c, v_, s, k, r in
-                                 zip(p["country"], p["value"], p["share_pct"], p["known"], p["role"])])
+                                 zip(p["country"], p["value"], shares, p["known"], p["role"])])
     out["flags"] = ";".join(list(dict.fromkeys(series.notes + out["flags"])))
+    out.update(rules.no_share_figures(series.share_basis))     # no share, no share-based figure
+    out["share_basis"] = series.share_basis
     out.update(mineral_id=series.mineral_id, stage=series.stage, year=series.year, period=series.period,
                provenance=series.provenance, source=series.source,
                vintage=series.vintage, measure=series.measure, unit=series.unit, world_total=series.world_total,

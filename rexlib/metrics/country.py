@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import api
+from .. import series as rules
 from .. import validate as v
 from ..ids import REST_OF_WORLD, WORLD
 from ..warehouse import query
@@ -135,14 +136,28 @@ def _coverage(codes: frozenset, year: int | None) -> pd.DataFrame:
 @c.memo(maxsize=8)
 def _positions(year: int | None) -> pd.DataFrame:
     rows: list[dict] = []
+    left_out: list[dict] = []
     for mid in minerals_for_coverage(None):
         for stage in ("mine", "processing"):
             series = _series(mid, stage, year)
-            if series is not None:
-                rows += _series_rows(series, stage)
+            if series is None:
+                continue
+            if not rules.is_world(series.share_basis):
+                # a share of world needs a world (series.yml series_basis): kyanite's shares are of
+                # its six listed producers, crushed stone is U.S. only, boron has no world total
+                left_out.append(dict(mineral_id=mid, stage=stage, share_basis=series.share_basis))
+                continue
+            rows += _series_rows(series, stage)
     frame = pd.DataFrame(rows)
     frame["rank"] = frame["rank"].astype("Int64")
+    frame.attrs["left_out"] = left_out
     return frame
+
+
+def positions_left_out(year: int | None = None) -> pd.DataFrame:
+    """The (mineral, stage) series :func:`country_positions` leaves out because their basis is no
+    world (columns mineral_id, stage, share_basis)."""
+    return pd.DataFrame(_positions(year).attrs.get("left_out", []), columns=["mineral_id", "stage", "share_basis"])
 
 
 def country_positions(year: int | None = None) -> pd.DataFrame:
@@ -327,6 +342,10 @@ def country_profile(country: str, year: int | None = None) -> CountryProfile:
 def _known_unknown(p: CountryProfile) -> tuple[list[str], list[str]]:
     """What the data say and do not say about the country, in words (for an honest page)."""
     known, unknown = [], []
+    left = positions_left_out()
+    if len(left):
+        unknown.append("Shares of world leave out " + rules.left_out_note(left, c.mineral_names())
+                       .removeprefix("Left out (no world total to rank against): "))
     for stage, what in (("mine", "mine production"), ("processing", "processing")):
         rows = p.shares[p.shares["stage"] == stage]
         numbers = rows[rows["known"] & (rows["share_pct"] > 0)]
