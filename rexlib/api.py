@@ -92,8 +92,11 @@ def production(mineral: str, stage: str | None = None, year: int | None = None, 
     that publishes the year, :mod:`rexlib.series`); ``vintage=`` returns that edition's rows instead.
     Columns: country, name, year, measure, qualifier, value, value_low, value_high, unit, flag,
     share_pct (percent of ``world_value``, the series' world total under the share rule; NaN when
-    the value is withheld/unknown), share_flag (``parts_exceed_world_total``,
-    ``world_excludes_us``, ``world_is_sum_of_listed`` ...), world_value, world_reported,
+    the value is withheld/unknown, and for every row of a series whose ``share_basis`` has no share),
+    share_flag (``parts_exceed_world_total``, ``world_excludes_us``, ``world_is_sum_of_listed`` ...),
+    share_basis (series.yml ``series_basis``: ``world_published`` a share of world,
+    ``world_sum_of_listed`` a share of the listed producers, ``us_only`` / ``no_world`` no share),
+    product (what the row measures: boron's rows are a table by form), world_value, world_reported,
     series_measure, is_default_measure (the series figures use), is_aggregate (``WLD``/``ROW``),
     mineral_id, stage, vintage, source_file, source_line, note.
     """
@@ -109,7 +112,7 @@ def _production(mineral, stage, year, vintage, measure) -> pd.DataFrame:
     if vintage is not None:
         params: list = [mid, stg, v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False)]
         rows = query("SELECT * FROM production p WHERE p.mineral_id = ? AND p.stage = ? AND p.vintage = ?", params)
-        frame = _named(series.with_shares(rows).drop(columns=["known"]))
+        frame = _named(series.apply_basis(series.with_shares(rows), strict=False).drop(columns=["known"]))
     else:
         frame = index.get((mid, stg), _production_all().iloc[0:0])
     if year is not None:
@@ -129,7 +132,8 @@ def _series_index() -> dict[tuple[str, str], pd.DataFrame]:
 
 
 _SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
-                  "flag", "share_pct", "share_flag", "world_value", "world_reported", "series_measure",
+                  "flag", "share_pct", "share_flag", "share_basis", "product", "world_value", "world_reported",
+                  "series_measure",
                   "series_qualifier", "is_default_measure", "is_aggregate", "mineral_id", "stage", "vintage", "source_file",
                   "source_line", "note"]
 _ORDER = ["mineral_id", "stage", "year", "measure", "value", "country", "qualifier", "vintage"]
@@ -432,7 +436,7 @@ def intensities(mineral: str | None = None) -> pd.DataFrame:
 _CONCENTRATION_COLUMNS = ("c.mineral_id, c.stage, c.year, c.source, c.vintage, c.measure, c.unit, c.world_total, "
                           "c.hhi, c.hhi_low, c.hhi_high, c.top1_country, c.top1_share, c.top3_share, c.china_share, "
                           "c.n_countries, c.remainder_share, c.unallocated_share, c.withheld_countries, c.flags, "
-                          "c.coverage_note, c.source_label")
+                          "c.coverage_note, c.source_label, c.share_basis")
 _WGI_COLUMNS = ("w.mineral_id, w.stage, w.year, w.source, w.vintage, w.hhi_wgi, w.hhi_wgi_high, w.hhi, w.hhi_high, "
                 "w.wgi_weighted_mean, w.share_without_wgi, w.countries_without_wgi, w.withheld, w.missing_rule, "
                 "w.wgi_fill, w.wgi_year, ? AS method, w.source_label")

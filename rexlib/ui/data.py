@@ -171,6 +171,7 @@ def production_frame(mineral: str, stage: str, year: int, key: str | None = None
              "world_value": world["value"].iloc[0] if len(world) else None,
              "world_flag": world["flag"].iloc[0] if len(world) else None,
              "vintage": frame["vintage"].iloc[0] if len(frame) else None,
+             "share_basis": frame["share_basis"].iloc[0] if len(frame) else "world_published",
              "source_file": frame["source_file"].iloc[0] if len(frame) else None}
     rows = frame[~frame["is_aggregate"]].reset_index(drop=True)
     # A dict lookup, not a merge: the same left join on a unique key, a few ms cheaper per call.
