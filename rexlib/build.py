@@ -22,7 +22,8 @@ import pandas as pd
 from . import series
 from .checks import run_publisher_checks
 from .checks_eu_crm import run_eu_crm_checks
-from .corrections import StaleCorrection
+from . import corrections
+from .corrections import CorrectionError, StaleCorrection
 from .checks_iea_demand import run_iea_demand_checks
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
@@ -125,6 +126,10 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     legacy["source_file"] = "usgs/" + legacy["source_file"].astype(str)
 
     world = pd.concat([mcs["world"], legacy], ignore_index=True)
+    # Publisher errors (rexlib/metadata/corrections.yml), on the rows as read, before any rule.
+    for record in ("production", "reserves", "capacity"):
+        world, corrected = corrections.apply_value_corrections(record, world, scope={"record_type": record})
+        issues += corrected
     unlabelled = world["measure"].isna() | (world["measure"].astype(str).str.strip() == "")
     for row in world[unlabelled].itertuples():
         issues.append(dict(file=row.source_file, line=str(row.source_line), column="Type", raw_value="",
@@ -193,6 +198,9 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     supply, totals, iea_issues = iea.read_iea_supply(iea_path)
     issues += iea_issues
     supply = supply.assign(source_file="iea/IEA_CM_Data_Explorer_May2024.xlsx")
+    supply, corrected = corrections.apply_value_corrections("refining", supply)
+    issues += corrected
+    supply = iea.block_shares(supply, totals)
     supply, more = map_countries(supply, iso_path)
     labels += more
     supply["source"] = "IEA (2024), Critical Minerals Data Explorer, sheet " + supply["source_sheet"].astype(str)
@@ -386,7 +394,8 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
     say("[2/4] reading and curating the sources")
     try:
         tables, issues = collect(raw_dir, curated_dir)
-    except (CurationError, SchemaError, series.SeriesRuleError, iea.UnmappedLabel, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
+    except (CurationError, SchemaError, series.SeriesRuleError, iea.UnmappedLabel, KeyError, usgs_mcs2026.RawFileError,
+            curated_source.CuratedTableError, StaleCorrection, CorrectionError) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     problems += unparsed_regressions(tables, out_dir)   # numeric in the previous build, unparsed now
