@@ -180,6 +180,7 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     sources_all, more = map_countries(sources_all, iso_path)
     labels += more
     sources_all["headline"] = series.mark_import_sources_headline(sources_all)
+    series.check_product_pairs(sources_all)
     tables["import_sources"] = sources_all[list(TABLES["import_sources"].columns)]
     fig3_rel = "usgs/mcs2026/industry_trends/MCS2026_Fig3_Major_Import_Sources.csv"
     fig3, fig3_issues = usgs_figures.read_fig3(raw_dir / fig3_rel, "MCS2026", fig3_rel)

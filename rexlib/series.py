@@ -45,7 +45,7 @@ def rules() -> dict:
 
 # Every key series.yml may hold; an unknown key is a typo or a rule nothing applies (refused).
 RULE_KEYS = frozenset({
-    "edition_rule", "share_rule", "series_basis_rule", "series_basis", "stage_aliases", "primary_stage",
+    "edition_rule", "share_rule", "series_basis_rule", "series_basis", "stage_aliases", "primary_stage", "product_rule",
     "nir_headline", "import_sources_fallback", "import_sources_headline", "stage_families",
     "stage_families_usable", "stage_family_proxies", "processing_counterparts", "gap_rule", "provenance"})
 SUPPLY_SOURCES = ("usgs", "iea", "eu_crm")
@@ -461,6 +461,39 @@ def mark_nir_headline(reliance: pd.DataFrame) -> pd.Series:
             if chosen is not None:
                 headline.loc[chosen] = True
     return headline
+
+
+# ------------------------------------------------------------------------------------ the product rule
+
+def nir_product(mineral_id: str) -> str:
+    """What the headline net import reliance measures (``nir_headline.<mineral>.product``; a
+    mineral with one NIR measure: the mineral)."""
+    decl = rules()["nir_headline"].get(mineral_id) or {}
+    return decl.get("product") or MINERALS.get(mineral_id, (mineral_id,))[0]
+
+
+def same_product(mineral_id: str, import_measure: str) -> bool:
+    """True when the import-source measure ``import_measure`` is for the product of the headline
+    NIR (``product_rule``): only then may the two be multiplied."""
+    decl = rules()["nir_headline"].get(mineral_id) or {}
+    if "import_sources" not in decl:
+        return True
+    return decl["import_sources"] == import_measure
+
+
+def check_product_pairs(sources: pd.DataFrame) -> None:
+    """Every declared ``nir_headline.<mineral>.import_sources`` is a published salient measure."""
+    sal = sources[sources["table_source"] == "salient"]
+    problems = []
+    for mid, decl in rules()["nir_headline"].items():
+        want = decl.get("import_sources")
+        if want is None:
+            continue
+        have = sorted(set(sal.loc[sal["mineral_id"] == mid, "measure"]))
+        if want not in have:
+            problems.append(f"{mid}: import_sources {want!r} is not published (published: {have})")
+    if problems:
+        raise SeriesRuleError("rexlib/metadata/series.yml nir_headline: " + "; ".join(problems))
 
 
 # ------------------------------------------------------------------------------------ import sources

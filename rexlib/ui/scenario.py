@@ -192,8 +192,10 @@ class Scenario(c.App):
 
         def pct(x):
             return "n/a" if pd.isna(x) else f"{x:.1f}%"
-        exposure_note = ("imports from the supplier × NIR" if row["import_share_basis"] == "shares"
-                         else "USGS gives ranks only, no shares")
+        exposure_note = {"shares": "imports from the supplier × NIR",
+                         "different_products": row.get("exposure_note") or "different products: not multiplied",
+                         "no_import_sources": "USGS gives no import sources"}.get(
+                             row["import_share_basis"], "USGS gives ranks only, no shares")
         parts.append(charts.share_tiles([
             {"label": f"Supplier's share of world {stage}", "value": pct(row["supplier_share_pct"]),
              "note": f"{row['year']} ({row['vintage']})"},
