@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .. import series as rules
 from .. import validate as v
 from ..formulas import eu_supply_risk
 from ..warehouse import memo
@@ -41,9 +42,11 @@ def us_sourcing(mid: str, ir: float | None) -> tuple[pd.DataFrame | None, str]:
     domestic = pd.DataFrame({"country": ["USA"], "value": [(1.0 - ir) * 100.0]})
     if ir == 0:
         return domestic, "domestic_only"
-    frame, basis, _ = c.import_source_shares(mid)
+    frame, basis, measure = c.import_source_shares(mid)
     if basis != "share_pct":
         return None, basis
+    if not rules.same_product(mid, measure):     # series.yml product_rule: NIR and sources of other products
+        return None, "different_products"
     imports = frame[["country", "share_pct"]].rename(columns={"share_pct": "value"})
     imports = imports.assign(value=imports["value"] * ir)
     parts = pd.concat([domestic, imports], ignore_index=True).groupby("country", as_index=False, sort=False)["value"].sum()
