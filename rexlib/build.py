@@ -415,7 +415,7 @@ def build(raw_dir: Path = RAW, curated_dir: Path = CURATED, out_dir: Path | None
         raise BuildError("publisher checks failed (fix the curation, or allow-list with a reason in "
                          "rexlib/metadata/corrections.yml):\n  " + "\n  ".join(
                              f"{r.check} {r.subject}: expected {r.expected}, computed {r.computed}"
-                             for r in failed.itertuples()))
+                             + (f" ({r.reason})" if r.reason else "") for r in failed.itertuples()))
     tables["quality_issues"] = _issues_frame(issues)
     fp = fingerprint(raw_dir, curated_dir)
     meta = dict(fingerprint=fp, rexlib_version=__version__, schema_version=SCHEMA_VERSION,

@@ -41,8 +41,8 @@ class CorrectionError(ValueError):
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> tuple[dict, ...]:
-    entries = tuple(yaml.safe_load(Path(path).read_text(encoding="utf-8"))["entries"])
+def _load(path: str, text: str) -> tuple[dict, ...]:
+    entries = tuple(yaml.safe_load(text)["entries"])
     for e in entries:
         bad = sorted(set(e) - ENTRY_KEYS)
         if bad:
@@ -63,7 +63,8 @@ def _load(path: str) -> tuple[dict, ...]:
 
 
 def entries() -> tuple[dict, ...]:
-    return _load(str(REGISTRY))
+    """The registry's entries, checked (keyed by the file's text: an edit is seen at once)."""
+    return _load(str(REGISTRY), REGISTRY.read_text(encoding="utf-8"))
 
 
 def allow_entries() -> tuple[dict, ...]:
