@@ -448,6 +448,10 @@ _DEFAULT_YEAR = """c.year = CASE WHEN c.source = 'usgs'
                   (SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage)) END"""
 
 
+# A ranking across minerals: series whose basis is a world and that list a producer (yttrium: none).
+_RANKED = "c.share_basis = 'world_published' AND c.world_total IS NOT NULL AND c.has_listed_producer"
+
+
 def _concentration_filter(stage: str, year: int | None, source: str,
                           critical: str | None) -> tuple[str, list, Callable[[], None]]:
     """WHERE clause, parameters and a year check for :func:`stored_concentration_table` (arguments
@@ -480,7 +484,7 @@ def _concentration_filter(stage: str, year: int | None, source: str,
             params.append(v.year("year", year, valid_years()))
     # a ranking takes only series whose basis is a world (series.yml series_basis: crushed stone is
     # U.S. only, boron has no world, kyanite's shares are of listed producers) and that list a producer
-    sql.append("AND c.share_basis = 'world_published' AND c.world_total IS NOT NULL AND c.has_listed_producer")
+    sql.append("AND " + _RANKED)
     if which is not None:
         sql.append(f"AND c.mineral_id IN (SELECT mineral_id FROM minerals WHERE critical_{which})")
     return " ".join(sql), params, check
@@ -496,6 +500,12 @@ def stored_concentration_table(stage: str = "mine", year: int | None = None, sou
                   "ORDER BY c.hhi DESC, c.mineral_id", params)
     if frame.empty:
         check()
+    # the series a ranking leaves out (no world: series.yml series_basis), said in attrs
+    left = query("SELECT c.mineral_id, c.share_basis FROM concentration c WHERE "
+                 + where.replace(_RANKED, "c.share_basis <> 'world_published'")
+                 + " ORDER BY c.mineral_id", params)
+    frame.attrs["left_out"] = left.to_dict("records")
+    frame.attrs["note"] = series.left_out_note(left, dict(zip(minerals()["mineral_id"], minerals()["name"])))
     return frame
 
 

@@ -322,6 +322,11 @@ def apply_basis(frame: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
     return out
 
 
+_LEFT_OUT_WORDS = {"world_sum_of_listed": "shares of listed producers only",
+                   "us_only": "USGS gives U.S. figures only",
+                   "no_world": "forms not comparable, no world total"}
+
+
 def left_out_note(rows: pd.DataFrame, names: dict | None = None) -> str:
     """The visible note of a ranking across minerals that left out ``rows`` (columns mineral_id,
     share_basis): which minerals, and why (their basis has no world to rank against)."""
@@ -332,7 +337,7 @@ def left_out_note(rows: pd.DataFrame, names: dict | None = None) -> str:
     for basis in BASES[1:]:
         mids = sorted(set(rows.loc[rows["share_basis"] == basis, "mineral_id"]))
         if mids:
-            groups.append(f"{', '.join(names.get(m, m) for m in mids)} ({BASIS_WORDS[basis]})")
+            groups.append(f"{', '.join(names.get(m, m) for m in mids)} ({_LEFT_OUT_WORDS[basis]})")
     return "Left out (no world total to rank against): " + "; ".join(groups) + "."
 
 

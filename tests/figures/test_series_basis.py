@@ -145,3 +145,17 @@ def test_one_share_rule_and_one_cache():
     assert not hasattr(conc, "shares") and not hasattr(metrics, "shares")
     assert not hasattr(common, "lru_cache")
     assert "lru_cache" not in inspect.getsource(data)
+
+
+def test_mine_ranking_names_what_it_left_out(db):
+    table = api.stored_concentration_table("mine")
+    left = {r["mineral_id"]: r["share_basis"] for r in table.attrs["left_out"]}
+    assert left["stone_crushed"] == "us_only" and left["kyanite"] == "world_sum_of_listed"
+    assert "Stone (crushed)" in table.attrs["note"] and "Kyanite" in table.attrs["note"]
+
+
+def test_chokepoints_shows_the_left_out_note(db):
+    import re
+    from rexlib.ui.chokepoints import Chokepoints
+    text = re.sub(r"<[^>]+>", " ", "\n".join(Chokepoints()._concentration()))
+    assert "Left out (no world total to rank against)" in text and "U.S. figures only" in text
