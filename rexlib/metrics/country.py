@@ -345,7 +345,8 @@ def _known_unknown(p: CountryProfile) -> tuple[list[str], list[str]]:
     left = positions_left_out()
     if len(left):
         unknown.append("Shares of world leave out " + rules.left_out_note(left, c.mineral_names())
-                       .removeprefix("Left out (no world total to rank against): "))
+                       .removeprefix("Left out (no world total to rank against): ").rstrip(".")
+                       + " (no world total to take a share of)")
     for stage, what in (("mine", "mine production"), ("processing", "processing")):
         rows = p.shares[p.shares["stage"] == stage]
         numbers = rows[rows["known"] & (rows["share_pct"] > 0)]
