@@ -500,7 +500,8 @@ def leading_producer(mineral: str, stage: str | None = None) -> dict | None:
         return None
     top = rows.sort_values("share_pct", ascending=False).iloc[0]
     return {"mineral": mineral, "name": mineral_name(mineral), "stage": stage, "year": int(year),
-            "country": top["name"], "share_pct": float(top["share_pct"]), "vintage": facts["vintage"]}
+            "country": top["name"], "share_pct": float(top["share_pct"]), "vintage": facts["vintage"],
+            "share_basis": facts["share_basis"]}
 
 
 SUPPLY_STATISTICS = ("Production", "Import", "Export", "Consumption")

@@ -404,7 +404,8 @@ class MineralProfile(c.App):
                 continue
             tiles.append({"label": f"{lead['name']} ({lead['stage']}, {lead['year']}): leading producer",
                           "value": f"{lead['country']} {lead['share_pct']:.1f}%",
-                          "note": f"share of world; USGS {lead['vintage']} (the chapter's table, not {d.mineral_name(mineral)})"})
+                          "note": f"{series.SHARE_OF[lead['share_basis']]}; USGS {lead['vintage']} "
+                                  f"(the chapter's table, not {d.mineral_name(mineral)})"})
         return charts.share_tiles(tiles)
 
     def _us_statistics(self, mineral, name) -> list[str]:
