@@ -137,7 +137,7 @@ def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str |
     return dict(mineral_id=mid, stage=PROCESSING if stage == PROCESSING else series.stage,
                 year=series.year if series.year is not None else series.period,
                 vintage=series.vintage, unit=series.unit,
-                suppliers=members.label, world_total=series.world_total,
+                suppliers=members.label, world_total=series.world_total, share_basis=series.share_basis,
                 supplier_production=float(parts.loc[is_sup & known, "value"].sum()),
                 others_production=float(parts.loc[~is_sup & known, "value"].sum()),
                 flags=";".join(flags), exposure=_import_exposure(mid, members, n),
@@ -155,6 +155,7 @@ def disruption_of(inputs: dict, cut_pct: float = 100, ramp_up_pct: float = 0) ->
     row = dict(
         mineral_id=inputs["mineral_id"], stage=inputs["stage"], year=inputs["year"], vintage=inputs["vintage"],
         unit=inputs["unit"], suppliers=inputs["suppliers"], cut_pct=cut, ramp_up_pct=ramp, world_total=world,
+        share_basis=inputs.get("share_basis", "world_published"),
         supplier_production=v_s, supplier_share_pct=v_s / world * 100 if world else np.nan,
         supply_lost=lost, supply_lost_pct=lost / world * 100 if world else np.nan,
         ramp_up=ramp_up, remaining_supply=remaining,
