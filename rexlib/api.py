@@ -92,8 +92,11 @@ def production(mineral: str, stage: str | None = None, year: int | None = None, 
     that publishes the year, :mod:`rexlib.series`); ``vintage=`` returns that edition's rows instead.
     Columns: country, name, year, measure, qualifier, value, value_low, value_high, unit, flag,
     share_pct (percent of ``world_value``, the series' world total under the share rule; NaN when
-    the value is withheld/unknown), share_flag (``parts_exceed_world_total``,
-    ``world_excludes_us``, ``world_is_sum_of_listed`` ...), world_value, world_reported,
+    the value is withheld/unknown, and for every row of a series whose ``share_basis`` has no share),
+    share_flag (``parts_exceed_world_total``, ``world_excludes_us``, ``world_is_sum_of_listed`` ...),
+    share_basis (series.yml ``series_basis``: ``world_published`` a share of world,
+    ``world_sum_of_listed`` a share of the listed producers, ``us_only`` / ``no_world`` no share),
+    product (what the row measures: boron's rows are a table by form), world_value, world_reported,
     series_measure, is_default_measure (the series figures use), is_aggregate (``WLD``/``ROW``),
     mineral_id, stage, vintage, source_file, source_line, note.
     """
@@ -109,7 +112,7 @@ def _production(mineral, stage, year, vintage, measure) -> pd.DataFrame:
     if vintage is not None:
         params: list = [mid, stg, v.choice("vintage", vintage, _distinct("production", "vintage", mid), normalise=False)]
         rows = query("SELECT * FROM production p WHERE p.mineral_id = ? AND p.stage = ? AND p.vintage = ?", params)
-        frame = _named(series.with_shares(rows).drop(columns=["known"]))
+        frame = _named(series.apply_basis(series.with_shares(rows), strict=False).drop(columns=["known"]))
     else:
         frame = index.get((mid, stg), _production_all().iloc[0:0])
     if year is not None:
@@ -129,7 +132,8 @@ def _series_index() -> dict[tuple[str, str], pd.DataFrame]:
 
 
 _SHARE_COLUMNS = ["country", "name", "year", "measure", "qualifier", "value", "value_low", "value_high", "unit",
-                  "flag", "share_pct", "share_flag", "world_value", "world_reported", "series_measure",
+                  "flag", "share_pct", "share_flag", "share_basis", "product", "world_value", "world_reported",
+                  "series_measure",
                   "series_qualifier", "is_default_measure", "is_aggregate", "mineral_id", "stage", "vintage", "source_file",
                   "source_line", "note"]
 _ORDER = ["mineral_id", "stage", "year", "measure", "value", "country", "qualifier", "vintage"]
@@ -432,7 +436,7 @@ def intensities(mineral: str | None = None) -> pd.DataFrame:
 _CONCENTRATION_COLUMNS = ("c.mineral_id, c.stage, c.year, c.source, c.vintage, c.measure, c.unit, c.world_total, "
                           "c.hhi, c.hhi_low, c.hhi_high, c.top1_country, c.top1_share, c.top3_share, c.china_share, "
                           "c.n_countries, c.remainder_share, c.unallocated_share, c.withheld_countries, c.flags, "
-                          "c.coverage_note, c.source_label")
+                          "c.coverage_note, c.source_label, c.share_basis")
 _WGI_COLUMNS = ("w.mineral_id, w.stage, w.year, w.source, w.vintage, w.hhi_wgi, w.hhi_wgi_high, w.hhi, w.hhi_high, "
                 "w.wgi_weighted_mean, w.share_without_wgi, w.countries_without_wgi, w.withheld, w.missing_rule, "
                 "w.wgi_fill, w.wgi_year, ? AS method, w.source_label")
@@ -442,6 +446,10 @@ _DEFAULT_YEAR = """c.year = CASE WHEN c.source = 'usgs'
     ELSE coalesce((SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage
                    AND r.scenario = 'observed'),
                   (SELECT max(r.year) FROM refining r WHERE r.mineral_id = c.mineral_id AND r.stage = c.stage)) END"""
+
+
+# A ranking across minerals: series whose basis is a world and that list a producer (yttrium: none).
+_RANKED = "c.share_basis = 'world_published' AND c.world_total IS NOT NULL AND c.has_listed_producer"
 
 
 def _concentration_filter(stage: str, year: int | None, source: str,
@@ -474,8 +482,9 @@ def _concentration_filter(stage: str, year: int | None, source: str,
                 v.year("year", year, valid_years())
         else:
             params.append(v.year("year", year, valid_years()))
-    # as the metric: no world total (crushed stone: U.S. only) or no producer listed (yttrium) -> left out
-    sql.append("AND c.world_total IS NOT NULL AND c.world_reported IS NOT NULL AND c.has_listed_producer")
+    # a ranking takes only series whose basis is a world (series.yml series_basis: crushed stone is
+    # U.S. only, boron has no world, kyanite's shares are of listed producers) and that list a producer
+    sql.append("AND " + _RANKED)
     if which is not None:
         sql.append(f"AND c.mineral_id IN (SELECT mineral_id FROM minerals WHERE critical_{which})")
     return " ".join(sql), params, check
@@ -491,6 +500,12 @@ def stored_concentration_table(stage: str = "mine", year: int | None = None, sou
                   "ORDER BY c.hhi DESC, c.mineral_id", params)
     if frame.empty:
         check()
+    # the series a ranking leaves out (no world: series.yml series_basis), said in attrs
+    left = query("SELECT c.mineral_id, c.share_basis FROM concentration c WHERE "
+                 + where.replace(_RANKED, "c.share_basis <> 'world_published'")
+                 + " ORDER BY c.mineral_id", params)
+    frame.attrs["left_out"] = left.to_dict("records")
+    frame.attrs["note"] = series.left_out_note(left, dict(zip(minerals()["mineral_id"], minerals()["name"])))
     return frame
 
 
@@ -783,10 +798,18 @@ def supply_shares(mineral: str, stage: str = "processing", source: str | None = 
 
 
 def supply_concentration(stage: str = "processing", source: str | None = None, *,
-                         mineral: str | None = None) -> pd.DataFrame:
+                         mineral: str | None = None, include_unranked: bool = False) -> pd.DataFrame:
     """HHI bounds, top-1, top-3 and China's share of every mineral's ``stage`` series (the stored
     ``supply_concentration``, computed by the build from :func:`supply_shares`), the best source per
-    mineral unless ``source`` is given; with period and provenance. Sorted by HHI, highest first."""
+    mineral unless ``source`` is given; with period, provenance and ``share_basis``. Sorted by HHI,
+    highest first.
+
+    Across minerals (no ``mineral``) this is a ranking, so only series whose basis is a world
+    (``share_basis = 'world_published'``) are in it; the others (U.S.-only, no-world and
+    listed-producers-only series: construction sand and gravel, boron, kyanite ...) are left out and
+    said so: ``frame.attrs["left_out"]`` (records of mineral_id, source, share_basis) and
+    ``frame.attrs["note"]`` (the visible note). ``include_unranked=True`` keeps them (with NULL
+    figures where the basis has no share). One ``mineral``: its row whatever its basis."""
     fam = _stage_family(stage)
     sql = ("SELECT * FROM supply_concentration WHERE stage_family = ? AND ")
     params: list = [fam]
@@ -798,4 +821,18 @@ def supply_concentration(stage: str = "processing", source: str | None = None, *
     if mineral is not None:
         sql += " AND mineral_id = ?"
         params.append(mineral_id(mineral))
-    return query(sql + " ORDER BY hhi DESC NULLS LAST, mineral_id", params)
+    frame = query(sql + " ORDER BY hhi DESC NULLS LAST, mineral_id", params)
+    if mineral is None and not include_unranked:
+        frame = _ranked(frame)
+    return frame
+
+
+def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ranking across minerals: the rows whose basis is a world; the rest named in ``attrs``."""
+    keep = frame["share_basis"].map(series.is_world).astype(bool)
+    left = frame.loc[~keep, ["mineral_id", "source", "share_basis"]].reset_index(drop=True)
+    out = frame[keep].reset_index(drop=True)
+    names = dict(zip(minerals()["mineral_id"], minerals()["name"]))
+    out.attrs["left_out"] = left.to_dict("records")
+    out.attrs["note"] = series.left_out_note(left, names)
+    return out

@@ -35,7 +35,8 @@ import pandas as pd
 from . import series
 from .checks import run_publisher_checks
 from .checks_eu_crm import run_eu_crm_checks
-from .corrections import StaleCorrection
+from . import corrections
+from .corrections import CorrectionError, StaleCorrection
 from .checks_iea_demand import run_iea_demand_checks
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
@@ -142,6 +143,10 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     legacy["source_file"] = "usgs/" + legacy["source_file"].astype(str)
 
     world = pd.concat([mcs["world"], legacy], ignore_index=True)
+    # Publisher errors (rexlib/metadata/corrections.yml), on the rows as read, before any rule.
+    for record in ("production", "reserves", "capacity"):
+        world, corrected = corrections.apply_value_corrections(record, world, scope={"record_type": record})
+        issues += corrected
     unlabelled = world["measure"].isna() | (world["measure"].astype(str).str.strip() == "")
     for row in world[unlabelled].itertuples():
         issues.append(dict(file=row.source_file, line=str(row.source_line), column="Type", raw_value="",
@@ -192,6 +197,7 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     sources_all, more = map_countries(sources_all, iso_path)
     labels += more
     sources_all["headline"] = series.mark_import_sources_headline(sources_all)
+    series.check_product_pairs(sources_all)
     tables["import_sources"] = sources_all[list(TABLES["import_sources"].columns)]
     fig3_rel = "usgs/mcs2026/industry_trends/MCS2026_Fig3_Major_Import_Sources.csv"
     fig3, fig3_issues = usgs_figures.read_fig3(raw_dir / fig3_rel, "MCS2026", fig3_rel)
@@ -210,6 +216,9 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     supply, totals, iea_issues = iea.read_iea_supply(iea_path)
     issues += iea_issues
     supply = supply.assign(source_file="iea/IEA_CM_Data_Explorer_May2024.xlsx")
+    supply, corrected = corrections.apply_value_corrections("refining", supply)
+    issues += corrected
+    supply = iea.block_shares(supply, totals)
     supply, more = map_countries(supply, iso_path)
     labels += more
     supply["source"] = "IEA (2024), Critical Minerals Data Explorer, sheet " + supply["source_sheet"].astype(str)
@@ -301,7 +310,7 @@ def derive_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     out = {}
     for record in ("production", "reserves", "capacity"):
         frame = con.execute(f"SELECT * FROM {record} ORDER BY rowid").df()
-        out[f"{record}_latest"] = series.production_latest(frame)
+        out[f"{record}_latest"] = series.production_latest(frame, strict=record == "production")
     refining = con.execute("SELECT * FROM refining ORDER BY rowid").df()
     scores = governance_scores(con.execute(WGI_SQL, [WGI_YEAR, *ESTIMATES]).df(), WGI_YEAR)
     out["concentration"], out["concentration_wgi"] = series.concentration_tables(
@@ -480,7 +489,8 @@ def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildRe
     say("[2/4] reading and curating the sources")
     try:
         tables, issues = collect(raw_dir, curated_dir)
-    except (CurationError, SchemaError, series.SeriesRuleError, iea.UnmappedLabel, KeyError, usgs_mcs2026.RawFileError, curated_source.CuratedTableError) as exc:
+    except (CurationError, SchemaError, series.SeriesRuleError, iea.UnmappedLabel, KeyError, usgs_mcs2026.RawFileError,
+            curated_source.CuratedTableError, StaleCorrection, CorrectionError) as exc:
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     problems += unparsed_regressions(tables, out_dir)   # numeric in the previous build, unparsed now
@@ -499,7 +509,7 @@ def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildRe
         raise BuildError("publisher checks failed (fix the curation, or allow-list with a reason in "
                          "rexlib/metadata/corrections.yml):\n  " + "\n  ".join(
                              f"{r.check} {r.subject}: expected {r.expected}, computed {r.computed}"
-                             for r in failed.itertuples()))
+                             + (f" ({r.reason})" if r.reason else "") for r in failed.itertuples()))
     tables["quality_issues"] = _issues_frame(issues)
     fp = fingerprint(raw_dir, curated_dir)
     build_id = uuid.uuid4().hex[:16]

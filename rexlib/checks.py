@@ -16,8 +16,8 @@ import re
 
 import pandas as pd
 
-from .corrections import apply_allowances
-from .series import FIG2_YEAR, fig2_measure, fold_measures
+from .corrections import NOT_ALLOWABLE, apply_allowances
+from .series import FIG2_YEAR, choose_editions, fig2_measure, fold_measures
 
 WORLD_TOLERANCE = 0.05
 T7_TOLERANCE_PP = 2.0
@@ -153,6 +153,27 @@ def iea_checks(refining: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+IEA_BLOCK_TOLERANCE = 0.001
+
+
+def iea_block_sum_checks(refining: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """Each IEA block's countries + Rest of world (after the value corrections) against the block's
+    printed total, within 0.1 %: a Rest of world that double-counts a country (sheet 2, four
+    blocks) must be corrected in rexlib/metadata/corrections.yml, or this fails the build."""
+    keys = ["mineral_id", "stage", "year"]
+    sums = refining.groupby(keys)["value_kt"].sum().rename("parts").reset_index()
+    merged = sums.merge(totals[keys + ["total_kt"]], on=keys, how="inner")
+    rows = []
+    for rec in merged.itertuples():
+        diff = (rec.parts - rec.total_kt) / rec.total_kt if rec.total_kt else None
+        ok = diff is not None and abs(diff) <= IEA_BLOCK_TOLERANCE
+        rows.append(dict(check="iea_block_sum", subject=f"{rec.mineral_id}/{rec.stage}/{rec.year}",
+                         key=(rec.mineral_id, rec.stage, rec.year), expected=rec.total_kt, computed=rec.parts,
+                         difference=diff, tolerance=IEA_BLOCK_TOLERANCE, status="pass" if ok else "fail",
+                         reason="" if ok else f"countries + Rest of world differ from the block total by {diff:+.1%}"))
+    return pd.DataFrame(rows)
+
+
 FIG3_TOLERANCE_PP = 1.0
 def nir_fig2_checks(reliance: pd.DataFrame) -> pd.DataFrame:
     """Every Fig2 line (MCS2025, MCS2026) against rex: the headline NIR of the mineral and year
@@ -217,14 +238,35 @@ def import_sources_fig3_checks(sources: pd.DataFrame, fig3: pd.DataFrame) -> pd.
     return pd.DataFrame(rows)
 
 
+def world_total_not_allowable(production: pd.DataFrame):
+    """The rule of :data:`rexlib.corrections.NOT_ALLOWABLE` for world totals: a failed world_total
+    check whose printed total exceeds the countries + other countries by more than the tolerance,
+    on an edition the figures use (``series.choose_editions``), cannot be allow-listed: every share,
+    HHI and top-3 of that series would be of a wrong world (an extra zero in cobalt's world total
+    gave the DRC 7.4 % instead of 73.1 %). Returns ``check row -> reason | None``."""
+    used = set(map(tuple, choose_editions(production)[["mineral_id", "stage", "year", "vintage"]]
+                   .drop_duplicates().itertuples(index=False)))
+
+    def refuse(rec) -> str | None:
+        if rec["check"] != "world_total" or pd.isna(rec.get("difference")) or rec["difference"] >= -WORLD_TOLERANCE:
+            return None
+        mid, stage, _measure, year, vintage = rec["key"]
+        if (mid, stage, year, vintage) not in used:
+            return None
+        return NOT_ALLOWABLE["world_total"] + f" ({vintage} is the edition figures use for {mid} {stage} {year})"
+    return refuse
+
+
 def run_publisher_checks(tables: dict[str, pd.DataFrame], extra: pd.DataFrame | None = None
                          ) -> tuple[pd.DataFrame, list[dict]]:
     """Every check (plus ``extra`` rows of other sources' checks, with a ``key`` column), with the
-    corrections registry's allowances applied: (checks, quality-issue rows)."""
+    corrections registry's allowances applied (except where a figure would use the wrong number:
+    :func:`world_total_not_allowable`): (checks, quality-issue rows)."""
     return apply_allowances(pd.concat([extra,
         nir_fig2_checks(tables["import_reliance"]),
         import_sources_fig3_checks(tables["import_sources"], tables["import_sources_fig3"]),
         world_total_checks(tables["production"]),
         t7_checks(tables["usgs_leading_source"], tables["production"]),
         iea_checks(tables["refining"], tables["refining_totals"]),
-    ], ignore_index=True))
+        iea_block_sum_checks(tables["refining"], tables["refining_totals"]),
+    ], ignore_index=True), not_allowable=world_total_not_allowable(tables["production"]))

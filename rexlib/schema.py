@@ -14,7 +14,9 @@ from .metadata.fields import describe_columns
 from .sources.values import FLAGS
 from .validate import InvalidArgument
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+# rexlib.series.BASES (kept here as data: the schema imports nothing above ids/metadata).
+SHARE_BASES = ("world_published", "world_sum_of_listed", "us_only", "no_world")
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ def _latest(name: str, description: str) -> Table:
     return Table(name, description,
                  {**base.columns, "series_measure": "VARCHAR", "series_qualifier": "VARCHAR",
                   "world_reported": "DOUBLE", "world_value": "DOUBLE", "share_pct": "DOUBLE",
-                  "share_flag": "VARCHAR", "is_default_measure": "BOOLEAN"},
-                 key=tuple(k for k in base.key if k != "vintage"), required=base.required, allowed=base.allowed,
+                  "share_flag": "VARCHAR", "share_basis": "VARCHAR", "product": "VARCHAR",
+                  "is_default_measure": "BOOLEAN"},
+                 key=tuple(k for k in base.key if k != "vintage"), required=base.required + ("share_basis",),
+                 allowed={**base.allowed, "share_basis": SHARE_BASES},
                  mineral_columns=base.mineral_columns, country_columns=base.country_columns,
                  flag_columns=base.flag_columns)
 
@@ -130,15 +134,15 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     Table("concentration", "Derived: shares, HHI bounds, top producers and China's share of every production "
           "series (rexlib.metrics.concentration, computed once by the build).",
           {"source": "VARCHAR", "mineral_id": "VARCHAR", "stage": "VARCHAR", "year": "INTEGER",
-           "measure": "VARCHAR", "qualifier": "VARCHAR", "is_default_measure": "BOOLEAN", "vintage": "VARCHAR",
-           "unit": "VARCHAR", "world_total": "DOUBLE", "world_reported": "DOUBLE", "hhi": "DOUBLE", "hhi_low": "DOUBLE",
+           "measure": "VARCHAR", "qualifier": "VARCHAR", "is_default_measure": "BOOLEAN", "share_basis": "VARCHAR",
+           "vintage": "VARCHAR", "unit": "VARCHAR", "world_total": "DOUBLE", "world_reported": "DOUBLE", "hhi": "DOUBLE", "hhi_low": "DOUBLE",
            "hhi_high": "DOUBLE", "top1_country": "VARCHAR", "top1_share": "DOUBLE", "top3_share": "DOUBLE",
            "china_share": "DOUBLE", "n_countries": "INTEGER", "has_listed_producer": "BOOLEAN",
            "remainder_share": "DOUBLE", "unallocated_share": "DOUBLE", "withheld_countries": "VARCHAR",
            "flags": "VARCHAR", "coverage_note": "VARCHAR", "source_label": "VARCHAR"},
           key=("source", "mineral_id", "stage", "year", "measure", "qualifier"),
-          required=("source", "mineral_id", "stage", "year", "measure", "vintage", "unit"),
-          allowed={"source": ("usgs", "iea")}, mineral_columns=("mineral_id",),
+          required=("source", "mineral_id", "stage", "year", "measure", "vintage", "unit", "share_basis"),
+          allowed={"source": ("usgs", "iea"), "share_basis": SHARE_BASES}, mineral_columns=("mineral_id",),
           country_columns=("top1_country", "withheld_countries")),
     Table("concentration_wgi", "Derived: governance-weighted HHI (EU 2017 method, WGI 2022, missing scores = "
           "median) of every default-measure series in concentration (rexlib.metrics.governance).",
@@ -158,27 +162,27 @@ TABLES: dict[str, Table] = {t.name: t for t in [
           {"mineral_id": "VARCHAR", "stage_family": "VARCHAR", "source": "VARCHAR", "source_stage": "VARCHAR",
            "source_mineral_id": "VARCHAR", "period": "VARCHAR", "period_kind": "VARCHAR", "year": "INTEGER",
            "is_best": "BOOLEAN", "country": "VARCHAR", "value": "DOUBLE", "unit": "VARCHAR", "share_pct": "DOUBLE",
-           "share_published_pct": "DOUBLE", "share_flag": "VARCHAR", "world_value": "DOUBLE", "measure": "VARCHAR",
-           "vintage": "VARCHAR", "provenance": "VARCHAR", "source_label": "VARCHAR", "note": "VARCHAR",
+           "share_published_pct": "DOUBLE", "share_flag": "VARCHAR", "share_basis": "VARCHAR", "world_value": "DOUBLE",
+           "measure": "VARCHAR", "product": "VARCHAR", "vintage": "VARCHAR", "provenance": "VARCHAR", "source_label": "VARCHAR", "note": "VARCHAR",
            "source_file": "VARCHAR", "source_line": "INTEGER", "source_cell": "VARCHAR"},
           key=("mineral_id", "stage_family", "source", "source_stage", "period", "country", "measure"),
           required=("mineral_id", "stage_family", "source", "source_stage", "period", "period_kind", "country",
                     "unit", "provenance", "source_label"),
           allowed={"stage_family": ("mining", "processing"), "source": ("usgs", "iea", "eu_crm"),
-                   "period_kind": ("year", "average")},
+                   "period_kind": ("year", "average"), "share_basis": SHARE_BASES},
           mineral_columns=("mineral_id", "source_mineral_id"), country_columns=("country",)),
     Table("supply_concentration", "Derived: HHI bounds, top-1, top-3 and China's share of every series in "
           "supply_shares (rexlib.formulas.concentration_summary on the stored shares).",
           {"mineral_id": "VARCHAR", "stage_family": "VARCHAR", "source": "VARCHAR", "source_stage": "VARCHAR",
            "source_mineral_id": "VARCHAR", "period": "VARCHAR", "period_kind": "VARCHAR", "year": "INTEGER",
-           "is_best": "BOOLEAN", "hhi": "DOUBLE", "hhi_low": "DOUBLE", "hhi_high": "DOUBLE", "top1_country": "VARCHAR",
+           "is_best": "BOOLEAN", "share_basis": "VARCHAR", "hhi": "DOUBLE", "hhi_low": "DOUBLE", "hhi_high": "DOUBLE", "top1_country": "VARCHAR",
            "top1_share": "DOUBLE", "top3_share": "DOUBLE", "china_share": "DOUBLE", "n_countries": "INTEGER",
            "remainder_share": "DOUBLE", "unallocated_share": "DOUBLE", "withheld_countries": "VARCHAR",
            "flags": "VARCHAR", "unit": "VARCHAR", "provenance": "VARCHAR", "source_label": "VARCHAR", "note": "VARCHAR"},
           key=("mineral_id", "stage_family", "source", "source_stage", "period"),
           required=("mineral_id", "stage_family", "source", "source_stage", "period", "provenance", "source_label"),
           allowed={"stage_family": ("mining", "processing"), "source": ("usgs", "iea", "eu_crm"),
-                   "period_kind": ("year", "average")},
+                   "period_kind": ("year", "average"), "share_basis": SHARE_BASES},
           mineral_columns=("mineral_id", "source_mineral_id"), country_columns=("top1_country", "withheld_countries")),
     _latest("production_latest", "Derived: the production series figures use (rexlib.series): each mineral x "
             "stage x year whole from one edition, with the share rule applied (share_pct of world_value)."),

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from .formulas import concentration_summary, hhi_wgi
-from .ids import REST_OF_WORLD, WORLD
+from .ids import MINERALS, REST_OF_WORLD, WORLD
 
 RULES_FILE = Path(__file__).parent / "metadata" / "series.yml"
 UNKNOWN_FLAGS = frozenset({"withheld", "not_available", "not_applicable", "qualitative", "unparsed"})
@@ -37,8 +37,43 @@ class SeriesRuleError(ValueError):
 
 @lru_cache(maxsize=1)
 def rules() -> dict:
-    """The declarations of ``rexlib/metadata/series.yml``."""
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    """The declarations of ``rexlib/metadata/series.yml`` (checked by :func:`check_rules`)."""
+    decl = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    check_rules(decl)
+    return decl
+
+
+# Every key series.yml may hold; an unknown key is a typo or a rule nothing applies (refused).
+RULE_KEYS = frozenset({
+    "edition_rule", "share_rule", "series_basis_rule", "series_basis", "stage_aliases", "primary_stage", "product_rule",
+    "nir_headline", "import_sources_fallback", "import_sources_headline", "stage_families",
+    "stage_families_usable", "stage_family_proxies", "processing_counterparts", "gap_rule", "provenance"})
+SUPPLY_SOURCES = ("usgs", "iea", "eu_crm")
+FAMILY_KEYS = frozenset({"stages", "order", "reason"})
+BASIS_KEYS = frozenset({"mineral", "stage", "measure", "vintage", "basis", "product", "raw", "reason"})
+
+
+def _unknown(where: str, found, valid) -> None:
+    bad = sorted(set(found) - set(valid))
+    if bad:
+        raise SeriesRuleError(f"rexlib/metadata/series.yml {where}: unknown key(s) {bad}; valid: {sorted(valid)}")
+
+
+def check_rules(decl: dict) -> None:
+    """Refuse what no rule applies: an unknown top-level key, an unknown key of a stage family, a
+    source in ``stage_families`` other than usgs / iea / eu_crm (a new source declared there would
+    silently get no rows), an unknown ``series_basis`` key or basis. Raises SeriesRuleError naming
+    the key and the valid ones."""
+    _unknown("(top level)", decl, RULE_KEYS)
+    for family, fam in (decl.get("stage_families") or {}).items():
+        _unknown(f"stage_families.{family}", fam, FAMILY_KEYS)
+        _unknown(f"stage_families.{family}.stages (source)", fam.get("stages") or {}, SUPPLY_SOURCES)
+        _unknown(f"stage_families.{family}.order (source)", fam.get("order") or [], SUPPLY_SOURCES)
+    for proxy in (decl.get("stage_family_proxies") or {}).values():
+        _unknown("stage_family_proxies (source)", [proxy.get("source")], SUPPLY_SOURCES)
+    for entry in decl.get("series_basis") or []:
+        _unknown(f"series_basis ({entry.get('mineral')})", entry, BASIS_KEYS)
+        _unknown(f"series_basis ({entry.get('mineral')}) basis", [entry.get("basis")], BASES)
 
 
 # ------------------------------------------------------------------------------------ stages
@@ -204,9 +239,112 @@ def with_shares(frame: pd.DataFrame, *, world_from_parts_flag: str = "world_is_s
     return out
 
 
-def production_latest(production: pd.DataFrame) -> pd.DataFrame:
-    """``production_latest`` / ``reserves_latest``: the edition rule, then the share rule."""
-    return with_shares(choose_editions(production)).drop(columns=["known"])
+# ------------------------------------------------------------------------------------ series basis
+
+BASES = ("world_published", "world_sum_of_listed", "us_only", "no_world")
+# The bases whose shares exist, and what they are shares of (us_only / no_world: no share).
+SHARE_OF = {"world_published": "share of world", "world_sum_of_listed": "share of listed producers"}
+BASIS_WORDS = {
+    "world_published": "share of world (the publisher's world total)",
+    "world_sum_of_listed": "share of listed producers (no world total; not a share of world)",
+    "us_only": "no share: USGS gives U.S. figures only",
+    "no_world": "no share: countries report different forms, so no world total (a table by form)"}
+_QUALIFIER = re.compile(r"^[^:—]*[:—]\s*(.+)$")
+
+
+def basis_entries() -> list[dict]:
+    """``series_basis`` of series.yml: the declared series (every one without a printed world total)."""
+    return list(rules().get("series_basis") or [])
+
+
+def declared_basis(mineral_id: str, stage: str, measure: str | None = None, vintage: str | None = None) -> dict | None:
+    """The ``series_basis`` entry of a series (an entry without ``measure`` / ``vintage`` covers
+    every measure / edition)."""
+    for entry in basis_entries():
+        if (entry["mineral"] == mineral_id and entry["stage"] == stage and entry.get("measure", measure) == measure
+                and entry.get("vintage", vintage) == vintage):
+            return entry
+    return None
+
+
+def _entry_id(entry: dict) -> tuple:
+    return entry["mineral"], entry["stage"], entry.get("measure"), entry.get("vintage")
+
+
+def is_world(basis: str) -> bool:
+    """True where shares of the series are shares of a world (rankings, HHI across minerals)."""
+    return basis == "world_published"
+
+
+def _product_of(measure: object) -> str:
+    found = _QUALIFIER.match(str(measure or ""))
+    return found.group(1).strip() if found else ""
+
+
+def apply_basis(frame: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
+    """``frame`` (from :func:`with_shares`) with ``share_basis`` and ``product``, the shares of
+    series whose basis has none (us_only, no_world) removed (share_pct and world_value NULL).
+    Basis: the ``series_basis`` declaration, else world_published where the world total is printed.
+    ``strict`` (production): a series without a printed total and without a declaration, or a
+    declaration that matches no series, raises SeriesRuleError naming it; otherwise (reserves,
+    capacity) such a series is world_sum_of_listed."""
+    out = frame.copy()
+    basis = np.full(len(out), "world_published", dtype=object)
+    product = np.full(len(out), "", dtype=object)
+    used, missing = set(), []
+    for key, idx in out.groupby(SERIES_KEY, sort=False).indices.items():
+        mid, stage, year, vintage, measure, _ = key
+        entry = declared_basis(mid, stage, measure, vintage)
+        if entry is not None:
+            used.add(_entry_id(entry))
+            b = entry["basis"]
+        elif out["world_reported"].iloc[idx].notna().any():
+            b = "world_published"
+        else:
+            b = "world_sum_of_listed"
+            if strict:
+                missing.append(f"{mid}/{stage}/{measure!r}/{year}/{vintage}")
+        basis[idx] = b
+        series_product = (entry or {}).get("product") or _product_of(measure) or MINERALS.get(mid, (mid,))[0]
+        for i in idx:
+            own = out["measure"].iat[i]
+            product[i] = (_product_of(own) or series_product) if own != measure else series_product
+    if missing:
+        raise SeriesRuleError("rexlib/metadata/series.yml series_basis: series without a printed world total and "
+                              f"without a declared basis (one of {list(BASES)}): " + "; ".join(missing[:20]))
+    stale = ["/".join(str(x) for x in _entry_id(e) if x) for e in basis_entries() if _entry_id(e) not in used]
+    if strict and stale:
+        raise SeriesRuleError(f"rexlib/metadata/series.yml series_basis: entries that match no series: {stale}")
+    out["share_basis"] = basis
+    out["product"] = product
+    no_share = ~out["share_basis"].isin(list(SHARE_OF)).to_numpy()
+    out.loc[no_share, ["share_pct", "world_value"]] = np.nan
+    return out
+
+
+_LEFT_OUT_WORDS = {"world_sum_of_listed": "shares of listed producers only",
+                   "us_only": "USGS gives U.S. figures only",
+                   "no_world": "forms not comparable, no world total"}
+
+
+def left_out_note(rows: pd.DataFrame, names: dict | None = None) -> str:
+    """The visible note of a ranking across minerals that left out ``rows`` (columns mineral_id,
+    share_basis): which minerals, and why (their basis has no world to rank against)."""
+    if rows is None or len(rows) == 0:
+        return ""
+    names = names or {}
+    groups = []
+    for basis in BASES[1:]:
+        mids = sorted(set(rows.loc[rows["share_basis"] == basis, "mineral_id"]))
+        if mids:
+            groups.append(f"{', '.join(names.get(m, m) for m in mids)} ({_LEFT_OUT_WORDS[basis]})")
+    return "Left out (no world total to rank against): " + "; ".join(groups) + "."
+
+
+def production_latest(production: pd.DataFrame, *, strict: bool = False) -> pd.DataFrame:
+    """``production_latest`` / ``reserves_latest`` / ``capacity_latest``: the edition rule, the share
+    rule, then the series basis (``strict`` for production: every series declared or with a world)."""
+    return apply_basis(with_shares(choose_editions(production)), strict=strict).drop(columns=["known"])
 
 
 def iea_with_shares(refining: pd.DataFrame) -> pd.DataFrame:
@@ -219,11 +357,19 @@ def iea_with_shares(refining: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------ concentration
 
+SHARE_FIGURES = ("hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share", "china_share",
+                 "remainder_share", "unallocated_share")
+
+
+def no_share_figures(basis: str) -> dict:
+    """The share-based figures a series of ``basis`` may not have (all of them where it has no share)."""
+    return {} if basis in SHARE_OF else {k: None for k in SHARE_FIGURES}
+
+
 def concentration_rows(series_rows: pd.DataFrame, source: str, label) -> list[dict]:
     """One concentration summary (:func:`rexlib.formulas.concentration_summary`) per series of a
     frame from :func:`with_shares` (WLD rows are not parts). ``label(vintage, key)`` names the source."""
     rows = []
-    cols = ["country", "value", "share_pct", "known", "flag"]
     frame = series_rows.assign(known=known_mask(series_rows)) if "known" not in series_rows else series_rows
     for key, part in frame.groupby(SERIES_KEY, sort=True):
         mid, stage, year, vintage, measure, qualifier = key
@@ -234,10 +380,17 @@ def concentration_rows(series_rows: pd.DataFrame, source: str, label) -> list[di
             unit = "thousand metric tons"       # the IEA workbook's unit
         else:
             unit = str(world["unit"].iloc[0]) if len(world) else str(part["unit"].mode().iloc[0])
+        basis = str(first["share_basis"]) if "share_basis" in part else "world_published"
+        # A series without shares (us_only, no_world) is summarised on its values only to count
+        # its producers; every share-based figure is then removed (no_share_figures).
+        share_col = "share_pct" if basis in SHARE_OF else "value"
         summary = concentration_summary(
-            [(c, v, s, bool(k), REST_OF_WORLD == c) for c, v, s, k, _ in zip(*(parts[x] for x in cols))])
+            [(c, v, s, bool(k), REST_OF_WORLD == c) for c, v, s, k, _ in
+             zip(parts["country"], parts["value"], parts[share_col], parts["known"], parts["flag"])])
         flags = [f for f in (str(first["share_flag"]).split(";") + summary.pop("flags")) if f]
+        summary.update(no_share_figures(basis))
         rows.append(dict(source=source, mineral_id=mid, stage=stage, year=int(year), measure=measure,
+                         share_basis=basis,
                          qualifier=qualifier, is_default_measure=bool(first["is_default_measure"]),
                          vintage=vintage, unit=unit,
                          world_total=None if pd.isna(first["world_value"]) else float(first["world_value"]),
@@ -315,6 +468,39 @@ def mark_nir_headline(reliance: pd.DataFrame) -> pd.Series:
     return headline
 
 
+# ------------------------------------------------------------------------------------ the product rule
+
+def nir_product(mineral_id: str) -> str:
+    """What the headline net import reliance measures (``nir_headline.<mineral>.product``; a
+    mineral with one NIR measure: the mineral)."""
+    decl = rules()["nir_headline"].get(mineral_id) or {}
+    return decl.get("product") or MINERALS.get(mineral_id, (mineral_id,))[0]
+
+
+def same_product(mineral_id: str, import_measure: str) -> bool:
+    """True when the import-source measure ``import_measure`` is for the product of the headline
+    NIR (``product_rule``): only then may the two be multiplied."""
+    decl = rules()["nir_headline"].get(mineral_id) or {}
+    if "import_sources" not in decl:
+        return True
+    return decl["import_sources"] == import_measure
+
+
+def check_product_pairs(sources: pd.DataFrame) -> None:
+    """Every declared ``nir_headline.<mineral>.import_sources`` is a published salient measure."""
+    sal = sources[sources["table_source"] == "salient"]
+    problems = []
+    for mid, decl in rules()["nir_headline"].items():
+        want = decl.get("import_sources")
+        if want is None:
+            continue
+        have = sorted(set(sal.loc[sal["mineral_id"] == mid, "measure"]))
+        if want not in have:
+            problems.append(f"{mid}: import_sources {want!r} is not published (published: {have})")
+    if problems:
+        raise SeriesRuleError("rexlib/metadata/series.yml nir_headline: " + "; ".join(problems))
+
+
 # ------------------------------------------------------------------------------------ import sources
 
 def import_sources_headline_measure(mineral_id: str, salient_measures: list[str]) -> str | None:
@@ -352,7 +538,7 @@ def mark_import_sources_headline(sources: pd.DataFrame) -> pd.Series:
 USGS_LABEL = "USGS Mineral Commodity Summaries"
 IEA_LABEL = "IEA (2024), Critical Minerals Data Explorer"
 CONCENTRATION_COLUMNS = [
-    "source", "mineral_id", "stage", "year", "measure", "qualifier", "is_default_measure", "vintage", "unit",
+    "source", "mineral_id", "stage", "year", "measure", "qualifier", "is_default_measure", "share_basis", "vintage", "unit",
     "world_total", "world_reported", "hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share",
     "china_share", "n_countries", "has_listed_producer", "remainder_share", "unallocated_share",
     "withheld_countries", "flags", "coverage_note", "source_label"]
@@ -369,18 +555,24 @@ def coverage_note(row: dict) -> str:
     """What a concentration figure covers, in words (shown beside it in the apps and reports)."""
     measure = row["measure"] + (f" ({row['qualifier']})" if row["qualifier"] and row["source"] == "usgs" else "")
     r = row["remainder_share"]
+    basis = row.get("share_basis", "world_published")
+    total = (f"world total {_fmt(row['world_total'], 0)} {row['unit']}" if basis == "world_published"
+             else f"sum of listed producers {_fmt(row['world_total'], 0)} {row['unit']}"
+             if basis == "world_sum_of_listed" else BASIS_WORDS[basis])
     note = (f"{row['source_label']}, {measure}, {row['year']}: {row['n_countries']} producers listed"
-            f"{' + other countries (' + _fmt(r) + ' %)' if r else ''}; "
-            f"world total {_fmt(row['world_total'], 0)} {row['unit']}")
+            f"{' + other countries (' + _fmt(r) + ' %)' if r else ''}; {total}")
+    if basis == "world_sum_of_listed":
+        note += "; shares of listed producers, not of world"
     flags = row["flags"].split(";")
     if row["withheld_countries"]:
-        note += f"; withheld/not available: {row['withheld_countries'].replace(';', ', ')} (not counted, HHI may be understated)"
+        note += (f"; withheld/not available: {row['withheld_countries'].replace(';', ', ')} (not counted"
+                 + (", HHI may be understated)" if basis in SHARE_OF else ")"))
     if "china_not_listed" in flags and r:
         note += f"; China not listed (at most the {_fmt(r)} % remainder)"
     words = {"parts_exceed_world_total": "listed countries sum past the rounded world total: shares are of their sum",
              "world_excludes_us": "USGS world total excludes U.S. production; the known U.S. value was added",
              "world_excludes_us_unknown": "USGS world total excludes U.S. production (U.S. value withheld or not listed)",
-             "world_is_sum_of_listed": "no usable USGS world total; the sum of listed values is used"}
+             "world_is_sum_of_listed": "no usable USGS world total"}
     extra = [words[f] for f in flags if f in words]
     return note + ("; " + "; ".join(extra) if extra else "")
 
@@ -405,7 +597,7 @@ def concentration_tables(usgs: pd.DataFrame, iea: pd.DataFrame, wgi_scores: pd.D
         parts_of = {src: {k: g for k, g in frame[frame["is_default_measure"] & (frame["country"] != WORLD)]
                           .groupby(["mineral_id", "stage", "year"])} for src, frame in frames.items()}
         for row in rows:
-            if not row["is_default_measure"]:
+            if not row["is_default_measure"] or row["share_basis"] not in SHARE_OF:
                 continue
             part = parts_of[row["source"]].get((row["mineral_id"], row["stage"], row["year"]))
             if part is None:
@@ -427,13 +619,14 @@ def concentration_tables(usgs: pd.DataFrame, iea: pd.DataFrame, wgi_scores: pd.D
 
 SUPPLY_COLUMNS = [
     "mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period", "period_kind", "year",
-    "is_best", "country", "value", "unit", "share_pct", "share_published_pct", "share_flag", "world_value",
-    "measure", "vintage", "provenance", "source_label", "note", "source_file", "source_line", "source_cell"]
+    "is_best", "country", "value", "unit", "share_pct", "share_published_pct", "share_flag", "share_basis",
+    "world_value", "measure", "product", "vintage", "provenance", "source_label", "note", "source_file", "source_line",
+    "source_cell"]
 SUPPLY_CONCENTRATION_COLUMNS = [
     "mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period", "period_kind", "year",
-    "is_best", "hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share", "china_share",
-    "n_countries", "remainder_share", "unallocated_share", "withheld_countries", "flags", "unit", "provenance",
-    "source_label", "note"]
+    "is_best", "share_basis", "hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share",
+    "china_share", "n_countries", "remainder_share", "unallocated_share", "withheld_countries", "flags", "unit",
+    "provenance", "source_label", "note"]
 EU_LABEL = "European Commission (2023), Study on the critical raw materials for the EU, Appendix 7"
 SHARE_ONLY_UNIT = "percent of global supply (shares only; no tonnage)"
 
@@ -481,8 +674,9 @@ def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> l
             "source_mineral_id": source_mid, "period": parts["year"].astype(int).astype(str), "period_kind": "year",
             "year": parts["year"].astype(int), "country": parts["country"], "value": parts["value"],
             "unit": parts["unit"], "share_pct": parts["share_pct"], "share_published_pct": np.nan,
-            "share_flag": parts["share_flag"].fillna(""), "world_value": parts["world_value"],
-            "measure": parts["series_measure"], "vintage": vintage, "provenance": provenance("usgs"),
+            "share_flag": parts["share_flag"].fillna(""), "share_basis": parts["share_basis"],
+            "world_value": parts["world_value"], "measure": parts["series_measure"], "product": parts["product"],
+            "vintage": vintage, "provenance": provenance("usgs"),
             "source_label": f"{USGS_LABEL} {vintage}",
             "note": "" if source_mid == mid else f"USGS {source_mid} {parts['stage'].iloc[0]} stands for {mid} processing",
             "source_file": parts["source_file"],
@@ -508,8 +702,8 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
                 "source_mineral_id": iea_mid, "period": str(year), "period_kind": "year", "year": year,
                 "country": rows["country"], "value": rows["value"], "unit": "thousand metric tons",
                 "share_pct": rows["share_pct"], "share_published_pct": np.nan,
-                "share_flag": rows["share_flag"].fillna(""), "world_value": rows["world_value"],
-                "measure": rows["stage_label"], "vintage": "IEA2024", "provenance": provenance("iea"),
+                "share_flag": rows["share_flag"].fillna(""), "share_basis": "world_published",
+                "world_value": rows["world_value"], "measure": rows["stage_label"], "product": rows["stage_label"], "vintage": "IEA2024", "provenance": provenance("iea"),
                 "source_label": f"{IEA_LABEL}, observed {year}", "note": note,
                 "source_file": rows["source_file"], "source_line": pd.array([pd.NA] * len(rows), dtype="Int64"),
                 "source_cell": rows["source"].str.replace(r"^.*, sheet ", "sheet ", regex=True) + "!" + rows["source_cell"]}))
@@ -545,7 +739,8 @@ def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str]) -> list[
         "source_mineral_id": src["eu_mineral_id"], "period": src["period"], "period_kind": "average",
         "year": pd.array([pd.NA] * len(src), dtype="Int64"), "country": src["country"], "value": np.nan,
         "unit": SHARE_ONLY_UNIT, "share_pct": shared["share_pct"], "share_published_pct": src["share_pct"],
-        "share_flag": flags, "world_value": np.nan, "measure": src["material"], "vintage": src["vintage"],
+        "share_flag": flags, "share_basis": "world_published", "world_value": np.nan, "measure": src["material"],
+        "product": src["material"], "vintage": src["vintage"],
         "provenance": src["provenance"], "source_label": f"{EU_LABEL}, average {src['period'].iloc[0]}",
         "note": "", "source_file": src["source_file"], "source_line": src["source_line"].astype("Int64"),
         "source_cell": None})]
@@ -586,14 +781,16 @@ def supply_concentration_table(supply: pd.DataFrame) -> pd.DataFrame:
     of ``supply_shares`` (:func:`rexlib.formulas.concentration_summary` on its stored shares)."""
     rows = []
     for key, part in supply.groupby(SERIES_OF_SUPPLY, sort=True, dropna=False):
-        known = part["share_pct"].notna().to_numpy()
+        first = part.iloc[0]
+        shares = part["share_pct"] if first["share_basis"] in SHARE_OF else part["value"]   # counts only
+        known = shares.notna().to_numpy()
         summary = concentration_summary([(c, v, s, bool(k), c == REST_OF_WORLD) for c, v, s, k in
                                          zip(part["country"], part["value"].fillna(part["share_pct"]),
-                                             part["share_pct"], known)])
-        first = part.iloc[0]
+                                             shares, known)])
         flags = [f for f in str(first["share_flag"]).split(";") + summary.pop("flags") if f]
+        summary.update(no_share_figures(first["share_basis"]))
         rows.append(dict(zip(SERIES_OF_SUPPLY, key), period_kind=first["period_kind"], year=first["year"],
-                         is_best=bool(first["is_best"]), unit=first["unit"], provenance=first["provenance"],
+                         is_best=bool(first["is_best"]), share_basis=first["share_basis"], unit=first["unit"], provenance=first["provenance"],
                          source_label=first["source_label"], note=first["note"],
                          flags=";".join(dict.fromkeys(f for f in flags if f != "upper_bound")), **summary))
     return pd.DataFrame(rows, columns=SUPPLY_CONCENTRATION_COLUMNS)

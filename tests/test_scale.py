@@ -13,6 +13,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 import rexlib
+from rexlib.metrics._common import percent_parts
 from rexlib import ids, metrics, scale
 from rexlib.scale import engine, sql, synthetic, trade
 from tests.conftest import RAW
@@ -105,7 +106,7 @@ def _reference_concentration(group: pd.DataFrame) -> dict:
     parts = group[(group["partner"] != "WLD") & group["value_usd"].notna() & (group["value_usd"] > 0)]
     parts = parts.groupby("partner", as_index=False)["value_usd"].sum().rename(
         columns={"partner": "country", "value_usd": "value"})
-    share = metrics.shares(parts, total=float(parts["value"].sum()))
+    share = percent_parts(parts.assign(value=parts["value"] / float(parts["value"].sum()) * 100))
     bounds = metrics.hhi_bounds(share)
     named = share[share["role"] == "country"].sort_values(["share_pct", "country"], ascending=[False, True])
     return dict(total=float(parts["value"].sum()), hhi_low=bounds["hhi_low"], hhi_high=bounds["hhi_high"],

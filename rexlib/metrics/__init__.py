@@ -19,7 +19,7 @@ from __future__ import annotations
 from ._common import clear_caches
 from .claims_check import check_claims, count_nir
 from .concentration import (biggest_processing_gaps, concentration, concentration_table, hhi, hhi_bounds,
-                            mining_vs_processing_gap, shares)
+                            mining_vs_processing_gap)
 from .coverage import coalition_coverage, covered_share, least_covered, members_of
 from .financing import deal_flows, financing_by_mineral_stage, financing_gaps
 from .governance import governance_table, hhi_wgi, hhi_wgi_of_shares, wgi_fill_value, wgi_scores
@@ -30,7 +30,7 @@ from .vintage import vintage_diff
 from . import outlook  # demand outlook; its functions take the API's frames
 
 __all__ = [
-    "shares", "hhi", "hhi_bounds", "concentration", "concentration_table", "mining_vs_processing_gap",
+    "hhi", "hhi_bounds", "concentration", "concentration_table", "mining_vs_processing_gap",
     "biggest_processing_gaps", "wgi_scores", "wgi_fill_value", "hhi_wgi", "hhi_wgi_of_shares",
     "governance_table", "coalition_coverage", "covered_share", "least_covered", "members_of",
     "risk_scores", "risk_sensitivity", "disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals",

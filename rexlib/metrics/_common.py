@@ -19,7 +19,6 @@ from ..formulas import concentration_summary
 from ..ids import REST_OF_WORLD, WORLD
 from ..warehouse import memo, query, reset
 
-lru_cache = memo    # every cached table here is keyed by the database identity (rexlib.warehouse)
 
 CHINA = "CHN"
 AGGREGATES = frozenset({WORLD, REST_OF_WORLD})
@@ -94,24 +93,24 @@ REFINING_ALL_SQL = ("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c
                     "ORDER BY r.rowid")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _production_all() -> pd.DataFrame:
     return query(PRODUCTION_ALL_SQL)
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def production_vintages() -> pd.DataFrame:
     """Every edition's production rows (the ``production`` table): for comparing vintages only;
     figures use the series of ``production_latest``."""
     return query("SELECT p.*, c.kind, c.name FROM production p JOIN countries c ON c.iso3 = p.country ORDER BY p.rowid")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _refining_all() -> pd.DataFrame:
     return query(REFINING_ALL_SQL)
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
     """One of the cached tables split by ``mineral_id`` (rows in table order, original index):
     the per-mineral functions below filter ~100 rows instead of scanning the whole table."""
@@ -120,7 +119,7 @@ def _by_mineral(table: str) -> dict[str, pd.DataFrame]:
     return {mid: part for mid, part in frame.groupby("mineral_id", sort=False)}
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _production_series() -> dict[tuple, pd.DataFrame]:
     """``production_latest`` split by (mineral, stage, year): the rows of one series (one edition)."""
     return {(m, s, int(y)): part for (m, s, y), part in _production_all().groupby(["mineral_id", "stage", "year"],
@@ -137,28 +136,28 @@ def _rows_of(table: str, mid: str) -> pd.DataFrame:
     return part
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _countries() -> pd.DataFrame:
     return query("SELECT iso3, name, kind FROM countries ORDER BY iso3")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _groups() -> pd.DataFrame:
     return query("SELECT group_id, group_name, member FROM country_groups ORDER BY group_id, member")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _import_sources_all() -> pd.DataFrame:
     return query("SELECT * FROM import_sources")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _import_reliance_all() -> pd.DataFrame:
     return query("SELECT r.*, m.critical_2022, m.critical_2025 FROM import_reliance r "
                  "JOIN minerals m USING (mineral_id)")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _minerals_all() -> pd.DataFrame:
     return query("SELECT * FROM minerals ORDER BY mineral_id")
 
@@ -297,6 +296,7 @@ class Series:
     scenario: str = ""
     period_text: str = ""        # a multi-year average's period (EU study); "" for a year series
     provenance: str = ""
+    share_basis: str = "world_published"    # series.yml series_basis: what the shares are shares of
 
     @property
     def period(self) -> str:
@@ -359,16 +359,33 @@ def usgs_series(mineral_id: str, stage: str | None = None, year: int | None = No
     notes = [f for f in str(first["share_flag"] or "").split(";") if f]
     return Series(mid, stg, yr, "usgs", str(first["vintage"]), str(first["series_measure"]), unit, parts, total,
                   reported, str(world["flag"].iloc[0] or "") if len(world) else "", notes,
-                  str(first["series_qualifier"]))
+                  str(first["series_qualifier"]), share_basis=str(first["share_basis"]))
+
+
+def percent_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parts whose ``value`` already is a percent share (U.S. sourcing, the EU study's shares) as
+    the frame :func:`rexlib.metrics.concentration.hhi_bounds` takes: ``share_pct = value`` where
+    ``known`` (default: a number), ``ROW`` the remainder. No denominator is chosen here: production
+    shares are the stored ones (``Series.parts``, the series rule of :mod:`rexlib.series`)."""
+    out = frame.copy()
+    if "known" not in out:
+        out["known"] = out["value"].notna().to_numpy(dtype=bool)
+    out["share_pct"] = np.where(out["known"], out["value"], np.nan)
+    out["role"] = np.where(out["country"] == REST_OF_WORLD, "remainder", "country")
+    return out.reset_index(drop=True)
 
 
 def summary(series: Series) -> dict:
     """Concentration of a series (:func:`rexlib.formulas.concentration_summary` on its shares): the
     figures the stored ``concentration`` table holds for it."""
     p = series.parts
+    # a series without shares (us_only, no_world) is summarised on its values to count producers only
+    shares = p["share_pct"] if series.share_basis in rules.SHARE_OF else p["value"]
     out = concentration_summary([(c, v_, s, bool(k), r == "remainder") for c, v_, s, k, r in
-                                 zip(p["country"], p["value"], p["share_pct"], p["known"], p["role"])])
+                                 zip(p["country"], p["value"], shares, p["known"], p["role"])])
     out["flags"] = ";".join(list(dict.fromkeys(series.notes + out["flags"])))
+    out.update(rules.no_share_figures(series.share_basis))     # no share, no share-based figure
+    out["share_basis"] = series.share_basis
     out.update(mineral_id=series.mineral_id, stage=series.stage, year=series.year, period=series.period,
                provenance=series.provenance, source=series.source,
                vintage=series.vintage, measure=series.measure, unit=series.unit, world_total=series.world_total,
@@ -420,13 +437,13 @@ IEA_REFINING_PROXY = {mid: decl["mineral_id"] for mid, decl in (rules.rules().ge
 STAGE_FAMILIES = ("mining", "processing")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _supply_all() -> pd.DataFrame:
     return query("SELECT s.*, c.kind, c.name FROM supply_shares s JOIN countries c ON c.iso3 = s.country "
                  "ORDER BY s.rowid")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _supply_by_family() -> dict[tuple, pd.DataFrame]:
     return {key: part for key, part in _supply_all().groupby(["mineral_id", "stage_family"], sort=False)}
 
@@ -571,7 +588,7 @@ def nir(mineral_id: str, year: int | None = None, *, table_source: str = "salien
 
 # --------------------------------------------------------------------------- governance
 
-@lru_cache(maxsize=4)
+@memo(maxsize=4)
 def wgi_table(year: int) -> pd.DataFrame:
     """WGI scores for one year on the EU 0–10 scale (see :mod:`rexlib.metrics.governance`)."""
     from ..sources.wgi import ESTIMATES, governance_scores  # noqa: F811

@@ -14,7 +14,8 @@ import pandas as pd
 from ..warehouse import query
 from .. import series as rules
 from . import _common as c
-from .concentration import _summary, shares
+from .concentration import _summary
+from ..series import BASIS_WORDS
 
 __all__ = ["check_claims", "count_nir", "TOLERANCE_PP", "TOLERANCE_REL"]
 
@@ -75,12 +76,13 @@ def _production_share(mid: str, country: str, year, stage: str):
         return None, f"no USGS {stage} data for {int(year)} (years {years[0]}–{years[-1]})"
     s = c.usgs_series(mid, stage, yr)
     frame = _summary(s)
-    sh = shares(s.parts, total=s.world_total)
-    row = sh[sh["country"] == country]
+    row = s.parts[s.parts["country"] == country]     # the stored shares (series.with_shares)
     if row.empty:
         return 0.0, f"{country} not listed in {s.label} {s.measure} {s.year} (≤ other countries {c.fmt(frame['remainder_share'])} %)"
     if not bool(row["known"].iloc[0]):
         return None, f"{country} value withheld in {s.label} {s.year}"
+    if pd.isna(row["share_pct"].iloc[0]):
+        return None, f"{s.label}, {s.measure}, {s.year}: {BASIS_WORDS[s.share_basis]}"
     return float(row["share_pct"].iloc[0]), f"{s.label}, {s.measure}, {s.year}"
 
 

@@ -19,43 +19,8 @@ from ..formulas import concentration_summary
 from ..ids import REST_OF_WORLD, WORLD
 from . import _common as c
 
-__all__ = ["shares", "hhi", "hhi_bounds", "concentration", "concentration_table",
+__all__ = ["hhi", "hhi_bounds", "concentration", "concentration_table",
            "mining_vs_processing_gap", "biggest_processing_gaps"]
-
-
-def shares(frame: pd.DataFrame, total: float | None = None) -> pd.DataFrame:
-    """Percentage shares of a production frame.
-
-    ``frame`` needs ``country`` and ``value`` (optional ``flag``, ``known``). The denominator is
-    ``total`` when given, else the ``WLD`` row's value when present and positive, else the sum of
-    the known non-``WLD`` values (so shares then add to exactly 100).
-
-    ``share_pct = value / denominator × 100`` (percent). Values that are NaN or flagged withheld /
-    not available get ``share_pct`` NaN and ``known = False`` — never 0. The ``WLD`` row is
-    dropped; ``ROW`` (USGS "other countries", IEA "Rest of world") is kept with
-    ``role = 'remainder'``.
-    """
-    if "country" not in frame or "value" not in frame:
-        raise ValueError("shares() needs 'country' and 'value' columns")
-    out = frame.copy()
-    out["value"] = pd.to_numeric(out["value"], errors="coerce")
-    if "known" not in out:
-        flags = out["flag"] if "flag" in out else pd.Series("", index=out.index)
-        unknown = np.array([c.has_flag(f, *c.UNKNOWN_FLAGS) for f in flags], dtype=bool)
-        out["known"] = out["value"].notna().to_numpy(dtype=bool) & ~unknown
-    world = out[out["country"] == WORLD]
-    out = out[out["country"] != WORLD].copy()
-    if (out.loc[out["known"], "value"] < 0).any():
-        raise ValueError("shares() got a negative production value")
-    parts_sum = float(out.loc[out["known"], "value"].sum())
-    if total is None:
-        wv = world["value"].dropna()
-        total = float(wv.iloc[0]) if len(wv) and wv.iloc[0] > 0 else parts_sum
-    if total and parts_sum > total * (1 + rules.ROUNDING_ALLOWANCE):
-        total = parts_sum     # the share rule: parts past a rounded world total -> shares of their sum
-    out["share_pct"] = np.where(out["known"], out["value"] / total * 100 if total else np.nan, np.nan)
-    out["role"] = np.where(out["country"] == REST_OF_WORLD, "remainder", "country")
-    return out.reset_index(drop=True)
 
 
 def hhi(shares_pct: Iterable[float]) -> float:
@@ -74,7 +39,8 @@ def hhi(shares_pct: Iterable[float]) -> float:
 
 
 def hhi_bounds(share_frame: pd.DataFrame) -> dict:
-    """Bounds on the HHI of a share frame from :func:`shares`.
+    """Bounds on the HHI of a share frame (columns country, value, share_pct, known, role; the
+    ``parts`` of a :class:`rexlib.metrics._common.Series`, whose shares the series rule stored).
 
     * known country shares ``s_i`` (joint labels such as ``USA+CAN`` count as one producer);
     * remainder ``r`` = the ``ROW`` share (other countries, split unknown);

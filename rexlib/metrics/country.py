@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import api
+from .. import series as rules
 from .. import validate as v
 from ..ids import REST_OF_WORLD, WORLD
 from ..warehouse import query
@@ -52,7 +53,7 @@ class UnknownCountry(v.InvalidArgument):
                      + (" ..." if len(self.valid) > 60 else "") + " (ISO3 codes; a country name works too).",)
 
 
-@c.lru_cache(maxsize=1)
+@c.memo(maxsize=1)
 def _country_table() -> pd.DataFrame:
     frame = c._countries()
     return frame[frame["kind"].isin(["country", "territory"])].reset_index(drop=True)
@@ -119,30 +120,44 @@ def _series_rows(series: c.Series, stage: str) -> list[dict]:
     return rows
 
 
-@c.lru_cache(maxsize=1024)
+@c.memo(maxsize=1024)
 def _series(mid: str, stage: str, year: int | None) -> c.Series | None:
     """:func:`stage_series`, kept per process (the profile and the marginal ranking read the same
     series many times; callers here never modify it)."""
     return stage_series(mid, stage, year)
 
 
-@c.lru_cache(maxsize=64)
+@c.memo(maxsize=64)
 def _coverage(codes: frozenset, year: int | None) -> pd.DataFrame:
     """:func:`coalition_coverage` of a set of countries, every mineral (filtered by the callers)."""
     return coalition_coverage(countries=sorted(codes), year=year)
 
 
-@c.lru_cache(maxsize=8)
+@c.memo(maxsize=8)
 def _positions(year: int | None) -> pd.DataFrame:
     rows: list[dict] = []
+    left_out: list[dict] = []
     for mid in minerals_for_coverage(None):
         for stage in ("mine", "processing"):
             series = _series(mid, stage, year)
-            if series is not None:
-                rows += _series_rows(series, stage)
+            if series is None:
+                continue
+            if not rules.is_world(series.share_basis):
+                # a share of world needs a world (series.yml series_basis): kyanite's shares are of
+                # its six listed producers, crushed stone is U.S. only, boron has no world total
+                left_out.append(dict(mineral_id=mid, stage=stage, share_basis=series.share_basis))
+                continue
+            rows += _series_rows(series, stage)
     frame = pd.DataFrame(rows)
     frame["rank"] = frame["rank"].astype("Int64")
+    frame.attrs["left_out"] = left_out
     return frame
+
+
+def positions_left_out(year: int | None = None) -> pd.DataFrame:
+    """The (mineral, stage) series :func:`country_positions` leaves out because their basis is no
+    world (columns mineral_id, stage, share_basis)."""
+    return pd.DataFrame(_positions(year).attrs.get("left_out", []), columns=["mineral_id", "stage", "share_basis"])
 
 
 def country_positions(year: int | None = None) -> pd.DataFrame:
@@ -214,7 +229,7 @@ def _shares_of(iso3: str, year: int | None) -> pd.DataFrame:
                             na_position="last").reset_index(drop=True)
 
 
-@c.lru_cache(maxsize=1)
+@c.memo(maxsize=1)
 def _reserves_all() -> pd.DataFrame:
     """The stored reserves series (``reserves_latest``: one edition per year, shares under the series
     rule), default measure, each mineral's latest year."""
@@ -235,7 +250,7 @@ def _reserves_of(iso3: str) -> pd.DataFrame:
                               ).reset_index(drop=True)
 
 
-@c.lru_cache(maxsize=1)
+@c.memo(maxsize=1)
 def _imports_all() -> pd.DataFrame:
     rows = []
     for mid in sorted(c._import_sources_all()["mineral_id"].unique()):
@@ -327,6 +342,11 @@ def country_profile(country: str, year: int | None = None) -> CountryProfile:
 def _known_unknown(p: CountryProfile) -> tuple[list[str], list[str]]:
     """What the data say and do not say about the country, in words (for an honest page)."""
     known, unknown = [], []
+    left = positions_left_out()
+    if len(left):
+        unknown.append("Shares of world leave out " + rules.left_out_note(left, c.mineral_names())
+                       .removeprefix("Left out (no world total to rank against): ").rstrip(".")
+                       + " (no world total to take a share of)")
     for stage, what in (("mine", "mine production"), ("processing", "processing")):
         rows = p.shares[p.shares["stage"] == stage]
         numbers = rows[rows["known"] & (rows["share_pct"] > 0)]

@@ -64,7 +64,7 @@ def covered_share(parts: pd.DataFrame, members: c.Members, *, value_col: str = "
 
 
 def _stage_coverage(series: c.Series | None, members: c.Members) -> dict:
-    if series is None or series.world_total is None:
+    if series is None or series.world_total is None or not c.rules.is_world(series.share_basis):
         return dict(covered_pct=np.nan, covered_high_pct=np.nan, withheld_members="", label="")
     res = covered_share(series.parts, members)
     res["label"] = f"{series.label} {series.stage} {series.period}"

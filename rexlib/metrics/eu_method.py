@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..formulas import eu_supply_risk
-from .concentration import shares
+from . import _common as c
 from .governance import hhi_wgi_of_shares
 
 __all__ = ["hhi_wgi_t", "supply_risk_terms", "supply_risk_formula", "eu_style_supply_risk", "compare_with_published",
@@ -64,7 +64,7 @@ def hhi_wgi_t(rows: pd.DataFrame, scores: pd.DataFrame, *, missing: str = "media
     parts = pd.DataFrame({"country": rows["country"].to_numpy(), "value": rows["share_pct"].to_numpy(dtype=float),
                           "known": ~bound})
     trade = dict(zip(rows["country"], rows["t"].astype(float)))
-    out = hhi_wgi_of_shares(shares(parts, total=100.0), scores=scores, trade=trade, missing=missing)
+    out = hhi_wgi_of_shares(c.percent_parts(parts), scores=scores, trade=trade, missing=missing)
     out["share_listed"] = float(rows["share_pct"].sum())
     return out
 

@@ -103,7 +103,7 @@ def financing_by_mineral_stage(conflict: str = "min", *, risk: pd.DataFrame | No
             series = c.mine_series(rec.mineral_id)
         elif rec.mineral_id != UNSPECIFIED and rec.production_stage == "refinery":
             series = c.processing_series(rec.mineral_id)
-        if series is None or series.world_total is None:
+        if series is None or series.world_total is None or not c.rules.is_world(series.share_basis):
             china.append(np.nan)
             hstage.append(np.nan)
             continue

@@ -26,7 +26,7 @@ import pandas as pd
 from .. import formulas
 from .. import validate as v
 from . import _common as c
-from .concentration import _series, hhi_bounds, shares
+from .concentration import _series, hhi_bounds
 
 __all__ = ["wgi_scores", "wgi_fill_value", "hhi_wgi_of_shares", "hhi_wgi", "governance_table",
            "WGI_YEAR", "WGI_METHOD"]
@@ -76,7 +76,7 @@ def _score(code: str, lookup: dict[str, float]) -> float | None:
 def hhi_wgi_of_shares(share_frame: pd.DataFrame, *, wgi_year: int = WGI_YEAR,
                       missing: str = "median", scores: pd.DataFrame | None = None,
                       trade: Mapping[str, float] | None = None) -> dict:
-    """HHI_WGI (EU 0–10 scale) of a share frame from :func:`rexlib.metrics.concentration.shares`.
+    """HHI_WGI (EU 0–10 scale) of a share frame (``Series.parts``: the stored shares; or :func:`rexlib.metrics._common.percent_parts`).
 
     Lower bound ``hhi_wgi``: ``Σ_i (s_i/100)² × WGI_i`` over listed countries; the ``ROW``
     remainder (and any unallocated share) is spread over infinitely many producers and contributes
@@ -129,7 +129,7 @@ def hhi_wgi(mineral: str, stage: str = "mine", year: int | None = None, source: 
     """
     series = _series(mineral, stage, year, source)
     wy = v.year("wgi_year", wgi_year, c.query("SELECT DISTINCT year FROM governance")["year"])
-    res = hhi_wgi_of_shares(shares(series.parts, total=series.world_total), wgi_year=wy, missing=missing)
+    res = hhi_wgi_of_shares(series.parts, wgi_year=wy, missing=missing)
     row = dict(mineral_id=series.mineral_id, stage=series.stage, year=series.year, source=series.source,
                vintage=series.vintage, **res, method=WGI_METHOD, source_label=series.label)
     return pd.DataFrame([row])

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .. import series as rules
 from .. import validate as v
 from ..formulas import eu_supply_risk
 from ..warehouse import memo
 from . import _common as c
-from .concentration import shares
 from .governance import WGI_METHOD, WGI_YEAR, hhi_wgi_of_shares
 
 __all__ = ["risk_scores", "risk_sensitivity", "DEFAULT_WEIGHTS"]
@@ -42,9 +42,11 @@ def us_sourcing(mid: str, ir: float | None) -> tuple[pd.DataFrame | None, str]:
     domestic = pd.DataFrame({"country": ["USA"], "value": [(1.0 - ir) * 100.0]})
     if ir == 0:
         return domestic, "domestic_only"
-    frame, basis, _ = c.import_source_shares(mid)
+    frame, basis, measure = c.import_source_shares(mid)
     if basis != "share_pct":
         return None, basis
+    if not rules.same_product(mid, measure):     # series.yml product_rule: NIR and sources of other products
+        return None, "different_products"
     imports = frame[["country", "share_pct"]].rename(columns={"share_pct": "value"})
     imports = imports.assign(value=imports["value"] * ir)
     parts = pd.concat([domestic, imports], ignore_index=True).groupby("country", as_index=False, sort=False)["value"].sum()
@@ -56,7 +58,7 @@ def _sourcing_hhi_wgi(mid: str, ir: float | None, wgi_year: int, missing: str) -
     if parts is None:
         return np.nan, basis
     parts = parts.assign(known=parts["value"].notna())
-    res = hhi_wgi_of_shares(shares(parts, total=100.0), wgi_year=wgi_year, missing=missing)
+    res = hhi_wgi_of_shares(c.percent_parts(parts), wgi_year=wgi_year, missing=missing)
     return res["hhi_wgi"], basis
 
 
@@ -83,7 +85,7 @@ def _components(year: int | None, mids: tuple[str, ...], wgi_year: int, missing:
         series = c.primary_series(mid, year)
         if series is None or series.world_reported is None or not c.has_listed_countries(series):
             continue  # no world total or no producer listed (e.g. yttrium: world total only)
-        res = hhi_wgi_of_shares(shares(series.parts, total=series.world_total), wgi_year=wgi_year, missing=missing)
+        res = hhi_wgi_of_shares(series.parts, wgi_year=wgi_year, missing=missing)
         n = c.nir(mid, series.year)
         te = n.fraction
         flags = []

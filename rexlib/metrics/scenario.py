@@ -38,19 +38,28 @@ def _supplier_members(suppliers: Iterable[str] | str) -> c.Members:
 def _import_exposure(mid: str, members: c.Members, nir: c.Nir) -> dict:
     frame, basis, measure = c.import_source_shares(mid)
     member = [x for x in frame["country"] if members.covers(x)] if len(frame) else []
+    product = rules.nir_product(mid)
+    note = ""
     if basis == "share_pct":
         share = float(frame.loc[[members.covers(x) for x in frame["country"]], "share_pct"].sum())
         known = "shares"
     else:
         share = np.nan
         known = "ranks_only" if basis == "rank" else "no_import_sources"
+    exposed = np.nan if nir.pct is None or np.isnan(share) else nir.pct * share / 100.0
+    if basis != "none" and not rules.same_product(mid, measure):
+        # series.yml product_rule: the headline NIR and the headline import sources are of
+        # different products (feldspar: nepheline syenite vs feldspar): never multiplied.
+        known, exposed = "different_products", np.nan
+        note = (f"USGS gives the headline import reliance for {product} ({nir.bound if nir.bound != '=' else ''}"
+                f"{'' if nir.pct is None else f'{nir.pct:g}'} %) and the headline import sources for "
+                f"{measure!r}: different products, so they are not multiplied")
     ranks = ";".join(f"{r.country}:{'' if pd.isna(r.rank) else int(r.rank)}" for r in frame.itertuples()
                      if members.covers(r.country))
-    exposed = np.nan if nir.pct is None or np.isnan(share) else nir.pct * share / 100.0
-    return dict(nir_pct=nir.pct, nir_bound=nir.bound, nir_year=nir.year,
+    return dict(nir_pct=nir.pct, nir_bound=nir.bound, nir_year=nir.year, nir_product=product,
                 supplier_import_share_pct=share, import_share_basis=known, supplier_import_ranks=ranks,
                 n_supplier_import_sources=len(member), us_consumption_exposed_pct=exposed,
-                import_measure=measure)
+                import_measure=measure, exposure_note=note)
 
 
 PROCESSING = "processing"   # the processing stage family of rexlib.series (any source)
@@ -70,8 +79,11 @@ def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str | None =
     * ``us_consumption_exposed_pct = NIR × supplier_import_share_pct / 100``: the share of U.S.
       apparent consumption imported from the suppliers (MCS2026 NIR of the production year or the
       newest; import shares 2021–24). ``import_share_basis`` says ``shares`` (USGS gives
-      percentages) or ``ranks_only`` (Fig. 2 ranks: exposure NaN, ranks in
-      ``supplier_import_ranks``); ``us_consumption_at_risk_pct`` multiplies by ``cut_pct/100``.
+      percentages), ``ranks_only`` (Fig. 2 ranks: exposure NaN, ranks in
+      ``supplier_import_ranks``) or ``different_products`` (the headline NIR and the headline
+      import sources are of different products, series.yml ``product_rule``: exposure NaN,
+      ``exposure_note`` names both; ``nir_product`` / ``import_measure`` say what each measures);
+      ``us_consumption_at_risk_pct`` multiplies by ``cut_pct/100``.
 
     Suppliers with withheld production make ``supply_lost`` a lower bound (flag
     ``withheld_supplier``). Suppliers that are not listed producers may hide in ``ROW``: flag
@@ -125,7 +137,7 @@ def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str |
     return dict(mineral_id=mid, stage=PROCESSING if stage == PROCESSING else series.stage,
                 year=series.year if series.year is not None else series.period,
                 vintage=series.vintage, unit=series.unit,
-                suppliers=members.label, world_total=series.world_total,
+                suppliers=members.label, world_total=series.world_total, share_basis=series.share_basis,
                 supplier_production=float(parts.loc[is_sup & known, "value"].sum()),
                 others_production=float(parts.loc[~is_sup & known, "value"].sum()),
                 flags=";".join(flags), exposure=_import_exposure(mid, members, n),
@@ -143,6 +155,7 @@ def disruption_of(inputs: dict, cut_pct: float = 100, ramp_up_pct: float = 0) ->
     row = dict(
         mineral_id=inputs["mineral_id"], stage=inputs["stage"], year=inputs["year"], vintage=inputs["vintage"],
         unit=inputs["unit"], suppliers=inputs["suppliers"], cut_pct=cut, ramp_up_pct=ramp, world_total=world,
+        share_basis=inputs.get("share_basis", "world_published"),
         supplier_production=v_s, supplier_share_pct=v_s / world * 100 if world else np.nan,
         supply_lost=lost, supply_lost_pct=lost / world * 100 if world else np.nan,
         ramp_up=ramp_up, remaining_supply=remaining,

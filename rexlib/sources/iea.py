@@ -24,8 +24,10 @@ Quirks handled here (see /work/shared/data/MANIFEST-other.md):
   ``Rest of world`` exceed the total by exactly the value of the sixth (last-listed) country, i.e.
   ``Rest of world`` was computed as total minus the first five countries and double-counts the
   sixth (Australia, Canada, Germany, Tanzania). The totals and the ``Top 3 share`` rows follow the
-  same first-five logic. ``read_iea_supply`` corrects ``Rest of world`` (published value kept in
-  ``value_kt_published``) and reports each correction as a quality issue. The workbook's own
+  same first-five logic. ``read_iea_supply`` reads the cells as published and reports each such
+  block as a quality issue; the values are corrected by ``rexlib/metadata/corrections.yml`` (one
+  ``override`` entry per cell with its ``expect`` guard, applied by the build; the published value
+  stays in ``value_kt_published``). The workbook's own
   ``Top 3 share`` is returned unchanged; it differs from the true top 3 only for graphite battery
   grade 2023 (97.78 % published, China+Japan+United States; Germany 28.2 kt > United States
   16.5 kt gives 98.35 %), also reported as a quality issue.
@@ -174,7 +176,19 @@ def _supply_scenario(ws, header_row: int) -> str | None:
     return None
 
 
-def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+BLOCK_KEYS = ["mineral_id", "stage", "stage_label", "year", "scenario"]
+
+
+def block_shares(supply: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """``share_pct`` of each row: ``value_kt`` / the block's printed total x 100 (the IEA's own
+    shares; the build calls it again after the value corrections)."""
+    out = supply.drop(columns=["share_pct", "total_kt"], errors="ignore").merge(
+        totals[BLOCK_KEYS + ["total_kt"]], on=BLOCK_KEYS, how="left")
+    out["share_pct"] = out["value_kt"] / out["total_kt"] * 100
+    return out
+
+
+def read_iea_supply(path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
     """Read sheet ``2 Total supply for key minerals`` of the IEA Critical Minerals Data Explorer.
 
     Returns ``(supply, totals, issues)``:
@@ -183,7 +197,7 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
       mineral_id, stage, stage_label, country_label, year, value_kt, share_pct (value / block total
       * 100), scenario (``observed`` for the first year, 2023; the sheet's own scenario — ``base_case``
       — for 2030/2035/2040), source_sheet, source_cell, value_kt_published (the cell as published)
-      and note ('' unless the value was corrected).
+      and note ('' unless a correction of rexlib/metadata/corrections.yml changes the value).
     * ``totals``: one row per block x year: mineral_id, stage, stage_label, year, scenario,
       total_label (IEA wording, e.g. ``Total clean technologies``), total_kt, top3_share_pct (the
       workbook's ``Top 3 share`` row, converted from a fraction to percent), top3_share_pct_computed
@@ -192,10 +206,8 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
       that was not read, was skipped or corrected, and for every block/year where the parts do not
       add up to the total or the workbook's top-3 share differs from the computed one.
 
-    ``fix_rest_of_world``: when the named countries plus ``Rest of world`` exceed the block total by
-    exactly (within 0.05 kt) the value of the last-listed country, ``Rest of world`` double-counts
-    that country (see module docstring); subtract it. Set False to get the cells exactly as
-    published (``value_kt`` then equals ``value_kt_published`` everywhere).
+    The cells are read as published (a value error is corrected by rexlib/metadata/corrections.yml,
+    applied by the build; :func:`block_shares` then recomputes the shares).
     """
     wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
     ws = wb[SUPPLY_SHEET]
@@ -285,7 +297,9 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
               .agg({"total_label": "first", "total_kt": "first", "top3_share_pct": "first",
                     "source_cell": "first", "top3_source_cell": "first"}))
 
-    # Parts vs total: detect (and optionally correct) a Rest of world that double-counts a country.
+    # Parts vs total: a Rest of world that double-counts a country is reported here; the value is
+    # corrected by rexlib/metadata/corrections.yml (one entry per cell, with its expect guard), not
+    # in this reader, and the publisher check iea_block_sum fails on any block left unexplained.
     total_of = {tuple(r[k] for k in keys): r for _, r in totals.iterrows()}
     for key, group in supply.groupby(keys, sort=False):
         total = total_of.get(key)
@@ -297,15 +311,10 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
         is_row = group["country_label"].str.lower() == "rest of world"
         named = group[~is_row]
         last = named.iloc[-1] if len(named) else None
-        if (fix_rest_of_world and is_row.sum() == 1 and last is not None and last["value_kt"] > 0
-                and abs(excess - last["value_kt"]) <= 0.05):
+        if is_row.sum() == 1 and last is not None and last["value_kt"] > 0 and abs(excess - last["value_kt"]) <= 0.05:
             idx = group.index[is_row][0]
-            published = supply.at[idx, "value_kt"]
-            supply.at[idx, "value_kt"] = _clean(published - last["value_kt"])
-            supply.at[idx, "note"] = (f"Rest of world corrected: published value double-counts "
-                                      f"{last['country_label']} ({last['value_kt']} kt)")
-            issues.append(_issue(path, sheet, supply.at[idx, "source_cell"], "value_kt", published,
-                                 f"corrected to {supply.at[idx, 'value_kt']}",
+            issues.append(_issue(path, sheet, supply.at[idx, "source_cell"], "value_kt", supply.at[idx, "value_kt"],
+                                 "read as published (a value correction in rexlib/metadata/corrections.yml applies)",
                                  f"countries + Rest of world exceed {total['total_label']} "
                                  f"({total['total_kt']} kt, {total['source_cell']}) by exactly "
                                  f"{last['country_label']} ({last['value_kt']} kt, {last['source_cell']}): "
@@ -316,12 +325,11 @@ def read_iea_supply(path, fix_rest_of_world: bool = True) -> tuple[pd.DataFrame,
                                  f"countries + Rest of world differ from the total by {excess} kt"))
 
     # Shares of the block total; computed top 3 over named countries (not "Rest of world").
-    supply = supply.merge(totals[keys + ["total_kt"]], on=keys, how="left")
-    missing = supply["total_kt"].isna()
+    missing = ~supply.set_index(keys).index.isin(totals.set_index(keys).index)
     for _, row in supply[missing].iterrows():
         issues.append(_issue(path, sheet, row["source_cell"], "share_pct", row["value_kt"], "share left empty",
                              "block has no total row for this year"))
-    supply["share_pct"] = supply["value_kt"] / supply["total_kt"] * 100
+    supply = block_shares(supply, totals)
     named = supply[supply["country_label"].str.lower() != "rest of world"]
     top3 = (named.groupby(keys, sort=False)["value_kt"]
             .apply(lambda s: s.nlargest(3).sum()).rename("top3_kt").reset_index())

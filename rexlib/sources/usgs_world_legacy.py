@@ -25,8 +25,8 @@ Units (MCS2026 wording, lowercase): column codes ``t`` metric tons, ``kt`` thous
 million carats, ``mcm`` million cubic meters; bauxite and alumina tonnages are "thousand metric dry
 tons" as in MCS2025/MCS2026. In MCS2025 ``UNIT_MEAS`` is used, except for reserves whose notes
 state another unit for the commodity ("(Reserve data is thousand metric tons)", "Crude Ore, million
-metric tons"), and except the publisher errors listed in ``_MCS2025_UNIT_FIXES`` (each correction
-is reported as a quality issue).
+metric tons"). A unit the publisher got wrong is corrected by rexlib/metadata/corrections.yml (the
+build applies it before the series rules and logs it), not here.
 
 Flags: ParsedValue flags + classify_measure flags of the Type (production/capacity rows only) +
 ``estimated`` when the column name says est + flags_from_note(note) + ``estimated`` when a note
@@ -160,37 +160,10 @@ UNIT_CODES = {
 _UNIT_WORDING = {"thousand carats": "thousands of carats"}
 _DRY_TON_MINERALS = {"bauxite", "alumina"}  # USGS reports both in thousand metric dry tons
 
-# MCS2025 UNIT_MEAS values that contradict MCS2023/MCS2024/MCS2026 for the same figures:
-# (commodity key, record types) -> corrected unit.  Each correction is logged as a quality issue.
-_MCS2025_UNIT_FIXES: dict[tuple[str, str], str] = {
-    # Ilmenite/rutile TiO2 content: MCS2024 Prod_kt (Australia ilmenite 400), MCS2026 "thousand
-    # metric tons"; MCS2025 says "metric tons" for the same magnitudes.
-    ("titanium mineral concentrates", "production"): "thousand metric tons",
-    ("titanium mineral concentrates", "reserves"): "thousand metric tons",
-    # Industrial sand and gravel: MCS2024 Prod_kt with the same numbers, MCS2026 "thousand metric
-    # tons"; MCS2025 says "metric tons".
-    ("sand and gravel (industrial)", "production"): "thousand metric tons",
-}
-
-# Unit codes in MCS2023/MCS2024 column names that contradict the neighbouring editions for the
-# same figures: (vintage, file code, record type) -> (corrected unit, evidence).
-_LEGACY_UNIT_FIXES: dict[tuple[str, str, str], tuple[str, str]] = {
-    ("MCS2023", "chrom", "production"): (
-        "thousand metric tons", "Prod_t_ header, but the figures equal MCS2024 Prod_kt_ and the "
-        "MCS2024 revision note says chromium field units were changed to kt"),
-    ("MCS2023", "rheni", "reserves"): (
-        "kilograms", "Reserves_kt header, but United States 400,000 equals MCS2024/MCS2025 "
-        "reserves in kilograms"),
-    ("MCS2023", "vanad", "reserves"): (
-        "thousand metric tons", "Reserves_t header, but the figures equal MCS2024 Reserves_kt and "
-        "MCS2025 '(Reserve data is thousand metric tons)'"),
-    ("MCS2024", "selen", "reserves"): (
-        "metric tons", "Reserves_kt header, but the figures equal MCS2023 Reserves_t and MCS2025 "
-        "metric tons"),
-    ("MCS2024", "talc", "reserves"): (
-        "thousand metric tons", "Reserves_t header, but the figures equal MCS2023 Reserves_kt and "
-        "MCS2025 thousand metric tons"),
-}
+# Units that contradict the neighbouring editions for the same figures (MCS2025 UNIT_MEAS for
+# titanium mineral concentrates and industrial sand and gravel; MCS2023/MCS2024 header codes for
+# chromium, rhenium, vanadium, selenium, talc) are publisher errors: read as published here and
+# corrected by rexlib/metadata/corrections.yml (action override of `unit`, with its expect guard).
 
 # --------------------------------------------------------------------------------------------
 # Column headers
@@ -499,10 +472,6 @@ def read_mcs_world_file(path, vintage: str, root: pathlib.Path | None = None
                     continue
                 year = reserves_default_year
             unit = UNIT_CODES[m.group("unit").lower()]
-            fix = _LEGACY_UNIT_FIXES.get((vintage, code, kind))
-            if fix and fix[0] != unit:
-                b.issue(1, h, h, f"kept: unit set to {fix[0]!r}", fix[1])
-                unit = fix[0]
             value_cols[i] = {"kind": kind, "year": int(year), "unit": unit,
                              "est": bool(m.group("est")),
                              "qual": (m.group("qual") or "").lower(), "header": h}
@@ -645,7 +614,6 @@ def read_mcs2025_world(path, root: pathlib.Path | None = None) -> tuple[pd.DataF
     reserve_unit: dict[str, str] = {}
     not_reserve: dict[str, str] = {}
     used_by_com: dict[str, set] = defaultdict(set)
-    fix_logged: set = set()
     i_rnote = note_cols.get("reserves")
     for line, cells in rows:
         key = _commodity_key(cells[i_com])
@@ -715,15 +683,6 @@ def read_mcs2025_world(path, root: pathlib.Path | None = None) -> tuple[pd.DataF
             k_unit = unit
             if kind == "reserves" and key in reserve_unit:
                 k_unit = reserve_unit[key]
-            fix = _MCS2025_UNIT_FIXES.get((key, kind))
-            if fix and fix != k_unit:
-                if (key, kind) not in fix_logged:
-                    fix_logged.add((key, kind))
-                    b.issue(line, "UNIT_MEAS", cells[i_unit], f"kept: unit set to {fix!r}",
-                            f"MCS2025 UNIT_MEAS {k_unit!r} for {com_raw.strip()!r} {kind} "
-                            "contradicts MCS2024/MCS2026 for the same figures "
-                            "(logged once for the commodity)")
-                k_unit = fix
             if mineral in _DRY_TON_MINERALS and k_unit == "thousand metric tons":
                 k_unit = "thousand metric dry tons"
             b.emit_group(cells=group_cells, note=note, note_col=kind, line=line,

@@ -81,7 +81,9 @@ class Chokepoints(c.App):
     def _processing(self) -> list[str]:
         """The processing family across minerals: each mineral's best source, its own period."""
         top = self.top.value
-        conc = self._filter(mb.supply_concentration(PROCESSING))
+        ranked = mb.supply_concentration(PROCESSING)
+        left_out = ranked.attrs.get("note", "")
+        conc = self._filter(ranked)
         conc = conc.assign(name=conc["mineral_id"].map(_names()).fillna(conc["mineral_id"]), year=conc["period"])
         counts = conc["source"].value_counts()
         src = source_line("processing shares per mineral from the best available source (rexlib.supply_shares): "
@@ -92,8 +94,8 @@ class Chokepoints(c.App):
                           releases=["iea_cm_explorer_2024"])
         parts = [c.heading("Concentration by mineral, processing stage"),
                  c.message("Processing shares come from different sources and periods per mineral (column Period); "
-                           "the year slider does not apply. EU rows are multi-year averages of shares, not one year.",
-                           "info"),
+                           "the year slider does not apply. EU rows are multi-year averages of shares, not one year."
+                           + (f" {left_out}" if left_out else ""), "info"),
                  c.chart_html(hhi_bars(conc.head(top), title="Most concentrated minerals, processing stage",
                                        source=src, subtitle="Each mineral's latest processing series. Bar: HHI lower "
                                        "bound; tick: upper bound. Dashed: 2,500.")),
@@ -113,8 +115,11 @@ class Chokepoints(c.App):
             return self._processing()
         names = _names()
         params = {"stage": stage, "year": year, "critical": self.critical.value}
-        conc = self._filter(mb.concentration_table(stage, year))
+        ranked = mb.concentration_table(stage, year)
+        conc = self._filter(ranked)
         parts = []
+        if ranked.attrs.get("note"):
+            parts.append(c.message(ranked.attrs["note"], "info"))
         if conc.empty:
             parts.append(c.message(f"No mineral has a USGS world total at stage '{stage}' in {year}.", "warn"))
         conc = conc.assign(name=conc["mineral_id"].map(names)) if len(conc) else conc.assign(name=[])

@@ -2,8 +2,6 @@
 the measure to draw). Presentation only; numbers come from rexlib.api and rexlib.metrics."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
 from .. import api, series
@@ -25,7 +23,7 @@ FLAG_WORDS = {"estimated": "e", "withheld": "W", "not_available": "NA", "rounded
 
 # ------------------------------------------------------------------ options
 
-@lru_cache(maxsize=1)
+@memo(1)
 def production_minerals() -> tuple[tuple[str, str], ...]:
     """(display name, id) for every mineral with world production rows."""
     frame = api.minerals()
@@ -151,7 +149,7 @@ def _label(value, unit, flag, share=None) -> str:
     return text
 
 
-@lru_cache(maxsize=1)
+@memo(1)
 def _countries() -> pd.DataFrame:
     return query("SELECT iso3 AS country, iso_numeric FROM countries")
 
@@ -173,6 +171,7 @@ def production_frame(mineral: str, stage: str, year: int, key: str | None = None
              "world_value": world["value"].iloc[0] if len(world) else None,
              "world_flag": world["flag"].iloc[0] if len(world) else None,
              "vintage": frame["vintage"].iloc[0] if len(frame) else None,
+             "share_basis": frame["share_basis"].iloc[0] if len(frame) else "world_published",
              "source_file": frame["source_file"].iloc[0] if len(frame) else None}
     rows = frame[~frame["is_aggregate"]].reset_index(drop=True)
     # A dict lookup, not a merge: the same left join on a unique key, a few ms cheaper per call.
@@ -358,7 +357,7 @@ def import_sources_frame(mineral: str) -> pd.DataFrame:
 LISTS = {"all": "All minerals", "2022": "2022 U.S. critical-minerals list", "2025": "2025 U.S. critical-minerals list"}
 
 
-@lru_cache(maxsize=1)
+@memo(1)
 def mineral_groups() -> tuple[str, ...]:
     groups = api.minerals()["group_2022"].dropna().unique()
     return ("all", *sorted(groups))
@@ -430,7 +429,7 @@ def nir_counts(frame: pd.DataFrame) -> dict:
 
 # ------------------------------------------------------------------ minerals without a production table
 
-@lru_cache(maxsize=1)
+@memo(1)
 def profile_minerals() -> tuple[tuple[str, str], ...]:
     """(display name, id) for every mineral the profile can show: a world production table, any U.S.
     statistic (salient statistics, net import reliance, import sources, prices), reserves, or a place
@@ -501,7 +500,8 @@ def leading_producer(mineral: str, stage: str | None = None) -> dict | None:
         return None
     top = rows.sort_values("share_pct", ascending=False).iloc[0]
     return {"mineral": mineral, "name": mineral_name(mineral), "stage": stage, "year": int(year),
-            "country": top["name"], "share_pct": float(top["share_pct"]), "vintage": facts["vintage"]}
+            "country": top["name"], "share_pct": float(top["share_pct"]), "vintage": facts["vintage"],
+            "share_basis": facts["share_basis"]}
 
 
 SUPPLY_STATISTICS = ("Production", "Import", "Export", "Consumption")

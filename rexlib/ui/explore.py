@@ -23,12 +23,14 @@ DEFAULTS = {"table": "production", "example": "china_share"}
 SHOWN_ROWS = 50                     # rows of a result shown as a table (the downloads hold more)
 
 EXAMPLES = {
+    # The stored share (series.with_shares: share_pct of world_value), never recomputed here, and
+    # only where the series' basis is a world (series.yml series_basis).
     "china_share": ("China's share of world mine production, 2025",
-                    "SELECT p.mineral_id, round(p.value / w.value * 100, 1) AS china_share_pct, p.unit\n"
-                    "FROM production_latest p\n"
-                    "JOIN production_latest w USING (mineral_id, stage, measure, qualifier, year, vintage)\n"
-                    "WHERE p.country = 'CHN' AND w.country = 'WLD' AND p.stage = 'mine' AND p.year = 2025\n"
-                    "  AND w.value > 0\nORDER BY china_share_pct DESC\nLIMIT 25"),
+                    "SELECT mineral_id, round(share_pct, 1) AS china_share_pct, share_flag, unit\n"
+                    "FROM production_latest\n"
+                    "WHERE country = 'CHN' AND stage = 'mine' AND year = 2025 AND is_default_measure\n"
+                    "  AND share_basis = 'world_published' AND share_pct IS NOT NULL\n"
+                    "ORDER BY china_share_pct DESC\nLIMIT 25"),
     "nir_bounds": ("Import reliance given only as a bound, 2025",
                    "SELECT mineral_id, nir_text, nir_bound, nir_pct, measure\nFROM import_reliance\n"
                    "WHERE year = 2025 AND table_source = 'salient' AND nir_bound IN ('>', '<')\nORDER BY nir_pct DESC"),

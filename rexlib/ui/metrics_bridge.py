@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import api
+from .. import api, series
 from .. import metrics as m
 from ..charts.base import fmt_num
 from .cache import memo
@@ -92,6 +92,13 @@ def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -
     """HHI (with its bound), top-3 share and China's share for the drawn measure."""
     conc = concentration(mineral, stage, year, facts.get("measure"), facts.get("qualifier") or None).iloc[0]
     flags = str(conc["flags"] or "")
+    basis = conc["share_basis"]
+    if basis not in series.SHARE_OF:     # U.S. only, or forms not comparable: no share-based figure
+        why = series.BASIS_WORDS[basis]
+        return [{"label": "HHI (concentration)", "value": "n/a", "note": why},
+                {"label": "Top-3 producers' share", "value": "n/a", "note": why},
+                {"label": "China's share", "value": "n/a", "note": why}]
+    of = "of the world total" if basis == "world_published" else "of the listed producers (no world total)"
     if conc["n_countries"] == 0:
         hhi_value, hhi_note = "n/a", "no producer values (withheld/NA)"
     else:
@@ -103,11 +110,13 @@ def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -
     elif "china_not_listed" in flags:
         china_value, china_note = "not listed", "China not in the USGS table"
     else:
-        china_value, china_note = f"{china:.1f}%", "of the world total"
+        china_value, china_note = f"{china:.1f}%", of
     top3 = conc["top3_share"]
+    if basis != "world_published":
+        hhi_note += "; " + of
     return [
         {"label": "HHI (concentration)", "value": hhi_value, "note": hhi_note},
         {"label": "Top-3 producers' share", "value": "n/a" if pd.isna(top3) else f"{top3:.1f}%",
-         "note": f"top: {conc['top1_country'] or '—'}"},
+         "note": f"top: {conc['top1_country'] or '—'}" + ("" if basis == "world_published" else f"; {of}")},
         {"label": "China's share", "value": china_value, "note": china_note},
     ]

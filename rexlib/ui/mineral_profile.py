@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import api, charts
+from .. import api, charts, series
 from ..charts.base import esc, fmt_num, source_line
 from . import common as c
 from . import data as d
 from . import metrics_bridge as mb
 from . import outlook
 from .cache import sections
+
+
+def stage_words(stage: str) -> str:
+    """A stage in words: "mine production", but "production" for USGS's unnamed stage (not
+    "production production")."""
+    return "production" if stage == "production" else f"{stage} production"
 
 DEFAULTS = {"mineral": "cobalt", "stage": "mine", "year": 2025}
 
@@ -250,6 +256,8 @@ class MineralProfile(c.App):
         return out
 
     def _production(self, mineral, name, stage, year, key) -> list[str]:
+        """The production section: map, bars and table of shares where the series' basis has
+        shares (series.yml series_basis), else the rows as published by form (boron)."""
         params = {"mineral": mineral, "stage": stage, "year": year}
         rows, facts = d.production_frame(mineral, stage, year, key)
         unit = facts["unit"]
@@ -261,15 +269,29 @@ class MineralProfile(c.App):
                 f"USGS publishes no numbers for {name} ({stage}, {year}): every country value is withheld (W) "
                 f"or not available (NA). The map shows which countries USGS lists; shares cannot be computed.",
                 "warn"))
-        parts.append(c.heading(f"Where {name} is produced ({stage}, {year})"))
+        parts.append(c.heading(f"Where {name} is produced ({stage_words(stage)}, {year})"))
+        basis = facts.get("share_basis", "world_published")
+        if basis not in series.SHARE_OF:
+            # No world to share (series.yml series_basis): the rows as USGS gives them, by form.
+            parts.append(c.message(f"{name}: {series.BASIS_WORDS[basis]}. USGS's rows are shown as published, "
+                                   "with what each measures; no share, HHI or ranking is computed.", "info"))
+            parts.append(c.table_html(rows, f"{mineral}_{stage}_{year}_production", columns={
+                "name": "Country", "product": "Form / product", "value": f"Value ({unit})", "flag": "Flag",
+                "vintage": "Vintage", "source_line": "Source line"}))
+            return parts
+        of = series.SHARE_OF[basis]
+        if basis != "world_published":
+            parts.append(c.message(f"{name}: {series.BASIS_WORDS[basis]}. The shares below are of the "
+                                   f"{int(rows['value'].notna().sum())} listed producers only.", "warn"))
         parts.append(c.chart_html(charts.world_share_map(
-            rows, title=f"{name}: share of world {stage} production, {year}", source=src,
-            subtitle=f"{measure_text}; share of the USGS world total")))
+            rows, title=f"{name}: {of} ({stage_words(stage)}), {year}", source=src,
+            subtitle=f"{measure_text}; " + ("share of the USGS world total" if basis == "world_published"
+                                            else "share of the sum of the listed producers"))))
         parts.append(c.chart_html(charts.top_producers(
             rows, title=f"Top producers of {name}, {year}", source=src, unit=unit,
-            subtitle="Labels: value (e = estimated, W = withheld, NA = not available) · share of world")))
+            subtitle=f"Labels: value (e = estimated, W = withheld, NA = not available) · {of}")))
         parts.append(c.table_html(rows, f"{mineral}_{stage}_{year}_production", columns={
-            "name": "Country", "value": f"Value ({unit})", "flag": "Flag", "share_pct": "Share of world %",
+            "name": "Country", "value": f"Value ({unit})", "flag": "Flag", "share_pct": f"{of.capitalize()} %",
             "vintage": "Vintage", "source_line": "Source line"}))
         return parts
 
@@ -315,7 +337,7 @@ class MineralProfile(c.App):
         trend = d.trend_frame(mineral, stage, key)
         vintages = sorted(trend["vintage"].dropna().unique()) if len(trend) else [facts["vintage"]]
         return [c.heading("Trend, 2021–2025"), c.chart_html(charts.production_trend(
-            trend, title=f"{name} {stage} production by leading country", unit=unit,
+            trend, title=f"{name} {stage_words(stage)} by leading country", unit=unit,
             source=source_line("USGS world production tables (newest vintage per year)", vintages,
                                {"mineral": mineral, "stage": stage, "measure": measure_text}),
             subtitle="Top producers of the latest year; each year from the newest USGS vintage that reports it"))]
@@ -330,9 +352,16 @@ class MineralProfile(c.App):
         else:
             tiles.append({"label": "U.S. net import reliance", "value": "—", "note": "not in the USGS salient tables"})
         world = facts.get("world_value")
-        tiles.append({"label": f"World {stage} production, {year}",
-                      "value": "withheld/NA" if world is None or pd.isna(world) else fmt_num(world),
-                      "note": facts["unit"]})
+        basis = facts.get("share_basis", "world_published")
+        label = {"world_published": f"World {stage_words(stage)}, {year}",
+                 "world_sum_of_listed": f"Listed producers' {stage_words(stage)}, {year}"}.get(
+                     basis, f"World {stage_words(stage)}, {year}")
+        tiles.append({"label": label,
+                      "value": ("not published" if basis not in series.SHARE_OF
+                                else fmt_num(rows["world_value"].dropna().iloc[0])
+                                if basis == "world_sum_of_listed" and rows["world_value"].notna().any()
+                                else "withheld/NA" if world is None or pd.isna(world) else fmt_num(world)),
+                      "note": facts["unit"] if basis in series.SHARE_OF else series.BASIS_WORDS[basis]})
         return charts.share_tiles(tiles)
 
     def _without_production(self, mineral, name) -> list[str]:
@@ -375,7 +404,8 @@ class MineralProfile(c.App):
                 continue
             tiles.append({"label": f"{lead['name']} ({lead['stage']}, {lead['year']}): leading producer",
                           "value": f"{lead['country']} {lead['share_pct']:.1f}%",
-                          "note": f"share of world; USGS {lead['vintage']} (the chapter's table, not {d.mineral_name(mineral)})"})
+                          "note": f"{series.SHARE_OF[lead['share_basis']]}; USGS {lead['vintage']} "
+                                  f"(the chapter's table, not {d.mineral_name(mineral)})"})
         return charts.share_tiles(tiles)
 
     def _us_statistics(self, mineral, name) -> list[str]:

@@ -192,10 +192,13 @@ class Scenario(c.App):
 
         def pct(x):
             return "n/a" if pd.isna(x) else f"{x:.1f}%"
-        exposure_note = ("imports from the supplier × NIR" if row["import_share_basis"] == "shares"
-                         else "USGS gives ranks only, no shares")
+        exposure_note = {"shares": "imports from the supplier × NIR",
+                         "different_products": row.get("exposure_note") or "different products: not multiplied",
+                         "no_import_sources": "USGS gives no import sources"}.get(
+                             row["import_share_basis"], "USGS gives ranks only, no shares")
         parts.append(charts.share_tiles([
-            {"label": f"Supplier's share of world {stage}", "value": pct(row["supplier_share_pct"]),
+            {"label": ("Supplier's share of world " if row.get("share_basis", "world_published") == "world_published"
+                       else "Supplier's share of listed producers' ") + stage, "value": pct(row["supplier_share_pct"]),
              "note": f"{row['year']} ({row['vintage']})"},
             {"label": "World supply lost", "value": pct(row["supply_lost_pct"]), "note": f"cut {cut:.0f}%"},
             {"label": "Net loss after ramp-up", "value": pct(row["net_loss_pct"]), "note": f"others +{ramp:.0f}%"},

@@ -10,8 +10,17 @@ from hypothesis import strategies as st
 
 import rexlib
 from rexlib import InvalidArgument
-from rexlib.metrics import (concentration, concentration_table, hhi, hhi_bounds, mining_vs_processing_gap,
-                            shares)
+from rexlib import series
+from rexlib.metrics import concentration, concentration_table, hhi, hhi_bounds, mining_vs_processing_gap
+
+
+def shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """The one share rule (rexlib.series.with_shares) on a series without a world total: shares of
+    the listed parts (metrics.concentration.shares, a second rule, is gone)."""
+    keyed = frame.assign(mineral_id="x", stage="mine", year=2025, vintage="T", measure="m", qualifier="",
+                         flag="", note="")
+    out = series.with_shares(keyed)
+    return out.assign(role=["remainder" if c == "ROW" else "country" for c in out["country"]])
 
 
 def test_drc_cobalt_2024_literal():
