@@ -158,10 +158,11 @@ class Financing(c.App):
         parts.append(c.heading("Financing beside vulnerability"))
         parts.append(c.chart_html(vulnerability_scatter(
             vul, title="Supply risk vs deal dollars, by mineral",
-            source=source_line("deals (curated) × EU-style supply-risk score (rexlib.metrics.risk_scores: USGS "
-                               "production, WGI, net import reliance)", ["MCS2026"], {"method": "eu", "list": "2022"},
-                               releases=["wgi_2023"]),
-            subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list) with no deal at a mine/refinery stage.")))
+            source=source_line("deals (curated) × EU supply risk recomputed by rex (EU method on the EC 2023 "
+                               "study's shares, WGI; rexlib.metrics.risk_scores)", ["MCS2026"],
+                               {"method": "eu", "list": "2022"}, releases=["ec_crm_2023", "wgi_2023"]),
+            subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list, U.S. net exporters excluded) with no deal "
+                     "at a mine/refinery stage.")))
         gaps = mb.financing_gaps("eu")
         parts.append(f'<div class="rex-note">{esc(len(gaps))} high-risk mineral × stage pairs have no deal.</div>')
         parts.append(c.table_html(gaps, "financing_gaps", columns={

@@ -234,15 +234,20 @@ class MineralProfile(c.App):
             tiles.append({"label": "rex's USGS-style supply risk (U.S. view)", "value": f"{rec.usgs_sr:.2f}",
                           "note": f"rank {int(rec.usgs_rank)}; {rec.stage} {rec.year} (rexlib.metrics.risk_scores)"})
             if pd.notna(rec.eu_sr):
-                tiles.append({"label": "rex's EU-style supply risk (U.S. sourcing)", "value": f"{rec.eu_sr:.2f}",
-                              "note": "EU formula on USGS shares and U.S. import sources"})
+                stage = {"E": "extraction", "P": "processing"}.get(rec.eu_stage, rec.eu_stage)
+                note = (f"{rec.eu_material}, {stage}; the EU's IR not published (0.5), no recycling or "
+                        "substitution terms (docs/eu_crm.md)")
+                if rec.us_net_exporter:
+                    note += "; the U.S. is a net exporter: not a U.S. supply risk (not ranked)"
+                tiles.append({"label": "EU supply risk recomputed by rex (EU method, EC 2023 shares)",
+                              "value": f"{rec.eu_sr:.2f}", "note": note})
         out.append(charts.share_tiles(tiles))
         out.append(c.message("EU scores from the European Commission's 2023 study, Annex 4 (an unofficial "
                              "transcription; PDF not verified): the EU's view (EU sourcing, recycling and "
-                             "substitution included). rex's scores apply the USGS-style and the EU formula to "
-                             "USGS production and U.S. imports (docs/methods.md §4), so they answer for the "
-                             "United States; docs/methods.md also compares rex's EU-style score recomputed from "
-                             "the study's own shares with the published SR.", "info"))
+                             "substitution included). rex's USGS-style score applies to USGS production and U.S. "
+                             "imports (docs/methods.md §4) and answers for the United States; rex's recomputation "
+                             "of the EU supply risk uses the study's own shares with the terms rex has and answers "
+                             "for the EU (docs/eu_crm.md compares it with the published SR).", "info"))
         out.append(c.table_html(frame, f"{mineral}_eu_criticality", columns={
             "material": "Material", "assessment_year": "Assessment", "sr": "Supply risk", "ei": "Economic importance",
             "eu_critical": "EU critical", "period": "Period", "provenance": "Provenance", "source_line": "Source line"},

@@ -21,10 +21,10 @@ def test_risk_formulas(scores):
     assert r["dp"] == pytest.approx(g["hhi_wgi"] / 10)
     assert r["te"] == pytest.approx(r["nir_pct"] / 100)
     assert r["usgs_sr"] == pytest.approx(r["dp"] * r["te"] * 1.0)
-    ir = r["te"]
-    assert r["eu_sr"] == pytest.approx(g["hhi_wgi"] * ir / 2 + r["hhi_wgi_sourcing"] * (1 - ir / 2))
+    # the EU method on the EC 2023 study's terms, the EU's IR unknown (0.5)
+    assert r["eu_sr"] == pytest.approx(r["hhi_wgi_gs_eu"] * 0.5 / 2 + r["hhi_wgi_eus"] * (1 - 0.5 / 2))
     assert scores["usgs_sr"].dropna().between(0, 1).all()
-    assert scores["eu_sr"].between(0, 10).all()
+    assert scores["eu_sr"].dropna().between(0, 10).all()
 
 
 def test_risk_parameters_move_scores(scores):
