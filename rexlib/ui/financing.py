@@ -49,6 +49,7 @@ def _kahan_sum(values) -> float:
 def grouped(by: str, agency: str) -> pd.DataFrame:
     """USD and deal counts per group, from rexlib.metrics.deal_flows (aggregates and the smaller
     conflicting figure dropped; a deal naming k minerals counts 1/k of its amount per mineral).
+    ``n_with_amount``: deals that state an amount; ``usd`` is NaN where none does (not disclosed).
 
     A few dozen flows: grouped in plain Python (a pandas groupby with named aggregations cost
     ~15 ms here), with pandas' own summation and final sort, so the numbers and order are the same."""
@@ -66,10 +67,12 @@ def grouped(by: str, agency: str) -> pd.DataFrame:
     for key, amount, deal in zip(keys, amounts, deals.tolist()):
         if not isinstance(key, str):          # groupby leaves out rows without a key
             continue
-        entry = groups.setdefault(key, ([], set()))
+        entry = groups.setdefault(key, ([], set(), set()))
         entry[0].append(amount)
         if isinstance(deal, str):
             entry[1].add(deal)
+            if amount == amount:
+                entry[2].add(deal)
     ordered = sorted(groups)
     if by == "mineral":
         minerals = api.minerals()
@@ -77,9 +80,13 @@ def grouped(by: str, agency: str) -> pd.DataFrame:
     else:
         names = {}
     labels = pd.Series([names.get(k, k) for k in ordered], dtype="object" if by == "mineral" and not ordered else "str")
-    out = pd.DataFrame({"group": labels, "usd": pd.Series([_kahan_sum(groups[k][0]) for k in ordered], dtype=float),
-                        "n_deals": pd.Series([len(groups[k][1]) for k in ordered], dtype="int64")})
-    return out.sort_values("usd", ascending=False).reset_index(drop=True)
+    # A group whose deals state no amount has an unknown total (NaN, "not disclosed"), never $0.
+    out = pd.DataFrame({"group": labels,
+                        "usd": pd.Series([_kahan_sum(groups[k][0]) if groups[k][2] else float("nan")
+                                          for k in ordered], dtype=float),
+                        "n_deals": pd.Series([len(groups[k][1]) for k in ordered], dtype="int64"),
+                        "n_with_amount": pd.Series([len(groups[k][2]) for k in ordered], dtype="int64")})
+    return out.sort_values(["usd", "group"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
 @memo(64)
