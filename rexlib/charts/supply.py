@@ -141,12 +141,18 @@ def reserves_bars(frame: pd.DataFrame, *, title: str, source: list[str], unit: s
 
 
 def mining_vs_refining(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
-    """IEA shares side by side: one facet column per stage (``stage_label``), bars by country."""
+    """Shares side by side: one facet column per stage (``stage_label``), bars by country.
+
+    The tooltip's amount is ``amount_text`` when the rows carry it (each row in its own unit: a USGS
+    series in metric tons, an EU share-only row says so), else ``value_kt`` in thousand tonnes (IEA)."""
     need(frame, "stage_label", "name", "share_pct", "country")
     if frame.empty:
         return empty(title, "The IEA workbook does not cover this mineral.", source)
     rows = frame.assign(highlight=_country_color(frame))
-    chart = {"data": data(rows, ["name", "share_pct", "highlight", "stage_label", "value_kt"]),
+    if "amount_text" not in rows.columns:
+        need(rows, "value_kt")
+        rows["amount_text"] = [("" if pd.isna(v) else f"{v:,.1f} kt") for v in rows["value_kt"]]
+    chart = {"data": data(rows, ["name", "share_pct", "highlight", "stage_label", "amount_text"]),
              "facet": {"column": field("stage_label:N", title=None,
                                        header={"labelFontSize": 12, "labelFontWeight": "bold"})},
              "spec": {"mark": mark("bar"), "width": 200, "height": 150, "encoding": {
@@ -155,7 +161,7 @@ def mining_vs_refining(frame: pd.DataFrame, *, title: str, source: list[str], su
                  "color": field("highlight:N", scale=_HIGHLIGHT, legend=None),
                  "tooltip": [field("name:N", title="Country"), field("stage_label:N", title="Stage"),
                              field("share_pct:Q", title="Share of world total (%)", format=".1f"),
-                             field("value_kt:Q", title="Amount (thousand tonnes)", format=",.1f")]}},
+                             field("amount_text:N", title="Amount")]}},
              "resolve": {"scale": {"y": "independent"}}}
     return finish(chart, title, source, subtitle)
 

@@ -184,11 +184,13 @@ def _check(claim) -> tuple[float | None, str, str, str]:
     if metric == "top3_refining_share":
         if pd.notna(claim.year) and int(claim.year) != 2023:
             return None, "", "not_checkable", f"IEA data are for 2023 (observed) only, claim is for {int(claim.year)}"
-        t = query("SELECT mineral_id, stage, total_kt, top3_share_pct FROM refining_totals WHERE year = 2023 "
-                  "AND stage IN ('refinery', 'chemicals', 'battery_grade')")
-        val = float(t["top3_share_pct"].mean())
-        return val, "IEA (2024) refining_totals 2023, unweighted mean of the top-3 share over " + \
-            ", ".join(t["mineral_id"]), *_verdict(claim, val, pp=True), "claim's mineral set not stated; unweighted mean used"
+        t = c.api.projected_supply(year=2023)
+        t = t[t["stage"].isin(["refinery", "chemicals", "battery_grade"])]
+        val = float(t["top3_share_pct"].mean())     # the one top-3 rule (api.projected_supply)
+        return val, "IEA (2024) refining blocks 2023, unweighted mean of the top-3 share (three largest) over " + \
+            ", ".join(t["mineral_id"]), *_verdict(claim, val, pp=True), (
+                "claim's mineral set not stated; unweighted mean used; the workbook's printed 'Top 3 share' "
+                f"(the three listed first) gives {t['top3_share_pct_iea'].mean():.1f}")
     if metric in ("mine_production",):
         years = c.usgs_years(mid, "mine")
         if pd.isna(claim.year) or int(claim.year) not in years:

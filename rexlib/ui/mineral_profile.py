@@ -71,6 +71,18 @@ def _validate_without_production(mineral: str, values: dict, explicit: set) -> d
 validate_params = _validate
 
 
+def _amounts(rows: pd.DataFrame, facts: dict) -> list[str]:
+    """Each row's amount in its own unit (antimony mining: "40,000 metric tons"); an EU row is a share
+    of global supply only and says so, never a tonnage."""
+    if facts["source"] == "eu_crm":
+        return ["shares only (no tonnage)"] * len(rows)
+    def one(value, unit) -> str:
+        if pd.isna(value):
+            return "withheld / not available"
+        return (f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}") + f" {unit}"
+    return [one(v, u) for v, u in zip(rows["value"], rows["unit"])]
+
+
 class MineralProfile(c.App):
     title = "Mineral profile"
     lede = ("Where one mineral is produced, how concentrated supply is, who holds reserves, who refines it "
@@ -449,7 +461,7 @@ class MineralProfile(c.App):
             rows, facts = d.supply_frame(mineral, fam)
             period = facts["period"] + (" avg." if facts["period_kind"] == "average" else "")
             label = f"{fam.capitalize()}: {facts['source'].upper().replace('_CRM', ' 2023')} {period}"
-            frames.append(rows.assign(stage_label=label, value_kt=rows["value"]).head(8))
+            frames.append(rows.assign(stage_label=label, amount_text=_amounts(rows, facts)).head(8))
             labels.append(f"{fam}: {facts['source_label']}")
             provenance.append(facts["provenance"])
         frame = pd.concat(frames, ignore_index=True)
