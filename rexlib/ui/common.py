@@ -293,6 +293,8 @@ def _fmt(value, column: str) -> tuple[str, bool]:
     if isinstance(value, (float, np.floating)):
         if "year" in column:
             return f"{value:.0f}", True
+        if 0 < abs(value) < 0.05:       # would print as 0.0: two significant digits (0.016 kt)
+            return f"{value:.2g}", True
         return (f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"), True
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d"), False

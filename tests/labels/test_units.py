@@ -45,3 +45,14 @@ def test_one_us_exposure_per_mineral_whatever_the_stage(db):
     assert mine["us_consumption_exposed_pct"] == pytest.approx(proc["us_consumption_exposed_pct"])
     assert proc["us_consumption_exposed_pct"] == pytest.approx(67 * 71 / 100)
     assert "nir_year_differs_from_supply_year" in proc["flags"]
+
+
+def test_no_growth_multiple_from_a_negligible_base(db):
+    """IEA sheet 3.2/4.x gallium clean-technology demand: 2023 0.0156 kt, 2040 STEPS 4.39 kt (282x)."""
+    from rexlib.ui import outlook
+    tiles = re.sub(r"<[^>]+>", " ", " ".join(outlook.Outlook._tiles("gallium", "STEPS", 2040, "all")))
+    assert "282" not in tiles and "negligible 2023 base" in tiles
+    assert "2023: 0.01555 kt" in tiles
+    table = re.sub(r"<[^>]+>", " ", " ".join(outlook.Outlook._growth(None, "gallium", 2040)))
+    assert "All clean technologies 0.016" in " ".join(table.split())
+    assert "282" not in table
