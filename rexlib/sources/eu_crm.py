@@ -63,6 +63,9 @@ ENCODING = "cp1252"
 RELEASE = "ec_crm_2023"
 MAPPINGS = Path(__file__).resolve().parent.parent / "metadata" / "mappings"
 MATERIALS_CSV = MAPPINGS / "eu_crm_materials.csv"
+# What a material is (eu_crm_materials.csv ``category``): only ``mineral`` enters mineral rankings
+# unless a caller asks for the others (the EU also screens wood, rubber, cork and hydrogen).
+MATERIAL_CATEGORIES = ("mineral", "biotic", "energy_carrier")
 COUNTRIES_CSV = MAPPINGS / "eu_crm_countries.csv"
 ISO_FILE = "reference/lukes_iso3166_all.csv"
 
@@ -156,6 +159,9 @@ class Mappings:
                 if (mid or column == "mineral_id") and mid not in MINERALS:
                     raise EuCrmError(f"{materials_csv.name} line {line}: {column} {mid!r} of {rec.material!r} "
                                      "is not a mineral id of rexlib/ids.py MINERALS (add it there first)")
+            if rec.category not in MATERIAL_CATEGORIES:
+                raise EuCrmError(f"{materials_csv.name} line {line}: category {rec.category!r} of {rec.material!r} "
+                                 f"is not one of {list(MATERIAL_CATEGORIES)}")
             if not re.fullmatch(r"\d{4}-\d{4}", rec.period):
                 raise EuCrmError(f"{materials_csv.name} line {line}: period {rec.period!r} of {rec.material!r} "
                                  "is not a 'YYYY-YYYY' averaging period")
