@@ -221,10 +221,10 @@ def risk_sensitivity(delta_pct: float = 20.0, *, method: str = "usgs", top: int 
     """
     method = c.choice("method", method, ["usgs", "eu"])
     d = c.number("delta_pct", delta_pct, 0, 100) / 100.0
-    score, rank = ("usgs_sr", "usgs_rank") if method == "usgs" else ("eu_sr", "eu_rank")
+    rank = "usgs_rank" if method == "usgs" else "eu_rank"
     base_w = _weights(kwargs.pop("weights", None))
     base = risk_scores(weights=base_w, **kwargs)
-    base = base[base[score].notna()]
+    base = base[base[rank].notna()]     # scored and ranked (a U.S. net exporter has no EU rank)
     ranks = {"base": base.set_index("mineral_id")[rank].astype(float)}
     runs: list[tuple[str, dict]] = []
     if method == "usgs":
@@ -242,7 +242,7 @@ def risk_sensitivity(delta_pct: float = 20.0, *, method: str = "usgs", top: int 
         kwargs = {k: val for k, val in kwargs.items() if k != "eol_rir"}
     for label, extra in runs:
         frame = risk_scores(**{**kwargs, **extra})
-        frame = frame[frame[score].notna()]
+        frame = frame[frame[rank].notna()]
         ranks[label] = frame.set_index("mineral_id")[rank].astype(float)
     table = pd.DataFrame(ranks).loc[base["mineral_id"]]
     if top is not None:

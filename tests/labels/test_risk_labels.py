@@ -49,3 +49,11 @@ def test_the_eu_columns_are_the_eu_methods_terms(scores, db):
     assert g["eu_material"] == "Gallium" and g["eu_stage"] == own["stage"] == "P"
     assert g["eu_sr"] == pytest.approx(own["sr_rex"])
 
+
+
+def test_eu_sensitivity_ranks_only_ranked_minerals(scores):
+    from rexlib.metrics import risk_sensitivity
+    sens = risk_sensitivity(20, method="eu")
+    ranked = scores[scores["eu_rank"].notna()]
+    assert set(sens["mineral_id"]) == set(ranked["mineral_id"])
+    assert "iron_ore" not in set(sens["mineral_id"])
