@@ -119,6 +119,20 @@ class ImportReliance(c.App):
                 {"label": "Net exporters", "value": str(counts["exporters"]), "note": "USGS 'E'"},
                 {"label": "Not available / withheld", "value": str(counts["unknown"]), "note": "NA or W"},
             ]))
+        if lst != "all" and len(frame):
+            from ..metrics.claims_check import list_nir_lines
+            listed = set(api.minerals().loc[lambda m: m[f"critical_{lst}"].fillna(False).astype(bool), "mineral_id"])
+            stands = {}
+            for member, line in list_nir_lines().items():
+                if member in listed and line in set(frame["mineral_id"]) and line not in (member,):
+                    stands.setdefault(line, []).append(member)
+            names = dict(zip(frame["mineral_id"], frame["name"]))
+            notes = [f"{names.get(line, line)} stands for {', '.join(sorted(members))}"
+                     for line, members in sorted(stands.items())]
+            if notes:
+                parts.append(c.message("USGS counts some list members from another line "
+                                       "(rexlib/metadata/mappings/critical_list_nir_lines.csv): "
+                                       + "; ".join(notes) + ".", "info"))
         parts.append(c.chart_html(charts.nir_bars(
             frame, title=f"U.S. net import reliance, {year}: {d.LISTS[lst]}"
                          + (f", {group}" if group != "all" else ""),
