@@ -1,9 +1,11 @@
 """Supply-risk scores: a USGS-2022-style score (disruption potential × trade exposure × economic
-vulnerability) and an EU-2017-style supply-risk indicator, each as far as public data allows, plus a
-weight-sensitivity check.
+vulnerability) for the United States, and the EU's supply risk recomputed with the EU method on the
+EC 2023 study's own shares (the EU's view; a U.S. net exporter is never ranked), each as far as
+public data allows, plus a weight-sensitivity check.
 
 Sources: USGS MCS production (MCS2023–MCS2026), USGS MCS2026 net import reliance (salient
-statistics 2021–2025) and import sources (2021–24), WGI 2022 (2023 update).
+statistics 2021–2025), the EC 2023 criticality study's Appendix 7 (unofficial transcription), WGI
+2022 (2023 update).
 
 Methods followed (with the simplifications listed in each function and in docs/methods.md):
 Nassar, N.T. & Fortier, S.M. (2021), *Methodology and technical input for the 2021 review and

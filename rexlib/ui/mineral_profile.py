@@ -227,7 +227,7 @@ class MineralProfile(c.App):
         return parts
 
     def _eu_criticality(self, mineral, name) -> list[str]:
-        """The EU's own assessments (SR, EI, critical or not, 2011-2023) beside rex's EU-style score."""
+        """The EU's own assessments (SR, EI, critical or not, 2011-2023) beside rex's recomputation of it."""
         out = [c.heading("EU criticality assessments")]
         frame = d.eu_criticality_frame(mineral)
         if frame.empty:
