@@ -723,7 +723,13 @@ def tech_demand(technology: str | None = None, mineral: str | None = None, case:
 def projected_supply(mineral: str | None = None, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
     """IEA total supply per mineral and stage (sheet 2; the ``refining_totals`` rows, kt): 2023
     observed and the 2030/2035/2040 base case (``scenario``, ``year_type``). The country split of the
-    same blocks is :func:`refining`."""
+    same blocks is :func:`refining`.
+
+    ``top3_share_pct``: the year's three largest named countries (``formulas.concentration_summary``
+    over the block's shares, the one top-3 rule: ``supply_concentration`` gives the same number);
+    ``top3_share_pct_iea``: the workbook's printed "Top 3 share", the three countries it lists first,
+    ranked by 2040 (graphite battery grade 2023: 98.35 vs the workbook's 97.78, whose three are China,
+    Japan and the United States, while Germany's 28.2 kt exceeds the United States' 16.5 kt)."""
     where, params = ["1 = 1"], []
     if mineral is not None:
         valid = _distinct("refining", "mineral_id")
@@ -741,14 +747,30 @@ def projected_supply(mineral: str | None = None, stage: str | None = None, year:
     if year is not None:
         where.append("AND t.year = ?")
         params.append(v.year("year", year, _distinct("refining_totals", "year")))
-    return query(f"""
+    out = query(f"""
         SELECT t.mineral_id, t.stage, s.stage_label, t.year, s.scenario,
                CASE WHEN s.scenario = 'observed' THEN 'observed' ELSE 'projected' END AS year_type,
-               t.total_kt, t.top3_share_pct, t.source_cell
+               t.total_kt, t.top3_share_pct AS top3_share_pct_iea, t.source_cell
         FROM refining_totals t
         JOIN (SELECT DISTINCT mineral_id, stage, year, stage_label, scenario FROM refining) s
           USING (mineral_id, stage, year)
         WHERE {' '.join(where)} ORDER BY t.mineral_id, t.stage, t.year""", params)
+    out.insert(out.columns.get_loc("top3_share_pct_iea"), "top3_share_pct", _iea_top3(out))
+    return out
+
+
+def _iea_top3(blocks: pd.DataFrame) -> list[float]:
+    """Top-3 share of each IEA block (mineral, stage, year) by the one rule (formulas.concentration_summary
+    over the stored shares; ``ROW`` is the remainder)."""
+    from .formulas import concentration_summary
+    if blocks.empty:
+        return []
+    rows = query("SELECT mineral_id, stage, year, country, value_kt, share_pct FROM refining")
+    parts = {key: [(r.country, r.value_kt, r.share_pct, pd.notna(r.share_pct), r.country == "ROW")
+                   for r in grp.itertuples()]
+             for key, grp in rows.groupby(["mineral_id", "stage", "year"], sort=False)}
+    return [concentration_summary(parts[(m, s, int(y))])["top3_share"] if (m, s, int(y)) in parts else float("nan")
+            for m, s, y in zip(blocks["mineral_id"], blocks["stage"], blocks["year"])]
 
 
 # ---------------------------------------------------------------- one supply-chain model across sources

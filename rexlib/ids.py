@@ -138,6 +138,7 @@ MINERALS: dict[str, tuple[str, str | None]] = {
     "rare_earths_light": ("Rare earths (light)", None),
     "roundwood": ("Roundwood", None),
     "sapele_wood": ("Sapele wood", None),
+    "titanium_dioxide": ("Titanium dioxide pigment", None),
     "titanium_metal": ("Titanium metal", None),
     "xenon": ("Xenon", None),
 }

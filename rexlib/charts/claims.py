@@ -10,23 +10,35 @@ VERDICT_COLORS = ["#2e9e6b", "#c0392b", "#e0a100", "#9aa5b1"]
 
 
 def claimed_vs_computed(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
-    """Percent claims: a dot for the claim, a diamond for the data, a line between."""
-    need(frame, "label", "claimed", "computed", "verdict")
-    rows = frame.dropna(subset=["claimed", "computed"])
+    """Percent claims: a dot for a claimed value, a bar for a claimed range (``claimed_low`` to
+    ``claimed_high``; a one-sided bound is a dot at its bound), a diamond for the data, a line
+    between. The tooltip prints the claim as stated (``claimed``: "70–90", "12"), never NaN."""
+    need(frame, "label", "claimed", "claimed_value", "claimed_low", "claimed_high", "computed", "verdict")
+    rows = frame.copy()
+    point = pd.to_numeric(rows["claimed_value"], errors="coerce")
+    low, high = pd.to_numeric(rows["claimed_low"], errors="coerce"), pd.to_numeric(rows["claimed_high"], errors="coerce")
+    rows["claim_lo"] = point.fillna(low).fillna(high)
+    rows["claim_hi"] = point.fillna(high).fillna(low)
+    rows["claimed_text"] = rows["claimed"].astype(str)
+    rows = rows.dropna(subset=["claim_lo", "computed"])
     if rows.empty:
         return empty(title, "No percentage claims with a computed value for these filters.", source)
-    rows = rows.assign(verdict_text=rows["verdict"].astype(str).str.replace("_", " "))
+    rows = rows.assign(verdict_text=rows["verdict"].astype(str).str.replace("_", " "),
+                       claim_mid=(rows["claim_lo"] + rows["claim_hi"]) / 2)
     y = field("label:N", sort=list(rows["label"]), title=None, axis={"labelLimit": 260, "labelFontSize": 10})
-    tip = [field("label:N", title="Claim"), field("claimed:Q", format=".1f", title="Claimed (%)"),
+    tip = [field("label:N", title="Claim"), field("claimed_text:N", title="Claimed (%)"),
            field("computed:Q", format=".1f", title="From the data (%)"), field("verdict_text:N", title="Verdict")]
     line = {"mark": mark("rule", color="#bbb", strokeWidth=2),
-            "encoding": {"y": y, "x": field("claimed:Q"), "x2": {"field": "computed"}}}
-    claim = {"mark": mark("circle", size=80, color="#333"),
-             "encoding": {"y": y, "x": field("claimed:Q", title="Percent (dot = claim, diamond = data)"), "tooltip": tip}}
+            "encoding": {"y": y, "x": field("claim_mid:Q"), "x2": {"field": "computed"}}}
+    claim = {"mark": mark("rule", color="#333", strokeWidth=8, strokeCap="round"),
+             "encoding": {"y": y, "x": field("claim_lo:Q", title="Percent (dot or bar = claim, diamond = data)"),
+                          "x2": {"field": "claim_hi"}, "tooltip": tip}}
     computed = {"mark": mark("point", shape="diamond", size=110, filled=True), "encoding": {
         "y": y, "x": field("computed:Q"),
         "color": field("verdict:N", scale={"domain": VERDICTS, "range": VERDICT_COLORS},
                        legend={"orient": "top", "title": None}), "tooltip": tip}}
-    chart = layer(line, claim, computed, shared=rows, fields=["label", "claimed", "computed", "verdict", "verdict_text"],
+    chart = layer(line, claim, computed, shared=rows,
+                  fields=["label", "claimed_text", "claim_lo", "claim_hi", "claim_mid", "computed", "verdict",
+                          "verdict_text"],
                   width=WIDTH - 200, height=max(80, 20 * len(rows)))
     return finish(chart, title, source, subtitle)

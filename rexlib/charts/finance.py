@@ -28,16 +28,29 @@ def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtit
 
 
 def amount_bars(frame: pd.DataFrame, *, by: str, title: str, source: list[str], subtitle=None) -> dict:
-    """USD by ``group`` (column ``usd``; ``n_deals`` shown as text)."""
+    """USD by ``group`` (column ``usd``; ``n_deals`` and, when given, ``n_with_amount`` shown as text).
+    A group whose deals state no amount (``usd`` NaN, or ``n_with_amount`` 0) reads "not disclosed",
+    never "$0.00 bn"; a group where only some do says how many did not."""
     need(frame, "group", "usd", "n_deals")
     if frame.empty:
         return empty(title, "No deals with amounts for these filters.", source)
-    rows = frame.assign(text=[f"${u / 1e9:,.2f} bn · {n} deal{'s' if n != 1 else ''}" for u, n in
-                              zip(frame["usd"], frame["n_deals"])])
+    with_amount = frame["n_with_amount"] if "n_with_amount" in frame.columns else frame["n_deals"]
+    texts, usd_texts = [], []
+    for u, n, k in zip(frame["usd"], frame["n_deals"], with_amount):
+        deals = f"{n} deal{'s' if n != 1 else ''}"
+        if pd.isna(u) or k == 0:
+            texts.append(f"not disclosed · {deals}")
+            usd_texts.append("not disclosed")
+            continue
+        missing = n - k
+        texts.append(f"${u / 1e9:,.2f} bn · {deals}" + (f" ({missing} not disclosed)" if missing else ""))
+        usd_texts.append(f"${u:,.0f}" + (f" ({missing} of {n} deals not disclosed)" if missing else ""))
+    rows = frame.assign(text=texts, usd_text=usd_texts,
+                        usd=frame["usd"].where(~(frame["usd"].isna() | (with_amount == 0)), 0.0))
     y = field("group:N", sort=list(rows["group"]), title=by, axis={"labelLimit": 200})
     bars = {"mark": mark("bar", color=ACCENT), "encoding": {
         "y": y, "x": field("usd:Q", title="USD", axis={"format": "$.2s"}),
-        "tooltip": [field("group:N", title=by), field("usd:Q", format="$,.0f", title="USD"),
+        "tooltip": [field("group:N", title=by), field("usd_text:N", title="USD"),
                     field("n_deals:Q", title="Deals")]}}
     text = {"mark": mark("text", align="left", dx=3, fontSize=10),
             "encoding": {"y": y, "x": field("usd:Q"), "text": field("text:N")}}

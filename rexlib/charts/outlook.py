@@ -119,14 +119,14 @@ def growth_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=
     need(frame, "name", "scenario", "multiple")
     rows = frame.dropna(subset=["multiple"])
     if rows.empty:
-        return empty(title, "No growth multiples (the 2023 base is zero or missing).", source)
+        return empty(title, "No growth multiples (the 2023 base is zero, negligible or missing).", source)
     order = list(dict.fromkeys(rows.sort_values("multiple", ascending=False)["name"]))
     y = field("name:N", sort=order, title=None, axis={"labelLimit": 190})
     enc = {"y": y, "yOffset": field("scenario:N", sort=["STEPS", "APS", "NZE"]),
            "x": field("multiple:Q", title="× 2023 demand"),
            "color": field("scenario:N", title="Scenario", scale=SCENARIO_COLORS, legend={"orient": "top"}),
            "tooltip": [field("name:N"), field("scenario:N"), field("multiple:Q", format=".2f", title="× 2023"),
-                       field("value_kt:Q", format=",.1f", title="kt"), field("base_kt:Q", format=",.1f", title="2023 kt")]}
+                       field("value_kt:Q", format=",.4~r", title="kt"), field("base_kt:Q", format=",.4~r", title="2023 kt")]}
     bars = {"mark": mark("bar", height={"band": 0.8}), "encoding": enc}
     one = {"data": {"values": [{"x": 1}]}, "mark": mark("rule", color=MUTED, strokeDash=[3, 3]),
            "encoding": {"x": field("x:Q")}}

@@ -27,6 +27,8 @@ def _country_color(frame: pd.DataFrame) -> pd.Series:
     return frame["country"].map(lambda c: "China" if c == "CHN" else ("United States" if c == "USA" else "Other"))
 
 
+ZERO_FILL = "#9fb3c8"   # listed with zero production: not on the share scale
+
 _HIGHLIGHT = {"domain": ["China", "United States", "Other"], "range": [CHINA, "#2c7fb8", NEUTRAL]}
 
 
@@ -41,6 +43,10 @@ def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value
     rows = frame.dropna(subset=["iso_numeric"])
     if rows.empty:
         return empty(title, "No country rows to map.", source)
+    # A producer of 0 (USGS "—", the United States for gallium) is no producer: it gets its own fill,
+    # never the lightest colour of the scale, which reads as a small producer.
+    zero = rows["status"].eq("value") & (rows[value].eq(0) | (rows["value"].eq(0) if "value" in rows.columns else False))
+    rows = rows.assign(status=rows["status"].where(~zero, "zero"))
     # A named dataset: the 100 kB topology is attached by to_svg (see base.EXTERNAL_DATASETS).
     countries = {"name": WORLD_DATASET, "format": {"type": "topojson", "feature": "countries"}}
     # Country id, mineral and stage ride along for the click (charts.base.clickable), flags in words.
@@ -58,16 +64,20 @@ def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value
     withheld = {"mark": mark("geoshape", stroke="white", strokeWidth=0.4, fill=WITHHELD),
                 "transform": [lookup, {"filter": "datum.status === 'withheld'"}],
                 "encoding": {"tooltip": tooltip}}
+    zeros = {"mark": mark("geoshape", stroke="white", strokeWidth=0.4, fill=ZERO_FILL),
+             "transform": [lookup, {"filter": "datum.status === 'zero'"}],
+             "encoding": {"tooltip": tooltip}}
     shares = {"mark": mark("geoshape", stroke="white", strokeWidth=0.4),
               "transform": [lookup, {"filter": "datum.status === 'value'"}],
               "encoding": {"color": field(f"{value}:Q", title=legend,
                                           scale={"scheme": "orangered", "domainMin": 0, "type": "sqrt"},
                                           legend={"orient": "bottom", "gradientLength": 260}),
                            "tooltip": tooltip}}
-    chart = layer(base, withheld, shares, data=countries, projection={"type": "equalEarth"}, width=WIDTH + 80,
+    chart = layer(base, withheld, zeros, shares, data=countries, projection={"type": "equalEarth"}, width=WIDTH + 80,
                   height=330)
     sub = list([subtitle] if isinstance(subtitle, str) else (subtitle or []))
-    sub.append("Lavender: listed but value withheld/not available. Pale grey: not listed by the publisher.")
+    sub.append("Lavender: listed but value withheld/not available. Slate: listed with zero production. "
+               "Pale grey: not listed by the publisher.")
     spec = finish(chart, title, source, sub)
     return _country_click(spec, rows.columns)
 
@@ -131,12 +141,18 @@ def reserves_bars(frame: pd.DataFrame, *, title: str, source: list[str], unit: s
 
 
 def mining_vs_refining(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
-    """IEA shares side by side: one facet column per stage (``stage_label``), bars by country."""
+    """Shares side by side: one facet column per stage (``stage_label``), bars by country.
+
+    The tooltip's amount is ``amount_text`` when the rows carry it (each row in its own unit: a USGS
+    series in metric tons, an EU share-only row says so), else ``value_kt`` in thousand tonnes (IEA)."""
     need(frame, "stage_label", "name", "share_pct", "country")
     if frame.empty:
         return empty(title, "The IEA workbook does not cover this mineral.", source)
     rows = frame.assign(highlight=_country_color(frame))
-    chart = {"data": data(rows, ["name", "share_pct", "highlight", "stage_label", "value_kt"]),
+    if "amount_text" not in rows.columns:
+        need(rows, "value_kt")
+        rows["amount_text"] = [("" if pd.isna(v) else f"{v:,.1f} kt") for v in rows["value_kt"]]
+    chart = {"data": data(rows, ["name", "share_pct", "highlight", "stage_label", "amount_text"]),
              "facet": {"column": field("stage_label:N", title=None,
                                        header={"labelFontSize": 12, "labelFontWeight": "bold"})},
              "spec": {"mark": mark("bar"), "width": 200, "height": 150, "encoding": {
@@ -145,7 +161,7 @@ def mining_vs_refining(frame: pd.DataFrame, *, title: str, source: list[str], su
                  "color": field("highlight:N", scale=_HIGHLIGHT, legend=None),
                  "tooltip": [field("name:N", title="Country"), field("stage_label:N", title="Stage"),
                              field("share_pct:Q", title="Share of world total (%)", format=".1f"),
-                             field("value_kt:Q", title="Amount (thousand tonnes)", format=",.1f")]}},
+                             field("amount_text:N", title="Amount")]}},
              "resolve": {"scale": {"y": "independent"}}}
     return finish(chart, title, source, subtitle)
 

@@ -5,7 +5,7 @@ One module per job (see docs/methods.md for every formula, unit, source and simp
 * :mod:`.concentration` — shares, HHI with remainder bounds, China/top-1 shares, mine vs processing;
 * :mod:`.governance` — WGI-weighted HHI (EU 2017 method, WGI 2022);
 * :mod:`.coverage` — what share of production/refining/U.S. imports a country group covers;
-* :mod:`.risk` — USGS-style and EU-style supply-risk scores and their weight sensitivity;
+* :mod:`.risk` — USGS-style score, the EU supply risk recomputed (EU method on the EC 2023 shares), weight sensitivity;
 * :mod:`.scenario` — supply-cut scenarios and export-control presets;
 * :mod:`.financing` — deal dollars by mineral × stage and unfinanced high-risk pairs;
 * :mod:`.claims_check` — documents' claims checked against the data;

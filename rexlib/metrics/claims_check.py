@@ -7,6 +7,7 @@ statistics 2021–2025), USGS U.S. salient statistics, IEA Critical Minerals Dat
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,33 +18,66 @@ from . import _common as c
 from .concentration import _summary
 from ..series import BASIS_WORDS
 
-__all__ = ["check_claims", "count_nir", "TOLERANCE_PP", "TOLERANCE_REL"]
+__all__ = ["check_claims", "count_nir", "list_nir_lines", "COUNT_CONVENTIONS", "TOLERANCE_PP", "TOLERANCE_REL"]
 
 TOLERANCE_PP = 5.0      # percentage points, for claims in percent
 TOLERANCE_REL = 0.10    # relative, for quantities (tonnes, counts)
 
 
-def count_nir(vintage: str = "MCS2025", *, low: float = 100.0, high: float | None = None,
-              critical: str | None = "2022") -> pd.DataFrame:
-    """Minerals whose U.S. net import reliance in a Fig. 2 edition is in ``[low, high]``
-    (``high=None``: ``nir >= low``), one row per mineral: its headline NIR for the edition's Fig. 2
-    year (``import_reliance.headline``, rexlib/metadata/series.yml).
+# How USGS tallies the critical-minerals list in its Fig. 2 counts: a list member without a Fig. 2 line
+# of its own is read from the line USGS gives it under (each lanthanide from RARE EARTHS; aluminum
+# from BAUXITE). Declared as data, one row per member, with the reason.
+LIST_NIR_LINES = Path(__file__).resolve().parent.parent / "metadata" / "mappings" / "critical_list_nir_lines.csv"
+COUNT_CONVENTIONS = {
+    "usgs_list_members": "as USGS counts: each list member on its own (lanthanides read from RARE EARTHS, "
+                         "aluminum from BAUXITE: rexlib/metadata/mappings/critical_list_nir_lines.csv)",
+    "rex_minerals": "each rex mineral id with a Fig. 2 line of its own (rare earths and bauxite, not on the "
+                    "2022 list by name, are not counted; aluminum by its ALUMINUM line)",
+}
 
-    Only exact values (``=``) and lower bounds (``>``, using the bound) count; ``critical`` keeps
-    minerals on the 2022/2025 U.S. list. MCS2025 Fig. 2 is for 2024, MCS2026 Fig. 2 for 2025.
-    """
+
+def list_nir_lines() -> dict[str, str]:
+    """List member -> the mineral id whose net-import-reliance line USGS reads it from (members not
+    declared in ``critical_list_nir_lines.csv`` are read from their own line)."""
+    frame = pd.read_csv(LIST_NIR_LINES, dtype=str)
+    return dict(zip(frame["mineral_id"], frame["nir_mineral_id"]))
+
+
+def count_nir(vintage: str = "MCS2025", *, low: float = 100.0, high: float | None = None,
+              critical: str | None = "2022", convention: str = "usgs_list_members") -> pd.DataFrame:
+    """Minerals whose U.S. net import reliance in a Fig. 2 edition is in ``[low, high]``
+    (``high=None``: ``nir >= low``), one row per mineral counted: the headline NIR
+    (``import_reliance.headline``, rexlib/metadata/series.yml) of the edition's Fig. 2 year.
+
+    ``convention`` (:data:`COUNT_CONVENTIONS`): ``usgs_list_members`` (default) counts as USGS does,
+    each member of the ``critical`` list on its own, read from the line USGS gives it under
+    (``nir_mineral_id``; MCS2025 Fig. 2 then gives 28 list members at 50-100 %, 12 at 100 %);
+    ``rex_minerals`` counts each rex mineral id with a line of its own (13 and 12). With
+    ``critical=None`` both count every Fig. 2 mineral once. Only exact values (``=``) and lower
+    bounds (``>``, at the bound) count. MCS2025 Fig. 2 is for 2024, MCS2026 Fig. 2 for 2025.
+    Columns: mineral_id, nir_mineral_id, measure, year, nir_pct, nir_bound, vintage, convention."""
+    convention = c.choice("convention", convention, list(COUNT_CONVENTIONS))
     ir = c._import_reliance_all()
     vint = c.choice("vintage", vintage, sorted(ir.loc[ir["table_source"] == "figure", "vintage"].unique()),
                     normalise=False)
     fig = ir[ir["headline"] & (ir["year"] == rules.FIG2_YEAR[vint]) & ir["nir_bound"].isin(["=", ">"])]
-    keep = c.critical_set(critical)
-    if keep is not None:
-        fig = fig[fig["mineral_id"].isin(keep)]
     per = fig.sort_values("nir_pct", ascending=False).drop_duplicates("mineral_id")
+    keep = c.critical_set(critical)
+    if keep is None:
+        per = per.assign(nir_mineral_id=per["mineral_id"])
+    elif convention == "rex_minerals":
+        per = per[per["mineral_id"].isin(keep)].assign(nir_mineral_id=per["mineral_id"])
+    else:
+        lines = list_nir_lines()
+        members = pd.DataFrame({"mineral_id": sorted(keep)})
+        members["nir_mineral_id"] = [lines.get(m, m) for m in members["mineral_id"]]
+        per = members.merge(per.rename(columns={"mineral_id": "nir_mineral_id"}), on="nir_mineral_id")
     sel = per["nir_pct"] >= low
     if high is not None:
         sel &= per["nir_pct"] < high
-    return per.loc[sel, ["mineral_id", "measure", "year", "nir_pct", "nir_bound", "vintage"]].reset_index(drop=True)
+    out = per.loc[sel, ["mineral_id", "nir_mineral_id", "measure", "year", "nir_pct", "nir_bound", "vintage"]]
+    out = out.sort_values(["nir_pct", "mineral_id"], ascending=[False, True])
+    return out.assign(convention=convention).reset_index(drop=True)
 
 
 def _country_share(series: c.Series, country: str) -> float | None:
@@ -115,16 +149,20 @@ def _demand_growth(claim) -> tuple[float | None, str, str, str]:
 def _check(claim) -> tuple[float | None, str, str, str]:
     """(computed, source, verdict, note)."""
     metric, mid, ctry = claim.metric, claim.mineral, claim.country
-    if metric == "count_minerals_100pct_import_reliance":
-        t = count_nir("MCS2025", low=100.0)
-        return float(len(t)), "USGS MCS2025 Fig. 2 (2024), 2022 critical-minerals list", *_verdict(claim, len(t), pp=False), \
-            "minerals at 100 %: " + ", ".join(t["mineral_id"])
-    if metric == "count_minerals_import_reliance_over_50pct":
-        t = count_nir("MCS2025", low=50.0, high=100.0)
-        every = count_nir("MCS2025", low=50.0, high=100.0, critical=None)
-        return float(len(t)), "USGS MCS2025 Fig. 2 (2024), 2022 critical-minerals list, 50 <= NIR < 100", \
-            *_verdict(claim, len(t), pp=False), (f"bounds '>x' counted at x; mineral-level (headline NIR); "
-                                                 f"all Fig. 2 minerals (not only critical): {len(every)}")
+    if metric in ("count_minerals_100pct_import_reliance", "count_minerals_import_reliance_over_50pct"):
+        convention = claim.convention if isinstance(claim.convention, str) and claim.convention else "usgs_list_members"
+        full = metric == "count_minerals_100pct_import_reliance"
+        low, high = (100.0, None) if full else (50.0, 100.0)
+        t = count_nir("MCS2025", low=low, high=high, convention=convention)
+        every = count_nir("MCS2025", low=low, high=high, critical=None)
+        read = sorted({f"{m} from {n}" for m, n in zip(t["mineral_id"], t["nir_mineral_id"]) if m != n})
+        src = ("USGS MCS2025 Fig. 2 (2024), 2022 critical-minerals list, "
+               + ("NIR = 100" if full else "50 <= NIR < 100") + f", counted {COUNT_CONVENTIONS[convention]}")
+        note = "; ".join(filter(None, [
+            "bounds '>x' counted at x", "minerals: " + ", ".join(t["mineral_id"]),
+            ("read from another line: " + ", ".join(read)) if read else "",
+            f"all Fig. 2 minerals (not only critical): {len(every)}"]))
+        return float(len(t)), src, *_verdict(claim, len(t), pp=False), note
     if metric == "share_of_mine_production":
         share, src = _production_share(mid, ctry, claim.year, "mine")
         if share is None:
@@ -148,11 +186,13 @@ def _check(claim) -> tuple[float | None, str, str, str]:
     if metric == "top3_refining_share":
         if pd.notna(claim.year) and int(claim.year) != 2023:
             return None, "", "not_checkable", f"IEA data are for 2023 (observed) only, claim is for {int(claim.year)}"
-        t = query("SELECT mineral_id, stage, total_kt, top3_share_pct FROM refining_totals WHERE year = 2023 "
-                  "AND stage IN ('refinery', 'chemicals', 'battery_grade')")
-        val = float(t["top3_share_pct"].mean())
-        return val, "IEA (2024) refining_totals 2023, unweighted mean of the top-3 share over " + \
-            ", ".join(t["mineral_id"]), *_verdict(claim, val, pp=True), "claim's mineral set not stated; unweighted mean used"
+        t = c.api.projected_supply(year=2023)
+        t = t[t["stage"].isin(["refinery", "chemicals", "battery_grade"])]
+        val = float(t["top3_share_pct"].mean())     # the one top-3 rule (api.projected_supply)
+        return val, "IEA (2024) refining blocks 2023, unweighted mean of the top-3 share (three largest) over " + \
+            ", ".join(t["mineral_id"]), *_verdict(claim, val, pp=True), (
+                "claim's mineral set not stated; unweighted mean used; the workbook's printed 'Top 3 share' "
+                f"(the three listed first) gives {t['top3_share_pct_iea'].mean():.1f}")
     if metric in ("mine_production",):
         years = c.usgs_years(mid, "mine")
         if pd.isna(claim.year) or int(claim.year) not in years:
@@ -221,7 +261,8 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
     * ``share_of_refining``: China's share of the IEA 2023 refining block (rare earths → magnet
       rare earths); ``top3_refining_share``: mean IEA top-3 share of the refining blocks (2023);
     * ``count_minerals_100pct_import_reliance`` / ``..._over_50pct``: 2022-list minerals at NIR =
-      100 % / 50–100 % in MCS2025 Fig. 2 (2024);
+      100 % / 50–100 % in MCS2025 Fig. 2 (2024), counted by the claim's ``convention``
+      (:func:`count_nir`; the publisher's ``usgs_list_members`` unless the claim says otherwise);
     * ``mine_production``: USGS value (newest edition for the year; earlier editions in ``note``);
     * ``production_compounds_and_metals_reo``: USGS U.S. salient statistics;
     * ``import_reliance_pct``: the headline NIR (``import_reliance.headline``) for the claim year;
@@ -229,8 +270,10 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
     * ``demand_growth``: IEA clean-technology demand, latest observed year over the claim's base year
       (the May 2024 workbook starts in 2023, so claims against 2017 are not checkable, with the reason).
 
-    Columns: claim_id, metric, mineral, country, year, claimed (value or low–high), computed,
-    data_source, verdict, tolerance_or_reason, note, claimant, source_doc.
+    Columns: claim_id, metric, mineral, country, year, claimed (value or low–high, as text),
+    claimed_value / claimed_low / claimed_high (numbers, NaN where not stated), computed,
+    data_source, verdict, tolerance_or_reason, note, convention (what the claim was judged by,
+    ``claims.convention``), claimant, source_doc.
     """
     claims = query("SELECT * FROM claims ORDER BY claim_id")
     if not include_uncheckable:
@@ -249,8 +292,10 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
         claimed = (f"{cl.value:g}" if pd.notna(cl.value) else
                    f"{'' if pd.isna(cl.low) else f'{cl.low:g}'}–{'' if pd.isna(cl.high) else f'{cl.high:g}'}")
         rows.append(dict(claim_id=cl.claim_id, metric=cl.metric, mineral=cl.mineral, country=cl.country,
-                         year=cl.year, claimed=claimed, unit=cl.unit, computed=computed, data_source=src,
+                         year=cl.year, claimed=claimed, claimed_value=cl.value, claimed_low=cl.low,
+                         claimed_high=cl.high, unit=cl.unit, computed=computed, data_source=src,
                          verdict=verdict, tolerance_or_reason=tol if verdict != "not_checkable" else note,
-                         note=note if verdict != "not_checkable" else "", claimant=cl.claimant,
+                         note=note if verdict != "not_checkable" else "", convention=cl.convention,
+                         claimant=cl.claimant,
                          source_doc=cl.source_doc))
     return pd.DataFrame(rows)

@@ -149,7 +149,8 @@ def _gap_minerals() -> list[str]:
     return sorted(m for m in {k[0] for k in c._supply_by_family()} if _gap_sources(m) is not None)
 
 
-def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None) -> pd.DataFrame:
+def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None, *,
+                             include_non_minerals: bool = False) -> pd.DataFrame:
     """China's and the top producer's share at the mining vs the processing stage, for every mineral
     where any source has both (the supply-chain model of :mod:`rexlib.series`, ``stage_families``).
 
@@ -161,7 +162,10 @@ def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None
     (percentage points; positive = China processes more than it mines); ``mine_period`` /
     ``processing_period`` name a year or an averaging period; ``provenance`` grades the sources.
 
-    ``mineral=None`` returns every mineral with both stages, largest gap first.
+    ``mineral=None`` returns every mineral with both stages, largest gap first; materials the EU
+    screens that are not minerals (hydrogen, roundwood ...: ``category`` in
+    rexlib/metadata/mappings/eu_crm_materials.csv, :mod:`rexlib.metrics.categories`) stay out unless
+    ``include_non_minerals``.
     """
     if mineral is not None:
         mid = c.mineral(mineral)
@@ -169,11 +173,15 @@ def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None
         if row is None:
             raise v.InvalidArgument("mineral", mineral, _gap_minerals(), " (needs both a mining and a processing stage)")
         return pd.DataFrame([row])
-    rows = [r for m in _gap_minerals() if (r := _gap_row(m, year)) is not None]
+    from .categories import non_minerals
+    skip = frozenset() if include_non_minerals else non_minerals()
+    rows = [r for m in _gap_minerals() if m not in skip and (r := _gap_row(m, year)) is not None]
     return pd.DataFrame(rows).sort_values("china_gap_pp", ascending=False, na_position="last").reset_index(drop=True)
 
 
-def biggest_processing_gaps(n: int = 10, year: int | None = None) -> pd.DataFrame:
-    """The ``n`` minerals where China's processing share most exceeds its mine share."""
+def biggest_processing_gaps(n: int = 10, year: int | None = None, *,
+                            include_non_minerals: bool = False) -> pd.DataFrame:
+    """The ``n`` minerals where China's processing share most exceeds its mine share (materials that
+    are not minerals only with ``include_non_minerals``)."""
     n = int(c.number("n", n, 1, 1000))
-    return mining_vs_processing_gap(None, year).head(n).reset_index(drop=True)
+    return mining_vs_processing_gap(None, year, include_non_minerals=include_non_minerals).head(n).reset_index(drop=True)

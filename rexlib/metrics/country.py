@@ -14,11 +14,13 @@ EC 2023 criticality study (Appendix 7, unofficial transcription), World Bank WGI
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from .. import api
 from .. import series as rules
@@ -30,6 +32,7 @@ from .coverage import coalition_coverage, covered_share, import_parts, minerals_
 from .governance import WGI_YEAR, wgi_scores
 
 __all__ = ["resolve_country", "country_positions", "country_profile", "CountryProfile", "coalition_members",
+           "partner_pool",
            "coalition", "marginal_coverage", "STAGES"]
 
 # The stages a profile and marginal coverage measure: mine production, processing (refining,
@@ -415,10 +418,42 @@ def coalition(group: str | None = None, add=None, remove=None, *, year: int | No
     return table.assign(group=m.label).reset_index(drop=True)
 
 
+POOLS_YML = Path(__file__).resolve().parent.parent / "metadata" / "partner_pools.yml"
+
+
+def _pools() -> dict:
+    with open(POOLS_YML, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def partner_pool(pool: str | None = None) -> tuple[frozenset[str], str]:
+    """The declared candidate partners (rexlib/metadata/partner_pools.yml) and the pool's description:
+    ``agreements_and_ministerial`` (default): the parties of the U.S. critical-minerals agreements
+    (data/curated/agreements.csv, the kinds declared; the US–China reprieve excluded, with its reason)
+    and the members of the 2026 ministerial's groups (country_groups.csv), the United States left out;
+    ``listed_producers``: None here (every producer the series list; the caller forms it)."""
+    spec = _pools()
+    name = c.choice("pool", pool or spec["default"], list(spec["pools"]))
+    decl = spec["pools"][name]
+    if name == "listed_producers":
+        return frozenset(), decl["description"]
+    agreements = query("SELECT agreement_id, kind, parties FROM agreements")
+    keep = agreements[agreements["kind"].isin(decl.get("agreement_kinds", []))
+                      & ~agreements["agreement_id"].isin(list(decl.get("exclude_agreements", {})))]
+    codes = {p for parties in keep["parties"].dropna() for p in str(parties).split(";") if p}
+    for gid in decl.get("groups", []):
+        codes |= set(c.group_members(gid)[1])
+    codes -= {"USA"}
+    expanded = set()
+    for code in codes:
+        expanded |= set(c.EU27) if code == "EU" else {code}
+    return frozenset(expanded), decl["description"]
+
+
 def marginal_coverage(group: str | None = None, countries: Iterable[str] | str | None = None, *,
                       stage: str = "mine", critical: str | None = "2022", candidates: Iterable[str] | None = None,
                       year: int | None = None, weakest: int = 10, minerals: Iterable[str] | None = None,
-                      remove: Iterable[str] | None = None) -> pd.DataFrame:
+                      remove: Iterable[str] | None = None, pool: str | None = None) -> pd.DataFrame:
     """Which candidate partner adds most coverage where a set of countries is weakest.
 
     The set: ``group`` and/or ``countries`` (minus ``remove``). Its coverage per mineral at ``stage``
@@ -427,6 +462,9 @@ def marginal_coverage(group: str | None = None, countries: Iterable[str] | str |
     every producer or import source those minerals' series list, not yet a member) the added coverage
     of one mineral is ``covered_share(parts, set + candidate) − covered_share(parts, set)`` in
     percentage points; candidates are ranked by the sum over the weakest minerals (ties by ISO3).
+    Candidates: ``candidates`` when given, else the declared ``pool`` (:func:`partner_pool`; default
+    the countries of the agreements and the 2026 ministerial, so China is never offered unless a
+    caller names it or asks for ``pool='listed_producers'``); ``attrs['pool']`` describes it.
 
     Columns: rank, country, name, added_pp (sum), minerals_added, best_mineral, best_added_pp, detail.
     ``attrs['weakest']`` holds the weakest minerals with their coverage and series label.
@@ -451,11 +489,14 @@ def marginal_coverage(group: str | None = None, countries: Iterable[str] | str |
         blocks[mid] = (parts, label)
     weak = table[["mineral_id", col]].rename(columns={col: "covered_pct"})
     weak["source"] = [blocks[m][1] for m in weak["mineral_id"]]
-    if candidates is None:
-        pool = sorted({p for parts, _ in blocks.values() for code in parts["country"]
-                       if code not in (WORLD, REST_OF_WORLD) for p in c.joint_parts(code)} - members.codes)
-    else:
+    listed = {p for parts, _ in blocks.values() for code in parts["country"]
+              if code not in (WORLD, REST_OF_WORLD) for p in c.joint_parts(code)}
+    if candidates is not None:
+        pool_text = "the candidates given"
         pool = sorted({resolve_country(x) for x in candidates} - members.codes)
+    else:
+        declared, pool_text = partner_pool(pool)
+        pool = sorted((listed if not declared else declared) - members.codes)
     names = c.mineral_names()
     base = {mid: covered_share(parts, members)["covered_pct"] for mid, (parts, _) in blocks.items()}
     rows = []
@@ -476,6 +517,7 @@ def marginal_coverage(group: str | None = None, countries: Iterable[str] | str |
     out = out.sort_values(["added_pp", "country"], ascending=[False, True]).reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     out.attrs["weakest"] = weak
+    out.attrs["pool"] = pool_text
     out.attrs["stage"] = stg
     out.attrs["members"] = members
     return out

@@ -109,7 +109,8 @@ def stage_series(mid: str, stage: str, year: int | None = None) -> c.Series | No
 
 def minerals_for_coverage(critical: str | None) -> list[str]:
     """The minerals coalition coverage lists (USGS production, IEA blocks or U.S. import sources),
-    on the 2022/2025 U.S. critical list when ``critical`` is given."""
+    on the 2022/2025 U.S. critical list when ``critical`` is given; materials declared not minerals
+    (:mod:`rexlib.metrics.categories`) are left out."""
     return _minerals_for_coverage(critical)
 
 
@@ -118,6 +119,8 @@ def _minerals_for_coverage(critical: str | None) -> list[str]:
     mids = (set(frame["mineral_id"]) | set(c.iea_minerals()) | set(c._import_sources_all()["mineral_id"])
             | {mid for mid, _family in c._supply_by_family()})
     keep = c.critical_set(critical)
+    from .categories import non_minerals
+    mids -= non_minerals()      # the EU's wood, rubber, cork and hydrogen are not minerals
     return sorted(m for m in mids if keep is None or m in keep)
 
 

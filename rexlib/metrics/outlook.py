@@ -46,6 +46,10 @@ def _series_keys(frame: pd.DataFrame) -> list[str]:
     return [c for c in ("mineral_id", "end_use", "technology", "case") if c in frame.columns]
 
 
+# A multiple above this says more about a tiny base than about growth: not shown (the change in kt is).
+MAX_MULTIPLE = 100.0
+
+
 def growth(demand: pd.DataFrame, base_year: int = BASE_YEAR) -> pd.DataFrame:
     """Demand in each projected year as a multiple of the base year, per series and scenario.
 
@@ -53,17 +57,24 @@ def growth(demand: pd.DataFrame, base_year: int = BASE_YEAR) -> pd.DataFrame:
     mineral x end use, or technology x case x mineral). ``multiple = value_kt / base_kt`` where
     ``base_kt`` is the series' ``base_year`` value (2023, observed; an alternative case's own 2023
     column); ``change_kt = value_kt − base_kt``. ``multiple`` is NaN when the base is 0 (vanadium in
-    grid storage, arsenic in solar PV). Columns: the series keys, scenario, year, value_kt, base_kt,
-    multiple, change_kt.
+    grid storage, arsenic in solar PV) or negligible: below 1 % of the projected value
+    (:data:`MAX_MULTIPLE` = 100×; gallium's clean-technology demand, 0.0156 kt in 2023, would read
+    "282×" in 2040), where ``base_note`` says so and ``change_kt`` is the figure to quote. Columns:
+    the series keys, scenario, year, value_kt, base_kt, multiple, change_kt, base_note.
     """
     keys = _series_keys(demand)
     base = (demand[demand["year"] == base_year][keys + ["value_kt"]]
             .rename(columns={"value_kt": "base_kt"}))
     rows = demand[demand["year"] != base_year].merge(base, on=keys, how="left")
     with np.errstate(divide="ignore", invalid="ignore"):
-        rows["multiple"] = np.where(rows["base_kt"] > 0, rows["value_kt"] / rows["base_kt"], np.nan)
+        ratio = np.where(rows["base_kt"] > 0, rows["value_kt"] / rows["base_kt"], np.nan)
+    negligible = ratio > MAX_MULTIPLE
+    rows["multiple"] = np.where(negligible, np.nan, ratio)
     rows["change_kt"] = rows["value_kt"] - rows["base_kt"]
-    return rows[keys + ["scenario", "year", "value_kt", "base_kt", "multiple", "change_kt"]].reset_index(drop=True)
+    rows["base_note"] = np.where(negligible, f"negligible {base_year} base (under 1 % of the value): no multiple",
+                                 np.where(rows["base_kt"] > 0, "", f"no {base_year} base"))
+    return rows[keys + ["scenario", "year", "value_kt", "base_kt", "multiple", "change_kt", "base_note"]
+                ].reset_index(drop=True)
 
 
 def cleantech_share(demand: pd.DataFrame) -> pd.DataFrame:

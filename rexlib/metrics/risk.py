@@ -1,9 +1,11 @@
 """Supply-risk scores: a USGS-2022-style score (disruption potential × trade exposure × economic
-vulnerability) and an EU-2017-style supply-risk indicator, each as far as public data allows, plus a
-weight-sensitivity check.
+vulnerability) for the United States, and the EU's supply risk recomputed with the EU method on the
+EC 2023 study's own shares (the EU's view; a U.S. net exporter is never ranked), each as far as
+public data allows, plus a weight-sensitivity check.
 
 Sources: USGS MCS production (MCS2023–MCS2026), USGS MCS2026 net import reliance (salient
-statistics 2021–2025) and import sources (2021–24), WGI 2022 (2023 update).
+statistics 2021–2025), the EC 2023 criticality study's Appendix 7 (unofficial transcription), WGI
+2022 (2023 update).
 
 Methods followed (with the simplifications listed in each function and in docs/methods.md):
 Nassar, N.T. & Fortier, S.M. (2021), *Methodology and technical input for the 2021 review and
@@ -18,48 +20,45 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .. import series as rules
+from .. import api
 from .. import validate as v
 from ..formulas import eu_supply_risk
 from ..warehouse import memo
 from . import _common as c
-from .governance import WGI_METHOD, WGI_YEAR, hhi_wgi_of_shares
+from . import eu_method
+from .governance import WGI_METHOD, WGI_YEAR, hhi_wgi_of_shares, wgi_scores
 
-__all__ = ["risk_scores", "risk_sensitivity", "DEFAULT_WEIGHTS"]
+__all__ = ["risk_scores", "risk_sensitivity", "eu_method_scores", "DEFAULT_WEIGHTS", "EU_LABEL"]
+
+# What the EU columns of risk_scores are, in one line for every surface that shows them.
+EU_LABEL = "EU supply risk (EU method recomputed by rex from the EC 2023 study's shares)"
 
 DEFAULT_WEIGHTS = {"dp": 1.0, "te": 1.0, "ev": 1.0}
 
 
-def us_sourcing(mid: str, ir: float | None) -> tuple[pd.DataFrame | None, str]:
-    """U.S. sourcing shares as the EU method forms EU sourcing: domestic production plus imports.
-    ``ir`` = net import reliance as a fraction (net exporter -> 0). The United States supplies
-    ``1 − ir`` of its consumption and each import source ``ir × its import share`` (headline
-    import-source measure, MCS2026 2021–24; "other countries" stays a remainder). A net exporter's
-    sourcing is its domestic production. Returns (parts with country/value in percent, basis);
-    None when the NIR is unknown or only ranks of import sources are known."""
-    if ir is None or np.isnan(ir):
-        return None, "nir_unknown"
-    domestic = pd.DataFrame({"country": ["USA"], "value": [(1.0 - ir) * 100.0]})
-    if ir == 0:
-        return domestic, "domestic_only"
-    frame, basis, measure = c.import_source_shares(mid)
-    if basis != "share_pct":
-        return None, basis
-    if not rules.same_product(mid, measure):     # series.yml product_rule: NIR and sources of other products
-        return None, "different_products"
-    imports = frame[["country", "share_pct"]].rename(columns={"share_pct": "value"})
-    imports = imports.assign(value=imports["value"] * ir)
-    parts = pd.concat([domestic, imports], ignore_index=True).groupby("country", as_index=False, sort=False)["value"].sum()
-    return parts, "domestic_plus_imports"
+@memo(4)
+def eu_method_scores(wgi_year: int = WGI_YEAR, missing: str = "median") -> pd.DataFrame:
+    """The EU method's supply risk recomputed by rex from the EC 2023 study's own shares (global
+    supply and EU sourcing, Appendix 7, with ``t``; :mod:`rexlib.metrics.eu_method`), with the terms rex
+    has: the EU's IR is not published there (evaluated at 0.5), EoL_RIR = 0 and SI_SR = 1 (not
+    available; :func:`risk_scores` applies ``eol_rir`` / ``substitution`` on top). One row per EU material
+    at its higher stage (the bottleneck, as the study retains it)."""
+    terms = eu_method.supply_risk_terms(api.eu_supply_shares(), api.eu_supply_shares(basis="eu_sourcing"),
+                                        wgi_scores(wgi_year), missing=missing)
+    return eu_method.eu_style_supply_risk(terms)
 
 
-def _sourcing_hhi_wgi(mid: str, ir: float | None, wgi_year: int, missing: str) -> tuple[float, str]:
-    parts, basis = us_sourcing(mid, ir)
-    if parts is None:
-        return np.nan, basis
-    parts = parts.assign(known=parts["value"].notna())
-    res = hhi_wgi_of_shares(c.percent_parts(parts), wgi_year=wgi_year, missing=missing)
-    return res["hhi_wgi"], basis
+def _eu_terms_of(eu: pd.DataFrame, mid: str) -> dict | None:
+    """The EU material that stands for rex's ``mid``: its own (the highest, where the study has
+    several, e.g. aluminium and aluminium/bauxite), else the highest member of the EU group or
+    family it names (rare_earths_heavy -> the HREEs, rare_earths -> every REE: the bottleneck, as the
+    study retains a material's higher stage). None when the study does not assess it."""
+    rows = eu[eu["mineral_id"] == mid]
+    if rows.empty:
+        rows = eu[(eu["material_group_id"] == mid) | (eu["family_id"] == mid)]
+    if rows.empty:
+        return None
+    return rows.sort_values("sr_rex", ascending=False).iloc[0].to_dict()
 
 
 def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
@@ -96,17 +95,15 @@ def _components(year: int | None, mids: tuple[str, ...], wgi_year: int, missing:
             flags.append("eu_ir_unknown_set_0")
         elif n.bound in (">", "<"):
             flags.append(f"nir_bound_{'lower' if n.bound == '>' else 'upper'}")
-        sourcing, basis = _sourcing_hhi_wgi(mid, te, wgi_year, missing)
-        if np.isnan(sourcing):
-            flags.append("sourcing_from_global_supply")
+        elif n.bound == "E":
+            flags.append("us_net_exporter")
         crit = info.at[mid, "critical_2022"] if mid in info.index else False
         rows.append(dict(
             mineral_id=mid, name=info.at[mid, "name"] if mid in info.index else mid,
             critical_2022=bool(crit) if pd.notna(crit) else False,
             stage=series.stage, year=series.year, vintage=series.vintage, hhi=res["hhi"], hhi_wgi=res["hhi_wgi"],
             dp=res["hhi_wgi"] / 10.0, nir_pct=n.pct, nir_bound=n.bound, nir_year=n.year,
-            te=np.nan if te is None else te, hhi_wgi_sourcing=sourcing, sourcing_basis=basis,
-            flags=";".join(flags)))
+            te=np.nan if te is None else te, us_net_exporter=n.bound == "E", flags=";".join(flags)))
     return pd.DataFrame(rows)
 
 
@@ -135,19 +132,25 @@ def risk_scores(year: int | None = None, *, critical: str | None = None, mineral
       ``high_risk_usgs``: score at or above the ``usgs_threshold_quantile`` quantile of the scored
       minerals (USGS's 0.40 cut-off applies to its own scaling and is not comparable).
 
-    **(b) EU-style** (European Commission 2017):
-    ``eu_sr = [HHI_WGI_GS × IR × ir_weight + HHI_WGI_sourcing × (1 − IR × ir_weight)] × (1 − EoL_RIR) × SI``
-    with ``ir_weight = 0.5`` as in the EC formula (IR/2). HHI_WGI on the EU 0–10 scale (shares as
-    fractions, WGI 0–10). GS = global supply (USGS production); "EU sourcing" becomes **U.S.
-    sourcing**: HHI_WGI of the U.S. import-source shares (MCS2026, 2021–24; ``ROW`` spread thin),
-    or the global-supply value when only ranks are known (``sourcing_basis``). IR = U.S. NIR as a
-    fraction (E → 0). ``eol_rir`` (end-of-life recycling input rate) is not available → parameter,
-    default 0; ``substitution`` (SI_SR) default 1 (no substitutes); the trade-restriction
-    adjustment ``t`` of WGI is not applied. ``high_risk_eu``: ``eu_sr >= eu_threshold`` (EC: 1.0).
+    **(b) The EU's supply risk, EU method recomputed by rex** (European Commission 2017, the method
+    of the 2017-2023 lists), from the EC 2023 study's own shares (:func:`eu_method_scores`):
+    ``eu_sr = [HHI_WGI,t(GS) × IR × ir_weight + HHI_WGI,t(EUS) × (1 − IR × ir_weight)] × (1 − EoL_RIR) × SI_SR``
+    with GS / EUS the study's global-supply and EU-sourcing shares (Appendix 7, with the trade
+    parameter ``t``) at the material's higher stage, ``ir_weight = 0.5`` (the EC's IR/2) and the
+    terms rex has: the EU's IR is not published with the shares (evaluated at 0.5), ``eol_rir``
+    (default 0) and ``substitution`` (SI_SR, default 1) are parameters. It answers for the EU, as the
+    study does; NaN where the study does not assess the mineral. It is **not** a U.S. score: an
+    earlier "EU-style (U.S. sourcing)" variant put the United States' own supply into the sourcing
+    term as one country at 100 %, so every U.S. net exporter scored WGI_USA = 3.01 (rank correlation
+    0.30 with the EU's 2023 SR, against 0.90 for this one).
+    ``us_net_exporter`` (USGS NIR "E"): such a mineral is never a U.S. supply risk, so it gets no
+    ``eu_rank`` and ``high_risk_eu`` is False whatever the EU's score; ``eu_rank`` ranks the others.
+    ``high_risk_eu``: ``eu_sr >= eu_threshold`` (EC: 1.0) and not a U.S. net exporter.
 
     Columns: mineral_id, name, critical_2022, stage, year, vintage, hhi, hhi_wgi, dp, nir_pct,
-    nir_bound, nir_year, te, ev, usgs_sr, usgs_rank, hhi_wgi_sourcing, sourcing_basis, eol_rir,
-    substitution, eu_sr, eu_rank, high_risk_usgs, high_risk_eu, flags, wgi_year, method.
+    nir_bound, nir_year, te, ev, usgs_sr, usgs_rank, us_net_exporter, eu_material, eu_stage,
+    hhi_wgi_gs_eu, hhi_wgi_eus, eus_basis, eol_rir, substitution, eu_sr, eu_rank, high_risk_usgs,
+    high_risk_eu, flags, wgi_year, method.
     """
     w = _weights(weights)
     ir_weight = c.number("ir_weight", ir_weight, 0, 1)
@@ -163,6 +166,7 @@ def risk_scores(year: int | None = None, *, critical: str | None = None, mineral
         keep = c.critical_set(critical)
         mids = sorted(m for m in c._production_all()["mineral_id"].unique() if keep is None or m in keep)
     comp = _components(year, tuple(mids), wgi_year, missing)
+    eu = eu_method_scores(wgi_year, missing)
     rows = []
     for rec in comp.to_dict("records"):
         mid = rec["mineral_id"]
@@ -172,24 +176,35 @@ def risk_scores(year: int | None = None, *, critical: str | None = None, mineral
         te, dp = rec["te"], rec["dp"]
         flags = [f for f in rec["flags"].split(";") if f]
         usgs = np.nan if pd.isna(te) else (dp ** w["dp"]) * (te ** w["te"]) * (e ** w["ev"])
-        hs = rec["hhi_wgi"] if pd.isna(rec["hhi_wgi_sourcing"]) else rec["hhi_wgi_sourcing"]
-        ir = 0.0 if pd.isna(te) else te
-        eu = eu_supply_risk(rec["hhi_wgi"], hs, ir, eol, si, ir_weight)
-        rows.append({**rec, "ev": e, "usgs_sr": usgs, "eol_rir": eol, "substitution": si, "eu_sr": eu,
+        terms = _eu_terms_of(eu, mid)
+        if terms is None:
+            flags.append("not_assessed_by_eu")
+            eu_cols = dict(eu_material=None, eu_stage=None, hhi_wgi_gs_eu=np.nan, hhi_wgi_eus=np.nan,
+                           eus_basis=None, eu_sr=np.nan)
+        else:
+            eu_cols = dict(eu_material=terms["material"], eu_stage=terms["stage"],
+                           hhi_wgi_gs_eu=terms["hhi_wgi_gs"], hhi_wgi_eus=terms["hhi_wgi_eus"],
+                           eus_basis=terms["eus_basis"],
+                           eu_sr=eu_supply_risk(terms["hhi_wgi_gs"], terms["hhi_wgi_eus"],
+                                                eu_method.DEFAULT_IMPORT_RELIANCE, eol, si, ir_weight))
+        rows.append({**rec, "ev": e, "usgs_sr": usgs, "eol_rir": eol, "substitution": si, **eu_cols,
                      "flags": ";".join(flags), "wgi_year": wgi_year})
     out = pd.DataFrame(rows)
     if out.empty:
         return out
     out["usgs_rank"] = out["usgs_sr"].rank(ascending=False, method="min").astype("Int64")
-    out["eu_rank"] = out["eu_sr"].rank(ascending=False, method="min").astype("Int64")
+    exporter = out["us_net_exporter"].astype(bool)
+    out["eu_rank"] = out["eu_sr"].where(~exporter).rank(ascending=False, method="min").astype("Int64")
     cut = out["usgs_sr"].quantile(q) if out["usgs_sr"].notna().any() else np.nan
     out["high_risk_usgs"] = out["usgs_sr"] >= cut
-    out["high_risk_eu"] = out["eu_sr"] >= eu_threshold
-    out["method"] = ("USGS-style DP x TE x EV (Nassar & Fortier 2021) and EU-style SR (EC 2017), simplified; "
+    out["high_risk_eu"] = (out["eu_sr"] >= eu_threshold) & ~exporter
+    out["method"] = ("USGS-style DP x TE x EV (Nassar & Fortier 2021), simplified; " + EU_LABEL
+                     + " at IR 0.5 (the EU's IR is not in the study's tables), U.S. net exporters not ranked; "
                      + WGI_METHOD)
     cols = ["mineral_id", "name", "critical_2022", "stage", "year", "vintage", "hhi", "hhi_wgi", "dp",
-            "nir_pct", "nir_bound", "nir_year", "te", "ev", "usgs_sr", "usgs_rank", "hhi_wgi_sourcing",
-            "sourcing_basis", "eol_rir", "substitution", "eu_sr", "eu_rank", "high_risk_usgs",
+            "nir_pct", "nir_bound", "nir_year", "te", "ev", "usgs_sr", "usgs_rank", "us_net_exporter",
+            "eu_material", "eu_stage", "hhi_wgi_gs_eu", "hhi_wgi_eus", "eus_basis", "eol_rir", "substitution",
+            "eu_sr", "eu_rank", "high_risk_usgs",
             "high_risk_eu", "flags", "wgi_year", "method"]
     return out[cols].sort_values(["usgs_rank", "mineral_id"], na_position="last").reset_index(drop=True)
 
@@ -207,10 +222,10 @@ def risk_sensitivity(delta_pct: float = 20.0, *, method: str = "usgs", top: int 
     """
     method = c.choice("method", method, ["usgs", "eu"])
     d = c.number("delta_pct", delta_pct, 0, 100) / 100.0
-    score, rank = ("usgs_sr", "usgs_rank") if method == "usgs" else ("eu_sr", "eu_rank")
+    rank = "usgs_rank" if method == "usgs" else "eu_rank"
     base_w = _weights(kwargs.pop("weights", None))
     base = risk_scores(weights=base_w, **kwargs)
-    base = base[base[score].notna()]
+    base = base[base[rank].notna()]     # scored and ranked (a U.S. net exporter has no EU rank)
     ranks = {"base": base.set_index("mineral_id")[rank].astype(float)}
     runs: list[tuple[str, dict]] = []
     if method == "usgs":
@@ -228,7 +243,7 @@ def risk_sensitivity(delta_pct: float = 20.0, *, method: str = "usgs", top: int 
         kwargs = {k: val for k, val in kwargs.items() if k != "eol_rir"}
     for label, extra in runs:
         frame = risk_scores(**{**kwargs, **extra})
-        frame = frame[frame[score].notna()]
+        frame = frame[frame[rank].notna()]
         ranks[label] = frame.set_index("mineral_id")[rank].astype(float)
     table = pd.DataFrame(ranks).loc[base["mineral_id"]]
     if top is not None:

@@ -130,7 +130,12 @@ def disruption_inputs(mineral: str, suppliers: Iterable[str] | str, stage: str |
     listed = {p for x in parts["country"] if x != REST_OF_WORLD for p in c.joint_parts(x)}
     if (members.codes - listed) and (parts["country"] == REST_OF_WORLD).any():
         flags.append("suppliers_may_be_in_row")
-    n = c.nir(mid, series.year)
+    # The U.S. exposure is about U.S. imports now: the newest headline NIR, the year of the import
+    # sources' edition, whatever year or stage the supply series has (rare earths: 67 % of 2025 at the
+    # mine and at the processing stage, not 2023's ">90" for IEA's 2023 processing block).
+    n = c.nir(mid)
+    if n.year is not None and series.year is not None and n.year != series.year:
+        flags.append("nir_year_differs_from_supply_year")
     if series.period_text:
         flags.append("shares_only_average")
     # a year series keeps its int year; an EU average its period ("2016-2020"), never one year

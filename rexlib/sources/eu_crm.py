@@ -63,6 +63,9 @@ ENCODING = "cp1252"
 RELEASE = "ec_crm_2023"
 MAPPINGS = Path(__file__).resolve().parent.parent / "metadata" / "mappings"
 MATERIALS_CSV = MAPPINGS / "eu_crm_materials.csv"
+# What a material is (eu_crm_materials.csv ``category``): only ``mineral`` enters mineral rankings
+# unless a caller asks for the others (the EU also screens wood, rubber, cork and hydrogen).
+MATERIAL_CATEGORIES = ("mineral", "biotic", "energy_carrier")
 COUNTRIES_CSV = MAPPINGS / "eu_crm_countries.csv"
 ISO_FILE = "reference/lukes_iso3166_all.csv"
 
@@ -136,6 +139,7 @@ class Material:
     family_id: str
     extraction_mineral_id: str
     period: str
+    processing_mineral_id: str = ""
 
 
 class Mappings:
@@ -151,16 +155,20 @@ class Mappings:
             key = material_key(rec.material)
             if key in self.materials:
                 raise EuCrmError(f"{materials_csv.name} line {line}: material {rec.material!r} declared twice")
-            for column in ("mineral_id", "family_id", "extraction_mineral_id"):
+            for column in ("mineral_id", "family_id", "extraction_mineral_id", "processing_mineral_id"):
                 mid = getattr(rec, column)
                 if (mid or column == "mineral_id") and mid not in MINERALS:
                     raise EuCrmError(f"{materials_csv.name} line {line}: {column} {mid!r} of {rec.material!r} "
                                      "is not a mineral id of rexlib/ids.py MINERALS (add it there first)")
+            if rec.category not in MATERIAL_CATEGORIES:
+                raise EuCrmError(f"{materials_csv.name} line {line}: category {rec.category!r} of {rec.material!r} "
+                                 f"is not one of {list(MATERIAL_CATEGORIES)}")
             if not re.fullmatch(r"\d{4}-\d{4}", rec.period):
                 raise EuCrmError(f"{materials_csv.name} line {line}: period {rec.period!r} of {rec.material!r} "
                                  "is not a 'YYYY-YYYY' averaging period")
             self.materials[key] = Material(rec.mineral_id, rec.family_id or rec.mineral_id,
-                                           rec.extraction_mineral_id or rec.mineral_id, rec.period)
+                                           rec.extraction_mineral_id or rec.mineral_id, rec.period,
+                                           rec.processing_mineral_id or rec.mineral_id)
         countries = pd.read_csv(countries_csv, dtype=str, keep_default_na=False)
         self.countries = {collapse(l).casefold(): c for l, c in zip(countries["label"], countries["iso3"])}
         self.iso_path = raw_dir / ISO_FILE
@@ -299,7 +307,7 @@ def _shares(raw_dir: Path, rel: str, maps: Mappings, groups: dict[str, str], iss
         group = groups.get(mat.mineral_id)
         rows.append(dict(
             material=collapse(row["Material"]), mineral_id=mat.mineral_id, family_id=mat.family_id,
-            stage_mineral_id=mat.extraction_mineral_id if stage == "E" else mat.mineral_id,
+            stage_mineral_id=mat.extraction_mineral_id if stage == "E" else mat.processing_mineral_id,
             material_group=group,
             material_group_id=(maps.materials[material_key(group)].mineral_id
                                if group and material_key(group) in maps.materials else None),

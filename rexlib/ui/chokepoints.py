@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import api
-from ..charts.base import source_line
+from ..charts.base import esc, source_line
 from ..charts.concentration import gap_dumbbell, governance_bars, hhi_bars
+from ..metrics.categories import non_minerals
 from ..validate import choice, year as check_year
 from . import common as c
 from . import data as d
@@ -82,8 +83,10 @@ class Chokepoints(c.App):
         """The processing family across minerals: each mineral's best source, its own period."""
         top = self.top.value
         ranked = mb.supply_concentration(PROCESSING)
-        left_out = ranked.attrs.get("note", "")
+        basis_note = ranked.attrs.get("note", "")           # series that are not worlds (series.yml series_basis)
         conc = self._filter(ranked)
+        left_out = sorted(set(conc["mineral_id"]) & non_minerals())
+        conc = conc[~conc["mineral_id"].isin(left_out)]
         conc = conc.assign(name=conc["mineral_id"].map(_names()).fillna(conc["mineral_id"]), year=conc["period"])
         counts = conc["source"].value_counts()
         src = source_line("processing shares per mineral from the best available source (rexlib.supply_shares): "
@@ -95,7 +98,9 @@ class Chokepoints(c.App):
         parts = [c.heading("Concentration by mineral, processing stage"),
                  c.message("Processing shares come from different sources and periods per mineral (column Period); "
                            "the year slider does not apply. EU rows are multi-year averages of shares, not one year."
-                           + (f" {left_out}" if left_out else ""), "info"),
+                           + (f" {basis_note}" if basis_note else "")
+                           + (f" Left out, not minerals (the EU also screens them): {', '.join(left_out)}."
+                              if left_out else ""), "info"),
                  c.chart_html(hhi_bars(conc.head(top), title="Most concentrated minerals, processing stage",
                                        source=src, subtitle="Each mineral's latest processing series. Bar: HHI lower "
                                        "bound; tick: upper bound. Dashed: 2,500.")),
@@ -157,6 +162,9 @@ class Chokepoints(c.App):
                            sorted({v for v in ["MCS2026"]}), {"critical": self.critical.value},
                            releases=["iea_cm_explorer_2024"])
         parts.append(c.heading("Biggest mining-vs-processing gaps"))
+        note = ("Minerals only: materials the EU also screens that are not minerals ("
+                + ", ".join(sorted(non_minerals())) + ") are left out.")
+        parts.append(f'<div class="rex-note">{esc(note)}</div>')
         parts.append(c.chart_html(gap_dumbbell(gap, title="Where China processes far more than it mines", source=gsrc,
                                                subtitle="Grey: share of mining; red: share of processing. "
                                                         "Not controlled by the year slider (each source's latest "

@@ -84,12 +84,13 @@ class Claims(c.App):
                 f'<b>{esc(r.claim_id)}</b> {esc(r.metric)} {esc("" if pd.isna(r.mineral) else r.mineral)} — '
                 f'claimed <b>{esc(r.claimed)}</b> {esc(r.unit)}; data: <b>{esc(computed or "—")}</b> '
                 f'<div class="rex-note">{esc(r.data_source if pd.notna(r.data_source) else "")} '
-                f'{esc(r.tolerance_or_reason if pd.notna(r.tolerance_or_reason) else "")}. {esc(r.note if pd.notna(r.note) else "")}</div>'
+                f'{esc(r.tolerance_or_reason if pd.notna(r.tolerance_or_reason) else "")}. {esc(r.note if pd.notna(r.note) else "")}'
+                f'{esc(f" Judged by: {r.convention}." if isinstance(r.convention, str) and r.convention else "")}</div>'
                 f'<div class="rex-note">“{esc(r.source_quote)}” — {esc(r.claimant)}, <i>{esc(r.source_title)}</i></div></div>')
         parts.append('<div class="rex-cards">' + "".join(cards) + "</div>")
         parts.append(c.table_html(frame, "claims_check", columns={
             "claim_id": "Claim", "metric": "Metric", "mineral": "Mineral", "claimed": "Claimed", "computed": "Data",
-            "unit": "Unit", "verdict": "Verdict", "claimant": "Claimant"}, max_rows=5))
+            "unit": "Unit", "verdict": "Verdict", "convention": "Judged by", "claimant": "Claimant"}, max_rows=5))
         return parts
 
 

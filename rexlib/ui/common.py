@@ -35,6 +35,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 import yaml
 from IPython.display import HTML, display
@@ -307,11 +308,13 @@ def _fmt(value, column: str) -> tuple[str, bool]:
         return "", False
     if isinstance(value, bool):
         return ("yes" if value else "no"), False
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return (f"{value}" if "year" in column else f"{value:,}"), True
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         if "year" in column:
             return f"{value:.0f}", True
+        if 0 < abs(value) < 0.05:       # would print as 0.0: two significant digits (0.016 kt)
+            return f"{value:.2g}", True
         return (f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"), True
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d"), False
@@ -328,9 +331,12 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
         return message(f"No rows for {name}.", "info")
     head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
     body = []
+    # Formats follow the data's column name, not its header: "assessment_year" shown as
+    # "Assessment" still prints 2011, never 2,011.
+    names = list(columns) if columns is not None else list(frame.columns)
     for row in shown.head(max_rows).itertuples(index=False):
         cells = []
-        for col, value in zip(shown.columns, row):
+        for col, value in zip(names, row):
             text, numeric = _fmt(value, str(col).lower())
             cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -328,7 +328,9 @@ class CountryProfile(c.App):
         names = mc.mineral_names()
         out = [c.heading(f"Coalition builder: {members.label}")]
         listed = ", ".join(sorted(members.codes))
-        out.append(f'<div class="rex-note">{esc(f"Members ({len(members.codes)}): {listed}")}'
+        named = (f"Members its sources name ({len(members.codes)}): {listed}" if not add and not remove
+                 else f"Members ({len(members.codes)}: the group's as its sources name them, with your changes): {listed}")
+        out.append(f'<div class="rex-note">{esc(named)}'
                    + (f" · {esc(members.note)}" if members.note else "") + "</div>")
         if cov.empty:
             return out + [c.message("No coverage figures for this set.", "info")]
@@ -359,6 +361,8 @@ class CountryProfile(c.App):
         if len(weak):
             text = ", ".join(f"{names.get(m, m)} {x:.1f}%" for m, x in zip(weak["mineral_id"], weak["covered_pct"]))
             out.append(f'<div class="rex-note">{esc(f"The {len(weak)} 2022 critical minerals it covers least ({STAGES[stage]}): {text}. Added coverage = percentage points of the world total (of U.S. imports) the candidate would bring, summed over these minerals.")}</div>')
+        out.append(f'<div class="rex-note">{esc("Candidates: " + marg.attrs.get("pool", ""))} '
+                   f'(rexlib/metadata/partner_pools.yml).</div>')
         if marg.empty:
             return out + [c.message("No candidate adds coverage on these minerals.", "info")]
         out.append(link_table(marg.head(25).assign(best_mineral=lambda f: f["best_mineral"].map(

@@ -389,7 +389,15 @@ def nir_table(year: int, critical: str = "all", group: str = "all", table_source
     year = check_year("year", year, frame["year"].unique())
     frame = frame[frame["year"] == year]
     if critical != "all":
-        frame = frame[frame[f"critical_{critical}"].fillna(False)]
+        # A list member USGS gives no line of its own (each lanthanide) is read from the line USGS
+        # counts it under (RARE EARTHS): that line belongs to the list's view (the one declaration,
+        # rexlib/metadata/mappings/critical_list_nir_lines.csv, also counts the claims).
+        from ..metrics.claims_check import list_nir_lines
+        members = frame[f"critical_{critical}"].fillna(False).astype(bool)
+        minerals = api.minerals()
+        listed = set(minerals.loc[minerals[f"critical_{critical}"].fillna(False).astype(bool), "mineral_id"])
+        read_from = {line for member, line in list_nir_lines().items() if member in listed}
+        frame = frame[members | frame["mineral_id"].isin(read_from)]
     if group != "all":
         groups = api.minerals()[["mineral_id", "group_2022"]]
         frame = frame.merge(groups, on="mineral_id")

@@ -49,6 +49,7 @@ def _kahan_sum(values) -> float:
 def grouped(by: str, agency: str) -> pd.DataFrame:
     """USD and deal counts per group, from rexlib.metrics.deal_flows (aggregates and the smaller
     conflicting figure dropped; a deal naming k minerals counts 1/k of its amount per mineral).
+    ``n_with_amount``: deals that state an amount; ``usd`` is NaN where none does (not disclosed).
 
     A few dozen flows: grouped in plain Python (a pandas groupby with named aggregations cost
     ~15 ms here), with pandas' own summation and final sort, so the numbers and order are the same."""
@@ -66,10 +67,12 @@ def grouped(by: str, agency: str) -> pd.DataFrame:
     for key, amount, deal in zip(keys, amounts, deals.tolist()):
         if not isinstance(key, str):          # groupby leaves out rows without a key
             continue
-        entry = groups.setdefault(key, ([], set()))
+        entry = groups.setdefault(key, ([], set(), set()))
         entry[0].append(amount)
         if isinstance(deal, str):
             entry[1].add(deal)
+            if amount == amount:
+                entry[2].add(deal)
     ordered = sorted(groups)
     if by == "mineral":
         minerals = api.minerals()
@@ -77,9 +80,13 @@ def grouped(by: str, agency: str) -> pd.DataFrame:
     else:
         names = {}
     labels = pd.Series([names.get(k, k) for k in ordered], dtype="object" if by == "mineral" and not ordered else "str")
-    out = pd.DataFrame({"group": labels, "usd": pd.Series([_kahan_sum(groups[k][0]) for k in ordered], dtype=float),
-                        "n_deals": pd.Series([len(groups[k][1]) for k in ordered], dtype="int64")})
-    return out.sort_values("usd", ascending=False).reset_index(drop=True)
+    # A group whose deals state no amount has an unknown total (NaN, "not disclosed"), never $0.
+    out = pd.DataFrame({"group": labels,
+                        "usd": pd.Series([_kahan_sum(groups[k][0]) if groups[k][2] else float("nan")
+                                          for k in ordered], dtype=float),
+                        "n_deals": pd.Series([len(groups[k][1]) for k in ordered], dtype="int64"),
+                        "n_with_amount": pd.Series([len(groups[k][2]) for k in ordered], dtype="int64")})
+    return out.sort_values(["usd", "group"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
 @memo(64)
@@ -158,10 +165,11 @@ class Financing(c.App):
         parts.append(c.heading("Financing beside vulnerability"))
         parts.append(c.chart_html(vulnerability_scatter(
             vul, title="Supply risk vs deal dollars, by mineral",
-            source=source_line("deals (curated) × EU-style supply-risk score (rexlib.metrics.risk_scores: USGS "
-                               "production, WGI, net import reliance)", ["MCS2026"], {"method": "eu", "list": "2022"},
-                               releases=["wgi_2023"]),
-            subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list) with no deal at a mine/refinery stage.")))
+            source=source_line("deals (curated) × EU supply risk recomputed by rex (EU method on the EC 2023 "
+                               "study's shares, WGI; rexlib.metrics.risk_scores)", ["MCS2026"],
+                               {"method": "eu", "list": "2022"}, releases=["ec_crm_2023", "wgi_2023"]),
+            subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list, U.S. net exporters excluded) with no deal "
+                     "at a mine/refinery stage.")))
         gaps = mb.financing_gaps("eu")
         parts.append(f'<div class="rex-note">{esc(len(gaps))} high-risk mineral × stage pairs have no deal.</div>')
         parts.append(c.table_html(gaps, "financing_gaps", columns={

@@ -11,6 +11,11 @@ from . import common as c
 from . import data as d
 from .cache import memo, sections
 
+# How many minerals each U.S. list names (the 2022 list: data/raw/reference/usgs_critical_minerals_2022.csv,
+# 50 rows; the final 2025 list, USGS, November 2025: 60). rex's tables flag fewer with a figure: a
+# tile says "of the N with a figure", never "of N on the list".
+LIST_SIZES = {"2022": 50, "2025": 60}
+
 DEFAULTS = {"year": 2025, "critical": "2025", "group": "all", "table_source": "salient", "mineral": "gallium"}
 
 
@@ -97,15 +102,37 @@ class ImportReliance(c.App):
         counts = d.nir_counts(frame) if len(frame) else None
         parts = []
         if counts:
-            listed = d.LISTS[lst].replace("All minerals", "minerals listed")
+            shown = (f"of the {counts['total']} minerals with a {year} figure"
+                     + (f" ({d.LISTS[lst]}: {LIST_SIZES[lst]} minerals)" if lst in LIST_SIZES else ""))
+            fully = frame[(frame["nir_bound"] == "=") & (frame["nir_pct"] >= 100)]
+            not_in_fig2 = []
+            if source == "salient" and year in _years("figure"):
+                in_fig2 = set(d.nir_table(year, "all", "all", "figure")["mineral_id"])
+                not_in_fig2 = [n for n, m in zip(fully["name"], fully["mineral_id"]) if m not in in_fig2]
+            note = shown + "; exact 100 only" + (
+                f"; salient-statistics line(s) Report Figure 2 does not list: {', '.join(not_in_fig2)}"
+                if not_in_fig2 else "")
             parts.append(charts.share_tiles([
-                {"label": f"100% import-reliant, {year}", "value": str(counts["fully"]),
-                 "note": f"of {counts['total']} {listed}; exact 100 only"},
+                {"label": f"100% import-reliant, {year}", "value": str(counts["fully"]), "note": note},
                 {"label": "More than 50% (exact or bound)", "value": str(counts["over50"]), "note": "'>50' style bounds included"},
                 {"label": "Given only as '>95'", "value": str(counts["over95_bound"]), "note": "could be 96–100"},
                 {"label": "Net exporters", "value": str(counts["exporters"]), "note": "USGS 'E'"},
                 {"label": "Not available / withheld", "value": str(counts["unknown"]), "note": "NA or W"},
             ]))
+        if lst != "all" and len(frame):
+            from ..metrics.claims_check import list_nir_lines
+            listed = set(api.minerals().loc[lambda m: m[f"critical_{lst}"].fillna(False).astype(bool), "mineral_id"])
+            stands = {}
+            for member, line in list_nir_lines().items():
+                if member in listed and line in set(frame["mineral_id"]) and line not in (member,):
+                    stands.setdefault(line, []).append(member)
+            names = dict(zip(frame["mineral_id"], frame["name"]))
+            notes = [f"{names.get(line, line)} stands for {', '.join(sorted(members))}"
+                     for line, members in sorted(stands.items())]
+            if notes:
+                parts.append(c.message("USGS counts some list members from another line "
+                                       "(rexlib/metadata/mappings/critical_list_nir_lines.csv): "
+                                       + "; ".join(notes) + ".", "info"))
         parts.append(c.chart_html(charts.nir_bars(
             frame, title=f"U.S. net import reliance, {year}: {d.LISTS[lst]}"
                          + (f", {group}" if group != "all" else ""),

@@ -18,7 +18,7 @@ def concentration_table(stage: str, year: int | None, source: str = "usgs") -> p
 
 @memo(1)
 def risk_table() -> pd.DataFrame:
-    """rex's USGS-style and EU-style supply-risk scores of every mineral (rexlib.metrics.risk_scores)."""
+    """rex's USGS-style score and its recomputation of the EU's supply risk for every mineral (rexlib.metrics.risk_scores)."""
     return m.risk_scores()
 
 

@@ -77,6 +77,18 @@ def _validate_without_production(mineral: str, values: dict, explicit: set) -> d
 validate_params = _validate
 
 
+def _amounts(rows: pd.DataFrame, facts: dict) -> list[str]:
+    """Each row's amount in its own unit (antimony mining: "40,000 metric tons"); an EU row is a share
+    of global supply only and says so, never a tonnage."""
+    if facts["source"] == "eu_crm":
+        return ["shares only (no tonnage)"] * len(rows)
+    def one(value, unit) -> str:
+        if pd.isna(value):
+            return "withheld / not available"
+        return (f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}") + f" {unit}"
+    return [one(v, u) for v, u in zip(rows["value"], rows["unit"])]
+
+
 class MineralProfile(c.App):
     title = "Mineral profile"
     lede = ("Where one mineral is produced, how concentrated supply is, who holds reserves, who refines it "
@@ -221,7 +233,7 @@ class MineralProfile(c.App):
         return parts
 
     def _eu_criticality(self, mineral, name) -> list[str]:
-        """The EU's own assessments (SR, EI, critical or not, 2011-2023) beside rex's EU-style score."""
+        """The EU's own assessments (SR, EI, critical or not, 2011-2023) beside rex's recomputation of it."""
         out = [c.heading("EU criticality assessments")]
         frame = d.eu_criticality_frame(mineral)
         if frame.empty:
@@ -240,15 +252,20 @@ class MineralProfile(c.App):
             tiles.append({"label": "rex's USGS-style supply risk (U.S. view)", "value": f"{rec.usgs_sr:.2f}",
                           "note": f"rank {int(rec.usgs_rank)}; {rec.stage} {rec.year} (rexlib.metrics.risk_scores)"})
             if pd.notna(rec.eu_sr):
-                tiles.append({"label": "rex's EU-style supply risk (U.S. sourcing)", "value": f"{rec.eu_sr:.2f}",
-                              "note": "EU formula on USGS shares and U.S. import sources"})
+                stage = {"E": "extraction", "P": "processing"}.get(rec.eu_stage, rec.eu_stage)
+                note = (f"{rec.eu_material}, {stage}; the EU's IR not published (0.5), no recycling or "
+                        "substitution terms (docs/eu_crm.md)")
+                if rec.us_net_exporter:
+                    note += "; the U.S. is a net exporter: not a U.S. supply risk (not ranked)"
+                tiles.append({"label": "EU supply risk recomputed by rex (EU method, EC 2023 shares)",
+                              "value": f"{rec.eu_sr:.2f}", "note": note})
         out.append(charts.share_tiles(tiles))
         out.append(c.message("EU scores from the European Commission's 2023 study, Annex 4 (an unofficial "
                              "transcription; PDF not verified): the EU's view (EU sourcing, recycling and "
-                             "substitution included). rex's scores apply the USGS-style and the EU formula to "
-                             "USGS production and U.S. imports (docs/methods.md §4), so they answer for the "
-                             "United States; docs/methods.md also compares rex's EU-style score recomputed from "
-                             "the study's own shares with the published SR.", "info"))
+                             "substitution included). rex's USGS-style score applies to USGS production and U.S. "
+                             "imports (docs/methods.md §4) and answers for the United States; rex's recomputation "
+                             "of the EU supply risk uses the study's own shares with the terms rex has and answers "
+                             "for the EU (docs/eu_crm.md compares it with the published SR).", "info"))
         out.append(c.table_html(frame, f"{mineral}_eu_criticality", columns={
             "material": "Material", "assessment_year": "Assessment", "sr": "Supply risk", "ei": "Economic importance",
             "eu_critical": "EU critical", "period": "Period", "provenance": "Provenance", "source_line": "Source line"},
@@ -474,7 +491,7 @@ class MineralProfile(c.App):
             rows, facts = d.supply_frame(mineral, fam)
             period = facts["period"] + (" avg." if facts["period_kind"] == "average" else "")
             label = f"{fam.capitalize()}: {facts['source'].upper().replace('_CRM', ' 2023')} {period}"
-            frames.append(rows.assign(stage_label=label, value_kt=rows["value"]).head(8))
+            frames.append(rows.assign(stage_label=label, amount_text=_amounts(rows, facts)).head(8))
             labels.append(f"{fam}: {facts['source_label']}")
             provenance.append(facts["provenance"])
         frame = pd.concat(frames, ignore_index=True)

@@ -321,8 +321,10 @@ class Outlook(c.App):
         value = now["value_kt"].iloc[0] if len(now) else None
         tiles.append({"label": f"{name}: {what}, {year} ({scenario})", "value": f"{fmt_num(value)} kt" if value is not None else "n/a",
                       "note": f"2023: {fmt_num(now['base_kt'].iloc[0])} kt (observed)" if len(now) else basis})
+        negligible = bool(len(now)) and "negligible" in str(now["base_note"].iloc[0] if "base_note" in now else "")
         tiles.append({"label": f"Growth on 2023, {year} ({scenario})",
-                      "value": _times(now["multiple"].iloc[0]) if len(now) else "n/a",
+                      "value": ("n/a: negligible 2023 base" if negligible
+                                else _times(now["multiple"].iloc[0]) if len(now) else "n/a"),
                       "note": " · ".join(f"{s} {_times(x)}" for s, x in
                                          g[g["year"] == year].set_index("scenario")["multiple"].reindex(SCENARIOS).items())})
         if key:
@@ -401,11 +403,22 @@ class Outlook(c.App):
         chart = ch.growth_bars(g, title=f"{name}: demand in {year} as a multiple of 2023",
                                source=_src(basis.split(" (")[0], {"mineral": mineral, "year": year}),
                                subtitle="× the observed 2023 value of the same end use; dashed: 1× (no growth)")
-        wide = g.pivot_table(index=["name", "base_kt"], columns="scenario", values="multiple", sort=False).reset_index()
+        # pivot_table drops a row whose multiples are all NaN (a negligible base): it stays, blank
+        if len(g):
+            order = list(dict.fromkeys(zip(g["name"], g["base_kt"])))
+            wide = (g.set_index(["name", "base_kt", "scenario"])["multiple"].unstack("scenario")
+                    .reindex(pd.MultiIndex.from_tuples(order, names=["name", "base_kt"])).reset_index())
+        else:
+            wide = pd.DataFrame(columns=["name", "base_kt"])
         wide = wide[["name", "base_kt"] + [s for s in SCENARIOS if s in wide.columns]]
         wide = wide.rename(columns={"name": "End use", "base_kt": "2023 kt", **{s: f"{s} × 2023" for s in SCENARIOS}})
-        return [c.heading(f"Growth multipliers, {year}"), c.chart_html(chart),
-                c.table_html(wide, f"outlook_{mineral}_growth_{year}", download=g)]
+        parts = [c.heading(f"Growth multipliers, {year}"), c.chart_html(chart)]
+        if "base_note" in g.columns and g["base_note"].str.contains("negligible").any():
+            names = sorted(set(g.loc[g["base_note"].str.contains("negligible"), "name"]))
+            parts.append(c.message(f"No multiple where the 2023 base is under 1 % of the {year} value "
+                                   f"({', '.join(names)}): the change in kt is the figure to quote "
+                                   "(download the CSV: change_kt).", "info"))
+        return parts + [c.table_html(wide, f"outlook_{mineral}_growth_{year}", download=g)]
 
     def _supply(self, mineral) -> list[str]:
         name = name_of(mineral)

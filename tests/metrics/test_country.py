@@ -144,7 +144,8 @@ def test_coalition_add_and_remove(db):
 def test_marginal_ranking_by_hand_on_lithium(db):
     # FORGE (KOR, USA) on lithium mining: the U.S. value is withheld and Korea is not listed, so it
     # covers 0 %; each candidate adds its value over the sum of the known parts.
-    out = rexlib.marginal_coverage("forge_members", stage="mine", minerals=["lithium"])
+    # every listed producer (pool="listed_producers"; the default pool is declared, issue 26)
+    out = rexlib.marginal_coverage("forge_members", stage="mine", minerals=["lithium"], pool="listed_producers")
     series = mc.mine_series("lithium")
     parts = series.parts[series.parts["known"]]
     total = parts["value"].sum()

@@ -86,5 +86,5 @@ def test_the_profile_shows_the_eu_assessments_beside_rex_scores(db):
     text = " ".join(_text(app).split())
     assert "Gallium: EU supply risk 2023 3.9 EI 3.7; EU critical" in text
     risk = rexlib.metrics.risk_scores().set_index("mineral_id").loc["gallium"]
-    assert f"(U.S. view) {risk['usgs_sr']:.2f}" in text and f"(U.S. sourcing) {risk['eu_sr']:.2f}" in text
+    assert f"(U.S. view) {risk['usgs_sr']:.2f}" in text and f"(EU method, EC 2023 shares) {risk['eu_sr']:.2f}" in text
     assert "unofficial transcription" in text
