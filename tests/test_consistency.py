@@ -3,7 +3,9 @@ that show it, and a papermill report (issue "One number, one rule": consistency 
 
 Apps are rendered in-process by the same panel code Voilà runs (``App.render()``); the browser
 tests in tests/apps drive the real server. The report side is in tests/reports/test_report_consistency.py
-(it reads the one shared ``rex report`` run)."""
+(it reads the one shared ``rex report`` run). The same figure after a rebuild while a researcher holds
+``rexlib.connect()`` (the new amount, under the new build's identity, in the API and in the shared
+section cache): tests/reliability/test_rebuild.py, test_a_held_connection_does_not_keep_old_numbers_after_a_rebuild."""
 from __future__ import annotations
 
 import html
