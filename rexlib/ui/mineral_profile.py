@@ -301,7 +301,8 @@ class MineralProfile(c.App):
             parts.append(c.message(f"{name}: {series.BASIS_WORDS[basis]}. The shares below are of the "
                                    f"{int(rows['value'].notna().sum())} listed producers only.", "warn"))
         parts.append(c.chart_html(charts.world_share_map(
-            rows, title=f"{name}: {of} ({stage_words(stage)}), {year}", source=src,
+            rows, title=(f"{name}: {of} {stage_words(stage)}, {year}" if basis == "world_published"   # as before
+                         else f"{name}: {of} ({stage_words(stage)}), {year}"), source=src,
             subtitle=f"{measure_text}; " + ("share of the USGS world total" if basis == "world_published"
                                             else "share of the sum of the listed producers"))))
         parts.append(c.chart_html(charts.top_producers(
