@@ -13,6 +13,9 @@
   ran), every kernel handed to a page is watched (``KernelGuard``): a kernel whose page has no
   websocket connection and sent no heartbeat (``rex_alive.js`` in the rex template, every 10 s) for
   ``closed_tab_seconds`` is shut down, busy or not.
+- **A kernel only for a page whose script runs**: a request for an app without the ``rex_page``
+  cookie (a plain GET, a crawler, another site's ``<img>``) gets a small page that takes no kernel;
+  its script sets the cookie (SameSite=Strict) and reloads, so a browser gets the app at once.
 - **A bounded number of kernels**: beyond ``max_kernels`` kernels in use (preheated ones waiting in
   the pools not counted) a new visitor gets a short "busy, retry in a moment" page (HTTP 503 with
   Retry-After; it reloads itself) instead of another kernel.
@@ -98,6 +101,28 @@ itself every {retry} seconds. Places free up as other visitors close their tabs.
 
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 
+# A kernel is spent only on a page whose script runs (issue 28 item 3). A request for an app without
+# the cookie below (a plain GET, a crawler, an <img> on another site's page) gets this page, which
+# takes no kernel; in a browser its script sets the cookie and loads the app, once per browser. The
+# cookie is SameSite=Strict, so another site's <img> or <iframe> never sends it.
+PAGE_COOKIE = "rex_page"
+SCRIPT_GATE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>rex: loading</title>
+<meta name="robots" content="noindex">
+<style>body{font-family:Helvetica,Arial,sans-serif;color:#1d2731;max-width:640px;margin:60px auto;line-height:1.5}
+p{color:#5f6b76}</style>
+<script>
+document.cookie = "%(cookie)s=1; path=/; max-age=31536000; SameSite=Strict";
+if (document.cookie.indexOf("%(cookie)s=1") >= 0) { location.reload(); }
+else { document.addEventListener("DOMContentLoaded", function () {
+  document.getElementById("rex-gate").textContent = "This app needs cookies: allow them for this site and reload.";
+}); }
+</script></head>
+<body><h1>rex</h1><p id="rex-gate" data-rex-gate="1">Loading the app…</p>
+<noscript><p>This app runs in your browser and needs JavaScript. The published pages of rex need neither.</p></noscript>
+</body></html>
+""" % {"cookie": PAGE_COOKIE}
+
 
 class RexVoilaHandler(TornadoVoilaHandler):
     """Voila's app page, with the ``_xsrf`` cookie set and the kernel limit applied. The page's kernel
@@ -105,6 +130,11 @@ class RexVoilaHandler(TornadoVoilaHandler):
 
     @tornado.web.authenticated
     async def get(self, path=None):
+        if self.get_cookie(PAGE_COOKIE) != "1":     # no script has run: no kernel (SCRIPT_GATE_PAGE)
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(SCRIPT_GATE_PAGE)
+            return
         guard: KernelGuard = self.settings["rex_guard"]
         if guard.full():
             guard.log.warning("rex: %d kernels in use (limit %d): busy page for %s",

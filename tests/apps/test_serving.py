@@ -3,6 +3,7 @@ idle kernels culled. (Twenty concurrent sessions: benchmarks/checks/test_load.py
 from __future__ import annotations
 
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -16,9 +17,13 @@ from rexlib.serve import voila_argv
 pytestmark = pytest.mark.browser
 
 
-def _status(url: str) -> tuple[int, str]:
+# A browser's page sets it (rexlib.serve_app.SCRIPT_GATE_PAGE); requests made here as a page would.
+AS_A_PAGE = {"Cookie": "rex_page=1"}
+
+
+def _status(url: str, headers: dict | None = AS_A_PAGE) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=120) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=120) as response:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         return error.code, ""
@@ -100,6 +105,22 @@ def test_rendered_page_has_no_code_and_no_traceback(voila_url):
     assert status == 200
     assert "from rexlib.ui import" not in body
     assert "Traceback" not in body
+
+
+def test_a_request_that_runs_no_script_takes_no_kernel(voila_url):
+    """Issue 28 item 3. Before: ten plain GETs of an app held ten kernels (3.45 GB) for about 185 s,
+    and three <img> tags on another site's page filled a --max-kernels 3 server. Now a request
+    without the cookie a page's script sets (a plain GET; another site's <img>, which never sends a
+    SameSite=Strict cookie) is answered by a page that takes no kernel, and a request with it gets
+    the app with its kernel."""
+    from rexlib.serve_app import SCRIPT_GATE_PAGE
+    for app in ("claims", "scenario", "explore"):
+        for _ in range(3):
+            status, body = _status(f"{voila_url}/voila/render/{app}.ipynb", headers={})
+            assert status == 200 and body == SCRIPT_GATE_PAGE, body[:300]
+            assert "kernelId" not in body and "jupyter-config-data" not in body
+    status, body = _status(f"{voila_url}/voila/render/claims.ipynb")         # a page's request
+    assert status == 200 and re.search(r'"kernelId":\s*"[0-9a-f-]{36}"', body)
 
 
 def test_page_carries_the_late_load_shim_before_voilas_front_end(voila_url):
@@ -225,7 +246,8 @@ def test_kernel_limit_shows_a_busy_page_and_frees_up(browser):
         page.goto(f"{base}/voila/render/claims.ipynb", timeout=180_000)
         page.wait_for_selector(LIVE_CHART, timeout=180_000)
         try:
-            urllib.request.urlopen(f"{base}/voila/render/scenario.ipynb", timeout=60)
+            urllib.request.urlopen(urllib.request.Request(f"{base}/voila/render/scenario.ipynb", headers=AS_A_PAGE),
+                                   timeout=60)
             raise AssertionError("a second kernel was started beyond --max-kernels 1")
         except urllib.error.HTTPError as error:
             body = error.read().decode()
