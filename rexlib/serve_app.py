@@ -21,6 +21,8 @@
   Retry-After; it reloads itself) instead of another kernel.
 - **No traceback in the browser**: kernel messages of type ``error`` and ``stderr`` streams are not
   forwarded over the kernel websocket; they go to the server log.
+- A URL over 16 kB gets 414 and headers over 64 kB get 431, with a sentence (tornado closed the
+  connection without an answer from 64 kB up; now from 1 MB).
 - ``/voila/templates/<anything>`` that is not ``<template>/static/<file>`` is a 404, not a 500.
 """
 from __future__ import annotations
@@ -72,6 +74,40 @@ class ForeignHost(Matcher):
 
     def match(self, request: HTTPServerRequest):
         return None if host_name(request.host) in self.allowed else {}
+
+
+# Longer than any link rex makes (the longest, a country profile with added partners, is under 1 kB).
+MAX_URL_BYTES = 16 * 1024
+MAX_HEADERS_BYTES = 64 * 1024
+# What tornado reads of a request's head before it gives up: above this it closes the connection
+# without a word (its default, 64 kB, gave an empty answer to a 64-kB URL). Below it, a long URL or
+# header gets 414 or 431.
+READ_HEADER_BYTES = 1024 * 1024
+
+
+class TooLong(Matcher):
+    """Matches a request whose URL or headers are longer than rex answers."""
+
+    def match(self, request: HTTPServerRequest):
+        headers = sum(len(k) + len(v) + 4 for k, v in request.headers.get_all())
+        return {} if len(request.uri) > MAX_URL_BYTES or headers > MAX_HEADERS_BYTES else None
+
+
+class TooLongHandler(tornado.web.RequestHandler):
+    """414 for a URL over MAX_URL_BYTES, 431 for headers over MAX_HEADERS_BYTES: a sentence, not an
+    empty response."""
+
+    def prepare(self):
+        url = len(self.request.uri) > MAX_URL_BYTES
+        self.set_status(414 if url else 431)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish((f"{self.get_status()}: the address is {len(self.request.uri):,} bytes long; rex answers "
+                     f"addresses up to {MAX_URL_BYTES:,} bytes.\n") if url else
+                    (f"431: the request's headers are longer than {MAX_HEADERS_BYTES:,} bytes (a cookie "
+                     "too large?).\n"))
+
+    def check_xsrf_cookie(self):       # refused anyway
+        pass
 
 
 class ForeignHostHandler(tornado.web.RequestHandler):
@@ -489,7 +525,7 @@ class RexVoila(Voila):
             out.append(handler)
         alive = (url_path_join(self.server_url, r"/voila/rex/alive/([\w-]+)"), AliveHandler)
         # First rule: a foreign Host header matches it, whatever the path.
-        return [Rule(ForeignHost(self.rex_hosts), ForeignHostHandler), alive, *out]
+        return [Rule(ForeignHost(self.rex_hosts), ForeignHostHandler), Rule(TooLong(), TooLongHandler), alive, *out]
 
     def listen(self):
         self.rex_reaper = PeriodicCallback(self.rex_guard.reap, self.rex_reap_interval * 1000)
@@ -499,4 +535,9 @@ class RexVoila(Voila):
         self.log.info("rex: accepting Host %s; at most %d kernels in use; a closed tab's kernel is shut "
                       "down after %.0f s", ", ".join(sorted(self.rex_hosts)), self.rex_max_kernels,
                       self.rex_closed_tab_seconds)
+        listen = self.app.listen        # Voila calls app.listen(port, ip): read heads up to READ_HEADER_BYTES
+
+        def listen_reading_long_heads(port, address="", **kwargs):
+            return listen(port, address, max_header_size=READ_HEADER_BYTES, **kwargs)
+        self.app.listen = listen_reading_long_heads
         super().listen()

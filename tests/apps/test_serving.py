@@ -123,6 +123,18 @@ def test_a_request_that_runs_no_script_takes_no_kernel(voila_url):
     assert status == 200 and re.search(r'"kernelId":\s*"[0-9a-f-]{36}"', body)
 
 
+@pytest.mark.parametrize("size", [20_000, 70_000, 500_000])
+def test_a_url_too_long_gets_414_with_a_sentence(voila_url, size):
+    """Issue 28 item 11: a URL over 64 kB got an empty response (tornado closed the connection)."""
+    status, body = _status(f"{voila_url}/voila/render/claims.ipynb?verdict=" + "x" * size)
+    assert status == 414
+
+
+def test_headers_too_long_get_431(voila_url):
+    status, _ = _status(f"{voila_url}/voila/render/claims.ipynb", headers={**AS_A_PAGE, "X-Big": "y" * 70_000})
+    assert status == 431
+
+
 def test_page_carries_the_late_load_shim_before_voilas_front_end(voila_url):
     """Without it a page that fired "load" before Voila's start-up chunk ran never connects to its
     kernel (tests/apps/test_late_load.py shows the browser behaviour)."""
