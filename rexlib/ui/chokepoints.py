@@ -43,6 +43,7 @@ def _critical_ids(critical: str) -> frozenset:
 
 
 class Chokepoints(c.App):
+    publish_axes = (("stage", "year", "critical"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Chokepoints"
     lede = ("Which minerals are produced by few countries (HHI, 0–10,000), how much of it is China, where "
             "weak governance adds risk (EU HHI_WGI), and where processing is far more concentrated than mining.")

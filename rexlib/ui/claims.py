@@ -39,6 +39,7 @@ def _validate(values: dict, explicit: set) -> dict:
 
 
 class Claims(c.App):
+    publish_axes = (("verdict", "topic"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Claims check"
     lede = ("Every number the 2026 documents state about supply, shares or import reliance, set against what "
             "USGS and IEA data say, with a verdict and the quote it came from.")

@@ -146,6 +146,7 @@ def _cards(frame: pd.DataFrame, title_col: str, detail) -> str:
 # ---------------------------------------------------------------- the app
 
 class CountryProfile(c.App):
+    publish_axes = (("country",), ("group", "stage"))   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Country profile"
     lede = ("What one country brings: its share of world mining and processing per mineral (USGS, IEA), where it "
             "ranks top 3, reserves, U.S. imports from it, the deals and agreements that name it, its groups and "

@@ -100,6 +100,7 @@ def vulnerability() -> pd.DataFrame:
 
 
 class Financing(c.App):
+    publish_axes = (("by", "agency"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Financing"
     lede = ("Loans, equity, grants, offtakes and price floors announced for critical minerals (cited, 2026 "
             "documents): when, by whom, for what, and whether the riskiest minerals get any.")

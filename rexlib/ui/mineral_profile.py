@@ -60,7 +60,10 @@ def _validate_without_production(mineral: str, values: dict, explicit: set) -> d
     they do not change this profile, but a given value must still be one some mineral has (a plan
     such as ``--all -p year=2024`` passes them to every mineral)."""
     from ..validate import choice, year as check_year
-    stage, year = values["stage"], values["year"]
+    # Not given: the notebook's values, whatever view the visitor came from (one view per mineral,
+    # not one per stage and year left over from another mineral: rex publish crawls these)
+    stage = values["stage"] if "stage" in explicit else DEFAULTS["stage"]
+    year = values["year"] if "year" in explicit else DEFAULTS["year"]
     if "stage" in explicit:
         stage = choice("stage", stage, [*d.all_stages(), PROCESSING])
     if "year" in explicit:
@@ -72,6 +75,7 @@ validate_params = _validate
 
 
 class MineralProfile(c.App):
+    publish_axes = (("mineral", "stage", "year"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Mineral profile"
     lede = ("Where one mineral is produced, how concentrated supply is, who holds reserves, who refines it "
             "(IEA) beside who mines it, where U.S. imports come from, and the policy items that touch it.")
@@ -95,6 +99,14 @@ class MineralProfile(c.App):
 
     def controls(self):
         return [self.mineral, self.stage, self.year, self.measure]
+
+    def page_title(self) -> str:
+        name = d.mineral_name(self.mineral.value)
+        stage = self.stage.value
+        if stage is None:
+            return f"{name}: where it is mined and processed"
+        when = "" if stage == PROCESSING or self.year.value is None else f", {self.year.value}"
+        return f"{name}: where it is mined and processed ({stage}{when})"
 
     @classmethod
     def warm(cls) -> None:

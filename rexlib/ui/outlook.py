@@ -223,6 +223,7 @@ def _with_base_year(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- the app
 
 class Outlook(c.App):
+    publish_axes = (("view", "mineral", "scenario", "year"), ("mineral", "end_use"), ("mineral", "supplier"))   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Demand outlook"
     lede = ("How much of each mineral the IEA's scenarios need to 2050 and for which technologies, against "
             "the supply the IEA projects from operating and announced projects (base case, to 2040); how "
