@@ -410,9 +410,28 @@ class Report:
     render_seconds: float = 0.0
 
 
-def _worker_init() -> None:
+def worker_init() -> None:
+    """A rendering process: the database open, the SVG renderer started."""
     from .ui import common as c
     c.warm()
+
+
+def render_into(out: str, app: str, params: dict) -> str:
+    """Render one view into the site at ``out`` (``rex serve``: a view asked for before the
+    background publish reached it). The next publish finds it without a key and renders it again."""
+    root = Path(out)
+    write_static(root)
+    page, _ = render_view(app, params, site_info())
+    rel = page_file(app, params)
+    _write(root / rel, page)
+    return rel
+
+
+def render_landing_into(out: str) -> str:
+    root = Path(out)
+    write_static(root)
+    _write(root / "index.html", render_landing(site_info()))
+    return "index.html"
 
 
 def _render_job(app: str, params: dict, info: SiteInfo):
@@ -455,7 +474,7 @@ def publish(out: Path | None = None, *, apps=PUBLISHED, views: list[tuple[str, d
         import concurrent.futures
         import multiprocessing
         executor = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                          initializer=_worker_init)
+                                                          initializer=worker_init)
 
     def follow(app: str, links: list) -> None:
         if not crawl:
@@ -506,6 +525,8 @@ def publish(out: Path | None = None, *, apps=PUBLISHED, views: list[tuple[str, d
                     app, params, key = pending.pop(future)
                     finish(app, params, key, future.result())
                     if report.rendered % 50 == 0:
+                        _write(manifest_path, json.dumps({"version": SITE_VERSION, "fingerprint": info.fingerprint,
+                                                          "pages": {**old, **pages}}, sort_keys=True, default=str))
                         say(f"rex publish: {report.rendered} rendered, {report.skipped} up to date "
                             f"({time.monotonic() - started:.0f} s)")
     finally:

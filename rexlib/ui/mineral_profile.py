@@ -243,8 +243,11 @@ class MineralProfile(c.App):
                           "note": f"EI {rec.ei:.1f}; {verdict} (SR ≥ 1.0 and EI ≥ 2.8)" if pd.notna(rec.ei) else verdict})
         tiles = tiles[:4]
         for rec in mine.itertuples():
+            if pd.isna(rec.usgs_sr):       # no USGS-style score (a share or the import reliance is missing)
+                continue
+            rank = "" if pd.isna(rec.usgs_rank) else f"rank {int(rec.usgs_rank)}; "
             tiles.append({"label": "rex's USGS-style supply risk (U.S. view)", "value": f"{rec.usgs_sr:.2f}",
-                          "note": f"rank {int(rec.usgs_rank)}; {rec.stage} {rec.year} (rexlib.metrics.risk_scores)"})
+                          "note": f"{rank}{rec.stage} {rec.year}"})
             if pd.notna(rec.eu_sr):
                 tiles.append({"label": "rex's EU-style supply risk (U.S. sourcing)", "value": f"{rec.eu_sr:.2f}",
                               "note": "EU formula on USGS shares and U.S. import sources"})
