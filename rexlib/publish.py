@@ -292,10 +292,22 @@ def render_view(app: str, params: dict, info: SiteInfo) -> tuple[str, list[dict]
 
 
 def _cited(values: list[str]) -> list[dict]:
-    """The releases of data/raw/sources.yml whose titles the page's source lines name."""
+    """The releases of data/raw/sources.yml the page's sections name: by title (source lines), by
+    vintage code (``MCS2026``) or by publisher (``European Commission``, the notes on EU figures)."""
     from .charts.base import _releases
     text = html.unescape("".join(values))
-    return [meta for meta in _releases().values() if meta.get("title") and meta["title"] in text]
+
+    def publisher(meta: dict) -> str:
+        return str(meta.get("publisher") or "").split(",")[0].strip()
+
+    releases = list(_releases().values())
+    found = [m for m in releases if any(w and w in text for w in (m.get("title"), m.get("vintage")))]
+    # a publisher named without a title or vintage (``the European Commission's 2023 study``): its
+    # release, unless one of its releases is already cited by name
+    cited_publishers = {publisher(m) for m in found}
+    found += [m for m in releases if m not in found and len(publisher(m)) > 12 and publisher(m) in text
+              and publisher(m) not in cited_publishers]
+    return found
 
 
 NAV = [("mineral_profile", "Minerals"), ("import_reliance", "Import reliance"), ("chokepoints", "Chokepoints"),

@@ -32,7 +32,9 @@ def _validate(values: dict, explicit: set) -> dict:
     mineral = d.profile_mineral(values["mineral"])
     if values["stage"] == PROCESSING:
         if d.has_supply(mineral, PROCESSING):
-            return {"mineral": mineral, "stage": PROCESSING, "year": int(values["year"])}
+            # the processing shares have their own period: a year left over from another view is not kept
+            year = values["year"] if "year" in explicit else DEFAULTS["year"]
+            return {"mineral": mineral, "stage": PROCESSING, "year": int(year)}
         from ..validate import InvalidArgument
         raise InvalidArgument("stage", values["stage"], profile_stages(mineral) or ["(none)"],
                               f" (no source has processing shares for {mineral})")
