@@ -476,7 +476,9 @@ def publish(out: Path | None = None, *, apps=PUBLISHED, views: list[tuple[str, d
     pages: dict = {} if crawl and views is None and set(apps) >= set(PUBLISHED) else dict(old)
     report = Report()
 
-    start = [(a, canonical(a, q)) for a, q in views] if views is not None else [(a, default_view(a)) for a in apps]
+    start = [(a, default_view(a)) for a in (apps if views is None else dict.fromkeys(a for a, _ in views))]
+    # (each app's folder starts with its default view: index.html also routes the shared links)
+    start += [(a, canonical(a, q)) for a, q in views or [] if canonical(a, q) != default_view(a)]
     queue = deque(start)
     seen = {(a, json.dumps(p, sort_keys=True, default=str)) for a, p in start}
     per_app: dict[str, int] = {}
