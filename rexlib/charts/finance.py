@@ -32,8 +32,9 @@ def amount_bars(frame: pd.DataFrame, *, by: str, title: str, source: list[str], 
     need(frame, "group", "usd", "n_deals")
     if frame.empty:
         return empty(title, "No deals with amounts for these filters.", source)
-    rows = frame.assign(text=[f"${u / 1e9:,.2f} bn · {n} deal{'s' if n != 1 else ''}" for u, n in
-                              zip(frame["usd"], frame["n_deals"])])
+    # a group whose deals state no amount sums to 0: it says so, never "$0.00 bn"
+    rows = frame.assign(text=[("amount not disclosed" if pd.isna(u) or u == 0 else f"${u / 1e9:,.2f} bn")
+                              + f" · {n} deal{'s' if n != 1 else ''}" for u, n in zip(frame["usd"], frame["n_deals"])])
     y = field("group:N", sort=list(rows["group"]), title=by, axis={"labelLimit": 200})
     bars = {"mark": mark("bar", color=ACCENT), "encoding": {
         "y": y, "x": field("usd:Q", title="USD", axis={"format": "$.2s"}),

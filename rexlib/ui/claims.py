@@ -72,7 +72,7 @@ class Claims(c.App):
                            "info")]
         pct = frame[frame["unit"] == "percent"].copy()
         pct["label"] = pct["claim_id"] + " " + pct["metric"].str.replace("_", " ") + " · " + pct["mineral"].fillna("")
-        src = source_line("claims (curated) checked by rexlib.metrics.check_claims against USGS/IEA", ["MCS2026"],
+        src = source_line("claims (curated) checked by rex against USGS/IEA", ["MCS2026"],
                           params, releases=["iea_cm_explorer_2024"], publisher=CURATED_PUBLISHER)
         parts.append(c.chart_html(claimed_vs_computed(pct, title="Percentage claims: claimed vs data", source=src)))
         parts.append(c.heading(f"Claims ({len(frame)})"))

@@ -326,10 +326,12 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
         return message(f"No rows for {name}.", "info")
     head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
     body = []
+    # a year is told by the frame's own column name (``assessment_year`` shown as "Assessment"): 2011, not 2,011
+    names = [str(c).lower() for c in (list(columns) if columns is not None else shown.columns)]
     for row in shown.head(max_rows).itertuples(index=False):
         cells = []
-        for col, value in zip(shown.columns, row):
-            text, numeric = _fmt(value, str(col).lower())
+        for col, value in zip(names, row):
+            text, numeric = _fmt(value, col)
             cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<div class="rex-note">Showing {max_rows} of {len(shown)} rows; the CSV has all.</div>'

@@ -253,7 +253,7 @@ class CountryProfile(c.App):
         keep = shown.groupby("mineral")["share_pct"].max().sort_values(ascending=False).head(MAX_BARS).index
         labels = sorted(set(rows["source_label"]))
         src = source_line("USGS world production tables and IEA refining blocks, shares as stored by the series layer "
-                          "(rexlib.metrics.country)", [], {"country": p.iso3}, releases=RELEASES)
+                          "(computed by rex)", [], {"country": p.iso3}, releases=RELEASES)
         if len(shown):
             out.append(c.chart_html(country_shares(
                 shown[shown["mineral"].isin(keep)], title=f"{p.name}: share of world output by mineral", source=src,
@@ -341,7 +341,7 @@ class CountryProfile(c.App):
         top = long[long["mineral_id"].isin(crit)].groupby("name")["covered_pct"].max().sort_values(
             ascending=False).head(20).index
         src = source_line("country_groups (curated) × USGS production/import sources × IEA refining, via "
-                          "rexlib.metrics.coalition_coverage", ["MCS2026"], {"group": group, "add": ",".join(add),
+                          "coalition coverage computed by rex", ["MCS2026"], {"group": group, "add": ",".join(add),
                                                                              "remove": ",".join(remove)},
                           releases=RELEASES, publisher=CURATED_PUBLISHER)
         out.append(c.chart_html(coverage_bars(long[long["name"].isin(top)], title="What the set covers (2022 critical "

@@ -138,7 +138,7 @@ class Financing(c.App):
                                                           "are listed apart below.")))
         parts.append(c.heading(f"Dollars by {BY[by].lower()}"))
         parts.append(c.chart_html(amount_bars(grouped(by, agency), by=BY[by], title=f"Deal USD by {BY[by].lower()}",
-                                              source=source_line("deals via rexlib.metrics.deal_flows", params=params,
+                                              source=source_line("deals (curated), summed by rex", params=params,
                                                                  publisher=CURATED_PUBLISHER),
                                               subtitle="Aggregates dropped; Project Vault private capital counted at "
                                                        "the smaller figure ($1.7 bn); multi-mineral deals split evenly.")))
@@ -159,7 +159,7 @@ class Financing(c.App):
         parts.append(c.heading("Financing beside vulnerability"))
         parts.append(c.chart_html(vulnerability_scatter(
             vul, title="Supply risk vs deal dollars, by mineral",
-            source=source_line("deals (curated) × EU-style supply-risk score (rexlib.metrics.risk_scores: USGS "
+            source=source_line("deals (curated) × EU-style supply-risk score (computed by rex: USGS "
                                "production, WGI, net import reliance)", ["MCS2026"], {"method": "eu", "list": "2022"},
                                releases=["wgi_2023"]),
             subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list) with no deal at a mine/refinery stage.")))

@@ -257,8 +257,8 @@ class MineralProfile(c.App):
         out.append(c.message("EU scores from the European Commission's 2023 study, Annex 4 (an unofficial "
                              "transcription; PDF not verified): the EU's view (EU sourcing, recycling and "
                              "substitution included). rex's scores apply the USGS-style and the EU formula to "
-                             "USGS production and U.S. imports (docs/methods.md §4), so they answer for the "
-                             "United States; docs/methods.md also compares rex's EU-style score recomputed from "
+                             "USGS production and U.S. imports, so they answer for the "
+                             "United States; rex's methods notes also compare its EU-style score recomputed from "
                              "the study's own shares with the published SR.", "info"))
         out.append(c.table_html(frame, f"{mineral}_eu_criticality", columns={
             "material": "Material", "assessment_year": "Assessment", "sr": "Supply risk", "ei": "Economic importance",
@@ -468,7 +468,7 @@ class MineralProfile(c.App):
         src = source_line("; ".join(labels), [], {"mineral": mineral})
         out = [c.chart_html(charts.mining_vs_refining(
             frame, title=f"{name}: share of world mining and processing by country", source=src,
-            subtitle="Each side from its best source (rexlib.supply_shares); periods may differ"))]
+            subtitle="Each side from its best source; periods may differ"))]
         if any("unofficial" in p for p in provenance):
             out.append(c.message("EU figures: an unofficial transcription of the European Commission's 2023 "
                                  "criticality study, Appendix 7 (PDF not verified); shares averaged over 2016-2020.",

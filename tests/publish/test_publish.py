@@ -132,3 +132,22 @@ def test_publish_renders_only_what_changed(db, tmp_path, monkeypatch):
     monkeypatch.setattr(P, "site_info", lambda: P.SiteInfo(fingerprint=info.fingerprint + "x", built_at=info.built_at))
     changed = P.publish(out, views=views, crawl=False, workers=1)
     assert changed.rendered == 3
+
+
+def _visible_text(page: str) -> str:
+    """What a reader sees: the page without scripts (chart specs), tags and attribute values."""
+    text = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+@pytest.mark.parametrize("app, given", [("mineral_profile", {"mineral": "gallium", "year": 2024}),
+                                        ("financing", {}), ("chokepoints", {})])
+def test_page_text_is_for_people(db, app, given):
+    page, _ = P.render_view(app, P.canonical(app, given), P.site_info())
+    text = _visible_text(page)
+    assert not re.findall(r"rexlib\.\w+|docs/\w+\.md|§\s?\d", text)      # no module paths, no doc sections
+    assert not re.findall(r"\bNaN\b|\d\.\d+e[+-]\d+|\$0\.00 bn", text)   # numbers for people
+    if app == "mineral_profile":     # the EU assessments' years (column assessment_year, shown as "Assessment")
+        eu = page.split("EU criticality assessments", 1)[1].split("</table>", 1)[0]
+        assert '<td class="num">2023</td>' in eu and "2,023" not in eu
+    assert "<title>" in page and " · rex</title>" in page
