@@ -102,8 +102,8 @@ def default_view(app: str) -> dict:
 
 def url_query(app: str, params: dict) -> dict[str, str]:
     """The URL parameters of a view: those that differ from the default view, in the notebook's order."""
-    default = default_view(app)
-    return {name: _text(value) for name, value in params.items() if value != default.get(name)}
+    default = default_view(app)      # (the notebook's order, whatever order ``params`` came in: the file name)
+    return {name: _text(params[name]) for name in default if name in params and params[name] != default[name]}
 
 
 def _text(value) -> str:

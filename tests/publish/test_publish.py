@@ -151,3 +151,9 @@ def test_page_text_is_for_people(db, app, given):
         eu = page.split("EU criticality assessments", 1)[1].split("</table>", 1)[0]
         assert '<td class="num">2023</td>' in eu and "2,023" not in eu
     assert "<title>" in page and " · rex</title>" in page
+
+
+def test_a_views_file_does_not_depend_on_the_order_of_its_parameters(db):
+    view = P.canonical("financing", {"by": "mineral", "agency": "DFC"})
+    assert P.page_file("financing", view) == P.page_file("financing", dict(sorted(view.items()))) \
+        == "financing/by=mineral,agency=DFC.html"
