@@ -592,9 +592,18 @@ def resolve_request(app: str, query: dict) -> dict | None:
     return params if is_published(app, params) else None
 
 
+PUBLISH_EXAMPLES = """\
+examples:
+  rex publish                            # every view, into data/derived/site (only what changed)
+  rex publish --out /srv/rex             # a folder any static web server can serve
+  rex build && rex publish               # what the scheduled run does
+  rex publish --app mineral_profile --limit 20   # a quick look"""
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    parser = argparse.ArgumentParser(prog="rex publish", description=(
+    parser = argparse.ArgumentParser(prog="rex publish", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=PUBLISH_EXAMPLES, description=(
         "Render every linkable view of the read-only apps into a folder of static pages (HTML, charts "
         "drawn by the page's local Vega bundle, CSV downloads). Only views whose data, code or "
         "parameters changed since the last publish are rendered again."))
@@ -605,6 +614,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="render every page, even those up to date")
     parser.add_argument("--limit", type=int, default=None, help="at most N views per app (a quick look)")
     args = parser.parse_args(argv)
+    import signal
+    # Stopped (rex serve's background publish ends with the server): leave through the finally
+    # that shuts the rendering processes down, not leaving them behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     report = publish(args.out, apps=tuple(args.app or PUBLISHED), workers=args.workers, force=args.force,
                      limit=args.limit)
     out = args.out or default_out()
