@@ -266,8 +266,14 @@ _APP_LINK = re.compile(r'href="(\w+)\.ipynb(\?[^"]*)?"')
 
 
 def site_links(text: str, prefix: str) -> str:
-    """Links written for Voila (``mineral_profile.ipynb?mineral=x``) as links into the site."""
-    return _APP_LINK.sub(lambda m: f'href="{prefix}{m.group(1)}/{m.group(2) or ""}"', text)
+    """Links written for Voila (``mineral_profile.ipynb?mineral=x``) as links into the site; those of
+    an app that is not published (scenario, explore) to the live app."""
+    def link(m: re.Match) -> str:
+        app, query = m.group(1), m.group(2) or ""
+        if app in PUBLISHED:
+            return f'href="{prefix}{app}/{query}"'
+        return f'href="{prefix}voila/render/{app}.ipynb{query}"'
+    return _APP_LINK.sub(link, text)
 
 
 def render_view(app: str, params: dict, info: SiteInfo) -> tuple[str, list[dict]]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .paths import PROJECT
+from .publish import PUBLISHED
 
 NOTEBOOKS = PROJECT / "notebooks"
 CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
@@ -42,8 +43,10 @@ examples:
 # kernel started on demand (~4-5 s of CPU each on shared cores). An idle preheated kernel costs
 # memory only (~300 MB), no CPU.
 DEFAULT_POOLS = {"mineral_profile": 10}
-# By default those links open published pages (rex publish): the live apps keep one kernel each.
-PUBLISHED_POOLS: dict[str, int] = {}
+# By default those links open published pages (rex publish): an app whose every linked view is
+# published keeps no preheated kernel (its "Open in the live app" link starts one, a few seconds);
+# the apps that compute for the visitor keep one each (explore, scenario, country_profile's add/remove).
+PUBLISHED_POOLS: dict[str, int] = {app: 0 for app in PUBLISHED if app != "country_profile"}
 
 
 def pools_config(pool_size: int, pools: dict[str, int]) -> dict:
