@@ -17,7 +17,7 @@
     var note = document.createElement("div");
     note.className = "rex-msg rex-msg-info";
     var link = "../voila/render/" + page.app + ".ipynb" + window.REX_UNPUBLISHED + "&live=1";
-    note.innerHTML = "This view is not published as a page; below is the app's default view. " +
+    note.innerHTML = "The view this address asks for is not published as a page (below: this page's own view). " +
       '<a href="' + link.replace(/"/g, "&quot;") + '">Open the view you asked for in the live app</a>.';
     main.insertBefore(note, main.firstChild);
     return;

@@ -406,7 +406,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
     notes: list[str] = url_value_notes(query_lists(), params)
     explicit: set = set()
     known = {p.name for p in params}
-    unknown = sorted(set(url) - known)
+    unknown = sorted(set(url) - known - {"live"})     # live=1: a published view opened in the live app
     if unknown:
         notes.append(message(f"Ignored unknown URL parameter(s): {', '.join(unknown)}. "
                              f"This app takes: {', '.join(sorted(known))}.", "warn"))

@@ -157,3 +157,13 @@ def test_a_views_file_does_not_depend_on_the_order_of_its_parameters(db):
     view = P.canonical("financing", {"by": "mineral", "agency": "DFC"})
     assert P.page_file("financing", view) == P.page_file("financing", dict(sorted(view.items()))) \
         == "financing/by=mineral,agency=DFC.html"
+
+
+def test_the_live_link_of_a_published_page_is_no_unknown_parameter_in_the_live_app(db, monkeypatch):
+    # "Open in the live app" adds live=1 (rex serve answers the view's page without it)
+    from rexlib.ui import common as c
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "mineral=gallium&live=1")
+    resolved = c.resolve([c.Param("mineral", "cobalt", "cobalt")], lambda values, explicit: values)
+    assert resolved.values == {"mineral": "gallium"} and not resolved.notes
