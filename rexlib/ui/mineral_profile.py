@@ -298,7 +298,7 @@ class MineralProfile(c.App):
         src = source_line(f"{facts['source_label']}; {facts['measure']} ({facts['source_stage']}); "
                           f"provenance: {facts['provenance']}", [], {"mineral": mineral, "stage": PROCESSING})
         summary = d.supply_summary(mineral, PROCESSING)
-        tiles = [{"label": f"Top processor ({period})", "value": f"{summary['top1_country']} {summary['top1_share']:.1f}%"
+        tiles = [{"label": f"Top processor ({period})", "value": f"{mb.country_name(summary['top1_country'])} {summary['top1_share']:.1f}%"
                   if summary["top1_share"] == summary["top1_share"] else "—", "note": facts["source_label"]},
                  {"label": "China's share of processing", "value": "—" if summary["china_share"] != summary["china_share"]
                   else f"{summary['china_share']:.1f}%", "note": period},

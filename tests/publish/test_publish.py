@@ -147,7 +147,9 @@ def test_page_text_is_for_people(db, app, given):
     text = _visible_text(page)
     assert not re.findall(r"rexlib\.\w+|docs/\w+\.md|§\s?\d", text)      # no module paths, no doc sections
     assert not re.findall(r"\bNaN\b|\d\.\d+e[+-]\d+|\$0\.00 bn", text)   # numbers for people
-    if app == "mineral_profile":     # the EU assessments' years (column assessment_year, shown as "Assessment")
+    if app == "mineral_profile":
+        assert "top: China" in text and "top: CHN" not in text       # a country by its name
+        # the EU assessments' years (column assessment_year, shown as "Assessment")
         eu = page.split("EU criticality assessments", 1)[1].split("</table>", 1)[0]
         assert '<td class="num">2023</td>' in eu and "2,023" not in eu
     assert "<title>" in page and " · rex</title>" in page
