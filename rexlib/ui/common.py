@@ -602,7 +602,8 @@ class App:
             if value is None or value == self._defaults.get(param.name, param.value):
                 continue
             label = getattr(control, "label", None)
-            picked.append(str(label if label is not None else value))
+            # a name, not its code: "Chile (CHL)" -> "Chile"
+            picked.append(re.sub(r" \([A-Z]{3}\)$", "", str(label if label is not None else value)))
         return self.title + (": " + ", ".join(picked) if picked else "")
 
     def render(self) -> list[str]:

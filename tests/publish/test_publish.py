@@ -169,3 +169,22 @@ def test_the_live_link_of_a_published_page_is_no_unknown_parameter_in_the_live_a
     monkeypatch.setenv("QUERY_STRING", "mineral=gallium&live=1")
     resolved = c.resolve([c.Param("mineral", "cobalt", "cobalt")], lambda values, explicit: values)
     assert resolved.values == {"mineral": "gallium"} and not resolved.notes
+
+
+def test_one_renderer_a_page_holds_the_apps_own_sections(gallium_page):
+    """The published page's tables and tiles are the sections the app builds for a report (charts
+    differ only in who draws them: SVG for a report, the page's script here)."""
+    from rexlib.ui import common as c
+    params, page, _ = gallium_page
+    app = P.run_notebook("mineral_profile", params)
+    app.refresh()
+    sections = [s.value for s in app.body.children]
+    tables = [s for s in sections if s.startswith('<div class="rex-table-wrap"') or s.startswith('<div class="rex-tiles"')]
+    assert len(tables) >= 3
+    for section in tables:
+        assert P.site_links(section, "../") in page
+
+
+def test_a_tab_title_names_a_country_not_its_code(db):
+    page, _ = P.render_view("country_profile", P.canonical("country_profile", {"country": "CHL"}), P.site_info())
+    assert "<title>Country profile: Chile · rex</title>" in page
