@@ -188,3 +188,10 @@ def test_one_renderer_a_page_holds_the_apps_own_sections(gallium_page):
 def test_a_tab_title_names_a_country_not_its_code(db):
     page, _ = P.render_view("country_profile", P.canonical("country_profile", {"country": "CHL"}), P.site_info())
     assert "<title>Country profile: Chile · rex</title>" in page
+
+
+def test_a_country_profiles_chart_text_has_years_and_periods_not_nan(db):
+    # Afghanistan: a USGS share (a year) and an EU 2023 study share (the period 2016-2020)
+    page, _ = P.render_view("country_profile", P.canonical("country_profile", {"country": "AFG"}), P.site_info())
+    text = _visible_text(page)
+    assert "NaN" not in text and "Year or period: 2016-2020" in text and "Year or period: 2025" in text
