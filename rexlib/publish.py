@@ -235,6 +235,7 @@ def controls_html(app: str, instance, params: dict, prefix: str = "") -> tuple[s
     explicit, as when a visitor changes the control). Returns the HTML and the published views
     linked."""
     from .charts.base import esc
+    from .ui.common import human_label
     out, links = [], []
     for name in params:
         control = instance.url_control(name)
@@ -256,7 +257,7 @@ def controls_html(app: str, instance, params: dict, prefix: str = "") -> tuple[s
             else:
                 href = live_url(app, url_query(app, target))
             selected = " selected" if value == params[name] else ""
-            items.append(f'<option value="{esc(href)}"{selected}>{esc(text)}</option>')
+            items.append(f'<option value="{esc(href)}"{selected}>{esc(human_label(str(text)))}</option>')
         out.append(f'<label class="rex-control">{esc(label)} <select class="rex-go" name="{esc(name)}">'
                    + "".join(items) + "</select></label>")
     return '<form class="rex-controls" onsubmit="return false">' + "".join(out) + "</form>", links

@@ -602,8 +602,7 @@ class App:
             if value is None or value == self._defaults.get(param.name, param.value):
                 continue
             label = getattr(control, "label", None)
-            # a name, not its code: "Chile (CHL)" -> "Chile"
-            picked.append(re.sub(r" \([A-Z]{3}\)$", "", str(label if label is not None else value)))
+            picked.append(human_label(str(label if label is not None else value)))
         return self.title + (": " + ", ".join(picked) if picked else "")
 
     def render(self) -> list[str]:
@@ -695,6 +694,15 @@ class App:
         else:   # a report or JupyterLab: no script reads the specs
             display(HTML(strip_specs(self.snapshot())))
         display(live)
+
+
+_CODE_SUFFIX = re.compile(r"(?: \([A-Z]{3}\)| \[[a-z0-9_]+\])+$")
+
+
+def human_label(text: str) -> str:
+    """An option's label as page text: the name without the code or id the live app's pickers show
+    for typing (``Chile (CHL)`` -> ``Chile``; ``… (FORGE) [forge_members]`` -> ``… (FORGE)``)."""
+    return _CODE_SUFFIX.sub("", text) or text
 
 
 def blocks_html(values: list[str]) -> str:

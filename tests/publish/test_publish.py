@@ -195,3 +195,10 @@ def test_a_country_profiles_chart_text_has_years_and_periods_not_nan(db):
     page, _ = P.render_view("country_profile", P.canonical("country_profile", {"country": "AFG"}), P.site_info())
     text = _visible_text(page)
     assert "NaN" not in text and "Year or period: 2016-2020" in text and "Year or period: 2025" in text
+
+
+def test_selects_name_countries_and_groups_without_codes(db):
+    page, _ = P.render_view("country_profile", P.default_view("country_profile"), P.site_info())
+    selects = dict(re.findall(r'<select class="rex-go" name="(\w+)">(.*?)</select>', page, re.S))
+    assert ">Chile</option>" in selects["country"] and "(CHL)" not in selects["country"]
+    assert "[forge_members]" not in selects["group"] and "(FORGE)" in selects["group"]
