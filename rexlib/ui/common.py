@@ -306,7 +306,8 @@ def _fmt(value, column: str) -> tuple[str, bool]:
     if isinstance(value, bool):
         return ("yes" if value else "no"), False
     if isinstance(value, (int,)) and not isinstance(value, bool):
-        return (f"{value}" if "year" in column else f"{value:,}"), True
+        # a year or a raw file's line number is a label, not a quantity: no thousands separator
+        return (f"{value}" if "year" in column or column.endswith("line") else f"{value:,}"), True
     if isinstance(value, float):
         if "year" in column:
             return f"{value:.0f}", True

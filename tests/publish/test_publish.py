@@ -152,6 +152,8 @@ def test_page_text_is_for_people(db, app, given):
         # the EU assessments' years (column assessment_year, shown as "Assessment")
         eu = page.split("EU criticality assessments", 1)[1].split("</table>", 1)[0]
         assert '<td class="num">2023</td>' in eu and "2,023" not in eu
+        # the production table's source line (data/raw/usgs/mcs2026/MCS2026_Commodities_Data.csv line 2551: China)
+        assert '<td class="num">2551</td>' in page
     assert "<title>" in page and " · rex</title>" in page
 
 
