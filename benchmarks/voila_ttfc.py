@@ -43,12 +43,15 @@ def _free_port() -> int:
 
 
 def start_serve(args=(), *, cache_dir: str | None = None, tree: Path = PROJECT, log: Path | None = None,
-                timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+                timeout: float = 120.0, site: bool = False) -> tuple[subprocess.Popen, str]:
     """``python -m rexlib.serve ARGS`` on a free 127.0.0.1 port; returns (process, base URL) once it
     answers. Its shared section cache is ``cache_dir`` (default: a new scratch folder, so no run
     finds views drawn by an earlier one); ``tree``: the source tree the server runs (another
     commit's, for before/after runs; the database stays this tree's); ``log``: where its output
-    goes (default: nowhere). The one way the benchmarks and the browser tests start a server."""
+    goes (default: nowhere); ``site``: serve as ``rex serve`` does by default (old app links open
+    published pages, missing pages published in the background); without it the server answers
+    /voila/render/ links with the live apps and publishes nothing in the background (what the Voila
+    tests and benchmarks measure). The one way the benchmarks and the browser tests start a server."""
     import tempfile
     from rexlib.paths import derived_dir
     port = _free_port()
@@ -57,6 +60,8 @@ def start_serve(args=(), *, cache_dir: str | None = None, tree: Path = PROJECT, 
     if tree != PROJECT:
         env.update(REX_DATA_DIR=str(derived_dir()), PYTHONPATH=str(tree))
     out = open(log, "w") if log else subprocess.DEVNULL
+    if not site and tree == PROJECT:      # (an older tree's rex serve has neither flag)
+        args = ("--old-links", "live", "--no-publish", *args)
     proc = subprocess.Popen([sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser", *args],
                             cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -636,10 +636,6 @@ def eu_criticality(mineral: str | None = None, year: int | None = None) -> pd.Da
     return query(" ".join(sql) + " ORDER BY material, assessment_year", params)
 
 
-
-    return picked.drop(columns="is_default_measure").reset_index(drop=True)
-
-
 # --- IEA demand outlook (issue 16; sheets 1, 3.1, 3.2, 4.x of the Critical Minerals Data Explorer) ----
 
 def _demand_filters(table: str, mineral, scenario, year, end_use) -> tuple[list[str], list]:

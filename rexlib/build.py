@@ -43,7 +43,7 @@ from .ids import MINERALS
 from .metadata.fields import comment
 from .paths import CURATED, RAW, db_path, derived_dir
 from .provenance import ChecksumMismatch, load_sources, source_tables, verify_checksums
-from .schema import BUILD_TABLES, CURATED_TABLES, DERIVED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
+from .schema import BUILD_TABLES, CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
 from .sources import curated as curated_source
 from .sources import eu_crm, iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
 from .unparsed_check import unparsed_regressions

@@ -1,4 +1,4 @@
-"""The ``rex`` command: build, info, sql, serve, report.
+"""The ``rex`` command: build, info, sql, serve, report, publish.
 
 Bad input exits with code 2 and a message that names the bad value and the valid ones; nothing is
 written in that case.
@@ -51,6 +51,7 @@ examples:
 
 SERVE_SUMMARY = "start the Voila apps on 127.0.0.1 (options: rex serve --help)"
 REPORT_SUMMARY = "render notebooks into dated HTML reports (options: rex report --help)"
+PUBLISH_SUMMARY = "render every view of the read-only apps as static pages (options: rex publish --help)"
 
 
 def _size(text: str) -> str:
@@ -130,7 +131,7 @@ def _info(args) -> int:
         print(f"\n{'table':<24}{'type':<8}{'rows':>10}  vintages")
         for name, kind in tables:
             count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-            cols = {r[0] for r in con.execute(f"SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]).fetchall()}
+            cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]).fetchall()}
             vintages = ""
             if "vintage" in cols:
                 vintages = ", ".join(r[0] for r in con.execute(f'SELECT DISTINCT vintage FROM "{name}" ORDER BY 1').fetchall() if r[0])
@@ -233,6 +234,11 @@ def _cmd_serve(args, rest) -> int:
     return serve.main(rest) or 0
 
 
+def _cmd_publish(args, rest) -> int:
+    from . import publish
+    return publish.main(rest) or 0
+
+
 def _cmd_report(args, rest) -> int:
     from .reports import cli as report_cli
     return report_cli.main(rest) or 0
@@ -263,15 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="DuckDB memory limit for the query, e.g. 512MB, 4GB (default %(default)s)")
     sub.add_parser("serve", help=SERVE_SUMMARY, add_help=False)
     sub.add_parser("report", help=REPORT_SUMMARY, add_help=False)
+    sub.add_parser("publish", help=PUBLISH_SUMMARY, add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("serve", "report"):
+    if argv and argv[0] in ("serve", "report", "publish"):
         command, rest = argv[0], argv[1:]
-        return {"serve": _cmd_serve, "report": _cmd_report}[command](None, rest)
+        return {"serve": _cmd_serve, "report": _cmd_report, "publish": _cmd_publish}[command](None, rest)
     args = parser.parse_args(argv)
     return {"build": _cmd_build, "info": _cmd_info, "sql": _cmd_sql}[args.command](args)
 

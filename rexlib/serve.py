@@ -1,4 +1,5 @@
-"""``rex serve``: the Voila apps in notebooks/, with preheated kernels, no tracebacks, no sources.
+"""``rex serve``: the published site (``rex publish``) at ``/`` and the Voila apps in notebooks/ under
+``/voila/`` (preheated kernels, no tracebacks, no sources).
 
     python -m rexlib.serve --port 8866 --no-browser
 """
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .paths import PROJECT
+from .publish import PUBLISHED
 
 NOTEBOOKS = PROJECT / "notebooks"
 CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
@@ -18,8 +20,11 @@ TEMPLATES = CONFIG_DIR / "jupyter"     # a Jupyter data dir: voila/templates/rex
 
 
 SERVE_HELP = """\
-Serve the apps in notebooks/ with Voila: preheated kernels, no notebook sources, no tracebacks in
-the page. By default only this machine can connect (127.0.0.1) and only requests whose Host header
+Serve the published site (rex publish: every view of the read-only apps as a static page) at / and the
+live apps in notebooks/ with Voila under /voila/: preheated kernels, no notebook sources, no tracebacks
+in the page. Pages not published yet are published in the background; one asked for before that is
+rendered on request. A link to a published view in the old form (/voila/render/APP.ipynb?...) opens its
+page; add live=1 for the live app. By default only this machine can connect (127.0.0.1) and only requests whose Host header
 names 127.0.0.1, localhost or the --host value are answered; there is no login. See the README's
 security section before serving on a shared host."""
 
@@ -28,14 +33,20 @@ examples:
   rex serve                              # http://127.0.0.1:8866/, opens a browser
   rex serve --no-browser --port 9000
   rex serve --pool-size 2 --no-browser   # two preheated kernels per app
-  rex serve --pool mineral_profile=4     # fewer for the profile (default 10: about 3 GB)"""
+  rex serve --pool explore=2             # two preheated kernels for the SQL app
+  rex serve --old-links live             # /voila/render/... links open the live apps, as before"""
 
 
-# Preheated kernels per app beyond --pool-size. mineral_profile is the app people link to (a shared
-# link brings many visitors at once): with one preheated kernel, ten visitors at once waited 20 s for
-# their first chart, eight of them for a kernel started on demand (~4-5 s of CPU each on shared
-# cores). An idle preheated kernel costs memory only (~300 MB), no CPU.
+# Preheated kernels per app beyond --pool-size, when app links open the live apps (--old-links live).
+# mineral_profile is the app people link to (a shared link brings many visitors at once): with one
+# preheated kernel, ten visitors at once waited 20 s for their first chart, eight of them for a
+# kernel started on demand (~4-5 s of CPU each on shared cores). An idle preheated kernel costs
+# memory only (~300 MB), no CPU.
 DEFAULT_POOLS = {"mineral_profile": 10}
+# By default those links open published pages (rex publish): an app whose every linked view is
+# published keeps no preheated kernel (its "Open in the live app" link starts one, a few seconds);
+# the apps that compute for the visitor keep one each (explore, scenario, country_profile's add/remove).
+PUBLISHED_POOLS: dict[str, int] = {app: 0 for app in PUBLISHED if app != "country_profile"}
 
 
 def pools_config(pool_size: int, pools: dict[str, int]) -> dict:
@@ -49,7 +60,8 @@ def pools_config(pool_size: int, pools: dict[str, int]) -> dict:
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
                pool_size: int = 1, cull_idle_seconds: int = 900, *, pools: dict[str, int] | None = None,
                allow_hosts: tuple = (), max_kernels: int = 24, closed_tab_seconds: float = 45.0,
-               first_contact_seconds: float = 180.0, refill: str = "quiet") -> list[str]:
+               first_contact_seconds: float = 180.0, refill: str = "quiet", site_dir: str = "",
+               old_links: str = "published") -> list[str]:
     """Command-line flags for Voila 0.5 (see ``voila --help-all``) and rex's guards
     (``rexlib.serve_app.RexVoila``)."""
     pools = DEFAULT_POOLS if pools is None else pools
@@ -100,7 +112,28 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         f"--RexVoila.rex_closed_tab_seconds={closed_tab_seconds}",
         f"--RexVoila.rex_first_contact_seconds={first_contact_seconds}",
         f"--RexVoila.rex_refill={refill}",
+        f"--RexVoila.rex_site_dir={site_dir}",
+        f"--RexVoila.rex_old_links={old_links}",
     ]
+
+
+def background_publish(site: Path):
+    """``rex publish --out SITE`` in a process of its own, one worker at low priority (visitors first),
+    stopped with the server. It renders only what is missing or out of date."""
+    import atexit
+    import subprocess
+    proc = subprocess.Popen([sys.executable, "-m", "rexlib.publish", "--out", str(site), "--workers", "1"],
+                            preexec_fn=lambda: os.nice(10), stdout=subprocess.DEVNULL)
+
+    def stop():
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    atexit.register(stop)
+    return proc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="preheated kernels per app (default 1, and the --pool defaults; given, N for "
                              "every app not named by --pool)")
     parser.add_argument("--pool", action="append", default=[], metavar="APP=N",
-                        help="preheated kernels for one app (repeatable; default: "
-                             + ", ".join(f"{a}={n}" for a, n in DEFAULT_POOLS.items())
+                        help="preheated kernels for one app (repeatable; default: one each, and with "
+                             "--old-links live " + ", ".join(f"{a}={n}" for a, n in DEFAULT_POOLS.items())
                              + "; APP=0 keeps none)")
     parser.add_argument("--cull-idle", type=int, default=900,
                         help="also shut down kernels idle this many seconds (default 900)")
@@ -133,10 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refill", choices=("quiet", "now"), default="quiet",
                         help="quiet (default): refill the pools one kernel at a time once no page is "
                              "loading; now: Voila's own refill, every taken kernel replaced after 1 s")
+    parser.add_argument("--site", type=Path, default=None, metavar="DIR",
+                        help="the published site served at / (default: rex publish's folder, data/derived/site)")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="do not publish missing pages in the background (pages are still rendered "
+                             "when first asked for)")
+    parser.add_argument("--old-links", choices=("published", "live"), default="published",
+                        help="published (default): /voila/render/APP.ipynb?... of a published view opens its "
+                             "page (add live=1 for the live app); live: the live app answers, as before")
     parser.add_argument("--no-preheat", action="store_true",
                         help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
-    pools = dict(DEFAULT_POOLS) if args.pool_size is None else {}
+    pools = dict(DEFAULT_POOLS if args.old_links == "live" else PUBLISHED_POOLS) if args.pool_size is None else {}
     pool_size = 1 if args.pool_size is None else args.pool_size
     for item in args.pool:
         app, _, size = item.partition("=")
@@ -164,10 +205,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rex serve: listening on every interface ({args.host or 'all'}), but only requests for "
               "127.0.0.1 and localhost are answered; add --allow-host NAME for the names visitors use "
               "(and read the README's security section first).", file=sys.stderr)
+    from .publish import default_out
+    site = Path(args.site or default_out()).resolve()
+    site.mkdir(parents=True, exist_ok=True)
+    if not args.no_publish:
+        background_publish(site)
     argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=pool_size,
                       cull_idle_seconds=args.cull_idle, pools=pools, allow_hosts=tuple(args.allow_host),
                       max_kernels=args.max_kernels, closed_tab_seconds=args.closed_tab_seconds,
-                      first_contact_seconds=args.first_contact_seconds, refill=args.refill)
+                      first_contact_seconds=args.first_contact_seconds, refill=args.refill,
+                      site_dir=str(site), old_links=args.old_links)
     if args.no_preheat:
         argv = [a for a in argv if not a.startswith("--VoilaConfiguration.preheat_kernel")]
         argv.append("--VoilaConfiguration.preheat_kernel=False")

@@ -24,6 +24,11 @@
 - A URL over 16 kB gets 414 and headers over 64 kB get 431, with a sentence (tornado closed the
   connection without an answer from 64 kB up; now from 1 MB).
 - ``/voila/templates/<anything>`` that is not ``<template>/static/<file>`` is a 404, not a 500.
+- **The published site** (``rex publish``, ``rexlib.publish``) at ``/``: ``/<app>/?<query>`` is
+  the published page of that view (``SiteHandler``; a view not published yet is rendered on its first
+  request, in a process of its own, and kept), and a link in the old form
+  ``/voila/render/<app>.ipynb?<query>`` is redirected to it unless it carries ``live=1`` or the view
+  is not a published one (then the live app computes it).
 """
 from __future__ import annotations
 
@@ -166,6 +171,16 @@ class RexVoilaHandler(TornadoVoilaHandler):
 
     @tornado.web.authenticated
     async def get(self, path=None):
+        site: Site | None = self.settings.get("rex_site")
+        if site is not None and self.settings.get("rex_old_links") == "published" and path:
+            app = re.fullmatch(r"(\w+)\.ipynb", path)
+            query = {k: v[-1].decode("utf-8", "replace") for k, v in self.request.query_arguments.items()}
+            if app and app.group(1) in site.apps and "live" not in query:
+                params = site.resolve(app.group(1), query)
+                if params is not None:     # a published view: its page (the live app stays at &live=1)
+                    wanted = site.query_key(app.group(1), params)
+                    self.redirect(f"{site.base}{app.group(1)}/" + (f"?{wanted}" if wanted else ""))
+                    return
         if self.get_cookie(PAGE_COOKIE) != "1":     # no script has run: no kernel (SCRIPT_GATE_PAGE)
             self.set_header("Cache-Control", "no-store")
             self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -261,6 +276,93 @@ def _text_of(message) -> str:
     if content:
         return str(content.get("text") or content.get("evalue") or content)
     return str(header)
+
+
+class SiteHandler(tornado.web.StaticFileHandler):
+    """The published site (``rexlib.publish``): its files, and ``/<app>/?<query>`` answered with the
+    page of that view (the app's validator resolves the query, as the live app would). A page not
+    there yet is rendered on request (``Site.render``); a query the app refuses, or a view that is
+    not published, goes to the live app, which explains or computes it."""
+
+    async def get(self, path, include_body=True):
+        site: Site = self.settings["rex_site"]
+        app, _, rest = path.partition("/")
+        if app in site.apps and rest in ("", "index.html") and self.request.query:
+            query = {k: v[-1].decode("utf-8", "replace") for k, v in self.request.query_arguments.items()}
+            params = site.resolve(app, query)
+            if params is None:
+                self.redirect(site.live_url(app, self.request.query))
+                return
+            wanted = site.query_key(app, params)
+            if site.norm(query) != wanted:
+                self.redirect(f"{site.base}{app}/" + (f"?{wanted}" if wanted else ""))
+                return
+            path = await site.ensure(app, params)
+        elif path in ("", "index.html") or (app in site.apps and rest == ""):
+            path = await site.ensure_landing() if path in ("", "index.html") else await site.ensure(
+                app, site.default(app))
+        elif app in site.apps and rest.endswith(".html") and not (site.root / path).exists():
+            self.redirect(f"{site.base}{app}/")      # a page of an older publish: the app's own view
+            return
+        return await super().get(path, include_body)
+
+    def set_extra_headers(self, path):
+        if path.endswith(".html"):
+            self.set_header("Cache-Control", "no-cache")     # republished in place
+
+
+class Site:
+    """What ``rex serve`` knows of the published site: where it is, which apps it holds, and a
+    process that renders a missing view on request (one at a time; ``rexlib.publish.render_into``)."""
+
+    def __init__(self, root, base: str, log):
+        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing
+        from . import publish as _publish
+        self.publish = _publish
+        self.root = root
+        self.base = base
+        self.log = log
+        self.apps = set(_publish.PUBLISHED)
+        self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_publish.worker_init)
+        self._rendering: dict = {}
+
+    def resolve(self, app, query):
+        return self.publish.resolve_request(app, query)
+
+    def default(self, app):
+        return self.publish.default_view(app)
+
+    def query_key(self, app, params):
+        return self.publish.query_key(self.publish.url_query(app, params))
+
+    def norm(self, query):
+        return self.publish.query_key(query)
+
+    def live_url(self, app, query: str) -> str:
+        return f"{self.base}voila/render/{app}.ipynb?" + (query + "&" if query else "") + "live=1"
+
+    async def ensure(self, app, params) -> str:
+        rel = self.publish.page_file(app, params)
+        if not (self.root / rel).exists():
+            await self._render(rel, self.publish.render_into, str(self.root), app, params)
+        return rel
+
+    async def ensure_landing(self) -> str:
+        if not (self.root / "index.html").exists():
+            await self._render("index.html", self.publish.render_landing_into, str(self.root))
+        return "index.html"
+
+    async def _render(self, rel, fn, *args):
+        future = self._rendering.get(rel)
+        if future is None:
+            self.log.info("rex: %s is not published yet: rendering it for this request", rel)
+            future = self._rendering[rel] = asyncio.wrap_future(self._executor.submit(fn, *args))
+        try:
+            await future
+        finally:
+            self._rendering.pop(rel, None)
 
 
 class TemplateFiles(TemplateStaticFileHandler):
@@ -499,6 +601,9 @@ class RexVoila(Voila):
     rex_reap_interval = Float(5.0, config=True, help="Seconds between checks of the page kernels.")
     rex_refill = Unicode("quiet", config=True, help="'quiet': refill pools one kernel at a time once no "
                                                      "page is loading (PoolRefiller); 'now': Voila's own refill.")
+    rex_site_dir = Unicode("", config=True, help="The published site (rex publish) served at /; empty: none.")
+    rex_old_links = Unicode("published", config=True, help="'published': /voila/render/<app>.ipynb?<query> of "
+                            "a published view is redirected to its page; 'live': the live app answers it.")
 
     def init_settings(self):
         settings = super().init_settings()
@@ -507,6 +612,12 @@ class RexVoila(Voila):
                                      closed_tab_seconds=self.rex_closed_tab_seconds,
                                      first_contact_seconds=self.rex_first_contact_seconds)
         settings["rex_guard"] = self.rex_guard
+        if self.rex_site_dir:
+            from pathlib import Path
+            self.rex_site = Site(Path(self.rex_site_dir), self.server_url if self.server_url.endswith("/")
+                                 else self.server_url + "/", self.log)
+            settings["rex_site"] = self.rex_site
+            settings["rex_old_links"] = self.rex_old_links
         self.rex_refiller = (PoolRefiller(self.kernel_manager, self.rex_guard, self.log)
                              if hasattr(self.kernel_manager, "_pools") and self.rex_refill == "quiet" else None)
         settings["rex_log_refused"] = lambda request: self.log.warning(
@@ -524,8 +635,17 @@ class RexVoila(Voila):
                 handler = (handler[0], replace[handler[1]], *handler[2:])
             out.append(handler)
         alive = (url_path_join(self.server_url, r"/voila/rex/alive/([\w-]+)"), AliveHandler)
+        site = []
+        if self.rex_site_dir:
+            # The published site at / (Voila's tree page stays at /voila/tree); before Voila's
+            # catch-all rules, after its own /voila/ routes.
+            out = [h for h in out if not (isinstance(h, tuple) and h[0] == self.server_url)]
+            site = [(url_path_join(self.server_url, r"/((?:%s)/(?:[^/]*)|static/.*|index\.html|)"
+                                   % "|".join(sorted(self.rex_site.apps))), SiteHandler,
+                     {"path": self.rex_site_dir, "default_filename": "index.html"})]
         # First rule: a foreign Host header matches it, whatever the path.
-        return [Rule(ForeignHost(self.rex_hosts), ForeignHostHandler), Rule(TooLong(), TooLongHandler), alive, *out]
+        return [Rule(ForeignHost(self.rex_hosts), ForeignHostHandler), Rule(TooLong(), TooLongHandler), alive,
+                *site, *out]
 
     def listen(self):
         self.rex_reaper = PeriodicCallback(self.rex_guard.reap, self.rex_reap_interval * 1000)

@@ -45,7 +45,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .db import READ_THREADS, DatabaseUnavailable
+from .db import READ_THREADS
 from .warehouse import ensure_built, open_database
 from .paths import db_path
 

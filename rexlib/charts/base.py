@@ -263,6 +263,10 @@ def _readable_tooltips(node) -> None:
         for item in encoding["tooltip"]:
             if "field" in item and "title" not in item:
                 item["title"] = _humanize(item["field"])
+            # a year is 2025, not "2,025" (the default number format groups thousands)
+            if (str(item.get("field", "")).endswith("year") and item.get("type") == "quantitative"
+                    and "format" not in item):
+                item["format"] = "d"
         if "description" not in encoding:
             expr = _tip_expr(encoding["tooltip"])
             if expr:

@@ -27,6 +27,7 @@ def country_shares(frame: pd.DataFrame, *, title: str, source: list[str], subtit
                        scale={"domain": list(STAGE_COLOURS), "range": list(STAGE_COLOURS.values())}),
         "tooltip": [field("mineral:N", title="Mineral"), field("stage_label:N", title="Stage"),
                     field("share_pct:Q", format=".1f", title="Share of world (%)"), field("rank:Q", title="Rank"),
-                    field("year:Q", title="Year"), field("source_label:N", title="Series")]},
+                    # a year (USGS, IEA) or a period (the EU study's 2016-2020 averages): text, not a number
+                    field("year:N", title="Year or period"), field("source_label:N", title="Series")]},
         "width": WIDTH - 200, "height": max(80, 26 * rows["mineral"].nunique())}
     return clickable(finish(chart, title, source, subtitle), "mineral", "mineral_id")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import ACCENT, WIDTH, data, empty, field, finish, mark
+from .base import ACCENT, WIDTH, data, empty, finish, mark
 
 
 def _first(frame: pd.DataFrame, numeric: bool) -> str | None:

@@ -6,7 +6,6 @@ parameters; whole tables are cached per process (call :func:`clear_caches` after
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 import numpy as np

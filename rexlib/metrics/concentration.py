@@ -16,7 +16,6 @@ from .. import api
 from .. import series as rules
 from .. import validate as v
 from ..formulas import concentration_summary
-from ..ids import REST_OF_WORLD, WORLD
 from . import _common as c
 
 __all__ = ["hhi", "hhi_bounds", "concentration", "concentration_table",

@@ -7,7 +7,6 @@ that names the label and the file: a new label must be mapped here by a person, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 

@@ -30,7 +30,6 @@ import tempfile
 from collections import OrderedDict
 from typing import Callable
 
-import pandas as pd
 
 from .. import warehouse
 from ..private_dir import makedirs_private

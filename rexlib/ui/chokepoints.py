@@ -44,6 +44,7 @@ def _critical_ids(critical: str) -> frozenset:
 
 
 class Chokepoints(c.App):
+    publish_axes = (("stage", "year", "critical"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Chokepoints"
     lede = ("Which minerals are produced by few countries (HHI, 0–10,000), how much of it is China, where "
             "weak governance adds risk (EU HHI_WGI), and where processing is far more concentrated than mining.")
@@ -89,7 +90,7 @@ class Chokepoints(c.App):
         conc = conc[~conc["mineral_id"].isin(left_out)]
         conc = conc.assign(name=conc["mineral_id"].map(_names()).fillna(conc["mineral_id"]), year=conc["period"])
         counts = conc["source"].value_counts()
-        src = source_line("processing shares per mineral from the best available source (rexlib.supply_shares): "
+        src = source_line("processing shares per mineral from the best available source: "
                           f"IEA 2023 refining blocks ({counts.get('iea', 0)}), USGS refinery/smelter/metal latest year "
                           f"({counts.get('usgs', 0)}), else the European Commission's 2023 criticality study, Appendix 7, "
                           f"2016-2020 averages ({counts.get('eu_crm', 0)}; an unofficial transcription, PDF not verified)",
@@ -129,7 +130,7 @@ class Chokepoints(c.App):
             parts.append(c.message(f"No mineral has a USGS world total at stage '{stage}' in {year}.", "warn"))
         conc = conc.assign(name=conc["mineral_id"].map(names)) if len(conc) else conc.assign(name=[])
         vint = sorted(conc["vintage"].dropna().unique()) if len(conc) else []
-        src = source_line("USGS world production tables; HHI = Σ share² over listed producers (rexlib.metrics)",
+        src = source_line("USGS world production tables; HHI = Σ share² over listed producers (computed by rex)",
                           vint, params)
         parts.append(c.heading("Concentration by mineral"))
         parts.append(c.chart_html(hhi_bars(conc.head(top), title=f"Most concentrated minerals, {stage} stage, {year}",
@@ -143,7 +144,7 @@ class Chokepoints(c.App):
         parts.append(c.heading("Governance-weighted concentration (EU method)"))
         if len(gov):
             gov = gov.assign(name=gov["mineral_id"].map(names)).head(top)
-            gsrc = source_line("USGS world production × World Bank WGI (EU 2017 HHI_WGI method, rexlib.metrics)",
+            gsrc = source_line("USGS world production × World Bank WGI (the EU's 2017 governance-weighted HHI method, computed by rex)",
                                vint, params, releases=["wgi_2023"])
             parts.append(c.chart_html(governance_bars(gov, title=f"HHI_WGI, {stage} stage, {year}", source=gsrc,
                                                       subtitle="Producers without a WGI score get the median score")))
@@ -158,7 +159,7 @@ class Chokepoints(c.App):
         gap = gap.assign(name=gap["mineral_id"].map(names)).head(15)
         gsrc = source_line("China's share of mining vs processing, both from one source where one has both "
                            "(IEA 2023, else USGS latest year, else the EU 2023 study's 2016-2020 averages, an "
-                           "unofficial transcription; rexlib.metrics.mining_vs_processing_gap)",
+                           "unofficial transcription)",
                            sorted({v for v in ["MCS2026"]}), {"critical": self.critical.value},
                            releases=["iea_cm_explorer_2024"])
         parts.append(c.heading("Biggest mining-vs-processing gaps"))

@@ -39,6 +39,7 @@ def _validate(values: dict, explicit: set) -> dict:
 
 
 class Claims(c.App):
+    publish_axes = (("verdict", "topic"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Claims check"
     lede = ("Every number the 2026 documents state about supply, shares or import reliance, set against what "
             "USGS and IEA data say, with a verdict and the quote it came from.")
@@ -71,7 +72,7 @@ class Claims(c.App):
                            "info")]
         pct = frame[frame["unit"] == "percent"].copy()
         pct["label"] = pct["claim_id"] + " " + pct["metric"].str.replace("_", " ") + " · " + pct["mineral"].fillna("")
-        src = source_line("claims (curated) checked by rexlib.metrics.check_claims against USGS/IEA", ["MCS2026"],
+        src = source_line("claims (curated) checked by rex against USGS/IEA", ["MCS2026"],
                           params, releases=["iea_cm_explorer_2024"], publisher=CURATED_PUBLISHER)
         parts.append(c.chart_html(claimed_vs_computed(pct, title="Percentage claims: claimed vs data", source=src)))
         parts.append(c.heading(f"Claims ({len(frame)})"))

@@ -262,11 +262,29 @@ _assets_ready: bool | None = None    # ensure_assets() once per kernel
 
 def browser_draws() -> bool:
     """True in a Voila kernel whose page can draw charts itself (the rex template's Vega bundle is
-    in place, ``ensure_assets``): charts are then sent as placeholders and specs (``chart_html``)
-    and only the first screen's get SVG (``first_screen``). Reports, JupyterLab and the tests'
-    in-process apps always get SVG. ``REX_KERNEL_SVG=all`` keeps every chart's SVG in Voila too."""
-    return (in_voila() and os.environ.get("REX_KERNEL_SVG", "") != "all"
+    in place, ``ensure_assets``), and while ``rex publish`` renders a page (``page_drawing``):
+    charts are then sent as placeholders and specs (``chart_html``) and only the first screen's
+    get SVG (``first_screen``). Reports, JupyterLab and the tests' in-process apps always get SVG.
+    ``REX_KERNEL_SVG=all`` keeps every chart's SVG in Voila too."""
+    return ((in_voila() or _page_drawing) and os.environ.get("REX_KERNEL_SVG", "") != "all"
             and _cache.real_renderer(to_svg) and assets_ready())
+
+
+_page_drawing = False     # rex publish is rendering a static page (rexlib.publish): its script draws
+
+
+class page_drawing:
+    """``with page_drawing():`` apps built inside draw as for a Voila page (placeholders past the
+    first screen, the same section-cache keys), for ``rex publish``'s static pages."""
+
+    def __enter__(self):
+        global _page_drawing
+        self._before, _page_drawing = _page_drawing, True
+        return self
+
+    def __exit__(self, *exc):
+        global _page_drawing
+        _page_drawing = self._before
 
 
 def assets_ready() -> bool:
@@ -309,7 +327,8 @@ def _fmt(value, column: str) -> tuple[str, bool]:
     if isinstance(value, bool):
         return ("yes" if value else "no"), False
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (f"{value}" if "year" in column else f"{value:,}"), True
+        # a year or a raw file's line number is a label, not a quantity: no thousands separator
+        return (f"{value}" if "year" in column or column.endswith("line") else f"{value:,}"), True
     if isinstance(value, (float, np.floating)):
         if "year" in column:
             return f"{value:.0f}", True
@@ -331,13 +350,12 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
         return message(f"No rows for {name}.", "info")
     head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
     body = []
-    # Formats follow the data's column name, not its header: "assessment_year" shown as
-    # "Assessment" still prints 2011, never 2,011.
-    names = list(columns) if columns is not None else list(frame.columns)
+    # a year is told by the frame's own column name (``assessment_year`` shown as "Assessment"): 2011, not 2,011
+    names = [str(c).lower() for c in (list(columns) if columns is not None else shown.columns)]
     for row in shown.head(max_rows).itertuples(index=False):
         cells = []
         for col, value in zip(names, row):
-            text, numeric = _fmt(value, str(col).lower())
+            text, numeric = _fmt(value, col)
             cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<div class="rex-note">Showing {max_rows} of {len(shown)} rows; the CSV has all.</div>'
@@ -412,7 +430,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
     notes: list[str] = url_value_notes(query_lists(), params)
     explicit: set = set()
     known = {p.name for p in params}
-    unknown = sorted(set(url) - known)
+    unknown = sorted(set(url) - known - {"live"})     # live=1: a published view opened in the live app
     if unknown:
         listed = ", ".join(n if len(n) <= 40 else n[:37] + "..." for n in unknown[:10])
         notes.append(message(f"Ignored unknown URL parameter(s): {listed}{' ...' if len(unknown) > 10 else ''}. "
@@ -589,20 +607,44 @@ class App:
     # URL parameter -> name of the control holding it, where the two differ (default: the same name)
     url_controls: dict[str, str] = {}
 
+    # Which views ``rex publish`` renders as static pages: groups of URL parameters whose values
+    # (the controls' options, validated by the app's own validator) are crossed, the other
+    # parameters at the notebook's value; the union over the groups. None: not published (the
+    # view computes on request: explore, scenario).
+    publish_axes: tuple[tuple[str, ...], ...] | None = None
+
     def url_state(self) -> dict[str, str]:
         """The URL parameters that reproduce the current view: each parameter whose control's value
         differs from the notebook's own view (a link to the default view has no query string)."""
         out = {}
-        names = {**_URL_CONTROLS.get(type(self).__name__, {}), **self.url_controls}
         for param in self._params:
-            control = getattr(self, names.get(param.name, param.name), None)
-            value = getattr(control, "value", None) if isinstance(control, w.Widget) else None
+            control = self.url_control(param.name)
+            value = getattr(control, "value", None) if control is not None else None
             if value is None or value == "" or value == self._defaults.get(param.name, param.value):
                 continue
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             out[param.name] = str(value)
         return out
+
+    def url_control(self, name: str) -> w.Widget | None:
+        """The control holding URL parameter ``name`` (None when no widget holds it)."""
+        names = {**_URL_CONTROLS.get(type(self).__name__, {}), **self.url_controls}
+        control = getattr(self, names.get(name, name), None)
+        return control if isinstance(control, w.Widget) else None
+
+    def page_title(self) -> str:
+        """The view's name for a browser tab (``rex publish``): the app's title and the labels of
+        the controls set away from the notebook's own view. Apps override it with a sentence."""
+        picked = []
+        for param in self._params:
+            control = self.url_control(param.name)
+            value = getattr(control, "value", None)
+            if value is None or value == self._defaults.get(param.name, param.value):
+                continue
+            label = getattr(control, "label", None)
+            picked.append(human_label(str(label if label is not None else value)))
+        return self.title + (": " + ", ".join(picked) if picked else "")
 
     def render(self) -> list[str]:
         raise NotImplementedError
@@ -681,10 +723,7 @@ class App:
         """The current view as one HTML string (the same sections, laid out as the live app). Its
         chart ids are renamed (``charts.base.restamp_ids``): in Voila it sits, hidden, in the same
         page as the live copy, whose gradients and clip paths must stay the ones ``url(#…)`` finds."""
-        values = [s.value for s in self.body.children]
-        blocks = "".join(f'<div class="rex-block rex-block-{kind}">'
-                         + "".join(f'<div class="rex-part rex-part-{part_kind(values[i])}">{values[i]}</div>'
-                                   for i in indices) + "</div>" for kind, indices in layout_blocks(values))
+        blocks = blocks_html([s.value for s in self.body.children])
         return (CSS + '<div class="rex-static rex-app">'
                 f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>' + note
                 + "".join(self.notes) + f'<div class="rex-body">{restamp_ids(blocks)}</div></div>')
@@ -696,6 +735,22 @@ class App:
         else:   # a report or JupyterLab: no script reads the specs
             display(HTML(strip_specs(self.snapshot())))
         display(live)
+
+
+_CODE_SUFFIX = re.compile(r"(?: \([A-Z]{3}\)| \[[a-z0-9_]+\])+$")
+
+
+def human_label(text: str) -> str:
+    """An option's label as page text: the name without the code or id the live app's pickers show
+    for typing (``Chile (CHL)`` -> ``Chile``; ``… (FORGE) [forge_members]`` -> ``… (FORGE)``)."""
+    return _CODE_SUFFIX.sub("", text) or text
+
+
+def blocks_html(values: list[str]) -> str:
+    """Sections laid out as the live app lays them out (``layout_blocks``), as one HTML string."""
+    return "".join(f'<div class="rex-block rex-block-{kind}">'
+                   + "".join(f'<div class="rex-part rex-part-{part_kind(values[i])}">{values[i]}</div>'
+                             for i in indices) + "</div>" for kind, indices in layout_blocks(values))
 
 
 def part_kind(part: str) -> str:

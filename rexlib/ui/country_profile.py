@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import charts
-from ..charts.base import CURATED_PUBLISHER, esc, fmt_num, source_line
+from ..charts.base import CURATED_PUBLISHER, esc, source_line
 from ..charts.country import country_shares
 from ..charts.scenario import coverage_bars
 from ..metrics import _common as mc
@@ -148,6 +148,7 @@ def _cards(frame: pd.DataFrame, title_col: str, detail) -> str:
 # ---------------------------------------------------------------- the app
 
 class CountryProfile(c.App):
+    publish_axes = (("country",), ("group", "stage"))   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Country profile"
     lede = ("What one country brings: its share of world mining and processing per mineral (USGS, IEA), where it "
             "ranks top 3, reserves, U.S. imports from it, the deals and agreements that name it, its groups and "
@@ -254,7 +255,7 @@ class CountryProfile(c.App):
         keep = shown.groupby("mineral")["share_pct"].max().sort_values(ascending=False).head(MAX_BARS).index
         labels = sorted(set(rows["source_label"]))
         src = source_line("USGS world production tables and IEA refining blocks, shares as stored by the series layer "
-                          "(rexlib.metrics.country)", [], {"country": p.iso3}, releases=RELEASES)
+                          "(computed by rex)", [], {"country": p.iso3}, releases=RELEASES)
         if len(shown):
             out.append(c.chart_html(country_shares(
                 shown[shown["mineral"].isin(keep)], title=f"{p.name}: share of world output by mineral", source=src,
@@ -344,7 +345,7 @@ class CountryProfile(c.App):
         top = long[long["mineral_id"].isin(crit)].groupby("name")["covered_pct"].max().sort_values(
             ascending=False).head(20).index
         src = source_line("country_groups (curated) × USGS production/import sources × IEA refining, via "
-                          "rexlib.metrics.coalition_coverage", ["MCS2026"], {"group": group, "add": ",".join(add),
+                          "coalition coverage computed by rex", ["MCS2026"], {"group": group, "add": ",".join(add),
                                                                              "remove": ",".join(remove)},
                           releases=RELEASES, publisher=CURATED_PUBLISHER)
         out.append(c.chart_html(coverage_bars(long[long["name"].isin(top)], title="What the set covers (2022 critical "

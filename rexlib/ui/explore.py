@@ -7,7 +7,6 @@ import traceback
 
 import ipywidgets as w
 
-from .. import charts
 from ..charts.base import esc, source_line
 from ..charts.generic import quick_bar
 from .. import user_sql

@@ -107,6 +107,7 @@ def vulnerability() -> pd.DataFrame:
 
 
 class Financing(c.App):
+    publish_axes = (("by", "agency"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Financing"
     lede = ("Loans, equity, grants, offtakes and price floors announced for critical minerals (cited, 2026 "
             "documents): when, by whom, for what, and whether the riskiest minerals get any.")
@@ -144,7 +145,7 @@ class Financing(c.App):
                                                           "are listed apart below.")))
         parts.append(c.heading(f"Dollars by {BY[by].lower()}"))
         parts.append(c.chart_html(amount_bars(grouped(by, agency), by=BY[by], title=f"Deal USD by {BY[by].lower()}",
-                                              source=source_line("deals via rexlib.metrics.deal_flows", params=params,
+                                              source=source_line("deals (curated), summed by rex", params=params,
                                                                  publisher=CURATED_PUBLISHER),
                                               subtitle="Aggregates dropped; Project Vault private capital counted at "
                                                        "the smaller figure ($1.7 bn); multi-mineral deals split evenly.")))
@@ -166,7 +167,7 @@ class Financing(c.App):
         parts.append(c.chart_html(vulnerability_scatter(
             vul, title="Supply risk vs deal dollars, by mineral",
             source=source_line("deals (curated) × EU supply risk recomputed by rex (EU method on the EC 2023 "
-                               "study's shares, WGI; rexlib.metrics.risk_scores)", ["MCS2026"],
+                               "study's shares, WGI)", ["MCS2026"],
                                {"method": "eu", "list": "2022"}, releases=["ec_crm_2023", "wgi_2023"]),
             subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list, U.S. net exporters excluded) with no deal "
                      "at a mine/refinery stage.")))

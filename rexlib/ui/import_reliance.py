@@ -34,6 +34,7 @@ def _validate(values: dict, explicit: set) -> dict:
 
 
 class ImportReliance(c.App):
+    publish_axes = (("table_source", "year", "critical", "group"), ("mineral",))   # rex publish: parameters crossed (common.App.publish_axes)
     title = "U.S. net import reliance"
     lede = ("How much of U.S. consumption of each mineral is met by net imports (USGS). Bounds stay bounds: "
             "'>95' is drawn to 95 in a lighter colour, '<50' to 50, net exporters and unknowns at zero.")

@@ -117,6 +117,19 @@ def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -
     return [
         {"label": "HHI (concentration)", "value": hhi_value, "note": hhi_note},
         {"label": "Top-3 producers' share", "value": "n/a" if pd.isna(top3) else f"{top3:.1f}%",
-         "note": f"top: {conc['top1_country'] or '—'}" + ("" if basis == "world_published" else f"; {of}")},
+         "note": f"top: {country_name(conc['top1_country']) if conc['top1_country'] else '—'}"
+                 + ("" if basis == "world_published" else f"; {of}")},
         {"label": "China's share", "value": china_value, "note": china_note},
     ]
+
+
+@memo(1)
+def _country_names() -> dict:
+    from ..metrics import _common
+    frame = _common._countries()
+    return dict(zip(frame["iso3"], frame["name"]))
+
+
+def country_name(code: str) -> str:
+    """A country's name for page text (``CHN`` -> ``China``); a joint or unknown code as it is."""
+    return _country_names().get(code, code)

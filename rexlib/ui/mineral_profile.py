@@ -38,7 +38,9 @@ def _validate(values: dict, explicit: set) -> dict:
     mineral = d.profile_mineral(values["mineral"])
     if values["stage"] == PROCESSING:
         if d.has_supply(mineral, PROCESSING):
-            return {"mineral": mineral, "stage": PROCESSING, "year": int(values["year"])}
+            # the processing shares have their own period: a year left over from another view is not kept
+            year = values["year"] if "year" in explicit else DEFAULTS["year"]
+            return {"mineral": mineral, "stage": PROCESSING, "year": int(year)}
         from ..validate import InvalidArgument
         raise InvalidArgument("stage", values["stage"], profile_stages(mineral) or ["(none)"],
                               f" (no source has processing shares for {mineral})")
@@ -66,7 +68,10 @@ def _validate_without_production(mineral: str, values: dict, explicit: set) -> d
     they do not change this profile, but a given value must still be one some mineral has (a plan
     such as ``--all -p year=2024`` passes them to every mineral)."""
     from ..validate import choice, year as check_year
-    stage, year = values["stage"], values["year"]
+    # Not given: the notebook's values, whatever view the visitor came from (one view per mineral,
+    # not one per stage and year left over from another mineral: rex publish crawls these)
+    stage = values["stage"] if "stage" in explicit else DEFAULTS["stage"]
+    year = values["year"] if "year" in explicit else DEFAULTS["year"]
     if "stage" in explicit:
         stage = choice("stage", stage, [*d.all_stages(), PROCESSING])
     if "year" in explicit:
@@ -90,6 +95,7 @@ def _amounts(rows: pd.DataFrame, facts: dict) -> list[str]:
 
 
 class MineralProfile(c.App):
+    publish_axes = (("mineral", "stage", "year"),)   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Mineral profile"
     lede = ("Where one mineral is produced, how concentrated supply is, who holds reserves, who refines it "
             "(IEA) beside who mines it, where U.S. imports come from, and the policy items that touch it.")
@@ -113,6 +119,14 @@ class MineralProfile(c.App):
 
     def controls(self):
         return [self.mineral, self.stage, self.year, self.measure]
+
+    def page_title(self) -> str:
+        name = d.mineral_name(self.mineral.value)
+        stage = self.stage.value
+        if stage is None:
+            return f"{name}: where it is mined and processed"
+        when = "" if stage == PROCESSING or self.year.value is None else f", {self.year.value}"
+        return f"{name}: where it is mined and processed ({stage}{when})"
 
     @classmethod
     def warm(cls) -> None:
@@ -249,8 +263,11 @@ class MineralProfile(c.App):
                           "note": f"EI {rec.ei:.1f}; {verdict} (SR ≥ 1.0 and EI ≥ 2.8)" if pd.notna(rec.ei) else verdict})
         tiles = tiles[:4]
         for rec in mine.itertuples():
+            if pd.isna(rec.usgs_sr):       # no USGS-style score (a share or the import reliance is missing)
+                continue
+            rank = "" if pd.isna(rec.usgs_rank) else f"rank {int(rec.usgs_rank)}; "
             tiles.append({"label": "rex's USGS-style supply risk (U.S. view)", "value": f"{rec.usgs_sr:.2f}",
-                          "note": f"rank {int(rec.usgs_rank)}; {rec.stage} {rec.year} (rexlib.metrics.risk_scores)"})
+                          "note": f"{rank}{rec.stage} {rec.year}"})
             if pd.notna(rec.eu_sr):
                 stage = {"E": "extraction", "P": "processing"}.get(rec.eu_stage, rec.eu_stage)
                 note = (f"{rec.eu_material}, {stage}; the EU's IR not published (0.5), no recycling or "
@@ -263,9 +280,9 @@ class MineralProfile(c.App):
         out.append(c.message("EU scores from the European Commission's 2023 study, Annex 4 (an unofficial "
                              "transcription; PDF not verified): the EU's view (EU sourcing, recycling and "
                              "substitution included). rex's USGS-style score applies to USGS production and U.S. "
-                             "imports (docs/methods.md §4) and answers for the United States; rex's recomputation "
-                             "of the EU supply risk uses the study's own shares with the terms rex has and answers "
-                             "for the EU (docs/eu_crm.md compares it with the published SR).", "info"))
+                             "imports and answers for the United States; rex's recomputation of the EU supply risk "
+                             "uses the study's own shares with the terms rex has and answers for the EU (rex's "
+                             "methods notes compare it with the published SR).", "info"))
         out.append(c.table_html(frame, f"{mineral}_eu_criticality", columns={
             "material": "Material", "assessment_year": "Assessment", "sr": "Supply risk", "ei": "Economic importance",
             "eu_critical": "EU critical", "period": "Period", "provenance": "Provenance", "source_line": "Source line"},
@@ -321,7 +338,7 @@ class MineralProfile(c.App):
         src = source_line(f"{facts['source_label']}; {facts['measure']} ({facts['source_stage']}); "
                           f"provenance: {facts['provenance']}", [], {"mineral": mineral, "stage": PROCESSING})
         summary = d.supply_summary(mineral, PROCESSING)
-        tiles = [{"label": f"Top processor ({period})", "value": f"{summary['top1_country']} {summary['top1_share']:.1f}%"
+        tiles = [{"label": f"Top processor ({period})", "value": f"{mb.country_name(summary['top1_country'])} {summary['top1_share']:.1f}%"
                   if summary["top1_share"] == summary["top1_share"] else "—", "note": facts["source_label"]},
                  {"label": "China's share of processing", "value": "—" if summary["china_share"] != summary["china_share"]
                   else f"{summary['china_share']:.1f}%", "note": period},
@@ -499,7 +516,7 @@ class MineralProfile(c.App):
         src = source_line("; ".join(labels), [], {"mineral": mineral})
         out = [c.chart_html(charts.mining_vs_refining(
             frame, title=f"{name}: share of world mining and processing by country", source=src,
-            subtitle="Each side from its best source (rexlib.supply_shares); periods may differ"))]
+            subtitle="Each side from its best source; periods may differ"))]
         if any("unofficial" in p for p in provenance):
             out.append(c.message("EU figures: an unofficial transcription of the European Commission's 2023 "
                                  "criticality study, Appendix 7 (PDF not verified); shares averaged over 2016-2020.",

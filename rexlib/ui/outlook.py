@@ -10,7 +10,7 @@ from .. import metrics as m
 from ..charts import outlook as ch
 from ..charts.base import esc, fmt_num, source_line
 from ..metrics import outlook as o
-from ..validate import InvalidArgument, choice, year as check_year
+from ..validate import choice, year as check_year
 from . import common as c
 from .cache import memo, sections
 
@@ -202,7 +202,7 @@ validate_params = _validate
 
 
 def _src(what: str, params: dict) -> list[str]:
-    return source_line(f"{PUBLISHER}, {what}; rexlib.metrics.outlook", releases=RELEASE, params=params)
+    return source_line(f"{PUBLISHER}, {what}; computed by rex", releases=RELEASE, params=params)
 
 
 def _pct(x) -> str:
@@ -223,6 +223,8 @@ def _with_base_year(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- the app
 
 class Outlook(c.App):
+    publish_axes = (("mineral", "scenario"), ("mineral", "year"), ("view", "scenario", "year"), ("mineral", "end_use"),
+                    ("mineral", "supplier"))   # rex publish: parameters crossed (common.App.publish_axes)
     title = "Demand outlook"
     lede = ("How much of each mineral the IEA's scenarios need to 2050 and for which technologies, against "
             "the supply the IEA projects from operating and announced projects (base case, to 2040); how "
@@ -449,7 +451,7 @@ class Outlook(c.App):
             label=lambda f: f["stage"].map(STAGE_NAMES) + ": top 3")
         china = conc.assign(label=conc["stage"].map(STAGE_NAMES) + ": China", top3_share=conc["china_share"])
         both = pd.concat([conc, china], ignore_index=True)
-        src = _src("sheet 2 by country; shares and HHI by rexlib.metrics.concentration (source='iea')",
+        src = _src("sheet 2 by country; shares and HHI computed by rex",
                    {"mineral": mineral})
         out = [c.heading("How concentrated projected supply stays")]
         out.append(c.chart_html(ch.concentration_lines(
@@ -468,7 +470,7 @@ class Outlook(c.App):
         if not supplier:
             return out + [c.message("The IEA names no supplier for this mineral.", "info")]
         exp = _exposure(mineral, supplier)
-        src = _src("sheets 1 and 2; cut sized by rexlib.metrics.disruption(source='iea')",
+        src = _src("sheets 1 and 2; the cut sized by rex",
                    {"mineral": mineral, "supplier": supplier, "year": EXPOSURE_YEAR, "cut_pct": 100})
         first = exp.iloc[0] if len(exp) else None
         sub = (f"{supplier} holds {first['supplier_share_of_supply_pct']:.1f}% of projected {EXPOSURE_YEAR} "
@@ -521,7 +523,7 @@ class Outlook(c.App):
         out.append(c.heading("Concentration of projected processing"))
         out.append(c.chart_html(ch.concentration_lines(
             proc, title="Top-3 share of processing, 2023–2040", source=_src(
-                "sheet 2; rexlib.metrics.concentration (source='iea')", {"stage": "processing"}),
+                "sheet 2; concentration computed by rex", {"stage": "processing"}),
             subtitle="Refining (lithium: chemicals; graphite: battery grade); 2023 observed, 2030–2040 base case")))
         st = _top3_statement()
         out.append(c.table_html(st, "outlook_top3_statement", columns={

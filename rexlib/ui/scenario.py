@@ -212,14 +212,14 @@ class Scenario(c.App):
         if stage == PROCESSING:
             _, facts = d.supply_frame(mineral, PROCESSING)
             src = source_line(f"processing shares: {facts['source_label']}; USGS net import reliance and import "
-                              "sources; rexlib.metrics.disruption", ["MCS2026"], params)
+                              "sources; the disruption computed by rex", ["MCS2026"], params)
             if facts["source"] == "eu_crm":
                 parts.append(c.message(
                     "Only shares exist for this mineral's processing: the European Commission's 2023 study, "
                     "2016-2020 averages (an unofficial transcription, PDF not verified). Supply figures below are "
                     "percent of world processing, not tonnes.", "info"))
         else:
-            src = source_line("USGS world production, net import reliance and import sources via rexlib.metrics.disruption",
+            src = source_line("USGS world production, net import reliance and import sources; the disruption computed by rex",
                               [row["vintage"], "MCS2026"], params)
         parts.append(c.chart_html(disruption_waterfall(row, title=f"{name}: world {stage} supply if {supplier} cuts "
                                                                   f"{cut:.0f}%", source=src,
@@ -251,7 +251,7 @@ class Scenario(c.App):
         members = query("SELECT string_agg(member, ', ' ORDER BY member) AS m FROM country_groups WHERE group_id = ?",
                         [group])["m"].iloc[0]
         src = source_line("country_groups (curated) × USGS production/import sources × IEA refining, via "
-                          "rexlib.metrics.coalition_coverage", ["MCS2026"], {"group": group},
+                          "coalition coverage computed by rex", ["MCS2026"], {"group": group},
                           releases=["iea_cm_explorer_2024"], publisher=CURATED_PUBLISHER)
         out.append(f'<div class="rex-note">Members named in the documents: {esc(members)}</div>')
         out.append(c.chart_html(coverage_bars(long[long["name"].isin(top)], title="What the coalition covers "

@@ -187,6 +187,8 @@
       el.classList.add("rex-clickable");
       view.addEventListener("click", function (event, item) {
         var url = item && fillLink(meta.link, item.datum);
+        // In a page of rex publish's site the app's folder answers the same query string.
+        if (url && document.documentElement.hasAttribute("data-rex-site")) { url = url.replace(/^(\w+)\.ipynb\?/, "../$1/?"); }
         if (url) { window.location.href = url; }
       });
     }
