@@ -16,7 +16,7 @@ def test_version():
     assert out.returncode == 0 and out.stdout.strip() == f"rex {__version__}"
 
 
-@pytest.mark.parametrize("command", ["build", "info", "sql", "serve", "report"])
+@pytest.mark.parametrize("command", ["build", "info", "sql", "serve", "report", "publish"])
 def test_every_subcommand_has_a_description_argument_help_and_an_example(command):
     out = rex(command, "--help")
     assert out.returncode == 0, out.stderr

@@ -271,7 +271,7 @@ class MineralProfile(c.App):
             if pd.notna(rec.eu_sr):
                 stage = {"E": "extraction", "P": "processing"}.get(rec.eu_stage, rec.eu_stage)
                 note = (f"{rec.eu_material}, {stage}; the EU's IR not published (0.5), no recycling or "
-                        "substitution terms (docs/eu_crm.md)")
+                        "substitution terms")
                 if rec.us_net_exporter:
                     note += "; the U.S. is a net exporter: not a U.S. supply risk (not ranked)"
                 tiles.append({"label": "EU supply risk recomputed by rex (EU method, EC 2023 shares)",
@@ -303,7 +303,7 @@ class MineralProfile(c.App):
                 f"USGS publishes no numbers for {name} ({stage}, {year}): every country value is withheld (W) "
                 f"or not available (NA). The map shows which countries USGS lists; shares cannot be computed.",
                 "warn"))
-        parts.append(c.heading(f"Where {name} is produced ({stage_words(stage)}, {year})"))
+        parts.append(c.heading(f"Where {name} is produced ({stage}, {year})"))
         basis = facts.get("share_basis", "world_published")
         if basis not in series.SHARE_OF:
             # No world to share (series.yml series_basis): the rows as USGS gives them, by form.
