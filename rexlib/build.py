@@ -49,6 +49,7 @@ from .sources import eu_crm, iea, usgs_figures, usgs_mcs2026, usgs_world_legacy,
 from .unparsed_check import unparsed_regressions
 from .sources.countries import iso_reference
 from .version import __version__
+from .processes import pid_alive
 
 ISO_FILE = "reference/lukes_iso3166_all.csv"
 
@@ -438,16 +439,6 @@ def last_failure(out_dir: Path, fp: str) -> str | None:
     return str(record.get("error")) if record.get("fingerprint") == fp else None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale(out_dir: Path) -> list[str]:
     """Remove what builds killed mid-way left (``.build-<pid>-*`` staging folders and
     ``.old-parquet-<pid>`` folders of processes that no longer run; unnamed ``.build-*`` folders of
@@ -463,7 +454,7 @@ def remove_stale(out_dir: Path) -> list[str]:
         parts = entry.name.split("-")
         pid = parts[2] if entry.name.startswith(".old-") else parts[1]
         try:
-            stale = not _pid_alive(int(pid))
+            stale = not pid_alive(int(pid))
         except ValueError:
             try:
                 stale = time.time() - entry.stat(follow_symlinks=False).st_mtime > 3600

@@ -48,6 +48,7 @@ import pyarrow as pa
 from .db import READ_THREADS
 from .warehouse import ensure_built, open_database
 from .paths import db_path
+from .processes import pid_alive
 
 
 @dataclass(frozen=True)
@@ -144,16 +145,6 @@ def _refuse_hidden(sql: str) -> None:
                       "information_schema, duckdb_tables(), duckdb_columns()).")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_spill(folder: str | None = None) -> list[str]:
     """Remove ``rex-sql-<pid>-*`` spill folders of this user whose process no longer runs (a query
     killed while spilling leaves up to its temp limit behind); folders of older versions, named
@@ -170,7 +161,7 @@ def remove_stale_spill(folder: str | None = None) -> list[str]:
             if st.st_uid != os.getuid() or not entry.is_dir(follow_symlinks=False):
                 continue
             pid = entry.name[len(SPILL_PREFIX):].split("-", 1)[0]
-            stale = (not _pid_alive(int(pid))) if pid.isdigit() and "-" in entry.name[len(SPILL_PREFIX):] \
+            stale = (not pid_alive(int(pid))) if pid.isdigit() and "-" in entry.name[len(SPILL_PREFIX):] \
                 else time.time() - st.st_mtime > 86400
         except (OSError, ValueError):
             continue

@@ -123,6 +123,18 @@ def pytest_xdist_make_scheduler(config, log):
     return BrowserTestsTogether(config, log)
 
 
+@pytest.fixture
+def url(monkeypatch, db):
+    """``url("mineral=gallium&year=2024")``: the app code in this process reads that query string as
+    a Voila kernel started for the request would."""
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+
+    def set_query(text):
+        monkeypatch.setenv("QUERY_STRING", text)
+    return set_query
+
+
 @pytest.fixture(scope="session")
 def db():
     """Path of a fresh database (built if missing or stale)."""

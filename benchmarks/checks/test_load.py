@@ -26,6 +26,7 @@ from pathlib import Path
 from benchmarks.visitors import kernel_rss_mb, visit_at_once
 from tests.apps.conftest import start_server, stop_server
 from tests.apps.test_apps import APPS as URL_CASES   # app -> (..., URL query, text it must show, ...)
+from tests.apps.test_apps import other_option
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LIVE_CHART = ".rex-live .rex-chart svg.marks"
@@ -146,11 +147,8 @@ def test_twenty_concurrent_sessions(browser):
                 label, option = apps[app]
                 before = page.locator(LIVE_CHART).first.inner_html()
                 select = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
-                current = select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
-                if current == option:     # the URL already chose it: pick another
-                    option = next(t.replace("\xa0", " ") for t in select.locator("option").all_inner_texts()
-                                  if t.replace("\xa0", " ") != current)
-                note(i, f"select {label}: {current!r} -> {option!r}")
+                option = other_option(select, option)
+                note(i, f"select {label}: -> {option!r}")
                 select.select_option(label=option)
                 page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel); "
                                        "return e && e.innerHTML !== old; }", arg=[LIVE_CHART, before], timeout=300_000)

@@ -36,6 +36,15 @@ def _consistent_claims() -> int:
     return int((check_claims()["verdict"] == "consistent").sum())
 
 
+def other_option(select, option: str) -> str:
+    """``option``, or another one where the page already shows it (the URL chose it): a change."""
+    current = select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
+    if current != option:
+        return option
+    return next(t.replace("\xa0", " ") for t in select.locator("option").all_inner_texts()
+                if t.replace("\xa0", " ") != current)
+
+
 def _open(page, url):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -79,11 +88,7 @@ def test_url_sets_the_state_the_app_draws_and_a_widget_change_redraws(app, page,
     page.screenshot(path=str(SCREENSHOTS / f"{app}-url.png"))
     before = page.locator(CHART).first.inner_html()
     select = page.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
-    current = select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
-    if current == option:     # the URL already chose it: pick another
-        option = next(t.replace("\xa0", " ") for t in select.locator("option").all_inner_texts()
-                      if t.replace("\xa0", " ") != current)
-    select.select_option(label=option)
+    select.select_option(label=other_option(select, option))
     page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel); return e && e.innerHTML !== old; }",
                            arg=[CHART, before], timeout=120_000)
     page.wait_for_timeout(500)

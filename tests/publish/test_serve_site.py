@@ -21,8 +21,10 @@ def server(db, tmp_path_factory):
     _stop(proc)
 
 
-def _get(url: str):
-    with urllib.request.urlopen(url, timeout=180) as response:
+def _get(url: str, headers: dict | None = None):
+    # as a browser's page asks (the live app's script gate, rexlib.serve_app.SCRIPT_GATE_PAGE)
+    request = urllib.request.Request(url, headers={"Cookie": "rex_page=1"} if headers is None else headers)
+    with urllib.request.urlopen(request, timeout=180) as response:
         return response.geturl(), response.read().decode("utf-8")
 
 
@@ -38,6 +40,9 @@ def test_the_site_and_old_links(server):
     # live=1: the live app (Voila's page, a kernel behind it)
     url, page = _get(base + "/voila/render/mineral_profile.ipynb?mineral=gallium&live=1")
     assert "/voila/render/" in url and "kernelId" in page
+    # ... but not for a request whose script never ran (a crawler, another site's <img>): no kernel
+    _, page = _get(base + "/voila/render/mineral_profile.ipynb?mineral=gallium&live=1", headers={})
+    assert "kernelId" not in page and 'data-rex-gate="1"' in page
     # a value the app refuses: the live app explains it
     url, _ = _get(base + "/mineral_profile/?mineral=unobtainium")
     assert "/voila/render/mineral_profile.ipynb?mineral=unobtainium" in url

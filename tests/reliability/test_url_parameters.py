@@ -10,16 +10,6 @@ import pytest
 from rexlib.ui import common as c
 
 
-@pytest.fixture
-def url(monkeypatch, db):
-    monkeypatch.setenv("VOILA_BASE_URL", "/")           # in Voila, a kernel started for its request
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-
-    def set_query(text):
-        monkeypatch.setenv("QUERY_STRING", text)
-    return set_query
-
-
 def _text(html: str) -> str:
     return re.sub(r"<[^>]+>", "", html).replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
 

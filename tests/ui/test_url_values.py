@@ -4,19 +4,8 @@ Before: ``mineral=`` was dropped (parse_qs without blank values) and of ``year=2
 value was used and the other dropped, with no note on the page."""
 from __future__ import annotations
 
-import pytest
 
 from rexlib.ui import common as c
-
-
-@pytest.fixture
-def url(monkeypatch, db):
-    monkeypatch.setenv("VOILA_BASE_URL", "/")           # in Voila, a kernel started for its request
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-
-    def set_query(text):
-        monkeypatch.setenv("QUERY_STRING", text)
-    return set_query
 
 
 PARAMS = [c.Param("mineral", "cobalt", "cobalt"), c.Param("year", 2025, 2025, int)]
