@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..paths import RAW
+from ..fmt import fmt_num  # noqa: F401  (charts.base.fmt_num: the one rule, rexlib/fmt.py)
 
 WIDTH = 560
 FONT = "Helvetica, Arial, sans-serif"
@@ -633,10 +634,3 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def fmt_num(value: float) -> str:
-    """Thousands separators for big numbers, four significant digits for small ones."""
-    if value is None or pd.isna(value):
-        return ""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"

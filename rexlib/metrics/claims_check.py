@@ -17,6 +17,7 @@ from .. import series as rules
 from . import _common as c
 from .concentration import _summary
 from ..series import BASIS_WORDS
+from ..fmt import fmt_num
 
 __all__ = ["check_claims", "count_nir", "list_nir_lines", "COUNT_CONVENTIONS", "TOLERANCE_PP", "TOLERANCE_REL"]
 
@@ -289,8 +290,7 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
             except Exception as err:  # a claim that cannot be evaluated must not hide the others
                 computed, src, verdict, rest = None, "", "not_checkable", [f"error: {err}"]
             tol, note = (rest + ["", ""])[:2] if verdict != "not_checkable" else ("", rest[0] if rest else "")
-        claimed = (f"{cl.value:g}" if pd.notna(cl.value) else
-                   f"{'' if pd.isna(cl.low) else f'{cl.low:g}'}–{'' if pd.isna(cl.high) else f'{cl.high:g}'}")
+        claimed = (fmt_num(cl.value) if pd.notna(cl.value) else f"{fmt_num(cl.low)}–{fmt_num(cl.high)}")
         rows.append(dict(claim_id=cl.claim_id, metric=cl.metric, mineral=cl.mineral, country=cl.country,
                          year=cl.year, claimed=claimed, claimed_value=cl.value, claimed_low=cl.low,
                          claimed_high=cl.high, unit=cl.unit, computed=computed, data_source=src,

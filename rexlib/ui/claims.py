@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..charts.base import CURATED_PUBLISHER, esc, source_line
+from ..charts.base import CURATED_PUBLISHER, esc, fmt_num, source_line
 from ..charts.claims import claimed_vs_computed
 from ..validate import choice
 from . import common as c
@@ -79,7 +79,7 @@ class Claims(c.App):
         cards = []
         for r in frame.head(60).itertuples():
             bg = VERDICT_COLORS.get(r.verdict, "#eceff1")
-            computed = "" if pd.isna(r.computed) else f"{r.computed:,.4g}"
+            computed = fmt_num(r.computed)
             cards.append(
                 f'<div class="rex-card"><span class="rex-verdict" style="background:{bg}">{esc(r.verdict)}</span> '
                 f'<b>{esc(r.claim_id)}</b> {esc(r.metric)} {esc("" if pd.isna(r.mineral) else r.mineral)} — '

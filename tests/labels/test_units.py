@@ -56,3 +56,18 @@ def test_no_growth_multiple_from_a_negligible_base(db):
     table = re.sub(r"<[^>]+>", " ", " ".join(outlook.Outlook._growth(None, "gallium", 2040)))
     assert "All clean technologies 0.016" in " ".join(table.split())
     assert "282" not in table
+
+
+def test_claims_print_numbers_for_people(db):
+    """The claims' values as people read them: C026 (data/curated/claims.csv line 27, 1240000000
+    smartphones) read "1.24e+09", and C022's data "3.8e+05" (USGS 2024 world rare-earth mine
+    production, 390,000 t), on the claims page and in published claims pages."""
+    import re
+
+    from rexlib.metrics.claims_check import check_claims
+    from rexlib.ui import claims
+    frame = check_claims(include_uncheckable=True).set_index("claim_id")
+    assert frame.at["C026", "claimed"] == "1,240,000,000"
+    cards = re.findall(r"claimed <b>([^<]*)</b>[^;]*; data: <b>([^<]*)</b>", "".join(claims.app(verdict="all").render()))
+    assert len(cards) >= 20
+    assert not [c for c in cards if re.search(r"\de[+-]\d", " ".join(c))], cards

@@ -1,0 +1,20 @@
+"""Numbers for people, one rule for every surface (charts, tables, claims): the bottom layer, it
+imports nothing of rexlib."""
+from __future__ import annotations
+
+import math
+
+
+def fmt_num(value) -> str:
+    """Thousands separators for big numbers (1,240,000,000, never 1.24e+09), four significant
+    digits for small ones (0.016); "" for a missing value."""
+    if value is None:
+        return ""
+    try:
+        if math.isnan(value):
+            return ""
+    except TypeError:
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
