@@ -7,6 +7,7 @@ import pandas as pd
 
 from .. import api, series
 from .. import metrics as m
+from ..metrics.country import country_name  # noqa: F401  (page text: CHN -> China; mb.country_name)
 from ..charts.base import fmt_num
 from .cache import memo
 
@@ -121,15 +122,3 @@ def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -
                  + ("" if basis == "world_published" else f"; {of}")},
         {"label": "China's share", "value": china_value, "note": china_note},
     ]
-
-
-@memo(1)
-def _country_names() -> dict:
-    from ..metrics import _common
-    frame = _common._countries()
-    return dict(zip(frame["iso3"], frame["name"]))
-
-
-def country_name(code: str) -> str:
-    """A country's name for page text (``CHN`` -> ``China``); a joint or unknown code as it is."""
-    return _country_names().get(code, code)
