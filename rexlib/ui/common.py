@@ -187,13 +187,17 @@ def url_value_notes(lists: dict[str, list[str]], params: list) -> list[str]:
     return notes
 
 
+def names_listed(names: list[str], most: int = 10) -> str:
+    """URL parameter names for a message: the first ``most``, each shortened to 40 characters."""
+    return ", ".join(n if len(n) <= 40 else n[:37] + "..." for n in names[:most]) + (" ..." if len(names) > most else "")
+
+
 def ignored_url_note(page: str) -> str:
     """A note for a page that takes no URL parameters when the URL gave some (empty otherwise)."""
     names = sorted(query_lists())
     if not names:
         return ""
-    listed = ", ".join(n if len(n) <= 40 else n[:37] + "..." for n in names[:10]) + (" ..." if len(names) > 10 else "")
-    return message(f"Ignored URL parameter(s): {listed}. {page} takes no URL parameters.", "warn")
+    return message(f"Ignored URL parameter(s): {names_listed(names)}. {page} takes no URL parameters.", "warn")
 
 
 # ---------------------------------------------------------------- HTML pieces
@@ -432,8 +436,7 @@ def resolve(params: list[Param], validate: Callable[[dict, set], dict], warmup: 
     known = {p.name for p in params}
     unknown = sorted(set(url) - known - {"live"})     # live=1: a published view opened in the live app
     if unknown:
-        listed = ", ".join(n if len(n) <= 40 else n[:37] + "..." for n in unknown[:10])
-        notes.append(message(f"Ignored unknown URL parameter(s): {listed}{' ...' if len(unknown) > 10 else ''}. "
+        notes.append(message(f"Ignored unknown URL parameter(s): {names_listed(unknown)}. "
                              f"This app takes: {', '.join(sorted(known))}.", "warn"))
     for p in params:
         if p.name in url:
