@@ -9,6 +9,7 @@ criticality study, cited policy tables) in one DuckDB database, with a small que
     rexlib.supply_shares("germanium", "processing")  # best source (IEA, USGS, else EU), with period
     rexlib.country_profile("ARG")                # shares, top-3, reserves, imports, deals, groups
     rexlib.marginal_coverage("forge_members")    # who adds most where a coalition is weakest
+    rexlib.stockpile(12e9, ["gallium"], basis="net_imports", months=12)  # Project Vault: kg, months covered
     con = rexlib.connect()                       # read-only SQL (DuckDB)
 
 Every figure follows one declared rule (rexlib/metadata/series.yml: stages, editions, shares,
@@ -28,6 +29,8 @@ from . import build  # noqa: E402  (callable: rexlib.build() builds the database
 # Country and coalition profiles (issue 17): metrics over the series layer.
 from .metrics.country import coalition, country_profile, marginal_coverage  # noqa: E402
 from .metrics.coverage import coalition_coverage  # noqa: E402
+# Project Vault stockpile calculator (issue 27): budget -> quantity, months of U.S. net imports or consumption.
+from .metrics.stockpile import stockpile  # noqa: E402
 
 __all__ = ["__version__", "agreements", "build", "claims", "cleantech_demand", "connect", "deals", "demand",
            "eu_criticality", "eu_supply_shares", "export_controls", "group", "groups", "headline_import_reliance",
@@ -35,4 +38,6 @@ __all__ = ["__version__", "agreements", "build", "claims", "cleantech_demand", "
            "primary_stage", "production", "projected_supply", "publisher_checks", "quality_issues", "refining",
            "reserves", "supply_concentration", "supply_shares", "tech_demand", "us_salient",
            # country and coalition profiles (issue 17)
-           "coalition", "coalition_coverage", "country_profile", "marginal_coverage"]
+           "coalition", "coalition_coverage", "country_profile", "marginal_coverage",
+           # Project Vault stockpile calculator (issue 27)
+           "stockpile"]

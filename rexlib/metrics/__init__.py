@@ -11,6 +11,7 @@ One module per job (see docs/methods.md for every formula, unit, source and simp
 * :mod:`.claims_check` — documents' claims checked against the data;
 * :mod:`.prices` — price volatility and deal price floors;
 * :mod:`.vintage` — USGS revisions between MCS editions;
+* :mod:`.stockpile` — Project Vault: what a budget buys at USGS prices, months of U.S. net imports covered;
 * :mod:`.outlook` — IEA demand outlook: growth vs 2023, clean-tech share, supply-demand balance,
   projected concentration, exposure of 2030 demand to a cut.
 """
@@ -27,6 +28,7 @@ from .prices import price_floors, price_volatility
 from .risk import risk_scores, risk_sensitivity
 from .scenario import disruption, disruption_inputs, disruption_of, export_control_presets, most_exposed_minerals
 from .vintage import vintage_diff
+from .stockpile import stockpile, stockpile_presets
 from . import outlook  # demand outlook; its functions take the API's frames
 
 __all__ = [
@@ -36,5 +38,5 @@ __all__ = [
     "risk_scores", "risk_sensitivity", "disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals",
     "export_control_presets",
     "deal_flows", "financing_by_mineral_stage", "financing_gaps", "check_claims", "count_nir",
-    "price_volatility", "price_floors", "vintage_diff", "clear_caches",
+    "price_volatility", "price_floors", "vintage_diff", "clear_caches", "stockpile", "stockpile_presets",
 ]
