@@ -45,7 +45,7 @@ from .paths import CURATED, RAW, db_path, derived_dir
 from .provenance import ChecksumMismatch, load_sources, source_tables, verify_checksums
 from .schema import BUILD_TABLES, CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
 from .sources import curated as curated_source
-from .sources import eu_crm, iea, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
+from .sources import eu_crm, iea, iea_conversion, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
 from .unparsed_check import unparsed_regressions
 from .sources.countries import iso_reference
 from .version import __version__
@@ -228,6 +228,16 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     demand_tables, demand_issues = iea.read_iea_demand(iea_path)      # sheets 1, 3.1, 3.2, 4.x (issue 16)
     tables.update(demand_tables)
     issues += demand_issues
+    # IEA 2025 edition, observed 2024: UNOFFICIAL third-party JSON conversion, vintage IEA2025 (issue 27)
+    conv, conv_issues = iea_conversion.read_iea_conversion(raw_dir / iea_conversion.REL_PATH)
+    issues += conv_issues
+    grade = load_sources(raw_dir)["releases"]["iea_cm_explorer_2025_conversion"]["provenance_grade"]
+    common = dict(vintage=iea_conversion.VINTAGE, source_file=iea_conversion.REL_PATH)
+    conv_supply, more = map_countries(iea.block_shares(conv["supply"], conv["totals"]).assign(**common), iso_path)
+    labels += more
+    tables["iea_supply_2025"] = conv_supply.assign(provenance=grade)[list(TABLES["iea_supply_2025"].columns)]
+    tables["iea_supply_totals_2025"] = conv["totals"].assign(**common)[list(TABLES["iea_supply_totals_2025"].columns)]
+    tables["iea_demand_2025"] = conv["demand"].assign(**common)[list(TABLES["iea_demand_2025"].columns)]
 
     gov, gov_issues = wgi.read_wgi(raw_dir / "wgi/WGIData.csv")
     issues += gov_issues
