@@ -38,6 +38,7 @@ from .checks_eu_crm import run_eu_crm_checks
 from . import corrections
 from .corrections import CorrectionError, StaleCorrection
 from .checks_iea_demand import run_iea_demand_checks
+from .checks_iea_conversion import run_iea_conversion_checks
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
 from .metadata.fields import comment
@@ -83,7 +84,8 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
     code_dir = Path(__file__).parent
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
                                             "provenance.py", "series.py", "formulas.py", "corrections.py",
-                                            "checks_eu_crm.py", "checks_iea_demand.py")]
+                                            "checks_eu_crm.py", "checks_iea_demand.py",
+                                            "checks_iea_conversion.py")]
     metadata = sorted(p for p in (code_dir / "metadata").rglob("*") if p.is_file() and p.suffix in (".yml", ".csv"))
     for path in shaping + sorted((code_dir / "sources").glob("*.py")) + metadata:
         digest.update(path.read_bytes())
@@ -233,7 +235,9 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     issues += conv_issues
     grade = load_sources(raw_dir)["releases"]["iea_cm_explorer_2025_conversion"]["provenance_grade"]
     common = dict(vintage=iea_conversion.VINTAGE, source_file=iea_conversion.REL_PATH)
-    conv_supply, more = map_countries(iea.block_shares(conv["supply"], conv["totals"]).assign(**common), iso_path)
+    conv_supply, corrected = corrections.apply_value_corrections("iea_supply_2025", conv["supply"].assign(**common))
+    issues += corrected
+    conv_supply, more = map_countries(iea.block_shares(conv_supply, conv["totals"]), iso_path)
     labels += more
     tables["iea_supply_2025"] = conv_supply.assign(provenance=grade)[list(TABLES["iea_supply_2025"].columns)]
     tables["iea_supply_totals_2025"] = conv["totals"].assign(**common)[list(TABLES["iea_supply_totals_2025"].columns)]
@@ -323,12 +327,12 @@ def derive_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         frame = con.execute(f"SELECT * FROM {record} ORDER BY rowid").df()
         out[f"{record}_latest"] = series.production_latest(frame, strict=record == "production")
     refining = con.execute("SELECT * FROM refining ORDER BY rowid").df()
+    iea_blocks = series.iea_with_shares(refining, con.execute("SELECT * FROM iea_supply_2025 ORDER BY rowid").df())
     scores = governance_scores(con.execute(WGI_SQL, [WGI_YEAR, *ESTIMATES]).df(), WGI_YEAR)
     out["concentration"], out["concentration_wgi"] = series.concentration_tables(
-        out["production_latest"], series.iea_with_shares(refining), scores, WGI_YEAR)
+        out["production_latest"], iea_blocks, scores, WGI_YEAR)
     eu_supply = con.execute("SELECT * FROM eu_crm_global_supply ORDER BY rowid").df()
-    out["supply_shares"] = series.supply_shares_table(out["production_latest"], series.iea_with_shares(refining),
-                                                      eu_supply)
+    out["supply_shares"] = series.supply_shares_table(out["production_latest"], iea_blocks, eu_supply)
     out["supply_concentration"] = series.supply_concentration_table(out["supply_shares"])
     return out
 
@@ -500,7 +504,8 @@ def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildRe
     say("[3/4] checking against the publishers' own figures")
     try:
         checks, allowed = run_publisher_checks(tables, extra=pd.concat(
-            [run_eu_crm_checks(tables, raw_dir), run_iea_demand_checks(tables)], ignore_index=True))
+            [run_eu_crm_checks(tables, raw_dir), run_iea_demand_checks(tables),
+             run_iea_conversion_checks(tables)], ignore_index=True))       # IEA2025 conversion (issue 27)
     except StaleCorrection as exc:
         raise BuildError(str(exc)) from exc
     issues += allowed

@@ -26,7 +26,7 @@ REGISTRY = Path(__file__).parent / "metadata" / "corrections.yml"
 VALUE_ACTIONS = ("override", "scale", "drop", "flag")
 # The frames value corrections apply to (build.collect): USGS world tables by record type, the IEA
 # supply blocks (sheet 2).
-VALUE_TABLES = ("production", "reserves", "capacity", "refining")
+VALUE_TABLES = ("production", "reserves", "capacity", "refining", "iea_supply_2025")
 ENTRY_KEYS = frozenset({"id", "table", "where", "column", "action", "value", "factor", "flag", "expect",
                         "reason", "provider", "status", "check", "subject", "note"})
 
@@ -117,7 +117,7 @@ def apply_value_corrections(table: str, frame: pd.DataFrame, scope: dict | None 
                     f"rexlib/metadata/corrections.yml {e['id']}: expects {column} = {wanted!r} in the raw rows, "
                     f"the file now holds {sorted(set(map(str, got)))}: the publisher changed it; check and remove "
                     "the entry (or update it)")
-        column = e.get("column", "value_kt" if table == "refining" else "value")
+        column = e.get("column", "value_kt" if table in ("refining", "iea_supply_2025") else "value")
         action = e["action"]
         rows = out[mask]
         if action == "drop":
@@ -139,7 +139,7 @@ def apply_value_corrections(table: str, frame: pd.DataFrame, scope: dict | None 
                 out.loc[mask, "note"] = f"corrected ({e['id']}): {e['reason'].strip()}"
         for _, row in rows.iterrows():
             where = (f"{row.get('source_sheet')}!{row.get('source_cell')}" if table == "refining"
-                     else row.get("source_line"))
+                     else row.get("source_path") if table == "iea_supply_2025" else row.get("source_line"))
             issues.append(dict(file=str(row.get("source_file", "")), line=str(where if where is not None else ""),
                                column=column, raw_value=str(row.get(column, "")),
                                action=f"corrected ({action}): {done}",

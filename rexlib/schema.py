@@ -140,7 +140,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
            "china_share": "DOUBLE", "n_countries": "INTEGER", "has_listed_producer": "BOOLEAN",
            "remainder_share": "DOUBLE", "unallocated_share": "DOUBLE", "withheld_countries": "VARCHAR",
            "flags": "VARCHAR", "coverage_note": "VARCHAR", "source_label": "VARCHAR"},
-          key=("source", "mineral_id", "stage", "year", "measure", "qualifier"),
+          key=("source", "mineral_id", "stage", "year", "measure", "qualifier", "vintage"),
           required=("source", "mineral_id", "stage", "year", "measure", "vintage", "unit", "share_basis"),
           allowed={"source": ("usgs", "iea"), "share_basis": SHARE_BASES}, mineral_columns=("mineral_id",),
           country_columns=("top1_country", "withheld_countries")),

@@ -347,12 +347,43 @@ def production_latest(production: pd.DataFrame, *, strict: bool = False) -> pd.D
     return apply_basis(with_shares(choose_editions(production)), strict=strict).drop(columns=["known"])
 
 
-def iea_with_shares(refining: pd.DataFrame) -> pd.DataFrame:
-    """The IEA blocks (``refining`` table) in the series vocabulary: one series per mineral, stage,
-    year and scenario; the denominator is the block total (the listed countries plus "Rest of world")."""
-    frame = refining.rename(columns={"value_kt": "value"}).assign(
-        vintage="IEA2024", measure=refining["stage_label"], qualifier=refining["scenario"], flag="", note="")
-    return with_shares(frame, world_from_parts_flag="")
+# IEA editions, oldest first: the May 2024 workbook (``refining``, observed 2023) and the 2025 edition's
+# UNOFFICIAL JSON conversion (``iea_supply_2025``, observed 2024; issue 27).
+IEA_VINTAGES = ("IEA2024", "IEA2025")
+
+
+def iea_with_shares(refining: pd.DataFrame, newer: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The IEA blocks (``refining`` table, vintage IEA2024, and ``newer``: ``iea_supply_2025``,
+    IEA2025) in the series vocabulary: one series per mineral, stage, year, scenario and vintage; the
+    denominator is the block total (the listed countries plus "Rest of world").
+
+    THE IEA edition rule (``is_default_measure``, :func:`iea_default`): every edition's rows are kept
+    (both queryable); a year's default series comes from the first edition that prints it, so the
+    2023 observation and the 2030-2040 base case are the 2024 workbook's (read with the demand of the
+    same edition), and the 2024 observation the 2025 edition's. The observed headline is the newest
+    observed year (:func:`_iea_family_rows`, ``metrics._common.iea_series``): 2024."""
+    parts = [refining.assign(vintage=IEA_VINTAGES[0])]
+    if newer is not None and len(newer):
+        parts.append(newer)
+    both = pd.concat(parts, ignore_index=True)
+    frame = both.rename(columns={"value_kt": "value"}).assign(
+        measure=both["stage_label"], qualifier=both["scenario"], flag="", note="")
+    out = with_shares(frame, world_from_parts_flag="")
+    out["is_default_measure"] = iea_default(out)
+    return out
+
+
+def iea_default(frame: pd.DataFrame) -> pd.Series:
+    """True for the rows of the default IEA edition of their (mineral, stage, year): the first of
+    :data:`IEA_VINTAGES` that prints the year (see :func:`iea_with_shares`)."""
+    rank = frame["vintage"].map({v: i for i, v in enumerate(IEA_VINTAGES)})
+    first = rank.groupby([frame["mineral_id"], frame["stage"], frame["year"]]).transform("min")
+    return rank == first
+
+
+def iea_label(vintage: str) -> str:
+    """How a figure of an IEA edition is cited (the 2025 one says it is an unofficial conversion)."""
+    return IEA_LABELS[vintage]
 
 
 # ------------------------------------------------------------------------------------ concentration
@@ -537,6 +568,8 @@ def mark_import_sources_headline(sources: pd.DataFrame) -> pd.Series:
 
 USGS_LABEL = "USGS Mineral Commodity Summaries"
 IEA_LABEL = "IEA (2024), Critical Minerals Data Explorer"
+IEA_LABELS = {"IEA2024": IEA_LABEL,
+              "IEA2025": "IEA (2025), Critical Minerals Data Explorer, UNOFFICIAL third-party conversion"}
 CONCENTRATION_COLUMNS = [
     "source", "mineral_id", "stage", "year", "measure", "qualifier", "is_default_measure", "share_basis", "vintage", "unit",
     "world_total", "world_reported", "hhi", "hhi_low", "hhi_high", "top1_country", "top1_share", "top3_share",
@@ -582,7 +615,7 @@ def concentration_tables(usgs: pd.DataFrame, iea: pd.DataFrame, wgi_scores: pd.D
     """The stored ``concentration`` (every series of both sources) and ``concentration_wgi`` (HHI_WGI,
     missing scores = median, of each default series) tables, from frames of :func:`with_shares`."""
     rows = concentration_rows(usgs, "usgs", lambda vintage, key: f"{USGS_LABEL} {vintage}")
-    rows += concentration_rows(iea, "iea", lambda vintage, key: f"{IEA_LABEL}, {key[5]} {key[2]}")
+    rows += concentration_rows(iea, "iea", lambda vintage, key: f"{iea_label(vintage)}, {key[5]} {key[2]}")
     for row in rows:
         row["coverage_note"] = coverage_note(row)
         if row["source"] == "iea":
@@ -692,8 +725,11 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
     out = []
     for iea_mid, rows in frame.groupby("mineral_id", sort=True):
         rows = rows[rows["stage"] == _first_stage(rows["stage"], declared)]
-        rows = rows[rows["year"] == rows["year"].max()]
+        rows = rows[rows["year"] == rows["year"].max()]      # the newest observation (any edition)
         year = int(rows["year"].iloc[0])
+        vintage = str(rows["vintage"].iloc[0])
+        cells = (rows["source"].str.replace(r"^.*, sheet ", "sheet ", regex=True) + "!" + rows["source_cell"]
+                 if vintage == IEA_VINTAGES[0] else rows["source_path"])
         targets = [(iea_mid, "")] + [(mid, f"IEA {iea_mid} ({decl['reason']}) stands for {mid}")
                                      for mid, decl in proxies.items() if decl["mineral_id"] == iea_mid]
         for mid, note in targets:
@@ -703,10 +739,11 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
                 "country": rows["country"], "value": rows["value"], "unit": "thousand metric tons",
                 "share_pct": rows["share_pct"], "share_published_pct": np.nan,
                 "share_flag": rows["share_flag"].fillna(""), "share_basis": "world_published",
-                "world_value": rows["world_value"], "measure": rows["stage_label"], "product": rows["stage_label"], "vintage": "IEA2024", "provenance": provenance("iea"),
-                "source_label": f"{IEA_LABEL}, observed {year}", "note": note,
+                "world_value": rows["world_value"], "measure": rows["stage_label"], "product": rows["stage_label"],
+                "vintage": vintage, "provenance": provenance("iea" if vintage == IEA_VINTAGES[0] else f"iea_{vintage}"),
+                "source_label": f"{iea_label(vintage)}, observed {year}", "note": note,
                 "source_file": rows["source_file"], "source_line": pd.array([pd.NA] * len(rows), dtype="Int64"),
-                "source_cell": rows["source"].str.replace(r"^.*, sheet ", "sheet ", regex=True) + "!" + rows["source_cell"]}))
+                "source_cell": cells}))
     return out
 
 
