@@ -362,7 +362,7 @@ def iea_with_shares(refining: pd.DataFrame, newer: pd.DataFrame | None = None) -
     2023 observation and the 2030-2040 base case are the 2024 workbook's (read with the demand of the
     same edition), and the 2024 observation the 2025 edition's. The observed headline is the newest
     observed year (:func:`_iea_family_rows`, ``metrics._common.iea_series``): 2024."""
-    parts = [refining.assign(vintage=IEA_VINTAGES[0])]
+    parts = [refining if "vintage" in refining else refining.assign(vintage=IEA_VINTAGES[0])]
     if newer is not None and len(newer):
         parts.append(newer)
     both = pd.concat(parts, ignore_index=True)
@@ -379,6 +379,11 @@ def iea_default(frame: pd.DataFrame) -> pd.Series:
     rank = frame["vintage"].map({v: i for i, v in enumerate(IEA_VINTAGES)})
     first = rank.groupby([frame["mineral_id"], frame["stage"], frame["year"]]).transform("min")
     return rank == first
+
+
+def iea_provenance(vintage: str) -> str:
+    """The provenance grade of an IEA edition (series.yml ``provenance``: ``iea``, ``iea_IEA2025``)."""
+    return provenance("iea" if vintage == IEA_VINTAGES[0] else f"iea_{vintage}")
 
 
 def iea_label(vintage: str) -> str:
@@ -740,7 +745,7 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
                 "share_pct": rows["share_pct"], "share_published_pct": np.nan,
                 "share_flag": rows["share_flag"].fillna(""), "share_basis": "world_published",
                 "world_value": rows["world_value"], "measure": rows["stage_label"], "product": rows["stage_label"],
-                "vintage": vintage, "provenance": provenance("iea" if vintage == IEA_VINTAGES[0] else f"iea_{vintage}"),
+                "vintage": vintage, "provenance": iea_provenance(vintage),
                 "source_label": f"{iea_label(vintage)}, observed {year}", "note": note,
                 "source_file": rows["source_file"], "source_line": pd.array([pd.NA] * len(rows), dtype="Int64"),
                 "source_cell": cells}))

@@ -27,7 +27,7 @@ from .governance import governance_table, hhi_wgi, hhi_wgi_of_shares, wgi_fill_v
 from .prices import price_floors, price_volatility
 from .risk import risk_scores, risk_sensitivity
 from .scenario import disruption, disruption_inputs, disruption_of, export_control_presets, most_exposed_minerals
-from .vintage import vintage_diff
+from .vintage import iea_vintage_change, vintage_diff
 from .stockpile import stockpile, stockpile_presets
 from . import outlook  # demand outlook; its functions take the API's frames
 
@@ -38,5 +38,5 @@ __all__ = [
     "risk_scores", "risk_sensitivity", "disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals",
     "export_control_presets",
     "deal_flows", "financing_by_mineral_stage", "financing_gaps", "check_claims", "count_nir",
-    "price_volatility", "price_floors", "vintage_diff", "clear_caches", "stockpile", "stockpile_presets",
+    "price_volatility", "price_floors", "vintage_diff", "iea_vintage_change", "clear_caches", "stockpile", "stockpile_presets",
 ]

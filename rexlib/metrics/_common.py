@@ -88,8 +88,15 @@ def has_flag(flag: object, *names: str) -> bool:
 # stored concentration tables read the same queries (rexlib.build.derive_tables).
 PRODUCTION_ALL_SQL = ("SELECT p.*, c.kind, c.name FROM production_latest p JOIN countries c ON c.iso3 = p.country "
                       "ORDER BY p.rowid")
-REFINING_ALL_SQL = ("SELECT r.*, c.kind, c.name FROM refining r JOIN countries c ON c.iso3 = r.country "
-                    "ORDER BY r.rowid")
+# Both IEA editions (rexlib.series.IEA_VINTAGES): the May 2024 workbook (``refining``) and the 2025
+# edition's UNOFFICIAL conversion (``iea_supply_2025``); which one a figure reads is series.iea_default.
+REFINING_ALL_SQL = (
+    "SELECT * FROM (SELECT r.mineral_id, r.stage, r.stage_label, r.country, r.year, r.value_kt, r.share_pct, "
+    "r.scenario, 'IEA2024' AS vintage, r.source_file, r.source_cell AS source_ref, c.kind, c.name, 0 AS edition, r.rowid AS n "
+    "FROM refining r JOIN countries c ON c.iso3 = r.country "
+    "UNION ALL SELECT r.mineral_id, r.stage, r.stage_label, r.country, r.year, r.value_kt, r.share_pct, r.scenario, "
+    "r.vintage, r.source_file, r.source_path, c.kind, c.name, 1, r.rowid FROM iea_supply_2025 r "
+    "JOIN countries c ON c.iso3 = r.country) ORDER BY edition, n")
 
 
 @memo(maxsize=1)
@@ -305,7 +312,7 @@ class Series:
     @property
     def label(self) -> str:
         if self.source == "iea":
-            return f"{IEA_SOURCE}, {self.scenario} {self.year}"
+            return f"{rules.iea_label(self.vintage)}, {self.scenario} {self.year}"
         if self.source == "eu_crm":
             return f"{rules.EU_LABEL}, average {self.period} ({self.provenance})"
         return f"{USGS_SOURCE} {self.vintage}"
@@ -403,11 +410,14 @@ def iea_stages(mid: str) -> list[str]:
     return sorted(frame.loc[frame["mineral_id"] == mid, "stage"].unique())
 
 
-def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None) -> Series:
+def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None, *, vintage: str | None = None) -> Series:
     """The IEA block (mining or refining by country, kt) for one mineral/stage/year.
 
-    ``year`` defaults to 2023, the observed year; 2030/2035/2040 are the IEA base case. ``ROW`` is
-    the IEA's "Rest of world". The world total is the sum of the block (the IEA's own total).
+    ``year`` defaults to the newest observed year (2024, from the 2025 edition's UNOFFICIAL
+    conversion; 2023 is the May 2024 workbook's); 2030/2035/2040 are the IEA base case. A year both
+    editions print is read from the edition :func:`rexlib.series.iea_default` picks, or from
+    ``vintage`` (``IEA2024`` | ``IEA2025``). ``ROW`` is the IEA's "Rest of world". The world total is
+    the sum of the block (the IEA's own total).
     """
     mid = mineral(mineral_id)
     valid = iea_minerals()
@@ -416,18 +426,23 @@ def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None) ->
     stg = choice("stage", stage, iea_stages(mid))
     frame = _refining_all()
     block = frame[(frame["mineral_id"] == mid) & (frame["stage"] == stg)]
+    if vintage is not None:
+        block = block[block["vintage"] == choice("vintage", vintage, sorted(block["vintage"].unique()), normalise=False)]
     years = sorted(int(y) for y in block["year"].unique())
     observed = sorted(int(y) for y in block.loc[block["scenario"] == "observed", "year"].unique())
     yr = v.year("year", year, years) if year is not None else (observed[-1] if observed else years[-1])
-    block = rules.iea_with_shares(block[block["year"] == yr])
+    block = block[block["year"] == yr]
+    block = block[rules.iea_default(block)]
+    block = rules.iea_with_shares(block)
     parts = block.copy()
     parts["role"] = np.where(parts["country"] == REST_OF_WORLD, "remainder", "country")
     parts = parts[["country", "name", "kind", "value", "flag", "known", "role", "share_pct"]].sort_values(
         "value", ascending=False).reset_index(drop=True)
     total = float(parts.loc[parts["known"], "value"].sum())
     scenario = str(block["scenario"].iloc[0])
-    return Series(mid, stg, yr, "iea", "IEA2024", str(block["stage_label"].iloc[0]), "thousand metric tons",
-                  parts, total if total > 0 else None, total, "", [], scenario)
+    return Series(mid, stg, yr, "iea", str(block["vintage"].iloc[0]), str(block["stage_label"].iloc[0]), "thousand metric tons",
+                  parts, total if total > 0 else None, total, "", [], scenario,
+                  provenance=rules.iea_provenance(str(block["vintage"].iloc[0])))
 
 
 # Minerals whose refining another IEA block stands for (series.yml stage_family_proxies).

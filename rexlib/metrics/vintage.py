@@ -1,7 +1,9 @@
-"""How USGS revised production figures between Mineral Commodity Summaries editions.
+"""How USGS revised production figures between Mineral Commodity Summaries editions, and what
+changed between the IEA's 2023 and 2024 observations (:func:`iea_vintage_change`).
 
 Source: the ``production`` table (one row per MCS edition, MCS2023–MCS2026), not the ``_latest``
-view.
+view; for the IEA the stored ``concentration`` rows of both IEA editions (``IEA2024``, the May 2024
+workbook; ``IEA2025``, the 2025 edition's UNOFFICIAL third-party conversion).
 """
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ import pandas as pd
 from .. import validate as v
 from ..checks import fold_country_qualified_measures
 from ..curate import UNIT_FACTORS
+from ..series import IEA_VINTAGES, iea_provenance
+from ..warehouse import query
 from . import _common as c
 
-__all__ = ["vintage_diff"]
+__all__ = ["vintage_diff", "iea_vintage_change"]
 
 _KEYS = ["mineral_id", "stage", "country", "year"]
 
@@ -93,3 +97,51 @@ def vintage_diff(mineral: str | None = None, year: int = 2024, old: str = "MCS20
     out["_a"] = out["change_pct"].abs()
     out["_b"] = out["change"].abs()
     return out.sort_values(["_a", "_b"], ascending=False, na_position="last").drop(columns=["_a", "_b"]).reset_index(drop=True)
+
+
+IEA_FIGURES = ("world_total", "top1_country", "top1_share", "top3_share", "china_share", "hhi")
+
+
+def iea_vintage_change(mineral: str | None = None, stage: str | None = None, *,
+                       old: str = IEA_VINTAGES[0], new: str = IEA_VINTAGES[-1]) -> pd.DataFrame:
+    """What changed between two IEA editions, per mineral and stage: the observed year of each (2023 in
+    the May 2024 workbook, 2024 in the 2025 edition's UNOFFICIAL conversion; ``comparison``
+    ``observed``) and each base-case year both project (2030/2035/2040, ``comparison`` ``projection``).
+
+    Figures are the stored ``concentration`` rows (``formulas.concentration_summary``, the one rule
+    for top-1/top-3/China/HHI over the block's shares; block total in kt): ``<figure>_old``,
+    ``<figure>_new``, and ``total_change_pct``, ``top3_change_pp``, ``china_change_pp``,
+    ``hhi_change``. ``provenance_new`` says the newer edition is an unofficial conversion.
+    """
+    vints = list(IEA_VINTAGES)
+    old = c.choice("old", old, vints, normalise=False)
+    new = c.choice("new", new, vints, normalise=False)
+    frame = query("SELECT mineral_id, stage, year, vintage, world_total, top1_country, top1_share, top3_share, "
+                  "china_share, hhi FROM concentration WHERE source = 'iea' AND vintage IN (?, ?) "
+                  "ORDER BY mineral_id, stage, year", [old, new])
+    if mineral is not None:
+        mid = c.mineral(mineral)
+        valid = sorted(frame["mineral_id"].unique())
+        if mid not in valid:
+            raise v.InvalidArgument("mineral", mineral, valid, " (the IEA editions cover only these minerals)")
+        frame = frame[frame["mineral_id"] == mid]
+    if stage is not None:
+        frame = frame[frame["stage"] == c.choice("stage", stage, sorted(frame["stage"].unique()))]
+    a, b = frame[frame["vintage"] == old], frame[frame["vintage"] == new]
+    observed = {"IEA2024": 2023, "IEA2025": 2024}
+    obs = a[a["year"] == observed[old]].merge(b[b["year"] == observed[new]], on=["mineral_id", "stage"],
+                                               suffixes=("_old", "_new"))
+    obs["comparison"] = "observed"
+    proj = a[a["year"] >= 2030].merge(b[b["year"] >= 2030], on=["mineral_id", "stage", "year"],
+                                      suffixes=("_old", "_new"))
+    proj = proj.assign(year_old=proj["year"], year_new=proj["year"], comparison="projection").drop(columns="year")
+    out = pd.concat([obs, proj], ignore_index=True)
+    out["total_change_pct"] = (out["world_total_new"] / out["world_total_old"] - 1) * 100
+    out["top3_change_pp"] = out["top3_share_new"] - out["top3_share_old"]
+    out["china_change_pp"] = out["china_share_new"] - out["china_share_old"]
+    out["hhi_change"] = out["hhi_new"] - out["hhi_old"]
+    out["provenance_new"] = iea_provenance(new)
+    cols = (["mineral_id", "stage", "comparison", "year_old", "year_new", "vintage_old", "vintage_new"]
+            + [f"{f}_{w}" for f in IEA_FIGURES for w in ("old", "new")]
+            + ["total_change_pct", "top3_change_pp", "china_change_pp", "hhi_change", "provenance_new"])
+    return out[cols].sort_values(["comparison", "mineral_id", "stage", "year_old"]).reset_index(drop=True)
