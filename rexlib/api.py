@@ -256,20 +256,29 @@ def iea_minerals() -> tuple[str, ...]:
     return _distinct("refining", "mineral_id")
 
 
-def refining(mineral: str, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
-    """IEA mining/refining by country (kt, share of the block total); ``ROW`` = IEA's "Rest of world"."""
-    valid = _distinct("refining", "mineral_id")
+# The IEA editions and their supply / demand tables (rexlib.series.IEA_VINTAGES; issue 27).
+IEA_SUPPLY_TABLES = {"IEA2024": "refining", "IEA2025": "iea_supply_2025"}
+IEA_DEMAND_TABLES = {"IEA2024": "iea_demand", "IEA2025": "iea_demand_2025"}
+
+
+def refining(mineral: str, stage: str | None = None, year: int | None = None, *,
+             vintage: str = "IEA2024") -> pd.DataFrame:
+    """IEA mining/refining by country (kt, share of the block total); ``ROW`` = IEA's "Rest of world".
+    ``vintage``: ``IEA2024`` (the May 2024 workbook, observed 2023; default) or ``IEA2025`` (the 2025
+    edition's UNOFFICIAL third-party conversion, observed 2024; rows cite a JSON path, ``provenance`` says so)."""
+    table = IEA_SUPPLY_TABLES[v.choice("vintage", vintage, list(IEA_SUPPLY_TABLES), normalise=False)]
+    valid = _distinct(table, "mineral_id")
     mid = mineral_id(mineral)
     if mid not in valid:
         raise v.InvalidArgument("mineral", mineral, valid, " (the IEA workbook covers only these minerals)")
     params: list = [mid]
-    sql = "SELECT r.*, c.name FROM refining r JOIN countries c ON c.iso3 = r.country WHERE r.mineral_id = ?"
+    sql = f"SELECT r.*, c.name FROM {table} r JOIN countries c ON c.iso3 = r.country WHERE r.mineral_id = ?"
     if stage is not None:
         sql += " AND r.stage = ?"
-        params.append(v.choice("stage", stage, _distinct("refining", "stage", mid)))
+        params.append(v.choice("stage", stage, _distinct(table, "stage", mid)))
     if year is not None:
         sql += " AND r.year = ?"
-        params.append(v.year("year", year, _distinct("refining", "year", mid)))
+        params.append(v.year("year", year, _distinct(table, "year", mid)))
     return query(sql + " ORDER BY r.stage, r.year, r.value_kt DESC", params)
 
 
@@ -663,7 +672,7 @@ def _demand_filters(table: str, mineral, scenario, year, end_use) -> tuple[list[
 
 
 def demand(mineral: str | None = None, scenario: str | None = None, year: int | None = None,
-           end_use: str | None = None) -> pd.DataFrame:
+           end_use: str | None = None, *, vintage: str = "IEA2024") -> pd.DataFrame:
     """IEA demand for the six key minerals by end use (sheet 1 of the May 2024 workbook), kt.
 
     One row per mineral x end use x scenario x year: ``value_kt``, ``year_type`` (``observed`` 2023,
@@ -671,9 +680,12 @@ def demand(mineral: str | None = None, scenario: str | None = None, year: int | 
     ``total_clean_technologies`` and ``total_demand`` rows: do not add them to the end uses),
     ``source_sheet``/``source_cell``. ``scenario='APS'`` returns APS and the 2023 base year. Lithium
     is Li content (not LCE); magnet rare earths are Nd+Pr+Dy+Tb; graphite is all grades.
+    ``vintage='IEA2025'``: the 2025 edition's UNOFFICIAL conversion (observed 2024; rows cite a JSON
+    path; its copper and graphite-NZE sector rows do not add up to their totals, see publisher_checks).
     """
-    where, params = _demand_filters("iea_demand", mineral, scenario, year, end_use)
-    return query(f"SELECT d.*, m.name FROM iea_demand d JOIN minerals m USING (mineral_id) WHERE {' '.join(where)} "
+    table = IEA_DEMAND_TABLES[v.choice("vintage", vintage, list(IEA_DEMAND_TABLES), normalise=False)]
+    where, params = _demand_filters(table, mineral, scenario, year, end_use)
+    return query(f"SELECT d.*, m.name FROM {table} d JOIN minerals m USING (mineral_id) WHERE {' '.join(where)} "
                  "ORDER BY d.mineral_id, d.year, d.scenario, d.is_total, d.end_use", params)
 
 

@@ -28,6 +28,7 @@ __all__ = ["growth", "cleantech_share", "demand_by_end_use", "supply_demand_bala
 
 SCENARIOS = ("STEPS", "APS", "NZE")
 BASE_YEAR = 2023
+GCMO_2025_LATEST_YEAR = 2024   # the IEA Global Critical Minerals Outlook 2025's observed year ("86% in 2024")
 OBSERVED = "observed"
 # Which demand a supply stage is set against, and what the comparison leaves out (workbook notes).
 STAGE_NOTES = {
@@ -214,20 +215,24 @@ def top3_refining_statement(conc: pd.DataFrame, claims: pd.DataFrame) -> pd.Data
     Global Critical Minerals Outlook 2025, ~86 % of midstream processing in its latest year, up
     from 82 % in 2020) beside what the May 2024 workbook gives: the unweighted mean, minimum and
     maximum over the processing blocks (refinery, chemicals, battery_grade) of
-    :func:`projected_concentration`'s ``top3_share``, for each workbook year (2023 observed,
-    2030–2040 base case). The workbook has neither 2020 nor 2024: ``comparable`` is False and
-    ``note`` says which workbook year stands beside which claimed year."""
+    :func:`projected_concentration`'s ``top3_share``, for each year of ``conc`` (2023 observed,
+    2030–2040 base case, and 2024 observed where the caller adds the 2025 edition's UNOFFICIAL
+    conversion). ``comparable`` is True only for the claimed year (a claim without a year: the GCMO
+    2025's latest year, 2024); ``note`` says which year stands beside which claimed year. No edition
+    gives 2020."""
     proc = conc[conc["stage"] != "mine"]
     per_year = proc.groupby("year")["top3_share"].agg(mean_top3="mean", min_top3="min", max_top3="max",
                                                       blocks="count").reset_index()
+    observed = set(proc.loc[proc["scenario"] == OBSERVED, "year"]) if "scenario" in proc else {BASE_YEAR}
     rows = []
     for cl in claims[claims["metric"] == "top3_refining_share"].itertuples():
         claim_year = None if pd.isna(cl.year) else int(cl.year)
         label = str(claim_year) if claim_year else "latest year of the GCMO 2025 (not printed in the document)"
         for r in per_year.itertuples():
-            same = claim_year is not None and claim_year == r.year
+            # the GCMO 2025's latest year is 2024 ("86% in 2024"): the 2025 edition's observation matches it
+            same = (claim_year == r.year) if claim_year is not None else (r.year == GCMO_2025_LATEST_YEAR)
             rows.append(dict(claim_id=cl.claim_id, claimed_pct=cl.value, claimed_year=label, workbook_year=int(r.year),
-                             year_type=OBSERVED if r.year == BASE_YEAR else "projected (base case)",
+                             year_type=OBSERVED if r.year in observed else "projected (base case)",
                              mean_top3_pct=r.mean_top3, min_top3_pct=r.min_top3, max_top3_pct=r.max_top3,
                              blocks=int(r.blocks), difference_pp=r.mean_top3 - cl.value, comparable=same,
                              note=(f"workbook {int(r.year)} vs claimed {label}: "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import api, series
-from ..metrics._common import IEA_REFINING_PROXY
+from ..metrics._common import IEA_REFINING_PROXY, iea_series, iea_stages
+from ..metrics.vintage import iea_vintage_change
 from ..charts.base import fmt_num
 from ..warehouse import query
 from ..validate import InvalidArgument
@@ -276,13 +277,27 @@ def eu_criticality_frame(mineral: str) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-def iea_frame(mineral: str, year: int = 2023) -> pd.DataFrame:
-    """IEA observed shares by stage for ``year`` (2023 is the only observed year), biggest first."""
+def iea_frame(mineral: str) -> pd.DataFrame:
+    """The IEA's newest observed shares by stage (``metrics._common.iea_series``' default: 2024, the
+    2025 edition's UNOFFICIAL conversion), biggest first; ``attrs``: year, vintage, label, provenance."""
     mid = iea_mineral(mineral)
     if mid is None:
         return pd.DataFrame(columns=["stage", "stage_label", "country", "name", "share_pct", "value_kt"])
-    frame = api.refining(mid, year=year)
-    return frame[frame["scenario"] == "observed"].reset_index(drop=True)
+    frames, first = [], None
+    for stage in iea_stages(mid):
+        s = iea_series(mid, stage)
+        first = first or s
+        frames.append(s.parts.assign(stage=stage, stage_label=s.measure, value_kt=s.parts["value"]))
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs.update(year=first.year, vintage=first.vintage, label=first.label, provenance=first.provenance)
+    return out
+
+
+@memo()
+def iea_change(mineral: str) -> pd.DataFrame:
+    """:func:`rexlib.metrics.vintage.iea_vintage_change` of the mineral's IEA block (empty outside the IEA's six)."""
+    mid = iea_mineral(mineral)
+    return pd.DataFrame() if mid is None else iea_vintage_change(mid)
 
 
 # ------------------------------------------------------------------ curated policy tables

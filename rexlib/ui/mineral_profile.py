@@ -488,11 +488,16 @@ class MineralProfile(c.App):
         frame = d.iea_frame(mineral)
         if frame.empty:
             return out + self._mining_beside_processing(mineral, name)
-        src = source_line("IEA Critical Minerals Data Explorer, top-country tables", releases=["iea_cm_explorer_2024"],
-                          params={"mineral": d.iea_mineral(mineral), "year": 2023})
+        year, vintage = frame.attrs["year"], frame.attrs["vintage"]
+        release = "iea_cm_explorer_2024" if vintage == "IEA2024" else "iea_cm_explorer_2025_conversion"
+        src = source_line("IEA Critical Minerals Data Explorer, top-country tables", releases=[release],
+                          params={"mineral": d.iea_mineral(mineral), "year": year})
+        unofficial = " (UNOFFICIAL conversion of the 2025 edition)" if vintage != "IEA2024" else ""
         out.append(c.chart_html(charts.mining_vs_refining(
-            frame, title=f"{name}: share of mining and refining by country, 2023 (IEA)", source=src,
+            frame, title=f"{name}: share of mining and refining by country, {year} (IEA){unofficial}", source=src,
             subtitle="IEA's top countries per stage; 'Rest of world' is IEA's own remainder")))
+        # what changed from the 2023 to the 2024 observation, as the USGS editions' revisions are shown
+        out += outlook.iea_change_section(d.iea_mineral(mineral), projections=False)
         return out
 
     def _mining_beside_processing(self, mineral, name) -> list[str]:

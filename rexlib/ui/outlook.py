@@ -26,6 +26,10 @@ NAMES = {"graphite": "Graphite", "magnet_rare_earths": "Magnet rare earths (Nd, 
 STAGE_NAMES = {"mine": "mining", "refinery": "refining", "chemicals": "chemicals", "battery_grade": "battery grade"}
 RELEASE = ["iea_cm_explorer_2024"]
 PUBLISHER = "IEA (2024), Critical Minerals Data Explorer (May 2024)"
+NEWEST_OBSERVED = 2024      # the 2025 edition's observed year (rexlib.series.IEA_VINTAGES)
+UNOFFICIAL_NOTE = ("2024 figures: the IEA's 2025 edition of the Critical Minerals Data Explorer as an UNOFFICIAL "
+                   "third-party JSON conversion (the IEA workbook itself was not obtained; rex checks its totals, "
+                   "top-3 shares and the IEA's '86 % in 2024'). 2023 figures and the demand scenarios: the May 2024 workbook.")
 
 
 # ---------------------------------------------------------------- data (cached per kernel)
@@ -138,8 +142,57 @@ def _concentration() -> pd.DataFrame:
 
 
 @memo(1)
+def _observed_newest() -> pd.DataFrame:
+    """The IEA's newest observation (2024, the 2025 edition's UNOFFICIAL conversion) of every block, as
+    :func:`_concentration` rows (the stored concentration, series.iea_default's edition)."""
+    supply = _tables()[3]
+    rows = [api.stored_concentration_table(stage, NEWEST_OBSERVED, "iea") for stage in sorted(supply["stage"].unique())]
+    return pd.concat(rows, ignore_index=True).assign(scenario=o.OBSERVED)
+
+
+@memo(1)
 def _top3_statement() -> pd.DataFrame:
-    return o.top3_refining_statement(_concentration(), api.claims())
+    return o.top3_refining_statement(pd.concat([_concentration(), _observed_newest()], ignore_index=True),
+                                     api.claims())
+
+
+@memo(8)
+def _iea_change(mineral: str | None) -> pd.DataFrame:
+    from ..metrics.country import country_name
+    change = m.iea_vintage_change(mineral)
+    return change.assign(name=change["mineral_id"].map(name_of), stage_name=change["stage"].map(STAGE_NAMES),
+                         top1_name_new=change["top1_country_new"].map(country_name))
+
+
+def iea_change_section(mineral: str | None = None, *, projections: bool = True) -> list[str]:
+    """What changed from the IEA's 2023 observation (May 2024 workbook) to its 2024 observation (the
+    2025 edition, an UNOFFICIAL third-party conversion): block total, top-3, China's share, top
+    supplier (rexlib.metrics.iea_vintage_change); with ``projections`` also both editions' base case."""
+    change = _iea_change(mineral)
+    what = name_of(mineral) if mineral else "the six key minerals"
+    out = [c.heading(f"What changed from the 2023 to the 2024 observation (IEA), {what}")]
+    if change.empty:
+        return out + [c.message(f"The IEA editions do not cover {what}.", "info")]
+    out.append(c.message(UNOFFICIAL_NOTE, "info"))
+    obs = change[change["comparison"] == "observed"]
+    cols = {"stage_name": "Stage", "world_total_old": "2023 total kt", "world_total_new": "2024 total kt",
+            "total_change_pct": "Change %", "top3_share_old": "Top-3 2023 %", "top3_share_new": "Top-3 2024 %",
+            "top3_change_pp": "Top-3 change pp", "china_share_old": "China 2023 %", "china_share_new": "China 2024 %",
+            "china_change_pp": "China change pp", "top1_name_new": "Top supplier 2024"}
+    if mineral is None:
+        cols = {"name": "Mineral", **cols}
+    out.append(c.table_html(obs, f"outlook_iea_change_{mineral or 'all'}", columns=cols, download=change))
+    if projections:
+        proj = change[change["comparison"] == "projection"]
+        out.append(c.table_html(proj, f"outlook_iea_projection_change_{mineral or 'all'}", columns={
+            **({"name": "Mineral"} if mineral is None else {}), "stage_name": "Stage", "year_new": "Year",
+            "world_total_old": "2024 edition kt", "world_total_new": "2025 edition kt", "total_change_pct": "Change %",
+            "top3_share_old": "Top-3 2024 ed. %", "top3_share_new": "Top-3 2025 ed. %", "top3_change_pp": "pp"},
+            max_rows=36))
+    src = source_line("IEA Critical Minerals Data Explorer, both editions; shares, top-3 and China computed by rex",
+                      releases=RELEASE + ["iea_cm_explorer_2025_conversion"], params={"mineral": mineral or "all"})
+    out.append(f'<div class="rex-note">{esc(" · ".join(src))}</div>')
+    return out
 
 
 @memo(32)
@@ -260,6 +313,7 @@ class Outlook(c.App):
         """Every frame a control change reads: the IEA tables, balance, concentration, each mineral's
         end-use rows and suppliers (the 2030 cuts are computed on first use, a few ms each)."""
         _tables(), _balance(), _coverage(), _concentration(), _top3_statement(), _growth_split(), _share_split()
+        _iea_change(None)
         for _, mineral in mineral_options():
             end_use_options(mineral)
             suppliers = [k for _, k in supplier_options(mineral)]
@@ -300,6 +354,7 @@ class Outlook(c.App):
         if key_mineral:
             parts += cache.get(("balance", mineral), lambda: self._supply(mineral))
             parts += cache.get(("concentration", mineral), lambda: self._concentration(mineral))
+            parts += cache.get(("iea_change", mineral), lambda: iea_change_section(mineral))
             parts += cache.get(("exposure", mineral, supplier), lambda: self._exposure(mineral, supplier))
         parts += cache.get(("flow", scenario, year, mineral), lambda: self._flow(scenario, year, mineral))
         return parts
@@ -531,9 +586,11 @@ class Outlook(c.App):
             "workbook_year": "Workbook year", "year_type": "Year type", "mean_top3_pct": "Workbook mean top-3 %",
             "min_top3_pct": "Min %", "max_top3_pct": "Max %"}))
         out.append(c.message("The documents quote the IEA's Global Critical Minerals Outlook 2025: the top three "
-                             "refiners hold about 86% of midstream processing (its latest year), up from 82% in 2020. "
-                             "The May 2024 workbook gives 2023 (observed) and 2030–2040 (base case), not 2020 or "
-                             "2024, so the figures stand side by side; they are not a check.", "info"))
+                             "refiners hold about 86% of midstream processing (its latest year, 2024), up from 82% in "
+                             "2020. The 2025 edition's 2024 observation (an UNOFFICIAL conversion) gives a mean of the "
+                             "six processing blocks' top-3 shares to set beside it; the May 2024 workbook gives 2023 "
+                             "(observed) and 2030–2040 (base case). No edition here gives 2020.", "info"))
+        out += iea_change_section(None, projections=False)
         return out
 
 
