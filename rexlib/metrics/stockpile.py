@@ -252,5 +252,5 @@ def stockpile(budget_usd: float | None = None, minerals: Sequence[str] | str | N
 
 
 def months_text(value: float) -> str:
-    """Months for people: '14.2 months', 'not computable' for NaN."""
-    return "not computable" if value is None or not math.isfinite(value) else f"{value:,.1f} months"
+    """Months for people: "1,451.9", "not computable" for NaN (withheld or missing inputs)."""
+    return "not computable" if value is None or not math.isfinite(value) else f"{value:,.1f}"

@@ -1,5 +1,6 @@
 """Financing: the deals timeline; dollars by agency, mineral, stage or country (aggregates apart);
-and financing beside vulnerability (supply-risk score, high-risk pairs without a deal)."""
+financing beside vulnerability (supply-risk score, high-risk pairs without a deal); and Project Vault:
+what the stockpile budget buys at USGS prices and how many months of U.S. supply it covers."""
 from __future__ import annotations
 
 import pandas as pd
@@ -13,8 +14,13 @@ from . import common as c
 from . import metrics_bridge as mb
 from .cache import memo, sections
 
-DEFAULTS = {"by": "agency", "agency": "all"}
+DEFAULTS = {"by": "agency", "agency": "all", "vault": "documents_12bn", "basis": "net_imports", "split": "equal",
+            "months": 12}
 BY = {"agency": "Agency", "mineral": "Mineral", "stage": "Policy stage", "country": "Asset country"}
+# Project Vault (issue 27): the stockpile presets are rexlib/metadata/stockpile.yml's, priced from deals.
+BASES = {"net_imports": "Months of net imports", "consumption": "Months of consumption"}
+SPLITS = {"equal": "Equal split", "net_import_value": "By net import value"}
+MONTHS = (3, 6, 12, 24)
 
 
 @memo(64)
@@ -30,7 +36,23 @@ def _agencies() -> list[str]:
 
 def _validate(values: dict, explicit: set) -> dict:
     return {"by": choice("by", values["by"], list(BY)), "agency": choice("agency", values["agency"], _agencies(),
-                                                                      normalise=False)}
+                                                                      normalise=False),
+            "vault": choice("vault", values["vault"], _presets()["preset"].tolist(), normalise=False),
+            "basis": choice("basis", values["basis"], list(BASES)), "split": choice("split", values["split"], list(SPLITS)),
+            "months": int(choice("months", str(values["months"]), [str(m) for m in MONTHS]))}
+
+
+@memo(1)
+def _presets() -> pd.DataFrame:
+    from ..metrics.stockpile import stockpile_presets
+    return stockpile_presets()
+
+
+@memo(64)
+def _vault(preset: str, basis: str, split: str, months: int) -> pd.DataFrame:
+    from ..metrics.stockpile import stockpile
+    budget = float(_presets().set_index("preset").loc[preset, "budget_usd"])
+    return stockpile(budget, basis=basis, split=split, months=months)
 
 
 def _kahan_sum(values) -> float:
@@ -107,22 +129,32 @@ def vulnerability() -> pd.DataFrame:
 
 
 class Financing(c.App):
-    publish_axes = (("by", "agency"),)   # rex publish: parameters crossed (common.App.publish_axes)
+    publish_axes = (("by", "agency"), ("vault", "basis"), ("split", "months"))   # rex publish: crossed groups
     title = "Financing"
     lede = ("Loans, equity, grants, offtakes and price floors announced for critical minerals (cited, 2026 "
             "documents): when, by whom, for what, and whether the riskiest minerals get any.")
 
-    def __init__(self, by="agency", agency="all"):
-        resolved = c.resolve([c.Param("by", by, DEFAULTS["by"]), c.Param("agency", agency, DEFAULTS["agency"])],
-                             _validate, warmup=lambda: (mb.deal_flows(), vulnerability()))
+    def __init__(self, by="agency", agency="all", vault=DEFAULTS["vault"], basis=DEFAULTS["basis"],
+                 split=DEFAULTS["split"], months=DEFAULTS["months"]):
+        resolved = c.resolve([c.Param("by", by, DEFAULTS["by"]), c.Param("agency", agency, DEFAULTS["agency"]),
+                              c.Param("vault", vault, DEFAULTS["vault"]), c.Param("basis", basis, DEFAULTS["basis"]),
+                              c.Param("split", split, DEFAULTS["split"]),
+                              c.Param("months", months, DEFAULTS["months"], int)],
+                             _validate, warmup=lambda: (mb.deal_flows(), vulnerability(), _vault(
+                                 DEFAULTS["vault"], DEFAULTS["basis"], DEFAULTS["split"], DEFAULTS["months"])))
         super().__init__(resolved)
         v = resolved.values
         self.by = c.dropdown("Group by", [(label, key) for key, label in BY.items()], v["by"], "240px")
         self.agency = c.dropdown("Agency", _agencies(), v["agency"], "300px")
-        self.watch(self.by, self.agency)
+        presets = _presets()
+        self.vault = c.dropdown("Project Vault budget", list(zip(presets["label"], presets["preset"])), v["vault"], "420px")
+        self.basis = c.dropdown("Covers", [(label, key) for key, label in BASES.items()], v["basis"], "240px")
+        self.split = c.dropdown("Budget split", [(label, key) for key, label in SPLITS.items()], v["split"], "220px")
+        self.months = c.dropdown("Cost of months", list(MONTHS), v["months"], "150px")
+        self.watch(self.by, self.agency, self.vault, self.basis, self.split, self.months)
 
     def controls(self):
-        return [self.by, self.agency]
+        return [self.by, self.agency, self.vault, self.basis, self.split, self.months]
 
     def render(self) -> list[str]:
         by, agency = self.by.value, self.agency.value
@@ -131,6 +163,8 @@ class Financing(c.App):
         # the vulnerability section depends on neither and is built once.
         parts = cache.get(("deals", by, agency), lambda: self._deals_sections(by, agency))
         parts += cache.get(("vulnerability",), self._vulnerability)
+        key = (self.vault.value, self.basis.value, self.split.value, int(self.months.value))
+        parts += cache.get(("vault", *key), lambda: vault_section(*key))
         return parts
 
     def _deals_sections(self, by, agency) -> list[str]:
@@ -179,5 +213,47 @@ class Financing(c.App):
         return parts
 
 
-def app(by="agency", agency="all") -> Financing:
-    return Financing(by, agency)
+def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"], split: str = DEFAULTS["split"],
+                  months: int = DEFAULTS["months"]) -> list[str]:
+    """Project Vault (rexlib.stockpile): what the preset's budget buys of each mineral at the newest USGS
+    price, the months of U.S. net imports or consumption it covers, and the cost of ``months`` months;
+    withheld or missing inputs said per mineral."""
+    from ..fmt import fmt_num
+    from ..metrics.stockpile import months_text
+
+    def fmt_money(value) -> str:
+        return "$" + fmt_num(value) if fmt_num(value) else "not computable"
+    presets = _presets().set_index("preset")
+    row = presets.loc[preset]
+    frame = _vault(preset, basis, split, months)
+    names = dict(zip(api.minerals()["mineral_id"], api.minerals()["name"]))
+    shown = frame.assign(name=frame["mineral_id"].map(lambda m: names.get(m, m)),
+                         budget=frame["budget_usd"].map(fmt_money),
+                         price_text=[f"{p:,.2f} {u} ({y}{', estimated' if 'estimated' in str(f) else ''})" if u else "—"
+                                     for p, u, y, f in zip(frame["price"], frame["price_unit"], frame["price_year"],
+                                                           frame["price_flag"])],
+                         cost=frame["cost_of_months_usd"].map(fmt_money),
+                         months_shown=frame["months_covered"].map(months_text))
+    out = [c.heading(f"Project Vault: what {fmt_money(row['budget_usd'])} buys")]
+    out.append(c.message(
+        f"{row['label']}. Budget split: {SPLITS[split].lower()} across {len(frame)} minerals (rexlib/metadata/"
+        f"stockpile.yml). Prices: the newest USGS MCS2026 price of the form named; months: quantity ÷ the "
+        f"{'net imports (apparent consumption × headline net import reliance)' if basis == 'net_imports' else 'apparent consumption'}"
+        " per month. Where USGS withholds (W) or does not report a figure, the row says so; nothing is set to zero.", "info"))
+    out.append(c.table_html(shown, f"vault_{preset}_{basis}_{split}_{months}", columns={
+        "name": "Mineral", "budget": "Budget", "form": "Bought as", "price_text": "USGS price", "quantity_t": "Metric tons",
+        "months_shown": BASES[basis], "cost": f"Cost of {months} months", "status": "Missing / note"},
+        max_rows=20, download=frame))
+    caveats = [f"{names.get(m, m)}: {t}" for m, t in zip(frame["mineral_id"], frame["caveat"]) if t]
+    if caveats:
+        out.append(f'<div class="rex-note">{esc("Caveats — " + " ".join(caveats))}</div>')
+    src = source_line("USGS MCS2026 salient statistics (prices, consumption, net import reliance) × deals (curated); "
+                      "computed by rex", ["MCS2026"], {"vault": preset, "basis": basis, "split": split, "months": months},
+                      publisher=None)
+    out.append(f'<div class="rex-note">{esc(" · ".join(src))} · Budget: {esc(row["sources"])}.</div>')
+    return out
+
+
+def app(by="agency", agency="all", vault=DEFAULTS["vault"], basis=DEFAULTS["basis"], split=DEFAULTS["split"],
+        months=DEFAULTS["months"]) -> Financing:
+    return Financing(by, agency, vault, basis, split, months)
