@@ -51,7 +51,16 @@ def partners_plan() -> list[dict]:
             + [{"notebook": "country_profile", "params": {"view": "coalition", "group": g}} for g in PARTNER_GROUPS])
 
 
-PLAN_BUILDERS = {"partners": partners_plan}     # plans read from the data when they are used
+# ---- Project Vault (issue 27) ----------------------------------------------------------------------
+# ``vault``: the financing report once per declared budget preset (rexlib/metadata/stockpile.yml, priced
+# from the deals table) x basis (months of net imports / of consumption).
+def vault_plan() -> list[dict]:
+    """The ``vault`` plan (``rex report --plan vault``)."""
+    from ..metrics.stockpile import BASES, stockpile_presets
+    return [{"notebook": "financing", "each": {"vault": stockpile_presets()["preset"].tolist(), "basis": list(BASES)}}]
+
+
+PLAN_BUILDERS = {"partners": partners_plan, "vault": vault_plan}     # plans read from the data when they are used
 # Entries read from the data and appended to a built-in plan: the daily plan renders the partners
 # too (23 reports: 2 min 47 s with --workers 2 on the shared 2-core machine, December 2026).
 PLAN_EXTENSIONS = {"daily": (partners_plan,)}
