@@ -29,7 +29,7 @@ def test_hhi_wgi_by_hand_magnet_refining():
     total = block["value_kt"].sum()
     listed = block[block["country"] != "ROW"]
     expected = sum((v / total) ** 2 * scores[ctry] for ctry, v in zip(listed["country"], listed["value_kt"]))
-    row = hhi_wgi("magnet_rare_earths", "refinery", source="iea").iloc[0]
+    row = hhi_wgi("magnet_rare_earths", "refinery", 2023, source="iea").iloc[0]   # 2023: the May 2024 workbook
     assert row["hhi_wgi"] == pytest.approx(expected)
     fill = float(scores.median())
     assert row["hhi_wgi_high"] == pytest.approx(expected + (1.8 / total) ** 2 * fill)
