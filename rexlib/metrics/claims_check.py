@@ -185,15 +185,24 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         where = f"{s.label}, {s.measure}" + ("" if s.period_text else f", {s.period}")
         return share, where, *_verdict(claim, share, pp=True), "; ".join(notes)
     if metric == "top3_refining_share":
-        if pd.notna(claim.year) and int(claim.year) != 2023:
-            return None, "", "not_checkable", f"IEA data are for 2023 (observed) only, claim is for {int(claim.year)}"
-        t = c.api.projected_supply(year=2023)
-        t = t[t["stage"].isin(["refinery", "chemicals", "battery_grade"])]
-        val = float(t["top3_share_pct"].mean())     # the one top-3 rule (api.projected_supply)
-        return val, "IEA (2024) refining blocks 2023, unweighted mean of the top-3 share (three largest) over " + \
-            ", ".join(t["mineral_id"]), *_verdict(claim, val, pp=True), (
-                "claim's mineral set not stated; unweighted mean used; the workbook's printed 'Top 3 share' "
-                f"(the three listed first) gives {t['top3_share_pct_iea'].mean():.1f}")
+        # the IEA's observations: 2023 (May 2024 workbook) and 2024 (the 2025 edition, an UNOFFICIAL
+        # conversion); a claim without a year is read against the newest (issue 27), as every headline
+        blocks = [(m, st) for m in c.iea_minerals() for st in c.iea_stages(m) if st != "mine"]
+        observed = sorted({y for m, st in blocks for y in (c.iea_series(m, st, 2023).year, c.iea_series(m, st).year)})
+        if pd.notna(claim.year) and int(claim.year) not in observed:
+            return None, "", "not_checkable", (f"IEA observations are for {', '.join(map(str, observed))} only, "
+                                                f"claim is for {int(claim.year)}")
+        year = int(claim.year) if pd.notna(claim.year) else observed[-1]
+        rows = pd.concat([c.api.stored_concentration(m, st, year, source="iea") for m, st in blocks])
+        val = float(rows["top3_share"].mean())     # the one top-3 rule (stored concentration)
+        label = c.iea_series(*blocks[0], year).label      # says "UNOFFICIAL ... conversion" for 2024
+        note = "claim's mineral set not stated; unweighted mean used"
+        if year == 2023:
+            printed = c.api.projected_supply(year=2023)
+            printed = printed[printed["stage"].isin(["refinery", "chemicals", "battery_grade"])]
+            note += f"; the workbook's printed 'Top 3 share' (the three listed first) gives {printed['top3_share_pct_iea'].mean():.1f}"
+        return val, f"{label}: refining blocks, unweighted mean of the top-3 share (three largest) over " + \
+            ", ".join(m for m, _ in blocks), *_verdict(claim, val, pp=True), note
     if metric in ("mine_production",):
         years = c.usgs_years(mid, "mine")
         if pd.isna(claim.year) or int(claim.year) not in years:
@@ -260,7 +269,7 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
 
     * ``share_of_mine_production``: country share of USGS mine production (claim year, else latest);
     * ``share_of_refining``: China's share of the IEA 2023 refining block (rare earths → magnet
-      rare earths); ``top3_refining_share``: mean IEA top-3 share of the refining blocks (2023);
+      rare earths); ``top3_refining_share``: mean IEA top-3 share of the refining blocks (the claim's year, else the newest observation: 2024);
     * ``count_minerals_100pct_import_reliance`` / ``..._over_50pct``: 2022-list minerals at NIR =
       100 % / 50–100 % in MCS2025 Fig. 2 (2024), counted by the claim's ``convention``
       (:func:`count_nir`; the publisher's ``usgs_list_members`` unless the claim says otherwise);

@@ -92,3 +92,12 @@ def test_the_outlook_and_profile_say_unofficial(db):
     assert "What changed from the 2023 to the 2024 observation" in html and "UNOFFICIAL" in html
     profile = "".join(mineral_profile.app("lithium").render())
     assert "2024 (IEA) (UNOFFICIAL conversion of the 2025 edition)" in profile
+
+
+def test_the_top3_claim_is_checked_against_the_newest_observation(db):
+    from rexlib.metrics.claims_check import check_claims
+    claims = check_claims().set_index("claim_id")
+    c011 = claims.loc["C011"]           # 'approximately 86%' (IEA GCMO 2025), year not stated
+    assert round(c011["computed"], 1) == 85.8 and c011["verdict"] == "consistent"
+    assert "UNOFFICIAL" in c011["data_source"] and "2024" in c011["data_source"]
+    assert claims.loc["C012", "verdict"] == "not_checkable"        # 2020: in no IEA edition here
