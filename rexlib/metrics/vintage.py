@@ -111,14 +111,18 @@ def iea_vintage_change(mineral: str | None = None, stage: str | None = None, *,
     Figures are the stored ``concentration`` rows (``formulas.concentration_summary``, the one rule
     for top-1/top-3/China/HHI over the block's shares; block total in kt): ``<figure>_old``,
     ``<figure>_new``, and ``total_change_pct``, ``top3_change_pp``, ``china_change_pp``,
-    ``hhi_change``. ``provenance_new`` says the newer edition is an unofficial conversion.
+    ``hhi_change``. ``china_share`` is NaN where China is not among the block's listed countries
+    (flag ``china_not_listed``: at most the remainder, never 0). ``provenance_new`` says the newer
+    edition is an unofficial conversion.
     """
     vints = list(IEA_VINTAGES)
     old = c.choice("old", old, vints, normalise=False)
     new = c.choice("new", new, vints, normalise=False)
     frame = query("SELECT mineral_id, stage, year, vintage, world_total, top1_country, top1_share, top3_share, "
-                  "china_share, hhi FROM concentration WHERE source = 'iea' AND vintage IN (?, ?) "
+                  "china_share, hhi, flags FROM concentration WHERE source = 'iea' AND vintage IN (?, ?) "
                   "ORDER BY mineral_id, stage, year", [old, new])
+    # China not among the block's listed countries: its share is unknown (at most the remainder), not 0
+    frame.loc[frame["flags"].fillna("").str.contains("china_not_listed"), "china_share"] = np.nan
     if mineral is not None:
         mid = c.mineral(mineral)
         valid = sorted(frame["mineral_id"].unique())

@@ -233,7 +233,8 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
                                      for p, u, y, f in zip(frame["price"], frame["price_unit"], frame["price_year"],
                                                            frame["price_flag"])],
                          cost=frame["cost_of_months_usd"].map(fmt_money),
-                         months_shown=frame["months_covered"].map(months_text))
+                         months_shown=frame["months_covered"].map(months_text),
+                         note=frame["status"].replace({"ok": "—"}))
     out = [c.heading(f"Project Vault: what {fmt_money(row['budget_usd'])} buys")]
     out.append(c.message(
         f"{row['label']}. Budget split: {SPLITS[split].lower()} across {len(frame)} minerals (rexlib/metadata/"
@@ -242,7 +243,7 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
         " per month. Where USGS withholds (W) or does not report a figure, the row says so; nothing is set to zero.", "info"))
     out.append(c.table_html(shown, f"vault_{preset}_{basis}_{split}_{months}", columns={
         "name": "Mineral", "budget": "Budget", "form": "Bought as", "price_text": "USGS price", "quantity_t": "Metric tons",
-        "months_shown": BASES[basis], "cost": f"Cost of {months} months", "status": "Missing / note"},
+        "months_shown": BASES[basis], "cost": f"Cost of {months} months", "note": "Missing / note"},
         max_rows=20, download=frame))
     caveats = [f"{names.get(m, m)}: {t}" for m, t in zip(frame["mineral_id"], frame["caveat"]) if t]
     if caveats:
@@ -250,7 +251,7 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
     src = source_line("USGS MCS2026 salient statistics (prices, consumption, net import reliance) × deals (curated); "
                       "computed by rex", ["MCS2026"], {"vault": preset, "basis": basis, "split": split, "months": months},
                       publisher=None)
-    out.append(f'<div class="rex-note">{esc(" · ".join(src))} · Budget: {esc(row["sources"])}.</div>')
+    out.append(f'<div class="rex-note">{esc(" ".join(src))} Budget: {esc(row["sources"])}.</div>')
     return out
 
 

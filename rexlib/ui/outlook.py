@@ -160,8 +160,11 @@ def _top3_statement() -> pd.DataFrame:
 def _iea_change(mineral: str | None) -> pd.DataFrame:
     from ..metrics.country import country_name
     change = m.iea_vintage_change(mineral)
+    listed = {w: change[f"china_share_{w}"].map(lambda x: "not listed" if pd.isna(x) else f"{x:.1f}")
+              for w in ("old", "new")}
     return change.assign(name=change["mineral_id"].map(name_of), stage_name=change["stage"].map(STAGE_NAMES),
-                         top1_name_new=change["top1_country_new"].map(country_name))
+                         top1_name_new=change["top1_country_new"].map(country_name),
+                         china_text_old=listed["old"], china_text_new=listed["new"])
 
 
 def iea_change_section(mineral: str | None = None, *, projections: bool = True) -> list[str]:
@@ -177,7 +180,7 @@ def iea_change_section(mineral: str | None = None, *, projections: bool = True) 
     obs = change[change["comparison"] == "observed"]
     cols = {"stage_name": "Stage", "world_total_old": "2023 total kt", "world_total_new": "2024 total kt",
             "total_change_pct": "Change %", "top3_share_old": "Top-3 2023 %", "top3_share_new": "Top-3 2024 %",
-            "top3_change_pp": "Top-3 change pp", "china_share_old": "China 2023 %", "china_share_new": "China 2024 %",
+            "top3_change_pp": "Top-3 change pp", "china_text_old": "China 2023 %", "china_text_new": "China 2024 %",
             "china_change_pp": "China change pp", "top1_name_new": "Top supplier 2024"}
     if mineral is None:
         cols = {"name": "Mineral", **cols}
@@ -191,7 +194,7 @@ def iea_change_section(mineral: str | None = None, *, projections: bool = True) 
             max_rows=36))
     src = source_line("IEA Critical Minerals Data Explorer, both editions; shares, top-3 and China computed by rex",
                       releases=RELEASE + ["iea_cm_explorer_2025_conversion"], params={"mineral": mineral or "all"})
-    out.append(f'<div class="rex-note">{esc(" · ".join(src))}</div>')
+    out.append(f'<div class="rex-note">{esc(" ".join(src))}</div>')
     return out
 
 
@@ -584,7 +587,7 @@ class Outlook(c.App):
         out.append(c.table_html(st, "outlook_top3_statement", columns={
             "claim_id": "Claim", "claimed_pct": "Claimed %", "claimed_year": "Claimed year",
             "workbook_year": "Workbook year", "year_type": "Year type", "mean_top3_pct": "Workbook mean top-3 %",
-            "min_top3_pct": "Min %", "max_top3_pct": "Max %"}))
+            "min_top3_pct": "Min %", "max_top3_pct": "Max %", "comparable": "Same year"}))
         out.append(c.message("The documents quote the IEA's Global Critical Minerals Outlook 2025: the top three "
                              "refiners hold about 86% of midstream processing (its latest year, 2024), up from 82% in "
                              "2020. The 2025 edition's 2024 observation (an UNOFFICIAL conversion) gives a mean of the "
