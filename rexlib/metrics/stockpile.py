@@ -101,7 +101,8 @@ def _why_unknown(row: pd.Series | None, what: str) -> str:
 def _inputs(mid: str) -> dict:
     """Price, consumption and NIR of one mineral under the declared measures."""
     decl = (stockpile_rules().get("minerals") or {}).get(mid)
-    out: dict = dict(mineral_id=mid, form="", caveat="", status=[])
+    out: dict = dict(mineral_id=mid, form="", caveat="", status=[], content=1.0, nir_pct=None, nir_bound="none",
+                     nir_year=None, nir_measure="")
     if decl is None:
         out["status"].append("no price/consumption measure declared in rexlib/metadata/stockpile.yml")
         return out
@@ -211,6 +212,8 @@ def stockpile(budget_usd: float | None = None, minerals: Sequence[str] | str | N
     if minerals is None:
         mids = list(stockpile_rules()["default_minerals"])
     else:
+        if not isinstance(minerals, (str, list, tuple)):
+            raise v.InvalidArgument("minerals", minerals, [], " (a mineral id or a list of ids)")
         names = [minerals] if isinstance(minerals, str) else list(minerals)
         if not names:
             raise v.InvalidArgument("minerals", minerals, c.minerals_table()["mineral_id"], " (give at least one)")

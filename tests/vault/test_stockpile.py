@@ -115,3 +115,12 @@ def test_financing_app_shows_the_vault_section(db):
     assert "Project Vault: what $10,000,000,000 buys" in html
     assert "withheld (W) for 2025 (MCS2026 line 4229)" in html
     assert "Months of consumption" in html and "Cost of 6 months" in html
+
+
+def test_an_undeclared_mineral_is_said_not_guessed(db):
+    # bromine has no price/consumption declaration in rexlib/metadata/stockpile.yml
+    row = rexlib.stockpile(minerals=["bromine"]).iloc[0]
+    assert math.isnan(row["quantity_kg"]) and math.isnan(row["months_covered"])
+    assert "no price/consumption measure declared" in row["status"]
+    with pytest.raises(rexlib.InvalidArgument, match="a mineral id or a list of ids"):
+        rexlib.stockpile(minerals=0.0)
