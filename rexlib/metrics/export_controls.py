@@ -1,0 +1,138 @@
+"""Export controls over time (issue 27): which countries control a mineral in which year, and what
+share of world mining, of world processing and of U.S. imports they hold.
+
+Source of the controls: the ``export_controls`` table (USGS MCS2026 Table 4, controls in force as
+of January 2026 with the year each took effect, reconciled with the curated rows the documents
+name; :func:`rexlib.api.export_controls`). A control is *in force* in a year from its
+``effective_year`` on (T4 excludes controls since lifted, so a control it lists was not lifted
+before 2026). Shares are not computed here: each is the coalition-coverage rule
+(:func:`rexlib.metrics.coverage.covered_share`) of the controlling countries over the series the
+supply-chain model picks for that year (:func:`rexlib.metrics.coverage.stage_series`: mining and
+processing, the one rule of ``series.yml`` ``stage_families``) and over the headline U.S. import
+sources (:func:`rexlib.metrics.coverage.import_parts`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import api
+from . import _common as c
+from .coverage import _stage_coverage, import_parts, covered_share, stage_series
+
+__all__ = ["KINDS", "YEARS", "controls_by_mineral", "export_control_timeline", "export_control_exposure",
+           "export_control_exposure_table"]
+
+KINDS = ("licensing", "quota", "ban")          # the kinds USGS Table 4 distinguishes
+YEARS = tuple(range(2022, 2027))               # the years the issue asks for (T4 is as of January 2026)
+
+
+def controls_by_mineral(mineral: str | None = None) -> pd.DataFrame:
+    """One row per control and mineral it names (``export_controls`` exploded on ``minerals``):
+    mineral_id, country, kind, effective_year, counts_for_supply, origin, control_id, products, form,
+    usgs_control_type, source_doc, source_line, source_url. Rows naming no mineral are left out."""
+    frame = api.export_controls(mineral=mineral)
+    frame = frame[frame["minerals"].notna()].copy()
+    frame["mineral_id"] = frame["minerals"].str.split(";")
+    frame = frame.explode("mineral_id")
+    if mineral is not None:
+        frame = frame[frame["mineral_id"] == c.mineral(mineral)]
+    cols = ["mineral_id", "country", "kind", "effective_year", "counts_for_supply", "origin", "control_id",
+            "products", "form", "usgs_control_type", "status", "source_doc", "source_line", "source_url"]
+    return frame[cols].sort_values(["effective_year", "mineral_id", "country"], na_position="last").reset_index(drop=True)
+
+
+def export_control_timeline(mineral: str | None = None, country: str | None = None) -> pd.DataFrame:
+    """What came under control when: one row per (mineral, country, kind) with the year the first
+    control of that kind took effect, the controls' ids, products and citation, and the names of
+    mineral and country; ordered by year. Reprieves and undated curated rows are kept (year NULL
+    for the latter) so nothing the documents name is hidden."""
+    frame = controls_by_mineral(mineral)
+    if country is not None:
+        frame = frame[frame["country"] == c.country(country)]
+    if frame.empty:
+        return frame.assign(mineral_name=[], country_name=[])
+    agg = (frame.sort_values(["effective_year", "control_id"], na_position="last")
+           .groupby(["mineral_id", "country", "kind"], dropna=False, sort=False)
+           .agg(effective_year=("effective_year", "min"), control_ids=("control_id", lambda s: ";".join(s)),
+                products=("products", lambda s: "; ".join(dict.fromkeys(str(x) for x in s))),
+                origin=("origin", lambda s: ";".join(sorted(set(s)))),
+                counts_for_supply=("counts_for_supply", "any"),
+                source_line=("source_line", "min"), source_doc=("source_doc", "first"))
+           .reset_index())
+    names = c.mineral_names()
+    countries = c._countries().set_index("iso3")["name"].to_dict()
+    agg["mineral_name"] = [names.get(m, m) for m in agg["mineral_id"]]
+    agg["country_name"] = [countries.get(x, x) for x in agg["country"]]
+    return agg.sort_values(["effective_year", "mineral_id", "country"], na_position="last").reset_index(drop=True)
+
+
+def _members(codes: set[str], label: str) -> c.Members:
+    return c.Members(frozenset(codes), label)
+
+
+def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
+    """Per year and kind (licensing, quota, ban, and ``any``): the countries with a control of that
+    kind in force on ``mineral`` (``counts_for_supply`` rows only: scrap and battery/technology items
+    control no primary supply), and the share of world mining, of world processing and of U.S.
+    imports they hold.
+
+    Columns: mineral_id, year, kind, countries (';'-joined ISO3, '' when none), n_countries,
+    mining_pct / mining_high_pct (covered_share of the mining series; ``high`` adds "other countries"
+    where a controlling country may hide in it), mining_series (source label and data year),
+    processing_pct / processing_high_pct / processing_series, import_pct (share of U.S. imports from
+    them, headline import sources 2021-24) / import_basis, note. NaN where there is no series with a
+    world to divide by (``share_basis`` not world), never 0; 0 where the series lists no controlling
+    country. A year after the newest data year uses the newest data (``*_series`` says which)."""
+    mid = c.mineral(mineral)
+    yrs = [int(y) for y in years]
+    for y in yrs:
+        c.number("year", y, 1900, 2100)
+    ctrl = controls_by_mineral(mid)
+    supply = ctrl[ctrl["counts_for_supply"].fillna(False).astype(bool) & ctrl["kind"].isin(KINDS)]
+    not_counted = ctrl[~ctrl["counts_for_supply"].fillna(False).astype(bool)]
+    imp_parts, _frame, imp_basis, imp_measure = import_parts(mid)
+    rows = []
+    for y in yrs:
+        mine = stage_series(mid, "mine", y)
+        proc = stage_series(mid, "processing", y)
+        in_force = supply[supply["effective_year"].notna() & (supply["effective_year"] <= y)]
+        for kind in KINDS + ("any",):
+            part = in_force if kind == "any" else in_force[in_force["kind"] == kind]
+            codes = set(part["country"])
+            members = _members(codes, ";".join(sorted(codes)))
+            mcov = _stage_coverage(mine, members)          # 0 where no member is listed; NaN without a world
+            pcov = _stage_coverage(proc, members)
+            icov = covered_share(imp_parts, members)["covered_pct"] if imp_parts is not None else np.nan
+            notes = []
+            if len(not_counted):
+                notes.append("not counted (scrap, catalysts or battery/technology items): "
+                             + ", ".join(sorted(set(not_counted["country"]))))
+            rows.append(dict(mineral_id=mid, year=y, kind=kind, countries=";".join(sorted(codes)),
+                             n_countries=len(codes),
+                             mining_pct=mcov["covered_pct"], mining_high_pct=mcov["covered_high_pct"],
+                             mining_series=_label(mine), processing_pct=pcov["covered_pct"],
+                             processing_high_pct=pcov["covered_high_pct"], processing_series=_label(proc),
+                             import_pct=icov, import_basis=imp_basis,
+                             import_measure=imp_measure, note="; ".join(notes)))
+    return pd.DataFrame(rows)
+
+
+def _label(series) -> str:
+    if series is None:
+        return ""
+    if not c.rules.is_world(series.share_basis):
+        return f"{series.label} {series.stage} {series.period} (no world total: not a share of world)"
+    return f"{series.label} {series.stage} {series.period}"
+
+
+def export_control_exposure_table(year: int = 2025, kind: str = "any") -> pd.DataFrame:
+    """:func:`export_control_exposure` of every mineral with a control counted for supply, for one
+    ``year`` and ``kind``; largest processing share first (then mining)."""
+    k = c.choice("kind", kind, KINDS + ("any",))
+    mids = sorted(set(controls_by_mineral().query("counts_for_supply == True")["mineral_id"]))
+    frames = [export_control_exposure(m, [year]) for m in mids]
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["kind"] == k]
+    out["mineral_name"] = [c.mineral_names().get(m, m) for m in out["mineral_id"]]
+    return out.sort_values(["processing_pct", "mining_pct"], ascending=False, na_position="last").reset_index(drop=True)
