@@ -18,6 +18,7 @@ from . import _common as c
 from .concentration import _summary
 from ..series import BASIS_WORDS
 from ..fmt import fmt_num
+from .export_controls import CLAIM_METRICS, check_control_claim
 
 __all__ = ["check_claims", "count_nir", "list_nir_lines", "COUNT_CONVENTIONS", "TOLERANCE_PP", "TOLERANCE_REL"]
 
@@ -247,6 +248,8 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         verdict, tol = _verdict(claim, n.pct, pp=True)
         note = f"USGS prints {n.bound}{n.pct:g}" if n.bound != "=" else ""
         return n.pct, f"{n.source}, {n.year}", verdict, "; ".join(filter(None, [tol, note]))
+    if metric in CLAIM_METRICS:           # export controls (USGS T4/T5) and recycling (Fig. 13): issue 27
+        return check_control_claim(claim)
     return None, "", "not_checkable", f"no rule to check metric {metric!r}"
 
 

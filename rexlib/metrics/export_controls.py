@@ -38,7 +38,7 @@ def controls_by_mineral(mineral: str | None = None) -> pd.DataFrame:
     if mineral is not None:
         frame = frame[frame["mineral_id"] == c.mineral(mineral)]
     cols = ["mineral_id", "country", "kind", "effective_year", "counts_for_supply", "origin", "control_id",
-            "products", "form", "usgs_control_type", "status", "source_doc", "source_line", "source_url"]
+            "products", "usgs_item", "form", "usgs_control_type", "status", "source_doc", "source_line", "source_url"]
     return frame[cols].sort_values(["effective_year", "mineral_id", "country"], na_position="last").reset_index(drop=True)
 
 
@@ -136,3 +136,81 @@ def export_control_exposure_table(year: int = 2025, kind: str = "any") -> pd.Dat
     out = out[out["kind"] == k]
     out["mineral_name"] = [c.mineral_names().get(m, m) for m in out["mineral_id"]]
     return out.sort_values(["processing_pct", "mining_pct"], ascending=False, na_position="last").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- claims (issue 27)
+
+CLAIM_METRICS = ("export_control_in_force", "export_licensing_in_force", "export_quota_in_force",
+                 "export_control_paused_for_usa", "recycling_rate", "us_demand_met_by_recycling_share")
+T4_SOURCE = "USGS MCS2026 Table 4 (country export controls in force as of January 2026)"
+T5_SOURCE = "USGS MCS2026 Table 5 (trade agreements)"
+FIG13_SOURCE = "USGS MCS2026 Figure 13 (U.S. scrap, 2025 estimated)"
+
+
+def check_control_claim(claim) -> tuple:
+    """(computed, source, verdict, tolerance or reason, note) for a claim about export controls or
+    recycling (:data:`CLAIM_METRICS`), the tuple :func:`rexlib.metrics.claims_check._check` returns.
+
+    * ``export_control_in_force`` / ``export_licensing_in_force`` / ``export_quota_in_force``:
+      1 when Table 4 lists a control (of that kind) by the claim's country on the claim's mineral in
+      force in the claim year (default: January 2026), else 0; consistent when equal to the claim.
+      A claim naming no mineral is not checkable (Table 4 names materials, not end uses or targets).
+      T4 excludes lifted controls: a kind it does not list may have been used before.
+    * ``export_control_paused_for_usa``: 1 when Table 5 lists an agreement with the country, in the
+      claim year, whose focus is a pause of its export controls.
+    * ``recycling_rate``, ``us_demand_met_by_recycling_share``: Figure 13 prints U.S. scrap values
+      and their domestic/imported/exported split, not recycling rates or shares of demand: not
+      checkable, with what Figure 13 does print for the mineral (or that it prints nothing)."""
+    metric, mid, ctry = claim.metric, claim.mineral, claim.country
+    if metric in ("recycling_rate", "us_demand_met_by_recycling_share"):
+        scrap = api.usgs_trends("scrap", mid) if isinstance(mid, str) and mid else api.usgs_trends("scrap")
+        if scrap.empty:
+            every = api.usgs_trends("scrap")
+            return None, FIG13_SOURCE, "not_checkable", (
+                f"Figure 13 prints no {mid.replace('_', ' ')} scrap (its {len(every)} scrap types: "
+                + ", ".join(every["label"]) + "); it gives scrap values and their domestic/imported/exported "
+                "split, not recycling rates or shares of demand")
+        r = scrap.iloc[0]
+        return None, FIG13_SOURCE, "not_checkable", (
+            f"Figure 13: {r['label']} scrap ${r['scrap_value_musd']:,.0f} M in {int(r['year'])} "
+            f"({r['pct_domestic']:g} % domestic, {r['pct_imported']:g} % imported, {r['pct_exported']:g} % exported): "
+            "a value split, not a recycling rate or share of demand")
+    year = int(claim.year) if pd.notna(claim.year) else 2026
+    if metric == "export_control_paused_for_usa":
+        ag = api.agreements(country=ctry)
+        hit = ag[ag["usgs_focus"].fillna("").str.contains("[Pp]ause", regex=True)
+                 & ag["usgs_date"].fillna("").str.startswith(str(year))]
+        val = 1.0 if len(hit) else 0.0
+        src = T5_SOURCE + (f" line {int(hit['source_line'].iloc[0])}: {hit['usgs_name'].iloc[0]}, "
+                           f"{hit['usgs_date'].iloc[0]}, '{hit['usgs_focus'].iloc[0]}'" if len(hit) else "")
+        verdict = "consistent" if val == claim.value else "differs"
+        return val, src, verdict, "yes/no", "Table 5 does not give the pause's length" if len(hit) else ""
+    if not (isinstance(mid, str) and mid):
+        own = controls_by_mineral()
+        own = own[(own["country"] == ctry) & own["origin"].isin(["usgs_t4", "both"])]
+        return None, T4_SOURCE, "not_checkable", (
+            f"the claim names no material; Table 4 names materials, not end uses or target countries "
+            f"({ctry}: {own['mineral_id'].nunique()} minerals under control, "
+            f"{int(own['effective_year'].min())}–{int(own['effective_year'].max())})")
+    kind = {"export_licensing_in_force": "licensing", "export_quota_in_force": "quota"}.get(metric)
+    rows = controls_by_mineral(mid)
+    rows = rows[(rows["country"] == ctry) & rows["origin"].isin(["usgs_t4", "both"])]
+    if kind:
+        rows = rows[rows["kind"] == kind]
+    rows = rows[rows["effective_year"] <= year]
+    val = 1.0 if len(rows) else 0.0
+    what = f"a {kind} control" if kind else "a control"
+    if len(rows):
+        r = rows.iloc[0]
+        src = f"{T4_SOURCE}, line {int(r['source_line'])}: {r['usgs_control_type']}, {r['usgs_item'] or r['products']} ({int(r['effective_year'])})"
+        return val, src, *(("consistent", "yes/no") if val == claim.value else ("differs", "yes/no")), \
+            f"in force since {int(r['effective_year'])}"
+    if kind == "quota":
+        others = controls_by_mineral(mid)
+        others = others[(others["country"] == ctry) & others["origin"].isin(["usgs_t4", "both"])]
+        return None, T4_SOURCE, "not_checkable", (
+            f"Table 4 lists no {ctry} export quota on {mid} in force in {year} "
+            f"({', '.join(sorted(set(others['kind']))) or 'no control'} instead); it excludes controls since lifted, "
+            "so past use of a quota cannot be checked")
+    return val, T4_SOURCE, ("consistent" if val == claim.value else "differs"), "yes/no", \
+        f"Table 4 lists no {what} by {ctry} on {mid} in force in {year}"
