@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import MUTED, WIDTH, empty, field, finish, layer, mark, need
+from .base import WIDTH, empty, field, finish, layer, mark, need
 
 KIND_DOMAIN = ["licensing", "quota", "ban", "reprieve", "unspecified"]
 KIND_COLORS = ["#c0392b", "#e67e22", "#1f6fb2", "#2e9e6b", "#9aa5b1"]
@@ -27,7 +27,7 @@ def control_timeline(frame: pd.DataFrame, *, title: str, source: list[str], by: 
     if undated:
         sub.append(f"{undated} undated control(s) named in the documents are listed in the table, not drawn")
     order = list(dict.fromkeys(dated.sort_values(["effective_year", by])[by]))
-    lo, hi = int(dated["effective_year"].min()), max(int(dated["effective_year"].max()), 2026)
+    lo, hi = min(int(dated["effective_year"].min()), 2022), max(int(dated["effective_year"].max()), 2026)
     y = field(f"{by}:N", sort=order, title=None, axis={"labelLimit": 200})
     points = {"mark": mark("point", filled=True, size=110, opacity=0.9), "encoding": {
         "y": y, "x": field("effective_year:O", title="Year the control took effect",
@@ -54,7 +54,6 @@ def control_share_lines(frame: pd.DataFrame, *, title: str, source: list[str], s
         return empty(title, "No series with a world total to share for this mineral.", source)
     long["measure"] = long["measure"].map(MEASURES)
     long["countries"] = long["countries"].replace("", "none")
-    long["label"] = long["pct"].map(lambda p: f"{p:.0f}%")
     enc = {"x": field("year:O", title=None), "y": field("pct:Q", title="Share held by countries with a control (%)",
                                                        scale={"domain": [0, 100]}),
            "color": field("measure:N", title=None, scale={"domain": list(MEASURES.values()), "range": MEASURE_COLORS},
@@ -63,7 +62,6 @@ def control_share_lines(frame: pd.DataFrame, *, title: str, source: list[str], s
         **enc, "tooltip": [field("year:O", title="Year"), field("measure:N", title="Share of"),
                            field("pct:Q", title="Share (%)", format=".1f"),
                            field("countries:N", title="Countries with a control in force")]}}
-    text = {"mark": mark("text", dy=-9, fontSize=10, color=MUTED), "encoding": {**enc, "text": field("label:N")}}
-    chart = layer(lines, text, shared=long, fields=["year", "pct", "measure", "countries", "label"],
+    chart = layer(lines, shared=long, fields=["year", "pct", "measure", "countries"],
                   width=WIDTH - 120, height=200)
     return finish(chart, title, source, subtitle)

@@ -5,11 +5,11 @@ Source of the controls: the ``export_controls`` table (USGS MCS2026 Table 4, con
 of January 2026 with the year each took effect, reconciled with the curated rows the documents
 name; :func:`rexlib.api.export_controls`). A control is *in force* in a year from its
 ``effective_year`` on (T4 excludes controls since lifted, so a control it lists was not lifted
-before 2026). Shares are not computed here: each is the coalition-coverage rule
-(:func:`rexlib.metrics.coverage.covered_share`) of the controlling countries over the series the
-supply-chain model picks for that year (:func:`rexlib.metrics.coverage.stage_series`: mining and
-processing, the one rule of ``series.yml`` ``stage_families``) and over the headline U.S. import
-sources (:func:`rexlib.metrics.coverage.import_parts`).
+before 2026). No share is computed here: a share held is the sum of the controlling countries'
+stored shares (``share_pct``, the share rule of :mod:`rexlib.series`) in the series the supply-chain
+model picks for that year (:func:`rexlib.metrics.coverage.stage_series`: mining and processing,
+``series.yml`` ``stage_families``), and of their shares of the headline U.S. import sources
+(:func:`rexlib.metrics._common.import_source_shares`).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import api
 from . import _common as c
-from .coverage import _stage_coverage, import_parts, covered_share, stage_series
+from .coverage import stage_series
 
 __all__ = ["KINDS", "YEARS", "controls_by_mineral", "export_control_timeline", "export_control_exposure",
            "export_control_exposure_table"]
@@ -67,8 +67,21 @@ def export_control_timeline(mineral: str | None = None, country: str | None = No
     return agg.sort_values(["effective_year", "mineral_id", "country"], na_position="last").reset_index(drop=True)
 
 
-def _members(codes: set[str], label: str) -> c.Members:
-    return c.Members(frozenset(codes), label)
+def _held(series, members: c.Members) -> tuple[float, list[str], list[str]]:
+    """(share of world held by the members, members listed with an unknown value, members the series
+    does not list): the sum of the members' stored shares (``share_pct``: the share rule of
+    :mod:`rexlib.series`, the same number every profile shows for one country). NaN where the series
+    has no share of world (``share_basis``) or there is no series; a joint label counts when all its
+    countries are members (:meth:`rexlib.metrics._common.Members.covers`)."""
+    if series is None or not c.rules.is_world(series.share_basis):
+        return np.nan, [], []
+    p = series.parts
+    mask = np.array([members.covers(x) for x in p["country"]], dtype=bool)
+    mine = p[mask]
+    withheld = sorted(mine.loc[~mine["known"].astype(bool), "country"])
+    listed = {part for code in p["country"] for part in c.joint_parts(code)}
+    unlisted = sorted(members.codes - listed)
+    return float(mine.loc[mine["known"].astype(bool), "share_pct"].fillna(0).sum()), withheld, unlisted
 
 
 def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
@@ -78,20 +91,23 @@ def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
     imports they hold.
 
     Columns: mineral_id, year, kind, countries (';'-joined ISO3, '' when none), n_countries,
-    mining_pct / mining_high_pct (covered_share of the mining series; ``high`` adds "other countries"
-    where a controlling country may hide in it), mining_series (source label and data year),
-    processing_pct / processing_high_pct / processing_series, import_pct (share of U.S. imports from
-    them, headline import sources 2021-24) / import_basis, note. NaN where there is no series with a
-    world to divide by (``share_basis`` not world), never 0; 0 where the series lists no controlling
+    mining_pct (the sum of their stored shares of world mining, series.with_shares), mining_series
+    (source label and data year), processing_pct / processing_series, import_pct (their share of
+    U.S. imports: the headline import sources, 2021-24, as USGS prints them) / import_basis /
+    import_measure, withheld (controlling countries listed with an unknown value: the share is then
+    a lower bound), unlisted (controlling countries a series does not list: they may be in "other
+    countries"), note. NaN where there is no series with a world to divide by (``share_basis`` not
+    world) or U.S. import shares are not published, never 0; 0 where the series lists no controlling
     country. A year after the newest data year uses the newest data (``*_series`` says which)."""
     mid = c.mineral(mineral)
     yrs = [int(y) for y in years]
     for y in yrs:
         c.number("year", y, 1900, 2100)
     ctrl = controls_by_mineral(mid)
-    supply = ctrl[ctrl["counts_for_supply"].fillna(False).astype(bool) & ctrl["kind"].isin(KINDS)]
-    not_counted = ctrl[~ctrl["counts_for_supply"].fillna(False).astype(bool)]
-    imp_parts, _frame, imp_basis, imp_measure = import_parts(mid)
+    counted = ctrl["counts_for_supply"].fillna(False).astype(bool)
+    supply = ctrl[counted & ctrl["kind"].isin(KINDS)]
+    not_counted = ctrl[~counted]
+    imports, imp_basis, imp_measure = c.import_source_shares(mid)
     rows = []
     for y in yrs:
         mine = stage_series(mid, "mine", y)
@@ -100,21 +116,26 @@ def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
         for kind in KINDS + ("any",):
             part = in_force if kind == "any" else in_force[in_force["kind"] == kind]
             codes = set(part["country"])
-            members = _members(codes, ";".join(sorted(codes)))
-            mcov = _stage_coverage(mine, members)          # 0 where no member is listed; NaN without a world
-            pcov = _stage_coverage(proc, members)
-            icov = covered_share(imp_parts, members)["covered_pct"] if imp_parts is not None else np.nan
+            members = c.Members(frozenset(codes), ";".join(sorted(codes)))
+            mpct, mwith, munl = _held(mine, members)
+            ppct, pwith, punl = _held(proc, members)
+            if imp_basis == "share_pct":
+                hit = imports[[members.covers(x) for x in imports["country"]]]
+                ipct = float(hit["share_pct"].fillna(0).sum())
+            else:
+                ipct = np.nan
             notes = []
             if len(not_counted):
                 notes.append("not counted (scrap, catalysts or battery/technology items): "
                              + ", ".join(sorted(set(not_counted["country"]))))
             rows.append(dict(mineral_id=mid, year=y, kind=kind, countries=";".join(sorted(codes)),
-                             n_countries=len(codes),
-                             mining_pct=mcov["covered_pct"], mining_high_pct=mcov["covered_high_pct"],
-                             mining_series=_label(mine), processing_pct=pcov["covered_pct"],
-                             processing_high_pct=pcov["covered_high_pct"], processing_series=_label(proc),
-                             import_pct=icov, import_basis=imp_basis,
-                             import_measure=imp_measure, note="; ".join(notes)))
+                             n_countries=len(codes), mining_pct=mpct, mining_series=_label(mine),
+                             processing_pct=ppct, processing_series=_label(proc),
+                             import_pct=ipct, import_basis=imp_basis, import_measure=imp_measure,
+                             withheld=";".join(sorted(set(mwith + pwith))),
+                             unlisted=";".join(sorted(set(munl) & set(punl))) if mine is not None and proc is not None
+                             else ";".join(munl or punl),
+                             note="; ".join(notes)))
     return pd.DataFrame(rows)
 
 

@@ -18,7 +18,7 @@ Quirks of the files (all UTF-8 with a BOM and CRLF line ends):
   (a month, the day-month form read "Feb-25" as the 25th). Rule: the ISO column, with its precision
   (``2025-02`` is a month); the disagreements go to ``quality_issues``. ``Agreement`` has trailing
   spaces (line 5, 7).
-* T6 ``Critical_Mineral`` has a trailing space (``"Ytterbium "``, line 59); two rows have no chapter
+* T6 ``Critical_Mineral`` has a trailing space (``"Ytterbium "``, line 58); two rows have no chapter
   (metallurgical coal, uranium: ``Category_Note`` says so).
 * Fig. 13 ``Year`` is ``2025_estimate``; ``Percent_*`` are shares of the scrap's value.
 * Fig. 10 labels carry the price series after a comma or in parentheses (``"Cobalt (U.S. spot
