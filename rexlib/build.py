@@ -38,6 +38,7 @@ from .checks_eu_crm import run_eu_crm_checks
 from . import corrections
 from .corrections import CorrectionError, StaleCorrection
 from .checks_iea_demand import run_iea_demand_checks
+from .checks_usgs_trends import run_usgs_trends_checks  # issue 27
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
 from .metadata.fields import comment
@@ -86,7 +87,7 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
                                             "provenance.py", "series.py", "formulas.py", "corrections.py",
                                             "checks_eu_crm.py", "checks_iea_demand.py",
-                                            "reconcile.py")]
+                                            "reconcile.py", "checks_usgs_trends.py")]
     metadata = sorted(p for p in (code_dir / "metadata").rglob("*") if p.is_file() and p.suffix in (".yml", ".csv"))
     for path in shaping + sorted((code_dir / "sources").glob("*.py")) + metadata:
         digest.update(path.read_bytes())
@@ -517,7 +518,8 @@ def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildRe
     say("[3/4] checking against the publishers' own figures")
     try:
         checks, allowed = run_publisher_checks(tables, extra=pd.concat(
-            [run_eu_crm_checks(tables, raw_dir), run_iea_demand_checks(tables)], ignore_index=True))
+            [run_eu_crm_checks(tables, raw_dir), run_iea_demand_checks(tables),
+             run_usgs_trends_checks(tables)], ignore_index=True))
     except StaleCorrection as exc:
         raise BuildError(str(exc)) from exc
     issues += allowed
