@@ -86,3 +86,17 @@ def test_fig10_beside_rex_prices(db):
     co = g.loc[11]
     assert co["status"] == "reproduced_by_another_series" and "London Metal Exchange" in co["measure"]
     assert (g["status"] == "reproduced").sum() >= 50
+    # lines 53-54: 'Yttrium, oxide,7,0' and 'Ytterbium, oxide,50,11'; the salient prices give Y2O3 6 -> 9
+    # (2024 -> 2025; 6 in 2021) and ytterbium oxide 14 -> 15 (15 in 2021): the rows are swapped
+    y, yb = g.loc[53], g.loc[54]
+    assert y["status"] == yb["status"] == "reproduced_by_another_row"
+    assert y["rex_change_pct"] == pytest.approx(50.0) and yb["rex_change_pct"] == pytest.approx(15 / 14 * 100 - 100)
+
+
+def test_publisher_checks_stored(db):
+    from rexlib.warehouse import query
+    checks = query("SELECT \"check\", subject, status FROM publisher_checks WHERE \"check\" LIKE 'fig1%'")
+    fig10 = checks[checks["check"] == "fig10_price_growth"]
+    assert len(fig10) == 55 and (fig10["status"] == "pass").sum() == 52
+    assert set(fig10.loc[fig10["status"] != "pass", "status"]) == {"allowed"}
+    assert (checks.loc[checks["check"] == "fig13_value_split", "status"] == "pass").sum() == 15
