@@ -329,7 +329,9 @@ class CountryProfile(c.App):
         if len(p.agreements):
             out.append(_cards(p.agreements, "name", lambda r: " · ".join(x for x in (
                 str(r["date"])[:10] if pd.notna(r["date"]) else "undated", r["kind"], f"parties {r['parties']}",
-                "through the EU" if r.get("via") == "EU" else "") if x)))
+                "through the EU" if r.get("via") == "EU" else "",
+                {"usgs_t5": "USGS MCS2026 Table 5", "both": "the documents and USGS Table 5"}.get(r.get("origin"), ""))
+                if x)))
         if len(p.deals):
             out.append(_cards(p.deals, "project", lambda r: " · ".join(x for x in (
                 r["agency"] or "", r["instrument"] or "", _usd(r["amount_usd"]) if pd.notna(r["amount_usd"]) else "amount not stated",
