@@ -100,9 +100,11 @@ def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
     world) or U.S. import shares are not published, never 0; 0 where the series lists no controlling
     country. A year after the newest data year uses the newest data (``*_series`` says which)."""
     mid = c.mineral(mineral)
-    yrs = [int(y) for y in years]
-    for y in yrs:
-        c.number("year", y, 1900, 2100)
+    valid = range(2000, 2031)      # T4 dates controls from 2012 to 2026
+    given = years if isinstance(years, range) else c.v.items("years", years, list(YEARS), "a year")
+    yrs = [c.v.year("years", y, valid) for y in given]
+    if not yrs:
+        raise c.v.InvalidArgument("years", years, list(YEARS), " (give at least one year)")
     ctrl = controls_by_mineral(mid)
     counted = ctrl["counts_for_supply"].fillna(False).astype(bool)
     supply = ctrl[counted & ctrl["kind"].isin(KINDS)]
