@@ -56,7 +56,9 @@ def control_share_lines(frame: pd.DataFrame, *, title: str, source: list[str], s
     long["countries"] = long["countries"].replace("", "none")
     enc = {"x": field("year:O", title=None), "y": field("pct:Q", title="Share held by countries with a control (%)",
                                                        scale={"domain": [0, 100]}),
-           "color": field("measure:N", title=None, scale={"domain": list(MEASURES.values()), "range": MEASURE_COLORS},
+           "color": field("measure:N", title=None, scale={"domain": [m for m in MEASURES.values() if m in set(long["measure"])],
+                                                          "range": [c for m, c in zip(MEASURES.values(), MEASURE_COLORS)
+                                                                    if m in set(long["measure"])]},
                           legend={"orient": "top", "direction": "horizontal"})}
     lines = {"mark": mark("line", point=True, strokeWidth=2), "encoding": {
         **enc, "tooltip": [field("year:O", title="Year"), field("measure:N", title="Share of"),

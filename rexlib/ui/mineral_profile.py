@@ -609,11 +609,11 @@ def controls_section(mineral: str, name: str) -> list[str]:
         "processing_pct": "World processing %", "import_pct": "U.S. imports %",
         "mining_series": "Mining series", "processing_series": "Processing series"}, max_rows=20, download=expo))
     notes = [n for n in expo["note"].unique() if n]
-    text = ("Shares are coalition coverage (the controlling countries' share of the known parts) of the "
-            "series the supply-chain model picks for each year; the IEA and EU processing series have one "
-            "period, so their share changes only when a country's control starts. U.S. imports: the "
+    text = ("A share is the sum of the controlling countries' shares of world supply, as this profile shows "
+            "them, in the series the supply-chain model picks for each year; the IEA and EU processing series "
+            "have one period, so their share changes only when a country's control starts. U.S. imports: the "
             "headline import sources, 2021-24. A control counts from the year it took effect; Table 4 "
-            "excludes controls since lifted.")
+            "excludes controls since lifted. Blank: no series with a world total.")
     out.append(c.message(" ".join([text] + [f"{n[0].upper()}{n[1:]}." for n in notes]), "info"))
     return out
 
