@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import api
+from ..warehouse import memo
 from . import _common as c
 from .coverage import stage_series
 
@@ -27,14 +28,19 @@ KINDS = ("licensing", "quota", "ban")          # the kinds USGS Table 4 distingu
 YEARS = tuple(range(2022, 2027))               # the years the issue asks for (T4 is as of January 2026)
 
 
+@memo(maxsize=1)
+def _exploded() -> pd.DataFrame:
+    frame = api.export_controls()
+    frame = frame[frame["minerals"].notna()].copy()
+    frame["mineral_id"] = frame["minerals"].str.split(";")
+    return frame.explode("mineral_id")
+
+
 def controls_by_mineral(mineral: str | None = None) -> pd.DataFrame:
     """One row per control and mineral it names (``export_controls`` exploded on ``minerals``):
     mineral_id, country, kind, effective_year, counts_for_supply, origin, control_id, products, form,
     usgs_control_type, source_doc, source_line, source_url. Rows naming no mineral are left out."""
-    frame = api.export_controls(mineral=mineral)
-    frame = frame[frame["minerals"].notna()].copy()
-    frame["mineral_id"] = frame["minerals"].str.split(";")
-    frame = frame.explode("mineral_id")
+    frame = _exploded()
     if mineral is not None:
         frame = frame[frame["mineral_id"] == c.mineral(mineral)]
     cols = ["mineral_id", "country", "kind", "effective_year", "counts_for_supply", "origin", "control_id",
@@ -84,7 +90,7 @@ def _held(series, members: c.Members) -> tuple[float, list[str], list[str]]:
     return float(mine.loc[mine["known"].astype(bool), "share_pct"].fillna(0).sum()), withheld, unlisted
 
 
-def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
+def export_control_exposure(mineral: str, years=YEARS, *, kinds=KINDS + ("any",)) -> pd.DataFrame:
     """Per year and kind (licensing, quota, ban, and ``any``): the countries with a control of that
     kind in force on ``mineral`` (``counts_for_supply`` rows only: scrap and battery/technology items
     control no primary supply), and the share of world mining, of world processing and of U.S.
@@ -98,13 +104,16 @@ def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
     a lower bound), unlisted (controlling countries a series does not list: they may be in "other
     countries"), note. NaN where there is no series with a world to divide by (``share_basis`` not
     world) or U.S. import shares are not published, never 0; 0 where the series lists no controlling
-    country. A year after the newest data year uses the newest data (``*_series`` says which)."""
+    country. A year after the newest data year uses the newest data (``*_series`` says which).
+    ``kinds`` keeps some of the kinds (the chokepoints ask for ``("any",)``)."""
     mid = c.mineral(mineral)
     valid = range(2000, 2031)      # T4 dates controls from 2012 to 2026
     given = years if isinstance(years, range) else c.v.items("years", years, list(YEARS), "a year")
     yrs = [c.v.year("years", y, valid) for y in given]
     if not yrs:
         raise c.v.InvalidArgument("years", years, list(YEARS), " (give at least one year)")
+    every = KINDS + ("any",)
+    kinds = [c.choice("kinds", k, every) for k in c.v.items("kinds", kinds, every, "a kind")] or list(every)
     ctrl = controls_by_mineral(mid)
     counted = ctrl["counts_for_supply"].fillna(False).astype(bool)
     supply = ctrl[counted & ctrl["kind"].isin(KINDS)]
@@ -115,7 +124,7 @@ def export_control_exposure(mineral: str, years=YEARS) -> pd.DataFrame:
         mine = stage_series(mid, "mine", y)
         proc = stage_series(mid, "processing", y)
         in_force = supply[supply["effective_year"].notna() & (supply["effective_year"] <= y)]
-        for kind in KINDS + ("any",):
+        for kind in kinds:
             part = in_force if kind == "any" else in_force[in_force["kind"] == kind]
             codes = set(part["country"])
             members = c.Members(frozenset(codes), ";".join(sorted(codes)))
@@ -154,7 +163,7 @@ def export_control_exposure_table(year: int = 2025, kind: str = "any") -> pd.Dat
     ``year`` and ``kind``; largest processing share first (then mining)."""
     k = c.choice("kind", kind, KINDS + ("any",))
     mids = sorted(set(controls_by_mineral().query("counts_for_supply == True")["mineral_id"]))
-    frames = [export_control_exposure(m, [year]) for m in mids]
+    frames = [export_control_exposure(m, [year], kinds=(k,)) for m in mids]
     out = pd.concat(frames, ignore_index=True)
     out = out[out["kind"] == k]
     out["mineral_name"] = [c.mineral_names().get(m, m) for m in out["mineral_id"]]

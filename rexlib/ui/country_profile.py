@@ -234,15 +234,10 @@ class CountryProfile(c.App):
         if timeline.empty:
             return out + [c.message(f"USGS MCS2026 Table 4 lists no export control by {p.name} in force as of "
                                     "January 2026, and the documents name none.", "info")]
-        rows = []
-        for mid in sorted(set(timeline.loc[timeline["counts_for_supply"], "mineral_id"])):
-            e = mb.control_exposure(mid)
-            e = e[(e["year"] == 2025) & (e["kind"] == "any")].iloc[0]
-            rows.append(dict(mineral_id=mid, countries_2025=e["countries"], mining_pct=e["mining_pct"],
-                             processing_pct=e["processing_pct"], import_pct=e["import_pct"]))
-        table = timeline.merge(pd.DataFrame(rows, columns=["mineral_id", "countries_2025", "mining_pct",
-                                                           "processing_pct", "import_pct"]),
-                               on="mineral_id", how="left")
+        every = mb.control_exposure_table(2025, "any")      # shared with the chokepoints (one pass)
+        every = every[every["mineral_id"].isin(set(timeline.loc[timeline["counts_for_supply"], "mineral_id"]))]
+        table = timeline.merge(every[["mineral_id", "countries", "mining_pct", "processing_pct", "import_pct"]]
+                               .rename(columns={"countries": "countries_2025"}), on="mineral_id", how="left")
         src = source_line("USGS MCS2026 Table 4 (export controls in force as of January 2026) and the documents' "
                           "controls (curated, cited)", ["MCS2026"], {"country": p.iso3})
         out.append(c.chart_html(control_timeline(table, title=f"{p.name}: what it put under export control when",

@@ -623,11 +623,21 @@ def uses_section(mineral: str, name: str) -> list[str]:
     growth (Figure 10) beside rex's price series (issue 27)."""
     out = [c.heading("What it is used for, scrap and price growth (USGS MCS2026)")]
     uses = api.usgs_trends("end_uses", mineral)
-    if len(uses):
+    if uses.empty:
+        # a chapter Table 6 lists by element (rare earths, platinum-group metals): its elements' rows
+        chapter = f"included in the {name.lower()} chapter"
+        every = api.usgs_trends("end_uses")
+        uses = every[every["chapter_note"].fillna("").str.lower().str.startswith(chapter)]
+    if len(uses) == 1:
         r = uses.iloc[0]
         extra = f" ({r['chapter_note']})" if isinstance(r["chapter_note"], str) and r["chapter_note"] else ""
         out.append(f'<div class="rex-note"><b>Primary applications:</b> {esc(r["applications"])}{esc(extra)} '
                    f'<span style="color:#5f6b76">Source: USGS MCS2026 Table 6, line {int(r["source_line"])}.</span></div>')
+    elif len(uses):
+        out.append(f'<div class="rex-note"><b>Primary applications</b> of the {len(uses)} elements of the {esc(name)} '
+                   'chapter on the 2025 list (USGS MCS2026 Table 6):</div>')
+        out.append(c.table_html(uses, f"{mineral}_end_uses", columns={
+            "label": "Element", "applications": "Primary applications", "source_line": "Table 6 line"}, max_rows=20))
     else:
         out.append(c.message(f"USGS MCS2026 Table 6 (primary applications of the 2025 critical minerals) does not "
                              f"list {name}.", "info"))
