@@ -368,7 +368,9 @@ def deals(mineral: str | None = None, agency: str | None = None, stage: str | No
 
 
 def agreements(country: str | None = None) -> pd.DataFrame:
-    """Agreements, frameworks and forums; ``country`` keeps those it is a party to (ISO3 or ``EU``)."""
+    """Agreements, frameworks and forums: the documents' (curated, cited) and USGS MCS2026 Table 5's
+    U.S. agreements of 2025, reconciled (``origin`` curated | usgs_t5 | both); ``country`` keeps those
+    it is a party to (ISO3 or ``EU``)."""
     params: list = []
     sql = "SELECT * FROM agreements"
     if country is not None:
