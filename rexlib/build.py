@@ -270,14 +270,15 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
             tables[name] = curated_source.read_curated(path, curated_spec(name))
         else:
             tables[name] = pd.DataFrame({c: pd.Series(dtype="object") for c in curated_spec(name).columns})
-    labels += _usgs_trends(tables, issues, raw_dir, iso_path)
+    _usgs_trends(tables, issues, raw_dir, iso_path)
     tables.update(source_tables(load_sources(raw_dir)))
     return tables, issues
 
 
-def _usgs_trends(tables: dict[str, pd.DataFrame], issues: list[dict], raw_dir: Path, iso_path: Path) -> list[dict]:
+def _usgs_trends(tables: dict[str, pd.DataFrame], issues: list[dict], raw_dir: Path, iso_path: Path) -> None:
     """Issue 27: MCS2026 T4 and T5 reconciled with the curated export_controls and agreements;
-    T6 (end uses), Fig. 13 (scrap) and Fig. 10 (price growth) as published. Returns country labels."""
+    T6 (end uses), Fig. 13 (scrap) and Fig. 10 (price growth) as published; T4's country labels
+    joined to country_labels."""
     try:
         t4, more = usgs_trends.read_t4(raw_dir / usgs_trends.T4_FILE)
         issues += more
@@ -295,7 +296,8 @@ def _usgs_trends(tables: dict[str, pd.DataFrame], issues: list[dict], raw_dir: P
         frame, more = reader(raw_dir / rel)
         issues += more
         tables[name] = frame[list(TABLES[name].columns)]
-    return labels
+    tables["country_labels"] = pd.concat([tables["country_labels"], pd.DataFrame(labels)], ignore_index=True
+                                         ).drop_duplicates(["label", "source_file"]).reset_index(drop=True)
 
 
 def _dedupe_world(frame: pd.DataFrame, issues: list[dict], record: str) -> pd.DataFrame:
