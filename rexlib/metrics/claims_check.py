@@ -294,6 +294,8 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
                 computed, src, verdict, rest = None, "", "not_checkable", [f"error: {err}"]
             tol, note = (rest + ["", ""])[:2] if verdict != "not_checkable" else ("", rest[0] if rest else "")
         claimed = (fmt_num(cl.value) if pd.notna(cl.value) else f"{fmt_num(cl.low)}–{fmt_num(cl.high)}")
+        if cl.unit == "in_force" and pd.notna(cl.value):          # yes/no claims (export controls, issue 27)
+            claimed = "in force (1)" if cl.value == 1 else "not in force (0)"
         rows.append(dict(claim_id=cl.claim_id, metric=cl.metric, mineral=cl.mineral, country=cl.country,
                          year=cl.year, claimed=claimed, claimed_value=cl.value, claimed_low=cl.low,
                          claimed_high=cl.high, unit=cl.unit, computed=computed, data_source=src,
