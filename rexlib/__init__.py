@@ -41,3 +41,8 @@ __all__ = ["__version__", "agreements", "build", "claims", "cleantech_demand", "
            "coalition", "coalition_coverage", "country_profile", "marginal_coverage",
            # Project Vault stockpile calculator (issue 27)
            "stockpile"]
+
+# Export controls over time and the USGS MCS2026 industry-trends tables (issue 27).
+from .metrics.export_controls import export_control_exposure, export_control_timeline  # noqa: E402
+from .api import usgs_trends  # noqa: E402
+__all__ += ["export_control_exposure", "export_control_timeline", "usgs_trends"]

@@ -377,7 +377,9 @@ def deals(mineral: str | None = None, agency: str | None = None, stage: str | No
 
 
 def agreements(country: str | None = None) -> pd.DataFrame:
-    """Agreements, frameworks and forums; ``country`` keeps those it is a party to (ISO3 or ``EU``)."""
+    """Agreements, frameworks and forums: the documents' (curated, cited) and USGS MCS2026 Table 5's
+    U.S. agreements of 2025, reconciled (``origin`` curated | usgs_t5 | both); ``country`` keeps those
+    it is a party to (ISO3 or ``EU``)."""
     params: list = []
     sql = "SELECT * FROM agreements"
     if country is not None:
@@ -399,8 +401,10 @@ def group(name: str) -> list[str]:
 
 
 def export_controls(country: str | None = None, mineral: str | None = None) -> pd.DataFrame:
-    """Export restrictions and reprieves named in the documents (curated, cited), by restricting
-    ``country`` (ISO3) and/or ``mineral``; ordered by announcement date."""
+    """Export restrictions and reprieves: those named in the documents (curated, cited) and every
+    item of USGS MCS2026 Table 4 with the year it took effect (``origin`` curated | usgs_t4 | both,
+    ``kind`` licensing | quota | ban | reprieve | unspecified, ``effective_year``), by restricting
+    ``country`` (ISO3) and/or ``mineral``; ordered by the year it took effect, then id."""
     params: list = []
     sql = ["SELECT * FROM export_controls WHERE 1 = 1"]
     if country is not None:
@@ -409,7 +413,21 @@ def export_controls(country: str | None = None, mineral: str | None = None) -> p
     if mineral is not None:
         sql.append("AND " + _in_list("minerals"))
         params.append(mineral_id(mineral))
-    return query(" ".join(sql) + " ORDER BY announced_date NULLS LAST, control_id", params)
+    return query(" ".join(sql) + " ORDER BY effective_year NULLS LAST, announced_date NULLS LAST, control_id", params)
+
+
+def usgs_trends(table: str, mineral: str | None = None) -> pd.DataFrame:
+    """One of the USGS MCS2026 industry-trends tables read for issue 27, as published:
+    ``end_uses`` (Table 6, what each critical mineral is used for), ``scrap`` (Figure 13, value of
+    U.S. scrap, million dollars, and its domestic/imported/exported percent) or ``price_growth``
+    (Figure 10, percent change 2024-2025 and compound annual growth 2021-2025); ``mineral`` keeps
+    one mineral's rows (an empty frame where USGS prints none)."""
+    name = v.choice("table", table, ("end_uses", "scrap", "price_growth"))
+    sql, params = f"SELECT * FROM usgs_{name}", []
+    if mineral is not None:
+        sql += " WHERE mineral_id = ?"
+        params.append(mineral_id(mineral))
+    return query(sql + " ORDER BY source_line", params)
 
 
 def claims(mineral: str | None = None, checkable: bool | None = None) -> pd.DataFrame:

@@ -39,14 +39,17 @@ from . import corrections
 from .corrections import CorrectionError, StaleCorrection
 from .checks_iea_demand import run_iea_demand_checks
 from .checks_iea_conversion import run_iea_conversion_checks
+from .checks_usgs_trends import run_usgs_trends_checks  # issue 27
 from .curate import CurationError, align_measures, map_countries, nir_bound, normalise_price_units, normalise_units
 from .ids import MINERALS
 from .metadata.fields import comment
 from .paths import CURATED, RAW, db_path, derived_dir
 from .provenance import ChecksumMismatch, load_sources, source_tables, verify_checksums
-from .schema import BUILD_TABLES, CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, validate
+from .schema import BUILD_TABLES, CURATED_TABLES, SCHEMA_VERSION, TABLES, SchemaError, Table, curated_spec, validate
 from .sources import curated as curated_source
 from .sources import eu_crm, iea, iea_conversion, usgs_figures, usgs_mcs2026, usgs_world_legacy, wgi
+from .sources import usgs_trends  # issue 27
+from . import reconcile  # issue 27
 from .unparsed_check import unparsed_regressions
 from .sources.countries import iso_reference
 from .version import __version__
@@ -85,7 +88,7 @@ def fingerprint(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> str:
     shaping = [code_dir / name for name in ("build.py", "curate.py", "schema.py", "checks.py", "ids.py",
                                             "provenance.py", "series.py", "formulas.py", "corrections.py",
                                             "checks_eu_crm.py", "checks_iea_demand.py",
-                                            "checks_iea_conversion.py")]
+                                            "checks_iea_conversion.py", "reconcile.py", "checks_usgs_trends.py")]
     metadata = sorted(p for p in (code_dir / "metadata").rglob("*") if p.is_file() and p.suffix in (".yml", ".csv"))
     for path in shaping + sorted((code_dir / "sources").glob("*.py")) + metadata:
         digest.update(path.read_bytes())
@@ -277,11 +280,37 @@ def collect(raw_dir: Path = RAW, curated_dir: Path = CURATED) -> tuple[dict[str,
     for name in CURATED_TABLES:
         path = curated_dir / f"{name}.csv"
         if path.exists():
-            tables[name] = curated_source.read_curated(path, TABLES[name])
+            tables[name] = curated_source.read_curated(path, curated_spec(name))
         else:
-            tables[name] = pd.DataFrame({c: pd.Series(dtype="object") for c in TABLES[name].columns})
+            tables[name] = pd.DataFrame({c: pd.Series(dtype="object") for c in curated_spec(name).columns})
+    _usgs_trends(tables, issues, raw_dir, iso_path)
     tables.update(source_tables(load_sources(raw_dir)))
     return tables, issues
+
+
+def _usgs_trends(tables: dict[str, pd.DataFrame], issues: list[dict], raw_dir: Path, iso_path: Path) -> None:
+    """Issue 27: MCS2026 T4 and T5 reconciled with the curated export_controls and agreements;
+    T6 (end uses), Fig. 13 (scrap) and Fig. 10 (price growth) as published; T4's country labels
+    joined to country_labels."""
+    try:
+        t4, more = usgs_trends.read_t4(raw_dir / usgs_trends.T4_FILE)
+        issues += more
+        t4, labels = map_countries(t4, iso_path)
+        t5, more = usgs_trends.read_t5(raw_dir / usgs_trends.T5_FILE)
+        issues += more
+        matches = pd.read_csv(usgs_trends.T5_MATCHES, dtype=str, keep_default_na=False)
+        tables["export_controls"] = reconcile.export_controls(tables["export_controls"], t4)
+        tables["agreements"] = reconcile.agreements(tables["agreements"], t5, matches)
+    except (usgs_trends.TrendsError, reconcile.ReconcileError) as exc:
+        raise BuildError(str(exc)) from exc
+    for name, reader, rel in (("usgs_end_uses", usgs_trends.read_t6, usgs_trends.T6_FILE),
+                              ("usgs_scrap", usgs_trends.read_fig13, usgs_trends.FIG13_FILE),
+                              ("usgs_price_growth", usgs_trends.read_fig10, usgs_trends.FIG10_FILE)):
+        frame, more = reader(raw_dir / rel)
+        issues += more
+        tables[name] = frame[list(TABLES[name].columns)]
+    tables["country_labels"] = pd.concat([tables["country_labels"], pd.DataFrame(labels)], ignore_index=True
+                                         ).drop_duplicates(["label", "source_file"]).reset_index(drop=True)
 
 
 def _dedupe_world(frame: pd.DataFrame, issues: list[dict], record: str) -> pd.DataFrame:
@@ -505,7 +534,8 @@ def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildRe
     try:
         checks, allowed = run_publisher_checks(tables, extra=pd.concat(
             [run_eu_crm_checks(tables, raw_dir), run_iea_demand_checks(tables),
-             run_iea_conversion_checks(tables)], ignore_index=True))       # IEA2025 conversion (issue 27)
+             run_iea_conversion_checks(tables),       # IEA2025 conversion (issue 27)
+             run_usgs_trends_checks(tables)], ignore_index=True))
     except StaleCorrection as exc:
         raise BuildError(str(exc)) from exc
     issues += allowed

@@ -39,6 +39,17 @@ _CITE = {"source_doc": "VARCHAR", "source_title": "VARCHAR", "source_url": "VARC
          "source_quote": "VARCHAR", "also_in": "VARCHAR"}
 _CITE_REQ = ("source_doc", "source_title", "source_quote")
 
+# Issue 27: columns the build adds to two curated tables when it reconciles USGS MCS2026 T4/T5 with them
+# (rexlib/reconcile.py); the CSVs keep their hand-written columns (curated_spec).
+EXPORT_CONTROLS_ADDED = {"kind": "VARCHAR", "effective_year": "INTEGER", "origin": "VARCHAR",
+                         "usgs_control_type": "VARCHAR", "usgs_item": "VARCHAR", "form": "VARCHAR",
+                         "counts_for_supply": "BOOLEAN", "source_file": "VARCHAR", "source_line": "INTEGER"}
+AGREEMENTS_ADDED = {"origin": "VARCHAR", "usgs_name": "VARCHAR", "usgs_date": "VARCHAR", "usgs_focus": "VARCHAR",
+                    "source_file": "VARCHAR", "source_line": "INTEGER"}
+CONTROL_KINDS = ("licensing", "quota", "ban", "reprieve", "unspecified")
+ORIGINS_T4 = ("curated", "usgs_t4", "both")
+ORIGINS_T5 = ("curated", "usgs_t5", "both")
+
 
 def _world(name: str, description: str) -> Table:
     return Table(
@@ -214,20 +225,26 @@ TABLES: dict[str, Table] = {t.name: t for t in [
               "instrument": ("loan", "equity", "grant", "offtake", "price_floor", "letter_of_interest",
                              "investment_commitment", "guarantee", "stockpile_purchase", "other")},
           mineral_columns=("minerals",), country_columns=("asset_country",)),
-    Table("agreements", "Bilateral and multilateral frameworks, MOUs, action plans, forums (curated, cited).",
+    Table("agreements", "Bilateral and multilateral frameworks, MOUs, action plans, forums: the curated, cited "
+          "rows and USGS MCS2026 Table 5 (U.S. agreements of 2025), reconciled (origin curated | usgs_t5 | both).",
           {"agreement_id": "VARCHAR", "date": "DATE", "date_note": "VARCHAR", "name": "VARCHAR",
-           "kind": "VARCHAR", "parties": "VARCHAR", "minerals": "VARCHAR", "notes": "VARCHAR", **_CITE},
-          key=("agreement_id",), required=("agreement_id", "name", "kind") + _CITE_REQ,
+           "kind": "VARCHAR", "parties": "VARCHAR", "minerals": "VARCHAR", "notes": "VARCHAR", **_CITE,
+           **AGREEMENTS_ADDED},
+          key=("agreement_id",), required=("agreement_id", "name", "kind", "origin") + _CITE_REQ,
+          allowed={"origin": ORIGINS_T5},
           mineral_columns=("minerals",), country_columns=("parties",)),
     Table("country_groups", "Named country groups (agreement partners, FORGE, MSP, FEOC ...), cited.",
           {"group_id": "VARCHAR", "group_name": "VARCHAR", "member": "VARCHAR", "notes": "VARCHAR", **_CITE},
           key=("group_id", "member"), required=("group_id", "group_name", "member") + _CITE_REQ,
           country_columns=("member",)),
-    Table("export_controls", "Export restrictions and reprieves named in the documents (curated, cited).",
+    Table("export_controls", "Export restrictions and reprieves: those named in the documents (curated, cited) "
+          "and every item of USGS MCS2026 Table 4 (country export controls in force, with the year each took "
+          "effect), reconciled (origin curated | usgs_t4 | both).",
           {"control_id": "VARCHAR", "country": "VARCHAR", "minerals": "VARCHAR", "products": "VARCHAR",
            "action": "VARCHAR", "announced_date": "DATE", "date_note": "VARCHAR", "effective_date": "DATE",
-           "status": "VARCHAR", "target_country": "VARCHAR", "notes": "VARCHAR", **_CITE},
-          key=("control_id",), required=("control_id", "country", "action") + _CITE_REQ,
+           "status": "VARCHAR", "target_country": "VARCHAR", "notes": "VARCHAR", **_CITE, **EXPORT_CONTROLS_ADDED},
+          key=("control_id",), required=("control_id", "country", "action", "kind", "origin") + _CITE_REQ,
+          allowed={"kind": CONTROL_KINDS, "origin": ORIGINS_T4},
           mineral_columns=("minerals",), country_columns=("country", "target_country")),
     Table("claims", "Quantitative claims in the documents, with whether the workbook can check them.",
           {"claim_id": "VARCHAR", "topic": "VARCHAR", "mineral": "VARCHAR", "country": "VARCHAR",
@@ -236,7 +253,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
            "check_note": "VARCHAR", "convention": "VARCHAR", **_CITE},
           key=("claim_id",), required=("claim_id", "metric") + _CITE_REQ,
           allowed={"convention": ("usgs_list_members", "rex_minerals", "share_of_world_total", "headline_nir",
-                                  "publisher_value", "iea_observed_multiple", "iea_top3_unweighted_mean")},
+                                  "publisher_value", "iea_observed_multiple", "iea_top3_unweighted_mean",
+                                  "usgs_t4_in_force", "usgs_t5_agreement", "usgs_fig13_scrap")},
           mineral_columns=("mineral",), country_columns=("country",)),
     Table("intensities", "Material content per product stated in the documents, cited.",
           {"intensity_id": "VARCHAR", "product": "VARCHAR", "mineral": "VARCHAR", "amount": "DOUBLE",
@@ -251,6 +269,14 @@ DERIVED_TABLES = ("production_latest", "reserves_latest", "capacity_latest", "co
                   "supply_shares", "supply_concentration")
 
 CURATED_TABLES = ("deals", "agreements", "country_groups", "export_controls", "claims", "intensities")
+
+
+def curated_spec(name: str) -> Table:
+    """The declaration of a curated CSV as written by hand: the table without the columns the build
+    adds when it reconciles a publisher's rows with it (issue 27: export_controls, agreements)."""
+    added = {"export_controls": EXPORT_CONTROLS_ADDED, "agreements": AGREEMENTS_ADDED}.get(name, {})
+    spec = TABLES[name]
+    return Table(spec.name, spec.description, {k: t for k, t in spec.columns.items() if k not in added}, spec.key)
 
 
 class SchemaError(ValueError):
@@ -529,4 +555,29 @@ TABLES.update({t.name: t for t in [
           key=("mineral_id", "end_use", "scenario", "year"),
           required=("mineral_id", "end_use", "scenario", "year", "year_type", "value_kt"),
           allowed={**_YEAR_RULES, "end_use": IEA_END_USES}, mineral_columns=("mineral_id",)),
+]})
+
+
+# ---------------------------------------------------------------------------------------------
+# USGS MCS2026 industry-trends tables read for issue 27 (rexlib/sources/usgs_trends.py). T4 and T5
+# are reconciled into export_controls and agreements above (rexlib/reconcile.py).
+TABLES.update({t.name: t for t in [
+    Table("usgs_end_uses", "USGS MCS2026 Table 6: the primary applications of each mineral of the 2025 U.S. "
+          "critical minerals list, as printed (what it is used for).",
+          {"mineral_id": "VARCHAR", "label": "VARCHAR", "applications": "VARCHAR", "chapter_note": "VARCHAR", **_PROV},
+          key=("label",), required=("label", "applications", "source_file", "source_line"),
+          mineral_columns=("mineral_id",)),
+    Table("usgs_scrap", "USGS MCS2026 Figure 13: the value of U.S. scrap by type (2025, estimated) and the percent "
+          "of that value that was domestic, imported and exported.",
+          {"mineral_id": "VARCHAR", "label": "VARCHAR", "year": "INTEGER", "flag": "VARCHAR",
+           "scrap_value_musd": "DOUBLE", "pct_domestic": "DOUBLE", "pct_imported": "DOUBLE",
+           "pct_exported": "DOUBLE", "critical_list": "BOOLEAN", **_PROV},
+          key=("label", "year"), required=("mineral_id", "label", "year", "scrap_value_musd", "source_line"),
+          mineral_columns=("mineral_id",), flag_columns=("flag",)),
+    Table("usgs_price_growth", "USGS MCS2026 Figure 10: price growth of critical minerals, 2024-2025 change and "
+          "2021-2025 compound annual growth rate, in percent, per price series.",
+          {"mineral_id": "VARCHAR", "label": "VARCHAR", "price_series": "VARCHAR", "pct_change_2024_2025": "DOUBLE",
+           "cagr_2021_2025_pct": "DOUBLE", "basis": "VARCHAR", "source_file": "VARCHAR", "source_line": "INTEGER"},
+          key=("label",), required=("mineral_id", "label", "source_line"),
+          allowed={"basis": ("price", "unit value of imports")}, mineral_columns=("mineral_id",)),
 ]})

@@ -5,3 +5,4 @@ from .base import finish, source_line, to_svg, warm  # noqa: F401
 from .reliance import import_sources_bars, nir_bars, us_statistics_lines  # noqa: F401
 from .supply import (mining_vs_refining, production_trend, reserves_bars, share_tiles, top_producers,  # noqa: F401
                      world_share_map)
+from . import controls  # noqa: F401  (export controls over time, issue 27)

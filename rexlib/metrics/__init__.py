@@ -12,6 +12,9 @@ One module per job (see docs/methods.md for every formula, unit, source and simp
 * :mod:`.prices` — price volatility and deal price floors;
 * :mod:`.vintage` — USGS revisions between MCS editions;
 * :mod:`.stockpile` — Project Vault: what a budget buys at USGS prices, months of U.S. net imports covered;
+* :mod:`.export_controls` — export controls over time: shares of world mining, processing and U.S.
+  imports held by countries with a control in force (USGS MCS2026 Table 4), claims about them;
+* :mod:`.usgs_trends` — USGS Fig. 10 price growth beside rex's price series;
 * :mod:`.outlook` — IEA demand outlook: growth vs 2023, clean-tech share, supply-demand balance,
   projected concentration, exposure of 2030 demand to a cut.
 """

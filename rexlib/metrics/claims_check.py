@@ -18,6 +18,7 @@ from . import _common as c
 from .concentration import _summary
 from ..series import BASIS_WORDS
 from ..fmt import fmt_num
+from .export_controls import CLAIM_METRICS, check_control_claim
 
 __all__ = ["check_claims", "count_nir", "list_nir_lines", "COUNT_CONVENTIONS", "TOLERANCE_PP", "TOLERANCE_REL"]
 
@@ -256,6 +257,8 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         verdict, tol = _verdict(claim, n.pct, pp=True)
         note = f"USGS prints {n.bound}{n.pct:g}" if n.bound != "=" else ""
         return n.pct, f"{n.source}, {n.year}", verdict, "; ".join(filter(None, [tol, note]))
+    if metric in CLAIM_METRICS:           # export controls (USGS T4/T5) and recycling (Fig. 13): issue 27
+        return check_control_claim(claim)
     return None, "", "not_checkable", f"no rule to check metric {metric!r}"
 
 
@@ -300,6 +303,8 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
                 computed, src, verdict, rest = None, "", "not_checkable", [f"error: {err}"]
             tol, note = (rest + ["", ""])[:2] if verdict != "not_checkable" else ("", rest[0] if rest else "")
         claimed = (fmt_num(cl.value) if pd.notna(cl.value) else f"{fmt_num(cl.low)}–{fmt_num(cl.high)}")
+        if cl.unit == "in_force" and pd.notna(cl.value):          # yes/no claims (export controls, issue 27)
+            claimed = "in force (1)" if cl.value == 1 else "not in force (0)"
         rows.append(dict(claim_id=cl.claim_id, metric=cl.metric, mineral=cl.mineral, country=cl.country,
                          year=cl.year, claimed=claimed, claimed_value=cl.value, claimed_low=cl.low,
                          claimed_high=cl.high, unit=cl.unit, computed=computed, data_source=src,

@@ -201,7 +201,7 @@ def most_exposed_minerals(supplier: Iterable[str] | str, stage: str = "mine", ye
 
 
 def export_control_presets() -> pd.DataFrame:
-    """Disruption arguments built from the curated ``export_controls`` table.
+    """Disruption arguments built from the documents' rows of ``export_controls`` (origin curated or both).
 
     One row per (restriction, mineral): ``control_id``, ``country`` (the restricting country = the
     supplier), ``mineral_id``, ``stage`` (the mineral's primary stage, :func:`rexlib.series.primary_stage`;
@@ -209,7 +209,9 @@ def export_control_presets() -> pd.DataFrame:
     ``args`` (a dict for :func:`disruption`, None when not runnable), ``runnable`` and ``note``.
     Reprieves (``action='reprieve'``) and rows without minerals are listed with ``runnable=False``.
     """
-    ec = query("SELECT * FROM export_controls ORDER BY control_id")
+    # The documents' controls (origin curated or both); USGS Table 4's own rows are in the export-control
+    # views (rexlib.metrics.export_controls), not presets (issue 27).
+    ec = query("SELECT * FROM export_controls WHERE origin IN ('curated', 'both') ORDER BY control_id")
     rows = []
     for r in ec.itertuples():
         mids = c.split_ids(r.minerals)

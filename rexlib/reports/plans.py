@@ -37,7 +37,8 @@ PARTNER_GROUPS = ("forge_members", "ministerial_2026_attendees")
 
 
 def partner_countries() -> list[str]:
-    """ISO3 codes of every country party to an agreement of the curated ``agreements`` table."""
+    """ISO3 codes of every country party to an agreement of the ``agreements`` table (curated and USGS
+    MCS2026 Table 5: Indonesia joins through its 2025 reciprocal-trade framework)."""
     from .. import api
     from ..metrics._common import all_countries, split_ids
     named = {code for parties in api.agreements()["parties"] for code in split_ids(parties)}

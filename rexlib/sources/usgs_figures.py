@@ -32,6 +32,9 @@ _LABEL_IDS = {
     "titanium, mineral concentrates": "titanium_concentrates", "phosphate, rock": "phosphate_rock",
     "magnesium, compounds": "magnesium_compounds", "magnesium, metal": "magnesium",
     "graphite, natural": "graphite",
+    # MCS2026 T6 / Fig. 10 / Fig. 13 (issue 27): the platinum-group metals by name
+    "iridium": "pgm_iridium", "rhodium": "pgm_rhodium", "ruthenium": "pgm_ruthenium",
+    "platinum-group metals": "pgm", "magnesium metal (scrap)": "magnesium",
 }
 # Fig3 commodities that are not minerals of the workbook (rule: skipped and logged, never guessed).
 FIG3_NOT_MINERALS = ("metallurgical coal",)

@@ -78,6 +78,36 @@ class Chokepoints(c.App):
         cache = sections("chokepoints")
         parts = cache.get(("concentration", stage, year, top, critical), self._concentration)
         parts += cache.get(("gaps", critical), self._gaps)
+        parts += cache.get(("controls", year, top, critical), self._controls)
+        return parts
+
+    def _controls(self) -> list[str]:
+        """Export controls in force in the year (USGS MCS2026 Table 4 with the documents' rows):
+        the share of world mining, processing and U.S. imports the controlling countries hold
+        (rexlib.metrics.export_controls), and what came under control when (issue 27)."""
+        from ..charts.controls import control_timeline
+        year, top = self.year.value, self.top.value
+        table = self._filter(mb.control_exposure_table(year, "any"))
+        table = table[table["countries"] != ""]
+        src = source_line("USGS MCS2026 Table 4 (export controls in force as of January 2026, with the year each took "
+                          "effect); shares: the supply-chain model's mining and processing series, U.S. headline "
+                          "import sources 2021-24", ["MCS2026"], {"year": year, "critical": self.critical.value})
+        parts = [c.heading(f"Under export control in {year}"),
+                 c.message(f"{len(table)} minerals have a control on primary supply in force in {year}. Shares are "
+                           "those held by the controlling countries (any kind: licensing, quota, ban); scrap, catalyst "
+                           "and battery-technology controls are listed in the mineral profile, not counted here.", "info"),
+                 c.table_html(table, f"export_controls_{year}", columns={
+                     "mineral_name": "Mineral", "countries": "Countries with a control",
+                     "processing_pct": "World processing %", "mining_pct": "World mining %",
+                     "import_pct": "U.S. imports %", "processing_series": "Processing series",
+                     "mining_series": "Mining series"}, max_rows=15)]
+        timeline = mb.control_timeline()
+        timeline = timeline[timeline["mineral_id"].isin(set(table["mineral_id"].head(top)))
+                            & timeline["counts_for_supply"] & timeline["kind"].isin(["licensing", "quota", "ban"])]
+        timeline = timeline.assign(row=timeline["mineral_name"] + " — " + timeline["country_name"])
+        parts.append(c.chart_html(control_timeline(
+            timeline, title="What came under export control when", source=src, by="row",
+            subtitle=f"The {min(top, len(table))} minerals above with the largest share under control")))
         return parts
 
     def _processing(self) -> list[str]:

@@ -14,6 +14,7 @@ from ..metrics import _common as mc
 from ..metrics import country as k
 from ..validate import InvalidArgument, choice
 from . import common as c
+from . import metrics_bridge as mb
 from .cache import memo, sections
 
 DEFAULTS = {"country": "ARG", "group": "forge_members", "add": "", "remove": "", "stage": "mine", "view": "both"}
@@ -219,7 +220,33 @@ class CountryProfile(c.App):
                                  + "; ".join(p.unknown) + ".", "warn"))
         elif p.unknown:
             out.append(f'<div class="rex-note">{esc("Not in these data: " + "; ".join(p.unknown) + ".")}</div>')
-        out += self._shares(p) + self._reserves(p) + self._imports(p) + self._policy(p) + self._groups(p)
+        out += self._shares(p) + self._reserves(p) + self._imports(p) + self._controls(p) + self._policy(p) + self._groups(p)
+        return out
+
+    @staticmethod
+    def _controls(p: k.CountryProfile) -> list[str]:
+        """The export controls the country imposes (USGS MCS2026 Table 4 and the documents' rows), with
+        the year each took effect and its share of each mineral's world mining and processing in 2025
+        (rexlib.metrics.export_controls; issue 27)."""
+        from ..charts.controls import control_timeline
+        out = [c.heading(f"Export controls {p.name} imposes")]
+        timeline = mb.control_timeline(None, p.iso3)
+        if timeline.empty:
+            return out + [c.message(f"USGS MCS2026 Table 4 lists no export control by {p.name} in force as of "
+                                    "January 2026, and the documents name none.", "info")]
+        every = mb.control_exposure_table(2025, "any")      # shared with the chokepoints (one pass)
+        every = every[every["mineral_id"].isin(set(timeline.loc[timeline["counts_for_supply"], "mineral_id"]))]
+        table = timeline.merge(every[["mineral_id", "countries", "mining_pct", "processing_pct", "import_pct"]]
+                               .rename(columns={"countries": "countries_2025"}), on="mineral_id", how="left")
+        src = source_line("USGS MCS2026 Table 4 (export controls in force as of January 2026) and the documents' "
+                          "controls (curated, cited)", ["MCS2026"], {"country": p.iso3})
+        out.append(c.chart_html(control_timeline(table, title=f"{p.name}: what it put under export control when",
+                                                 source=src, by="mineral_name")))
+        out.append(c.table_html(table, f"{p.iso3}_export_controls", columns={
+            "mineral_name": "Mineral", "kind": "Kind", "effective_year": "In force from", "products": "What",
+            "countries_2025": "All countries with a control, 2025", "mining_pct": "Their share of world mining 2025 %",
+            "processing_pct": "… of world processing %", "import_pct": "… of U.S. imports %", "origin": "Origin"},
+            max_rows=30))
         return out
 
     @staticmethod
@@ -297,7 +324,9 @@ class CountryProfile(c.App):
         if len(p.agreements):
             out.append(_cards(p.agreements, "name", lambda r: " · ".join(x for x in (
                 str(r["date"])[:10] if pd.notna(r["date"]) else "undated", r["kind"], f"parties {r['parties']}",
-                "through the EU" if r.get("via") == "EU" else "") if x)))
+                "through the EU" if r.get("via") == "EU" else "",
+                {"usgs_t5": "USGS MCS2026 Table 5", "both": "the documents and USGS Table 5"}.get(r.get("origin"), ""))
+                if x)))
         if len(p.deals):
             out.append(_cards(p.deals, "project", lambda r: " · ".join(x for x in (
                 r["agency"] or "", r["instrument"] or "", _usd(r["amount_usd"]) if pd.notna(r["amount_usd"]) else "amount not stated",

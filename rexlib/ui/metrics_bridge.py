@@ -122,3 +122,30 @@ def concentration_tiles(mineral, stage, year, rows: pd.DataFrame, facts: dict) -
                  + ("" if basis == "world_published" else f"; {of}")},
         {"label": "China's share", "value": china_value, "note": china_note},
     ]
+
+
+# --- issue 27: export controls over time, Fig. 10 beside rex's prices --------------------------------
+
+@memo(256)
+def control_exposure(mineral: str) -> pd.DataFrame:
+    """rexlib.metrics.export_controls.export_control_exposure for 2022-2026."""
+    from ..metrics import export_controls as ec
+    return ec.export_control_exposure(mineral)
+
+
+@memo(256)
+def control_timeline(mineral: str | None = None, country: str | None = None) -> pd.DataFrame:
+    from ..metrics import export_controls as ec
+    return ec.export_control_timeline(mineral, country)
+
+
+@memo(8)
+def control_exposure_table(year: int = 2025, kind: str = "any") -> pd.DataFrame:
+    from ..metrics import export_controls as ec
+    return ec.export_control_exposure_table(year, kind)
+
+
+@memo(2)
+def price_growth() -> pd.DataFrame:
+    from ..metrics.usgs_trends import price_growth_beside_usgs
+    return price_growth_beside_usgs()

@@ -242,6 +242,8 @@ class MineralProfile(c.App):
         parts += cache.get(("iea", mineral), lambda: self._iea(mineral, name))
         parts += cache.get(("demand", mineral), lambda: outlook.demand_section(mineral))
         parts += cache.get(("imports", mineral), lambda: self._imports(mineral, name))
+        parts += cache.get(("controls", mineral), lambda: controls_section(mineral, name))
+        parts += cache.get(("uses", mineral), lambda: uses_section(mineral, name))
         parts += cache.get(("eu_criticality", mineral), lambda: self._eu_criticality(mineral, name))
         parts += cache.get(("policy", mineral), lambda: self._policy(mineral, name))
         return parts
@@ -418,6 +420,8 @@ class MineralProfile(c.App):
         parts += self._iea(mineral, name)
         parts += outlook.demand_section(mineral)
         parts += self._imports(mineral, name)
+        parts += controls_section(mineral, name)
+        parts += uses_section(mineral, name)
         parts += self._eu_criticality(mineral, name)
         parts += self._policy(mineral, name)
         return parts
@@ -551,9 +555,10 @@ class MineralProfile(c.App):
              "counterparty": "Counterparty", "instrument": "Instrument", "amount_usd": "USD",
              "is_aggregate": "Aggregate", "stage": "Stage", "source_title": "Source"}),
             ("Agreements", d.agreements_for(mineral), {"date": "Date", "name": "Agreement", "kind": "Kind",
-             "parties": "Parties", "source_title": "Source"}),
+             "parties": "Parties", "origin": "Origin", "source_title": "Source"}),
             ("Export controls", d.export_controls_for(mineral), {"country": "Country", "products": "Products",
-             "action": "Action", "status": "Status", "source_title": "Source"}),
+             "kind": "Kind", "effective_year": "In force from", "status": "Status", "origin": "Origin",
+             "source_title": "Source"}),
             ("Claims in the documents", d.claims_for(mineral), {"claim_id": "Claim", "metric": "Metric",
              "value": "Value", "unit": "Unit", "claimant": "Claimant", "check_note": "How to check"}),
         ]
@@ -564,6 +569,102 @@ class MineralProfile(c.App):
         out.append(f'<div class="rex-note">{esc("Source: " + charts.base.CURATED_PUBLISHER)}; '
                    f'every row cites its document (source_title, source_quote in the CSV).</div>')
         return out
+
+
+def _pct(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.0f}%"
+
+
+CONTROLS_SOURCE = "USGS MCS2026 Table 4 (country export controls in force as of January 2026, with the year each took effect)"
+
+
+def controls_section(mineral: str, name: str) -> list[str]:
+    """Export controls over time (issue 27): what came under control when, and the share of world
+    mining, world processing and U.S. imports held by the countries with a control in force,
+    2022-2026 (rexlib.metrics.export_controls)."""
+    out = [c.heading("Export controls over time")]
+    timeline = mb.control_timeline(mineral)
+    if timeline.empty:
+        return out + [c.message(f"USGS MCS2026 Table 4 lists no export control on {name} in force as of January "
+                                "2026, and the documents name none.", "info")]
+    expo = mb.control_exposure(mineral)
+    anyk = expo[expo["kind"] == "any"].reset_index(drop=True)
+    first, last = anyk.iloc[0], anyk[anyk["year"] == 2025].iloc[0]
+    tiles = []
+    for col, label in (("processing_pct", "world processing"), ("mining_pct", "world mining"),
+                       ("import_pct", "U.S. imports")):
+        if pd.isna(first[col]) and pd.isna(last[col]):
+            continue
+        series_col = {"processing_pct": "processing_series", "mining_pct": "mining_series"}.get(col)
+        note = (last[series_col] if series_col else f"headline import sources ({last['import_measure'] or 'USGS'}), 2021-24")
+        tiles.append({"label": f"Share of {label} held by countries with a control in force, {int(first['year'])} → 2025",
+                      "value": f"{_pct(first[col])} → {_pct(last[col])}", "note": note})
+    out.append(charts.share_tiles(tiles))
+    src = source_line(CONTROLS_SOURCE, ["usgs_mcs2026"], {"mineral": mineral})
+    out.append(c.chart_html(charts.controls.control_share_lines(
+        anyk, title=f"{name}: share held by countries with an export control in force, 2022–2026", source=src,
+        subtitle="Any kind (licensing, quota, ban); a year after the newest data year uses the newest data")))
+    dated = timeline.copy()
+    out.append(c.chart_html(charts.controls.control_timeline(
+        dated, title=f"{name}: what came under export control when", source=src, by="country_name",
+        subtitle="Year each control took effect (USGS Table 4; the documents' controls where undated)")))
+    shown = expo[(expo["countries"] != "") & (expo["kind"] != "any")].copy()
+    out.append(c.table_html(shown, f"{mineral}_export_control_shares", columns={
+        "year": "Year", "kind": "Kind", "countries": "Countries", "mining_pct": "World mining %",
+        "processing_pct": "World processing %", "import_pct": "U.S. imports %",
+        "mining_series": "Mining series", "processing_series": "Processing series"}, max_rows=20, download=expo))
+    notes = [n for n in expo["note"].unique() if n]
+    text = ("A share is the sum of the controlling countries' shares of world supply, as this profile shows "
+            "them, in the series the supply-chain model picks for each year; the IEA and EU processing series "
+            "have one period, so their share changes only when a country's control starts. U.S. imports: the "
+            "headline import sources, 2021-24. A control counts from the year it took effect; Table 4 "
+            "excludes controls since lifted. Blank: no series with a world total.")
+    out.append(c.message(" ".join([text] + [f"{n[0].upper()}{n[1:]}." for n in notes]), "info"))
+    return out
+
+
+def uses_section(mineral: str, name: str) -> list[str]:
+    """What USGS says the mineral is used for (Table 6), its U.S. scrap (Figure 13) and its price
+    growth (Figure 10) beside rex's price series (issue 27)."""
+    out = [c.heading("What it is used for, scrap and price growth (USGS MCS2026)")]
+    uses = api.usgs_trends("end_uses", mineral)
+    if uses.empty:
+        # a chapter Table 6 lists by element (rare earths, platinum-group metals): its elements' rows
+        chapter = f"included in the {name.lower()} chapter"
+        every = api.usgs_trends("end_uses")
+        uses = every[every["chapter_note"].fillna("").str.lower().str.startswith(chapter)]
+    if len(uses) == 1:
+        r = uses.iloc[0]
+        extra = f" ({r['chapter_note']})" if isinstance(r["chapter_note"], str) and r["chapter_note"] else ""
+        out.append(f'<div class="rex-note"><b>Primary applications:</b> {esc(r["applications"])}{esc(extra)} '
+                   f'<span style="color:#5f6b76">Source: USGS MCS2026 Table 6, line {int(r["source_line"])}.</span></div>')
+    elif len(uses):
+        out.append(f'<div class="rex-note"><b>Primary applications</b> of the {len(uses)} elements of the {esc(name)} '
+                   'chapter on the 2025 list (USGS MCS2026 Table 6):</div>')
+        out.append(c.table_html(uses, f"{mineral}_end_uses", columns={
+            "label": "Element", "applications": "Primary applications", "source_line": "Table 6 line"}, max_rows=20))
+    else:
+        out.append(c.message(f"USGS MCS2026 Table 6 (primary applications of the 2025 critical minerals) does not "
+                             f"list {name}.", "info"))
+    scrap = api.usgs_trends("scrap", mineral)
+    if len(scrap):
+        r = scrap.iloc[0]
+        out.append(charts.share_tiles([
+            {"label": f"Value of U.S. {r['label'].lower()} scrap, {int(r['year'])} (estimated)",
+             "value": f"${fmt_num(r['scrap_value_musd'])} M", "note": f"USGS MCS2026 Fig. 13, line {int(r['source_line'])}"},
+            {"label": "Domestic / imported / exported", "value":
+             f"{r['pct_domestic']:g} / {r['pct_imported']:g} / {r['pct_exported']:g} %", "note": "percent of the scrap's value"}]))
+    else:
+        out.append(c.message(f"USGS MCS2026 Fig. 13 prints no scrap figure for {name} (it covers 15 scrap types).",
+                             "info"))
+    growth = mb.price_growth()
+    growth = growth[growth["mineral_id"] == mineral]
+    if len(growth):
+        out.append(c.table_html(growth, f"{mineral}_price_growth", columns={
+            "label": "USGS Fig. 10 price", "usgs_change_pct": "USGS 2024-25 %", "usgs_cagr_pct": "USGS CAGR 2021-25 %",
+            "measure": "rex's price series (MCS2026 salient)", "rex_change_pct": "rex 2024-25 %",
+            "rex_cagr_pct": "rex CAGR 2021-25 %", "status": "Check", "note": "Note"}, max_rows=10))
+    return out
 
 
 def app(mineral=DEFAULTS["mineral"], stage=DEFAULTS["stage"], year=DEFAULTS["year"]) -> MineralProfile:

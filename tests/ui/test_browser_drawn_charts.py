@@ -55,11 +55,11 @@ def test_first_view_in_voila_draws_the_first_screen_only(caches, monkeypatch):
     _, page = _view(mineral="lithium", year=2024)
     names = re.findall(r'<div class="rex-chart" data-rex-name="([^"]*)"', page)
     static = [name for name, _ in STATIC.findall(page)]
-    assert len(names) == 7, names
+    assert len(names) == 9, names      # 7 + export controls over time: shares and timeline (issue 27)
     # the map (first) is drawn by the page; the top producers beside it come as SVG
     assert names[0] == "lithium_share_of_world_mine_production_2024"
     assert static == ["top_producers_of_lithium_2024"], static
-    assert base.count_pending(page) == 6
+    assert base.count_pending(page) == 8
     assert 'data-rex-kind="map"' in page.split('data-rex-name="top_producers_of_lithium_2024"')[0]
     assert len(page) < 150_000, len(page)       # 407 kB with every chart's SVG
 
@@ -72,7 +72,7 @@ def test_the_browser_gets_the_charts_a_report_shows(caches, monkeypatch):
     assert not c.browser_draws()
     _, report = _view(mineral="nickel", year=2025)
     assert base.count_pending(report) == 0
-    assert len(STATIC.findall(report)) == 7
+    assert len(STATIC.findall(report)) == 9
     assert SPEC.findall(in_voila) == SPEC.findall(report)
     drawn = dict(STATIC.findall(in_voila))
     assert drawn == {name: svg for name, svg in STATIC.findall(report) if name in drawn}
@@ -93,7 +93,7 @@ def test_kernel_svg_all_keeps_every_chart_static(caches, monkeypatch):
     monkeypatch.setenv("REX_KERNEL_SVG", "all")
     assert not c.browser_draws()
     _, page = _view(mineral="lithium", year=2024)
-    assert base.count_pending(page) == 0 and len(STATIC.findall(page)) == 7
+    assert base.count_pending(page) == 0 and len(STATIC.findall(page)) == 9
 
 
 def test_placeholders_never_reach_a_report_through_the_shared_cache(caches, monkeypatch):
@@ -103,7 +103,7 @@ def test_placeholders_never_reach_a_report_through_the_shared_cache(caches, monk
     cache.clear_all()                            # a new process: memory empty, disk kept
     _voila(monkeypatch, False)
     _, report = _view(mineral="copper", year=2025)
-    assert base.count_pending(report) == 0 and len(STATIC.findall(report)) == 7
+    assert base.count_pending(report) == 0 and len(STATIC.findall(report)) == 9
     cache.clear_all()
     _voila(monkeypatch, True)
     _, again = _view(mineral="copper", year=2025)
