@@ -50,7 +50,7 @@ def map_countries(frame: pd.DataFrame, iso_path, label_col: str = "country_label
     if unknown:
         detail = "; ".join(f"{lab!r} in {sorted(files)[:3]}" for lab, files in sorted(unknown.items())[:10])
         raise CurationError(f"{len(unknown)} unmapped country label(s): {detail}. Map each in "
-                            "rexlib/sources/countries.py ALIASES (a label is never guessed).")
+                            "rexlib/metadata/mappings/country_labels.csv (a label is never guessed).")
     frame["country"] = [cache[l][0] for l in frame[label_col].fillna("")]
     frame["qualifier"] = [cache[l][1] for l in frame[label_col].fillna("")]
     label_flags = [cache[l][2] for l in frame[label_col].fillna("")]

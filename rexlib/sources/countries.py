@@ -1,7 +1,7 @@
 """Country labels as publishers write them -> ISO 3166 alpha-3, plus reserved aggregate codes.
 
 Rule: a label is cleaned (NBSP, trailing spaces, footnote digits glued to the end), then looked up in
-the publisher aliases below, then in the ISO-3166 reference by exact name. Anything else is an error
+the declared labels (rexlib/metadata/mappings/country_labels.csv), then in the ISO-3166 reference by exact name. Anything else is an error
 that names the label and the file: a new label must be mapped here by a person, never guessed.
 """
 from __future__ import annotations
@@ -16,40 +16,32 @@ from .values import clean_text
 
 WORLD, REST_OF_WORLD, EU = "WLD", "ROW", "EU"
 
-# Aggregate labels: world totals and "other countries" remainders.
-AGGREGATES = {
-    "world total": WORLD, "world total (rounded)": WORLD, "world": WORLD, "total": WORLD,
-    "world total, rounded": WORLD, "world total (may be rounded)": WORLD,
-    "other countries": REST_OF_WORLD, "rest of world": REST_OF_WORLD, "others": REST_OF_WORLD,
-    "other": REST_OF_WORLD, "other countries (rounded)": REST_OF_WORLD,
-}
+# Every country spelling the publishers write, in one declared file (rexlib/metadata/mappings/
+# country_labels.csv, read by every reader: USGS, IEA, WGI, the EC study): aggregates (world totals and
+# "other countries" remainders), aliases (spellings that differ from the ISO-3166 short names) and joint
+# labels (two countries USGS combines to avoid disclosing company data, kept as one pseudo-code so that
+# no value is lost or double counted).
+LABELS_CSV = Path(__file__).resolve().parents[1] / "metadata" / "mappings" / "country_labels.csv"
+LABEL_KINDS = ("aggregate", "alias", "joint")
 
-# Publisher spellings (USGS, IEA, WGI) that differ from the ISO-3166 short names.
-ALIASES = {
-    "bolivia": "BOL", "bosnia and herzegovina": "BIH", "brunei": "BRN", "burma": "MMR", "myanmar": "MMR",
-    "congo (kinshasa)": "COD", "democratic republic of the congo": "COD", "democratic republic of congo": "COD", "drc": "COD", "dr congo": "COD",
-    "congo (brazzaville)": "COG", "republic of the congo": "COG", "cote d'ivoire": "CIV", "côte d’ivoire": "CIV",
-    "côte d'ivoire": "CIV", "ivory coast": "CIV", "czechia": "CZE", "czech republic": "CZE",
-    "hong kong": "HKG", "iran": "IRN", "korea, republic of": "KOR", "korea, north": "PRK",
-    "korea, south": "KOR", "south korea": "KOR", "republic of korea": "KOR", "north korea": "PRK",
-    "laos": "LAO", "macedonia": "MKD", "north macedonia": "MKD", "moldova": "MDA", "russia": "RUS",
-    "syria": "SYR", "taiwan": "TWN", "tanzania": "TZA", "turkey": "TUR", "türkiye": "TUR", "turkiye": "TUR",
-    "united kingdom": "GBR", "uk": "GBR", "united states": "USA", "united states of america": "USA",
-    "us": "USA", "u.s.": "USA", "venezuela": "VEN", "vietnam": "VNM", "viet nam": "VNM",
-    "kosovo": "XKX", "netherlands antilles": "ANT", "eswatini": "SWZ", "swaziland": "SWZ",
-    "the netherlands": "NLD", "netherlands": "NLD", "the bahamas": "BHS", "bahamas": "BHS",
-    "the gambia": "GMB", "gambia": "GMB", "cabo verde": "CPV", "cape verde": "CPV",
-    "micronesia": "FSM", "palestine": "PSE", "west bank and gaza": "PSE", "saint lucia": "LCA",
-    "sao tome and principe": "STP", "são tomé and príncipe": "STP", "timor-leste": "TLS", "east timor": "TLS",
-    "new caledonia": "NCL", "greenland": "GRL", "european union": EU, "eu": EU,
-}
 
-# Labels that name two countries jointly (USGS combines them to avoid disclosing company data).
-# They are kept as their own pseudo-codes so that no value is lost or double counted.
-JOINT = {
-    "united states and canada": "USA+CAN",
-    "belgium and luxembourg": "BEL+LUX",
-}
+def _declared_labels(path: Path = LABELS_CSV) -> dict[str, dict[str, str]]:
+    """The declared labels by kind, keyed by normalised label; a malformed row fails naming its line."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    by_kind: dict[str, dict[str, str]] = {kind: {} for kind in LABEL_KINDS}
+    seen: dict[str, str] = {}
+    for line, row in enumerate(table.itertuples(index=False), 2):
+        if row.kind not in LABEL_KINDS:
+            raise ValueError(f"{path.name} line {line}: kind {row.kind!r} is not one of {list(LABEL_KINDS)}")
+        if not re.fullmatch(r"[A-Z]{2,3}(\+[A-Z]{3})*", row.iso3):
+            raise ValueError(f"{path.name} line {line}: iso3 {row.iso3!r} is not an ISO3 code, EU, or codes joined by '+'")
+        key = normalise_label(row.label)
+        if key in seen and seen[key] != row.iso3:
+            raise ValueError(f"{path.name} line {line}: label {row.label!r} is declared as {seen[key]} above")
+        seen[key] = row.iso3
+        by_kind[row.kind][key] = row.iso3
+    return by_kind
+
 
 _FOOTNOTE = re.compile(r"(?<=[A-Za-z\)])\d+$")
 
@@ -61,6 +53,12 @@ def normalise_label(label: object) -> str:
     text = text.replace("’", "'").replace("‘", "'")
     text = re.sub(r"\s+", " ", text)
     return text.lower()
+
+
+_DECLARED = _declared_labels()
+AGGREGATES: dict[str, str] = _DECLARED["aggregate"]
+ALIASES: dict[str, str] = _DECLARED["alias"]
+JOINT: dict[str, str] = _DECLARED["joint"]
 
 
 class UnknownCountryLabel(ValueError):
@@ -103,8 +101,8 @@ def to_iso3(label: object, iso_path: str | Path, *, source: str = "") -> str:
         return found
     where = f" in {source}" if source else ""
     raise UnknownCountryLabel(
-        f"unmapped country label {clean_text(label)!r}{where}: add it to ALIASES in "
-        "rexlib/sources/countries.py (a label is never guessed)")
+        f"unmapped country label {clean_text(label)!r}{where}: declare it in "
+        "rexlib/metadata/mappings/country_labels.csv (a label is never guessed)")
 
 
 _QUALIFIED = re.compile(r"^(?P<base>.+?)\s*\((?P<qual>[^()]*)\)\s*(?P<rest>.*)$")
@@ -159,7 +157,7 @@ def split_country_label(label: object, iso_path: str | Path, *, source: str = ""
     if not code:
         raise UnknownCountryLabel(
             f"unmapped country label {clean_text(label)!r}" + (f" in {source}" if source else "")
-            + ": add it to ALIASES in rexlib/sources/countries.py (a label is never guessed)")
+            + ": declare it in rexlib/metadata/mappings/country_labels.csv (a label is never guessed)")
     if re.search(r"\brounded\b", qualifier, re.I):
         flags.add("rounded")
         qualifier = re.sub(r"\s*,?\s*\brounded\b\s*,?\s*", " ", qualifier, flags=re.I).strip(" ,")

@@ -22,10 +22,10 @@ Every quirk is one named rule below:
 * :func:`material_key` / :class:`Mappings.material` -- material names are matched after collapsing
   whitespace and case; each spelling is declared in ``rexlib/metadata/mappings/eu_crm_materials.csv``
   (``Borate`` -> boron, ``Phosphorous`` -> phosphorus, ``Silicon metal`` -> silicon ...).
-* :class:`Mappings.country` -- country names: the study's own names the shared mapping does not know
-  (``Congo, D.R.``, the misspellings ``Turkyie``, ``Brasilia``) are declared in
-  ``rexlib/metadata/mappings/eu_crm_countries.csv``; every other name goes through
-  :func:`rexlib.sources.countries.to_iso3` (``Korea, South``, ``Russia``, ``Türkiye`` ...).
+* :class:`Mappings.country` -- country names go through :func:`rexlib.sources.countries.to_iso3`, the
+  one mapping every publisher's spellings are declared in (``rexlib/metadata/mappings/country_labels.csv``):
+  the study's own names (``Congo, D.R.``, the misspellings ``Turkyie``, ``Brasilia``) are rows of it, seen
+  in "EC CRM 2023"; ``Korea, South``, ``Russia``, ``Türkiye`` ... are shared with USGS and WGI.
 * Unmapped names are collected and raised together (:class:`EuCrmError`) naming each label with its
   file and line: a name is never guessed.
 * :func:`parse_share` -- shares are strings: ``"0.4%"`` -> 0.4; ``"<0.1%"`` -> 0.1 with flag
@@ -66,7 +66,7 @@ MATERIALS_CSV = MAPPINGS / "eu_crm_materials.csv"
 # What a material is (eu_crm_materials.csv ``category``): only ``mineral`` enters mineral rankings
 # unless a caller asks for the others (the EU also screens wood, rubber, cork and hydrogen).
 MATERIAL_CATEGORIES = ("mineral", "biotic", "energy_carrier")
-COUNTRIES_CSV = MAPPINGS / "eu_crm_countries.csv"
+COUNTRIES_CSV = MAPPINGS / "country_labels.csv"   # every publisher's spellings, the study's among them
 ISO_FILE = "reference/lukes_iso3166_all.csv"
 
 GLOBAL_SUPPLY = "eu_crm/fact_GlobalSupplyShares&t.csv"
@@ -145,10 +145,9 @@ class Material:
 class Mappings:
     """The declared material and country mappings; unknown labels are collected, not guessed."""
 
-    def __init__(self, raw_dir: Path, materials_csv: Path | None = None, countries_csv: Path | None = None):
+    def __init__(self, raw_dir: Path, materials_csv: Path | None = None):
         # Resolved at call time, so a test can point the module at another mapping file.
         materials_csv = Path(materials_csv or MATERIALS_CSV)
-        countries_csv = Path(countries_csv or COUNTRIES_CSV)
         mats = pd.read_csv(materials_csv, dtype=str, keep_default_na=False)
         self.materials: dict[str, Material] = {}
         for line, rec in enumerate(mats.itertuples(), 2):
@@ -169,8 +168,6 @@ class Mappings:
             self.materials[key] = Material(rec.mineral_id, rec.family_id or rec.mineral_id,
                                            rec.extraction_mineral_id or rec.mineral_id, rec.period,
                                            rec.processing_mineral_id or rec.mineral_id)
-        countries = pd.read_csv(countries_csv, dtype=str, keep_default_na=False)
-        self.countries = {collapse(l).casefold(): c for l, c in zip(countries["label"], countries["iso3"])}
         self.iso_path = raw_dir / ISO_FILE
         self.unknown_materials: dict[str, list[str]] = {}
         self._unknown_names: dict[str, str] = {}
@@ -188,13 +185,11 @@ class Mappings:
 
     def country(self, label: str, file: str, line: int) -> str | None:
         text = collapse(label)
-        code = self.countries.get(text.casefold())
-        if code is None:
-            try:
-                code = to_iso3(text, self.iso_path)
-            except UnknownCountryLabel:
-                self.unknown_countries.setdefault(text, []).append(f"{file} line {line}")
-                return None
+        try:
+            code = to_iso3(text, self.iso_path)
+        except UnknownCountryLabel:
+            self.unknown_countries.setdefault(text, []).append(f"{file} line {line}")
+            return None
         self.labels[(text, file)] = code
         return code
 
@@ -202,7 +197,7 @@ class Mappings:
         parts = []
         for kind, unknown, where in (
                 ("material", self.unknown_materials, "rexlib/metadata/mappings/eu_crm_materials.csv"),
-                ("country", self.unknown_countries, "rexlib/metadata/mappings/eu_crm_countries.csv")):
+                ("country", self.unknown_countries, "rexlib/metadata/mappings/country_labels.csv")):
             if unknown:
                 detail = "; ".join(f"{label!r} in [{', '.join(lines[:3])}{' ...' if len(lines) > 3 else ''}]"
                                    for label, lines in sorted(unknown.items())[:10])
@@ -384,8 +379,7 @@ def _end_use(raw_dir: Path, maps: Mappings, issues: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def read_eu_crm(raw_dir: Path, *, materials_csv: Path | None = None,
-                countries_csv: Path | None = None) -> tuple[dict[str, pd.DataFrame], list[dict], list[dict]]:
+def read_eu_crm(raw_dir: Path, *, materials_csv: Path | None = None) -> tuple[dict[str, pd.DataFrame], list[dict], list[dict]]:
     """Read the release into the tables ``eu_crm_global_supply``, ``eu_crm_eu_sourcing``,
     ``eu_crm_criticality``, ``eu_crm_end_use`` (see rexlib/schema.py for every column).
 
@@ -393,7 +387,7 @@ def read_eu_crm(raw_dir: Path, *, materials_csv: Path | None = None,
     labels seen (``label, iso3, qualifier, source_file``) for country_labels. Raises
     :class:`EuCrmError` naming every unmapped material or country with its file and line."""
     raw_dir = Path(raw_dir)
-    maps = Mappings(raw_dir, materials_csv, countries_csv)
+    maps = Mappings(raw_dir, materials_csv)
     issues: list[dict] = []
     groups = _groups(raw_dir, maps)
     tables = {

@@ -79,7 +79,7 @@ def test_cp1252_turkiye_and_euro_sign(eu):
     assert "Borate,E,T\xfcrkiye".encode("latin-1") in GS.read_bytes()
     row = _row(eu[0]["eu_crm_global_supply"], 2245)
     assert (row["country_label"], row["country"], row["mineral_id"], row["share_pct"]) == ("Türkiye", "TUR", "boron", 48.4)
-    # line 2288: the misspelling "Turkyie" (Roundwood E) is declared in eu_crm_countries.csv
+    # line 2288: the misspelling "Turkyie" (Roundwood E) is declared in country_labels.csv
     assert _row(eu[0]["eu_crm_global_supply"], 2288)["country"] == "TUR"
     assert USE.read_bytes().splitlines()[0].endswith(b"VA in million \x80")
     copper = _row(eu[0]["eu_crm_end_use"], 84)   # Copper,"Manufacture, Industrial, non-electrical",10%,C28 ...,204200
@@ -96,12 +96,18 @@ def test_study_country_names(eu):
     assert by_label["Brasilia"] == "BRA"   # line 248, Roundwood E: the capital written for Brazil
 
 
-def test_country_mapping_file_holds_only_what_the_shared_mapping_lacks():
+def test_country_mapping_declares_only_what_the_iso_reference_lacks():
+    """Every row of the one country mapping is needed: the ISO-3166 reference alone does not know the
+    label (or knows it as another code), and the study's own spellings say where they come from."""
+    from rexlib.sources import countries
     table = pd.read_csv(eu_crm.COUNTRIES_CSV, dtype=str, keep_default_na=False)
-    for label in table["label"]:
-        with pytest.raises(UnknownCountryLabel):
-            to_iso3(label, RAW / eu_crm.ISO_FILE)
-    assert table["note"].str.len().min() > 20
+    by_name = countries._iso_by_name(str(RAW / eu_crm.ISO_FILE))
+    redundant = [label for label, code in zip(table["label"], table["iso3"])
+                 if by_name.get(countries.normalise_label(label)) == code]
+    assert redundant == []
+    study = table[table["seen_in"].str.contains("EC CRM 2023")]
+    assert {"Congo, D.R.", "Turkyie", "Brasilia"} <= set(study["label"])
+    assert study[study["label"].isin(["Turkyie", "Brasilia", "Brasil", "Libanon", "Surinam"])]["note"].str.len().min() > 20
 
 
 def test_supply_risk_and_economic_importance(eu):
