@@ -41,11 +41,25 @@ from ..fmt import fmt_num  # noqa: F401  (charts.base.fmt_num: the one rule, rex
 
 WIDTH = 560
 FONT = "Helvetica, Arial, sans-serif"
+
+# THE palette of every chart: Okabe & Ito's eight colours ("Color Universal Design", 2008), told apart
+# under the common colour-vision deficiencies (protanopia, deuteranopia, tritanopia). A categorical
+# scale takes its colours from CATEGORY (Vega's default category scheme is set to it in CONFIG), a
+# quantity from a SEQUENTIAL scheme (one hue, ordered by lightness), ink and "no value" fills from
+# NEUTRALS. Where a category matters (a verdict, a stage, a scenario) the marks also differ in shape
+# (SHAPES) or carry a label. tests/pages/test_palette.py checks every spec the apps produce.
+OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "bluish_green": "#009E73", "orange": "#E69F00",
+             "sky_blue": "#56B4E9", "reddish_purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000"}
+CATEGORY = list(OKABE_ITO.values())
+SEQUENTIAL = ("orangered", "reds", "blues")
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 MUTED = "#5f6b76"
-CHINA = "#c0392b"
-ACCENT = "#1f6fb2"
 NEUTRAL = "#9aa5b1"
 WITHHELD = "#c8c3d9"
+INK = "#333333"
+NEUTRALS = (MUTED, NEUTRAL, WITHHELD, INK, "#222222", "#444444", "#bbbbbb", "#eef1f4", "#9fb3c8", "#eceff1", "white")
+CHINA = OKABE_ITO["vermillion"]
+ACCENT = OKABE_ITO["blue"]
 
 
 class ChartError(ValueError):
@@ -202,7 +216,8 @@ def source_line(dataset: str, vintages=(), params: dict | None = None, *, releas
 
 
 CONFIG = {"font": FONT, "view": {"continuousHeight": 300, "continuousWidth": 300, "stroke": None},
-          "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": "#333", "gridColor": "#eceff1"},
+          "range": {"category": CATEGORY},
+          "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": INK, "gridColor": "#eceff1"},
           "legend": {"labelFontSize": 11, "titleFontSize": 11}}
 
 
@@ -272,6 +287,10 @@ def _readable_tooltips(node) -> None:
             expr = _tip_expr(encoding["tooltip"])
             if expr:
                 encoding["description"] = {"value": {"expr": expr}}
+    elif isinstance(encoding, dict) and "description" not in encoding and isinstance(node.get("mark"), (str, dict)):
+        # a mark without a tooltip (a connecting rule, a label) gets no hover text: Vega's default
+        # description lists its raw fields ("claim_mid: 10; label: ...")
+        node["mark"] = {**(node["mark"] if isinstance(node["mark"], dict) else {"type": node["mark"]}), "aria": False}
     for key in ("layer", "vconcat", "hconcat", "concat", "spec"):
         if key in node:
             _readable_tooltips(node[key])

@@ -168,7 +168,7 @@ class Chokepoints(c.App):
                 + ", ".join(sorted(words(m) for m in non_minerals())) + ") are left out.")
         parts.append(f'<div class="rex-note">{esc(note)}</div>')
         parts.append(c.chart_html(gap_dumbbell(gap, title="Where China processes far more than it mines", source=gsrc,
-                                               subtitle="Grey: share of mining; red: share of processing. "
+                                               subtitle="Grey circles: share of mining; vermillion squares: share of processing. "
                                                         "Not controlled by the year slider (each source's latest "
                                                         "year or averaging period).")))
         parts.append(c.table_html(gap, "mining_vs_processing_gap", columns={

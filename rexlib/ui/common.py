@@ -41,9 +41,10 @@ import yaml
 from IPython.display import HTML, display
 
 from ..validate import InvalidArgument
-from ..charts.base import (chart_block, ensure_vega_bundle, esc, fill_pending, pending_svg, restamp_ids,
+from ..charts.base import (chart_block, ensure_vega_bundle, esc, fill_pending, flag_words, pending_svg, restamp_ids,
                            strip_specs, svg_from_page_spec, to_svg,
                            write_datasets)
+from ..fmt import words
 from ..paths import PROJECT
 from . import cache as _cache
 
@@ -341,7 +342,16 @@ def _fmt(value, column: str) -> tuple[str, bool]:
         return (f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"), True
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d"), False
-    return str(value), False
+    text = str(value)
+    if "flag" in column and text:
+        return flag_words(text), False
+    if _ID_CELL.match(text):        # a kind, a status, flags: words (the CSV keeps the ids)
+        return ", ".join(words(part) for part in text.split(";")), False
+    return text, False
+
+
+# a cell holding only snake_case ids (``investment_commitment``, ``parts_exceed_world_total;hhi_is_lower_bound``)
+_ID_CELL = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+(?:;[a-z0-9]+(?:_[a-z0-9]+)*)*$")
 
 
 def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None = None,
