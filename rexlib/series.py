@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .fmt import words   # notes are page text: ids in words
 from .formulas import concentration_summary, hhi_wgi
 from .ids import MINERALS, REST_OF_WORLD, WORLD
 
@@ -678,7 +679,7 @@ def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> l
             "world_value": parts["world_value"], "measure": parts["series_measure"], "product": parts["product"],
             "vintage": vintage, "provenance": provenance("usgs"),
             "source_label": f"{USGS_LABEL} {vintage}",
-            "note": "" if source_mid == mid else f"USGS {source_mid} {parts['stage'].iloc[0]} stands for {mid} processing",
+            "note": "" if source_mid == mid else f"USGS {words(source_mid)} {parts['stage'].iloc[0]} stands for {words(mid)} processing",
             "source_file": parts["source_file"],
             "source_line": parts["source_line"], "source_cell": None}))
     return out
@@ -694,7 +695,7 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
         rows = rows[rows["stage"] == _first_stage(rows["stage"], declared)]
         rows = rows[rows["year"] == rows["year"].max()]
         year = int(rows["year"].iloc[0])
-        targets = [(iea_mid, "")] + [(mid, f"IEA {iea_mid} ({decl['reason']}) stands for {mid}")
+        targets = [(iea_mid, "")] + [(mid, f"IEA {words(iea_mid)} ({decl['reason']}) stands for {words(mid)}")
                                      for mid, decl in proxies.items() if decl["mineral_id"] == iea_mid]
         for mid, note in targets:
             out.append(pd.DataFrame({

@@ -76,7 +76,7 @@ def test_rare_earth_processing_is_the_iea_magnet_block_said_as_a_proxy(db):
     china = shares[shares["country"] == "CHN"].iloc[0]
     assert china["value"] == iea.loc[iea["country"] == "CHN", "value_kt"].iloc[0]
     assert china["share_pct"] == pytest.approx(92.136, abs=0.01)
-    assert china["source_mineral_id"] == "magnet_rare_earths" and "stands for rare_earths" in china["note"]
+    assert china["source_mineral_id"] == "magnet_rare_earths" and "stands for rare earths" in china["note"]
     assert china["source_file"] == "iea/IEA_CM_Data_Explorer_May2024.xlsx" and china["source_cell"].startswith("sheet ")
 
 

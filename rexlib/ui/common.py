@@ -750,7 +750,7 @@ class App:
         display(live)
 
 
-_CODE_SUFFIX = re.compile(r"(?: \([A-Z]{3}\)| \[[a-z0-9_]+\])+$")
+_CODE_SUFFIX = re.compile(r"(?: \([A-Z]{3}\)| \[[A-Za-z0-9_]+\])+$")
 
 
 def human_label(text: str) -> str:

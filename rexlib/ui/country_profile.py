@@ -332,7 +332,7 @@ class CountryProfile(c.App):
             out.append(c.message(f"{p.name} is in none of the curated country groups.", "info"))
         else:
             out.append(c.table_html(p.groups, f"{p.iso3}_groups", columns={
-                "group_name": "Group", "group_id": "Id", "via": "Through", "notes": "Notes", "source_doc": "Document"}))
+                "group_name": "Group", "via": "Through", "notes": "Notes", "source_doc": "Document"}))
         if len(p.eu_sourcing):
             out.append(c.heading("EU sourcing shares naming it (EC 2023)"))
             out.append(f'<div class="rex-note">{esc(p.eu_sourcing["provenance"].iloc[0])}</div>')
