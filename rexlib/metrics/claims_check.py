@@ -17,6 +17,7 @@ from .. import series as rules
 from . import _common as c
 from .concentration import _summary
 from .country import country_name
+from ..fmt import words
 from ..series import BASIS_WORDS
 from ..fmt import fmt_num
 
@@ -184,7 +185,7 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         share = sm["china_share"] if ctry == c.CHINA else _country_share(s, ctry)
         if share is None or pd.isna(share):
             return None, f"{s.label}, {s.measure}, {s.period}", "not_checkable", f"{_country(ctry)} value not known in {s.label}"
-        notes = list(s.notes)
+        notes = [words(n) for n in s.notes]       # the series' flags, as page text
         if "capacity" in str(claim.check_note):
             notes.append("processing output used for a capacity claim")
         if s.period_text:

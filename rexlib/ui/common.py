@@ -345,13 +345,13 @@ def _fmt(value, column: str) -> tuple[str, bool]:
     text = str(value)
     if "flag" in column and text:
         return flag_words(text), False
-    if _ID_CELL.match(text):        # a kind, a status, flags: words (the CSV keeps the ids)
+    if "_" in text and _ID_CELL.match(text):    # a kind, a status, flags, ids: words (the CSV keeps the ids)
         return ", ".join(words(part) for part in text.split(";")), False
     return text, False
 
 
-# a cell holding only snake_case ids (``investment_commitment``, ``parts_exceed_world_total;hhi_is_lower_bound``)
-_ID_CELL = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+(?:;[a-z0-9]+(?:_[a-z0-9]+)*)*$")
+# a cell holding only snake_case ids (``investment_commitment``, ``zirconium;rare_earths``, flags joined by ';')
+_ID_CELL = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:;[a-z0-9]+(?:_[a-z0-9]+)*)*$")
 
 
 def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None = None,

@@ -320,7 +320,7 @@ class CountryProfile(c.App):
                 "through the EU" if r.get("via") == "EU" else "") if x)))
         if len(p.deals):
             out.append(_cards(p.deals, "project", lambda r: " · ".join(x for x in (
-                r["agency"] or "", r["instrument"] or "", _usd(r["amount_usd"]) if pd.notna(r["amount_usd"]) else "amount not stated",
+                r["agency"] or "", words(r["instrument"]) if r["instrument"] else "", _usd(r["amount_usd"]) if pd.notna(r["amount_usd"]) else "amount not stated",
                 "a total of several deals" if r["is_aggregate"] else "",
                 f"also {r['shared_with']}" if r["shared_with"] else "", r["status"] or "") if x)))
         return out
