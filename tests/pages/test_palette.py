@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from rexlib.charts import base
 
 SPEC = re.compile(r'<script type="application/json" class="rex-spec">(.*?)</script>', re.S)
@@ -94,6 +96,7 @@ def test_the_palette_is_one_declaration_safe_for_colour_blindness():
     assert off_palette({"encoding": {"color": {"field": "x", "scale": {"scheme": "tableau20"}}}})
 
 
+@pytest.mark.slow      # the published subset (conftest.published, about 2 minutes of CPU)
 def test_every_published_chart_uses_the_palette(published):
     out, _ = published
     seen, bad = 0, []
@@ -105,6 +108,7 @@ def test_every_published_chart_uses_the_palette(published):
     assert not bad, bad[:20]
 
 
+@pytest.mark.slow      # the published subset (conftest.published, about 2 minutes of CPU)
 def test_the_verdict_chart_encodes_verdict_by_shape_and_colour(published):
     out, _ = published
     specs = specs_of((out / "claims" / "index.html").read_text(encoding="utf-8"))
