@@ -565,6 +565,53 @@ def svg_from_page_spec(spec_text: str) -> str:
     return to_svg(json.loads(spec_text))
 
 
+# ---------------------------------------------------------------- notebooks opened in JupyterLab
+# JupyterLab renders an untrusted notebook's text/html through its sanitizer, which drops <svg> (and
+# <style>) but keeps <img> with any src (it checks URL schemes on href and cite only), and it renders
+# no image/svg+xml output of an untrusted notebook (its SVG renderer is not "safe"; image/png is).
+# Trusting a notebook is a signature in the reader's own notebook database (``jupyter trust``), which
+# a notebook copied to another machine or opened by another user does not have: outputs that an
+# untrusted notebook shows are what works for everyone.
+
+IMAGE_CLASS = "rex-chart-img"
+_CHART_SVG = re.compile(r'(<div class="rex-chart" data-rex-name="([^"]*)">(?:<div class="rex-chart-tools".*?</div>)?)'
+                        r'(<svg\b.*?</svg>)', re.S)
+_IMAGE = re.compile(r'<img class="' + IMAGE_CLASS + r'"[^>]*>')
+
+
+def with_images(html_text: str) -> str:
+    """Each chart's SVG followed by the same picture as an ``<img>`` (the SVG as a data URI): an
+    untrusted notebook in JupyterLab shows the image (the sanitizer drops the SVG); where the page's
+    own styles apply (a trusted notebook, an exported page) ``.rex-chart-img`` is hidden."""
+    import base64
+
+    def one(m: re.Match) -> str:
+        svg = m.group(3)
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        alt = esc(m.group(2).replace("_", " ") or "chart")
+        return f'{m.group(1)}{svg}<img class="{IMAGE_CLASS}" alt="{alt}" src="{uri}">'
+    return _CHART_SVG.sub(one, html_text)
+
+
+def strip_images(html_text: str) -> str:
+    """HTML without the images of :func:`with_images` (a page whose styles always apply: reports)."""
+    return _IMAGE.sub("", html_text)
+
+
+def notebook_bundle(chart) -> dict:
+    """An Altair chart's output for a notebook (``rexlib.charts.notebook_charts``): a PNG, which
+    JupyterLab shows in an untrusted notebook too, the SVG (preferred where trusted: crisp, with hover
+    text) and the chart's title as text; both drawn offline by vl-convert."""
+    import base64
+
+    import vl_convert as vlc
+    spec = to_dict_full(chart)
+    png = vlc.vegalite_to_png(spec, vl_version=_vl_version())
+    title = _chart_title(spec) or "chart"
+    return {"image/png": base64.b64encode(png).decode("ascii"), "image/svg+xml": to_svg(spec),
+            "text/plain": f"<chart: {title}>"}
+
+
 def strip_specs(html_text: str) -> str:
     """HTML without the specs of :func:`chart_block` (for output no script will ever read: reports)."""
     return _SPEC_SCRIPT.sub("", html_text)

@@ -42,7 +42,7 @@ from IPython.display import HTML, display
 
 from ..validate import InvalidArgument
 from ..charts.base import (chart_block, ensure_vega_bundle, esc, fill_pending, flag_words, pending_svg, restamp_ids,
-                           strip_specs, svg_from_page_spec, to_svg,
+                           strip_specs, svg_from_page_spec, to_svg, with_images,
                            write_datasets)
 from ..fmt import words
 from ..paths import PROJECT
@@ -60,6 +60,7 @@ CSS = """
 .rex-msg-info{background:#eaf2fb;background:color-mix(in srgb,var(--jp-brand-color1,#1f6fb2) 10%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-brand-color1,#1f6fb2)}
 .rex-chart{margin:8px 0 14px 0;overflow-x:auto;position:relative;min-width:0}
 .rex-chart > svg,.rex-chart .rex-vega{background:#fff;border-radius:4px}
+.rex-chart-img{display:none}
 .rex-chart .rex-vega{display:block;width:100%}
 .rex-chart-pending{display:flex;align-items:center;justify-content:center;max-width:100%;box-sizing:border-box;
   background:#f6f8fa;border:1px dashed #d0d7de;border-radius:4px;color:#57606a;font-size:12px}
@@ -745,8 +746,9 @@ class App:
         live = self.widget()
         if in_voila():
             display(HTML(self.snapshot(PREVIEW_NOTE)), metadata={"rex": "preview"})
-        else:   # a report or JupyterLab: no script reads the specs
-            display(HTML(strip_specs(self.snapshot())))
+        else:   # a report or JupyterLab: no script reads the specs; each chart also as an <img>, which
+            # JupyterLab keeps in an untrusted notebook (charts.base.with_images)
+            display(HTML(with_images(strip_specs(self.snapshot()))))
         display(live)
 
 
