@@ -68,4 +68,4 @@ def test_a_coalition_is_named_by_its_group_and_countries(db):
     from rexlib.ui import country_profile as cp
     assert cp._coalition_title("forge_members", ("CHL", "AUS"), ("KOR",)) == \
         "Forum on Resource Geostrategic Engagement (FORGE) + Australia, Chile − Korea, Republic of"
-    assert cp._names(["USA", "KOR", "EU"]) == "European Union, Korea, Republic of, United States"
+    assert cp._names(["USA", "KOR", "EU"]) == "European Union, Korea, Republic of, United States of America"

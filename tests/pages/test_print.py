@@ -33,7 +33,9 @@ def print_to_pdf(url: str, pdf) -> None:
 
 def expected(page: str) -> tuple[list[str], list[str], list[str]]:
     """The page's section headings, chart titles and chart source-line lines, from its HTML."""
-    headings = [_flat(html.unescape(h)) for h in re.findall(r'class="rex-h2">(.*?)</(?:div|h2)>', page)]
+    # the sections' headings, and on the landing page each topic's (a card with its own heading)
+    found = re.findall(r'class="rex-h2">(.*?)</(?:div|h2)>|<div class="rex-topic"><h2><a [^>]*>(.*?)</a>', page)
+    headings = [_flat(html.unescape(a or b)) for a, b in found]
     titles, sources = [], []
     for text in re.findall(r'<script type="application/json" class="rex-spec">(.*?)</script>', page, re.S):
         spec = json.loads(text)
