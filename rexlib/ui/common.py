@@ -327,7 +327,7 @@ def csv_link(frame: pd.DataFrame, name: str) -> str:
             f'⬇ Download CSV ({len(frame)} rows): {esc(filename)}</a></div>')
 
 
-def _fmt(value, column: str) -> tuple[str, bool]:
+def _fmt(value, column: str, raw: bool = False) -> tuple[str, bool]:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA or value is pd.NaT:
         return "", False
     if isinstance(value, bool):
@@ -344,6 +344,8 @@ def _fmt(value, column: str) -> tuple[str, bool]:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d"), False
     text = str(value)
+    if raw:
+        return text, False
     if "flag" in column and text:
         return flag_words(text), False
     if "_" in text and _ID_CELL.match(text):    # a kind, a status, flags, ids: words (the CSV keeps the ids)
@@ -356,8 +358,11 @@ _ID_CELL = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:;[a-z0-9]+(?:_[a-z0-9]+)*)*$
 
 
 def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None = None,
-               max_rows: int = 40, download: pd.DataFrame | None = None) -> str:
+               max_rows: int = 40, download: pd.DataFrame | None = None, raw: bool = False) -> str:
     """An HTML table (first ``max_rows`` rows) plus a CSV link with every row.
+
+    Cells of ids and flags read as words (``investment_commitment`` -> "investment commitment"), except
+    with ``raw`` (the explore app: what the SQL returned, column names as typed).
 
     ``columns`` maps column -> header; ``download`` is the frame offered as CSV (default: ``frame``)."""
     shown = frame if columns is None else frame[list(columns)].rename(columns=columns)
@@ -370,7 +375,7 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
     for row in shown.head(max_rows).itertuples(index=False):
         cells = []
         for col, value in zip(names, row):
-            text, numeric = _fmt(value, col)
+            text, numeric = _fmt(value, col, raw)
             cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<div class="rex-note">Showing {max_rows} of {len(shown)} rows; the CSV has all.</div>'

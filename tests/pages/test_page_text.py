@@ -69,3 +69,16 @@ def test_a_coalition_is_named_by_its_group_and_countries(db):
     assert cp._coalition_title("forge_members", ("CHL", "AUS"), ("KOR",)) == \
         "Forum on Resource Geostrategic Engagement (FORGE) + Australia, Chile − Korea, Republic of"
     assert cp._names(["USA", "KOR", "EU"]) == "European Union, Korea, Republic of, United States of America"
+
+
+def test_table_cells_of_ids_read_as_words_and_the_explore_app_keeps_them(db):
+    # data/curated/deals.csv line 3: D002, instrument investment_commitment
+    from rexlib.api import query
+    from rexlib.ui import common as c
+    deal = query("SELECT deal_id, instrument, minerals FROM deals WHERE deal_id = 'D002'")
+    assert deal.at[0, "instrument"] == "investment_commitment"
+    shown = c.table_html(deal, "deal")
+    assert "<td>investment commitment</td>" in shown and "investment_commitment" not in shown.split("<a ")[0]
+    assert "<td>investment_commitment</td>" in c.table_html(deal, "deal", raw=True)
+    flags = c.table_html(deal.assign(share_flag="withheld;estimated"), "deal")
+    assert "<td>withheld (company data, W), estimated</td>" in flags
