@@ -18,3 +18,15 @@ def fmt_num(value) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.4g}"
+
+
+_UPPER = {"usd": "USD", "eu": "EU", "us": "U.S.", "iea": "IEA", "usgs": "USGS", "nir": "NIR", "reo": "REO",
+          "hhi": "HHI", "ai": "AI", "msp": "MSP", "pgm": "PGM", "crm": "CRM", "ev": "EV", "gdp": "GDP"}
+
+
+def words(identifier) -> str:
+    """An id as page text: ``not_checkable`` -> "not checkable", ``usd_per_t`` -> "USD per t"
+    (a metric, unit, verdict or flag id; a mineral or country has its own name in the database)."""
+    if identifier is None or (isinstance(identifier, float) and math.isnan(identifier)):
+        return ""
+    return " ".join(_UPPER.get(part, part) for part in str(identifier).replace("_", " ").split())

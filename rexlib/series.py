@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .fmt import words   # notes are page text: ids in words
 from .formulas import concentration_summary, hhi_wgi
 from .ids import MINERALS, REST_OF_WORLD, WORLD
 
@@ -716,7 +717,7 @@ def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> l
             "world_value": parts["world_value"], "measure": parts["series_measure"], "product": parts["product"],
             "vintage": vintage, "provenance": provenance("usgs"),
             "source_label": f"{USGS_LABEL} {vintage}",
-            "note": "" if source_mid == mid else f"USGS {source_mid} {parts['stage'].iloc[0]} stands for {mid} processing",
+            "note": "" if source_mid == mid else f"USGS {words(source_mid)} {parts['stage'].iloc[0]} stands for {words(mid)} processing",
             "source_file": parts["source_file"],
             "source_line": parts["source_line"], "source_cell": None}))
     return out
@@ -735,7 +736,7 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
         vintage = str(rows["vintage"].iloc[0])
         cells = (rows["source"].str.replace(r"^.*, sheet ", "sheet ", regex=True) + "!" + rows["source_cell"]
                  if vintage == IEA_VINTAGES[0] else rows["source_path"])
-        targets = [(iea_mid, "")] + [(mid, f"IEA {iea_mid} ({decl['reason']}) stands for {mid}")
+        targets = [(iea_mid, "")] + [(mid, f"IEA {words(iea_mid)} ({decl['reason']}) stands for {words(mid)}")
                                      for mid, decl in proxies.items() if decl["mineral_id"] == iea_mid]
         for mid, note in targets:
             out.append(pd.DataFrame({

@@ -77,7 +77,7 @@ def test_rare_earth_processing_is_the_iea_magnet_block_said_as_a_proxy(db):
     china = shares[shares["country"] == "CHN"].iloc[0]
     assert china["value"] == iea.loc[iea["country"] == "CHN", "value_kt"].iloc[0]
     assert china["share_pct"] == pytest.approx(73.75667016860831 / 80.80512702814008 * 100, abs=0.01)   # 91.28
-    assert china["source_mineral_id"] == "magnet_rare_earths" and "stands for rare_earths" in china["note"]
+    assert china["source_mineral_id"] == "magnet_rare_earths" and "stands for rare earths" in china["note"]
     assert china["source_file"] == "iea/iea_2025_edition_conversion/iea.json"
     assert china["source_cell"] == "supply.Rare Earth Elements.refining.countries.China.2024"
 

@@ -41,11 +41,25 @@ from ..fmt import fmt_num  # noqa: F401  (charts.base.fmt_num: the one rule, rex
 
 WIDTH = 560
 FONT = "Helvetica, Arial, sans-serif"
+
+# THE palette of every chart: Okabe & Ito's eight colours ("Color Universal Design", 2008), told apart
+# under the common colour-vision deficiencies (protanopia, deuteranopia, tritanopia). A categorical
+# scale takes its colours from CATEGORY (Vega's default category scheme is set to it in CONFIG), a
+# quantity from a SEQUENTIAL scheme (one hue, ordered by lightness), ink and "no value" fills from
+# NEUTRALS. Where a category matters (a verdict, a stage, a scenario) the marks also differ in shape
+# (SHAPES) or carry a label. tests/pages/test_palette.py checks every spec the apps produce.
+OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "bluish_green": "#009E73", "orange": "#E69F00",
+             "sky_blue": "#56B4E9", "reddish_purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000"}
+CATEGORY = list(OKABE_ITO.values())
+SEQUENTIAL = ("orangered", "reds", "blues")
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 MUTED = "#5f6b76"
-CHINA = "#c0392b"
-ACCENT = "#1f6fb2"
 NEUTRAL = "#9aa5b1"
 WITHHELD = "#c8c3d9"
+INK = "#333333"
+NEUTRALS = (MUTED, NEUTRAL, WITHHELD, INK, "#222222", "#444444", "#bbbbbb", "#eef1f4", "#9fb3c8", "#eceff1", "white")
+CHINA = OKABE_ITO["vermillion"]
+ACCENT = OKABE_ITO["blue"]
 
 
 class ChartError(ValueError):
@@ -202,7 +216,8 @@ def source_line(dataset: str, vintages=(), params: dict | None = None, *, releas
 
 
 CONFIG = {"font": FONT, "view": {"continuousHeight": 300, "continuousWidth": 300, "stroke": None},
-          "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": "#333", "gridColor": "#eceff1"},
+          "range": {"category": CATEGORY},
+          "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": INK, "gridColor": "#eceff1"},
           "legend": {"labelFontSize": 11, "titleFontSize": 11}}
 
 
@@ -272,6 +287,10 @@ def _readable_tooltips(node) -> None:
             expr = _tip_expr(encoding["tooltip"])
             if expr:
                 encoding["description"] = {"value": {"expr": expr}}
+    elif isinstance(encoding, dict) and "description" not in encoding and isinstance(node.get("mark"), (str, dict)):
+        # a mark without a tooltip (a connecting rule, a label) gets no hover text: Vega's default
+        # description lists its raw fields ("claim_mid: 10; label: ...")
+        node["mark"] = {**(node["mark"] if isinstance(node["mark"], dict) else {"type": node["mark"]}), "aria": False}
     for key in ("layer", "vconcat", "hconcat", "concat", "spec"):
         if key in node:
             _readable_tooltips(node[key])
@@ -544,6 +563,53 @@ def fill_pending(parts: list[str], limit: int, draw) -> list[str]:
 def svg_from_page_spec(spec_text: str) -> str:
     """The static SVG of a chart from the spec text :func:`chart_block` wrote into the page."""
     return to_svg(json.loads(spec_text))
+
+
+# ---------------------------------------------------------------- notebooks opened in JupyterLab
+# JupyterLab renders an untrusted notebook's text/html through its sanitizer, which drops <svg> (and
+# <style>) but keeps <img> with any src (it checks URL schemes on href and cite only), and it renders
+# no image/svg+xml output of an untrusted notebook (its SVG renderer is not "safe"; image/png is).
+# Trusting a notebook is a signature in the reader's own notebook database (``jupyter trust``), which
+# a notebook copied to another machine or opened by another user does not have: outputs that an
+# untrusted notebook shows are what works for everyone.
+
+IMAGE_CLASS = "rex-chart-img"
+_CHART_SVG = re.compile(r'(<div class="rex-chart" data-rex-name="([^"]*)">(?:<div class="rex-chart-tools".*?</div>)?)'
+                        r'(<svg\b.*?</svg>)', re.S)
+_IMAGE = re.compile(r'<img class="' + IMAGE_CLASS + r'"[^>]*>')
+
+
+def with_images(html_text: str) -> str:
+    """Each chart's SVG followed by the same picture as an ``<img>`` (the SVG as a data URI): an
+    untrusted notebook in JupyterLab shows the image (the sanitizer drops the SVG); where the page's
+    own styles apply (a trusted notebook, an exported page) ``.rex-chart-img`` is hidden."""
+    import base64
+
+    def one(m: re.Match) -> str:
+        svg = m.group(3)
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        alt = esc(m.group(2).replace("_", " ") or "chart")
+        return f'{m.group(1)}{svg}<img class="{IMAGE_CLASS}" alt="{alt}" src="{uri}">'
+    return _CHART_SVG.sub(one, html_text)
+
+
+def strip_images(html_text: str) -> str:
+    """HTML without the images of :func:`with_images` (a page whose styles always apply: reports)."""
+    return _IMAGE.sub("", html_text)
+
+
+def notebook_bundle(chart) -> dict:
+    """An Altair chart's output for a notebook (``rexlib.charts.notebook_charts``): a PNG, which
+    JupyterLab shows in an untrusted notebook too, the SVG (preferred where trusted: crisp, with hover
+    text) and the chart's title as text; both drawn offline by vl-convert."""
+    import base64
+
+    import vl_convert as vlc
+    spec = to_dict_full(chart)
+    png = vlc.vegalite_to_png(spec, vl_version=_vl_version())
+    title = _chart_title(spec) or "chart"
+    return {"image/png": base64.b64encode(png).decode("ascii"), "image/svg+xml": to_svg(spec),
+            "text/plain": f"<chart: {title}>"}
 
 
 def strip_specs(html_text: str) -> str:

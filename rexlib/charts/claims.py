@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import WIDTH, empty, field, finish, layer, mark, need
+from .base import INK, NEUTRAL, OKABE_ITO, SHAPES, WIDTH, empty, field, finish, layer, mark, need
 
 VERDICTS = ["consistent", "differs", "not_comparable", "not_checkable"]
-VERDICT_COLORS = ["#2e9e6b", "#c0392b", "#e0a100", "#9aa5b1"]
+VERDICT_COLORS = [OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"], OKABE_ITO["orange"], NEUTRAL]
+VERDICT_SHAPES = [SHAPES[0], SHAPES[4], SHAPES[2], SHAPES[1]]    # circle, cross, triangle, square
 
 
 def claimed_vs_computed(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
     """Percent claims: a dot for a claimed value, a bar for a claimed range (``claimed_low`` to
-    ``claimed_high``; a one-sided bound is a dot at its bound), a diamond for the data, a line
-    between. The tooltip prints the claim as stated (``claimed``: "70–90", "12"), never NaN."""
+    ``claimed_high``; a one-sided bound is a dot at its bound), a mark for the data whose colour AND
+    shape say the verdict (readable without colour), a line between. The tooltip prints the claim as stated (``claimed``: "70–90", "12"), never NaN."""
     need(frame, "label", "claimed", "claimed_value", "claimed_low", "claimed_high", "computed", "verdict")
     rows = frame.copy()
     point = pd.to_numeric(rows["claimed_value"], errors="coerce")
@@ -28,15 +29,17 @@ def claimed_vs_computed(frame: pd.DataFrame, *, title: str, source: list[str], s
     y = field("label:N", sort=list(rows["label"]), title=None, axis={"labelLimit": 260, "labelFontSize": 10})
     tip = [field("label:N", title="Claim"), field("claimed_text:N", title="Claimed (%)"),
            field("computed:Q", format=".1f", title="From the data (%)"), field("verdict_text:N", title="Verdict")]
-    line = {"mark": mark("rule", color="#bbb", strokeWidth=2),
+    line = {"mark": mark("rule", color="#bbbbbb", strokeWidth=2),
             "encoding": {"y": y, "x": field("claim_mid:Q"), "x2": {"field": "computed"}}}
-    claim = {"mark": mark("rule", color="#333", strokeWidth=8, strokeCap="round"),
-             "encoding": {"y": y, "x": field("claim_lo:Q", title="Percent (dot or bar = claim, diamond = data)"),
+    claim = {"mark": mark("rule", color=INK, strokeWidth=8, strokeCap="round"),
+             "encoding": {"y": y, "x": field("claim_lo:Q", title="Percent (dark dot or bar = claim; coloured mark = data)"),
                           "x2": {"field": "claim_hi"}, "tooltip": tip}}
-    computed = {"mark": mark("point", shape="diamond", size=110, filled=True), "encoding": {
+    verdict_legend = {"orient": "top", "title": None, "labelExpr": "replace(datum.label, '_', ' ')"}
+    computed = {"mark": mark("point", size=120, filled=True), "encoding": {
         "y": y, "x": field("computed:Q"),
-        "color": field("verdict:N", scale={"domain": VERDICTS, "range": VERDICT_COLORS},
-                       legend={"orient": "top", "title": None}), "tooltip": tip}}
+        "color": field("verdict:N", scale={"domain": VERDICTS, "range": VERDICT_COLORS}, legend=verdict_legend),
+        "shape": field("verdict:N", scale={"domain": VERDICTS, "range": VERDICT_SHAPES}, legend=verdict_legend),
+        "tooltip": tip}}
     chart = layer(line, claim, computed, shared=rows,
                   fields=["label", "claimed_text", "claim_lo", "claim_hi", "claim_mid", "computed", "verdict",
                           "verdict_text"],

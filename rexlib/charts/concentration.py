@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import CHINA, MUTED, NEUTRAL, WIDTH, clickable, data, empty, field, finish, flag_words, layer, mark, need
+from .base import ACCENT, CHINA, INK, MUTED, NEUTRAL, WIDTH, clickable, data, empty, field, finish, flag_words, layer, mark, need
 
 
 def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -24,7 +24,7 @@ def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
         "y": y, "x": field("hhi:Q", title="HHI (0–10,000; 2,500+ = highly concentrated)", scale={"domain": [0, 10000]}),
         "color": field("china:Q", title="China's share (%)", scale={"scheme": "reds", "domain": [0, 100]}),
         "tooltip": tip}}
-    ticks = {"mark": mark("tick", color="#333", thickness=1.5, size=10),
+    ticks = {"mark": mark("tick", color=INK, thickness=1.5, size=10),
              "encoding": {"y": y, "x": field("hhi_high:Q"), "tooltip": tip}}
     rule = {"data": {"values": [{"x": 2500}]}, "mark": mark("rule", strokeDash=[4, 3], color=MUTED),
             "encoding": {"x": field("x:Q")}}
@@ -43,7 +43,7 @@ def governance_bars(frame: pd.DataFrame, *, title: str, source: list[str], subti
         return empty(title, "No minerals for these parameters.", source)
     y = field("name:N", sort=list(frame["name"]), title=None, axis={"labelLimit": 190, "labelFontSize": 10.5})
     ids = ["mineral_id"] if "mineral_id" in frame.columns else []
-    chart = {"data": data(frame, ["name", "hhi_wgi", "hhi", "wgi_weighted_mean", *ids]), "mark": mark("bar", color="#6a51a3", height={"band": 0.7}), "encoding": {
+    chart = {"data": data(frame, ["name", "hhi_wgi", "hhi", "wgi_weighted_mean", *ids]), "mark": mark("bar", color=ACCENT, height={"band": 0.7}), "encoding": {
         "y": y, "x": field("hhi_wgi:Q", title="HHI_WGI (0–10; higher = concentrated in poorly governed countries)"),
         "tooltip": [field("name:N", title="Mineral"), field("hhi_wgi:Q", format=".2f", title="HHI_WGI (0–10)"),
                     field("hhi:Q", format=",.0f", title="HHI (0–10,000)"),
@@ -63,11 +63,13 @@ def gap_dumbbell(frame: pd.DataFrame, *, title: str, source: list[str], subtitle
                       value_vars=["china_mine_share", "china_processing_share"], var_name="stage", value_name="share")
     long["stage"] = long["stage"].map({"china_mine_share": "Mining", "china_processing_share": "Processing"})
     y = field("name:N", sort=list(frame["name"]), title=None, axis={"labelLimit": 190})
-    line = {"mark": mark("line", color="#bbb", strokeWidth=2),
+    line = {"mark": mark("line", color="#bbbbbb", strokeWidth=2),
             "encoding": {"y": y, "x": field("share:Q"), "detail": field("name:N")}}
-    dots = {"mark": mark("circle", size=90, opacity=1), "encoding": {
+    dots = {"mark": mark("point", size=90, opacity=1, filled=True), "encoding": {
         "y": y, "x": field("share:Q", title="China's share of world total (%)", scale={"domain": [0, 100]}),
         "color": field("stage:N", scale={"domain": ["Mining", "Processing"], "range": [NEUTRAL, CHINA]},
+                       title=None, legend={"orient": "top"}),
+        "shape": field("stage:N", scale={"domain": ["Mining", "Processing"], "range": ["circle", "square"]},
                        title=None, legend={"orient": "top"}),
         "tooltip": [field("name:N", title="Mineral"), field("stage:N", title="Stage"),
                     field("share:Q", format=".1f", title="China's share (%)"),

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import ACCENT, WIDTH, clickable, data, empty, field, finish, mark, need
+from .base import ACCENT, OKABE_ITO, WIDTH, clickable, data, empty, field, finish, mark, need
 
-STAGE_COLOURS = {"mining": ACCENT, "processing": "#e07b39"}
+STAGE_COLOURS = {"mining": ACCENT, "processing": OKABE_ITO["orange"]}
 
 
 def country_shares(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:

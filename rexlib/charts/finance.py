@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import ACCENT, WIDTH, data, empty, field, finish, layer, mark, need
+from .base import ACCENT, CHINA, WIDTH, data, empty, field, finish, layer, mark, need
 
 
 def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -73,10 +73,12 @@ def vulnerability_scatter(frame: pd.DataFrame, *, title: str, source: list[str],
         "tooltip": [field("name:N", title="Mineral"), field("stage:N", title="Stage"),
                     field("score:Q", format=".2f", title="Supply-risk score"),
                     field("usd:Q", format="$,.0f", title="Deal USD"), field("status:N", title="Financing")]}
-    points = {"mark": mark("circle", size=80), "encoding": {**encoding, "color": field(
-        "status:N", scale={"domain": ["financed", "no deal found"], "range": [ACCENT, "#c0392b"]},
-        title=None, legend={"orient": "top"})}}
-    labels = {"mark": mark("text", align="left", dx=6, fontSize=9.5, color="#444"),
+    status = {"domain": ["financed", "no deal found"]}
+    points = {"mark": mark("point", size=80, filled=True), "encoding": {**encoding, "color": field(
+        "status:N", scale={**status, "range": [ACCENT, CHINA]}, title=None, legend={"orient": "top"}),
+        "shape": field("status:N", scale={**status, "range": ["circle", "cross"]}, title=None,
+                       legend={"orient": "top"})}}
+    labels = {"mark": mark("text", align="left", dx=6, fontSize=9.5, color="#444444"),
               "encoding": {**encoding, "text": field("name:N")}}
     chart = layer(points, labels, shared=rows, fields=["score", "plot_usd", "name", "stage", "usd", "status"],
                   width=WIDTH, height=300)

@@ -7,16 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, data, empty, field, finish, layer, mark, need
+from .base import ACCENT, CATEGORY, CHINA, INK, MUTED, NEUTRAL, OKABE_ITO as OI, WIDTH, data, empty, field, finish, layer, mark, need
 
-SCENARIO_COLORS = {"domain": ["STEPS", "APS", "NZE"], "range": ["#1f6fb2", "#e08a00", "#2e9e6b"]}
+SCENARIO_COLORS = {"domain": ["STEPS", "APS", "NZE"], "range": [OI["blue"], OI["orange"], OI["bluish_green"]]}
+SCENARIO_SHAPES = {"domain": ["STEPS", "APS", "NZE"], "range": ["circle", "square", "triangle-up"]}
 END_USE_ORDER = ["electric_vehicles", "grid_battery_storage", "solar_pv", "wind", "other_low_emissions_power",
                  "electricity_networks", "hydrogen", "other_uses"]
 END_USE_NAMES = {"electric_vehicles": "Electric vehicles", "grid_battery_storage": "Grid battery storage",
                  "solar_pv": "Solar PV", "wind": "Wind", "other_low_emissions_power": "Other low-emissions power",
                  "electricity_networks": "Electricity networks", "hydrogen": "Hydrogen", "other_uses": "Other uses"}
 END_USE_COLORS = {"domain": [END_USE_NAMES[e] for e in END_USE_ORDER],
-                  "range": ["#1f6fb2", "#6baed6", "#f2b701", "#3caea3", "#8c6bb1", "#e15759", "#9c755f", NEUTRAL]}
+                  "range": [OI["blue"], OI["sky_blue"], OI["yellow"], OI["bluish_green"], OI["reddish_purple"],
+                            OI["vermillion"], OI["orange"], NEUTRAL]}
 
 
 def end_use_name(end_use: str) -> str:
@@ -67,8 +69,9 @@ def scenario_lines(frame: pd.DataFrame, *, title: str, source: list[str], supply
            "tooltip": [field("scenario:N"), field("year:Q", format="d"), field("value_kt:Q", format=",.1f", title="kt")]}
     layers = [{"data": data(frame, ["scenario", "year", "value_kt"]), "mark": mark("line", strokeWidth=2.5),
                "encoding": enc},
-              {"data": data(frame, ["scenario", "year", "value_kt"]), "mark": mark("point", filled=True, size=45),
-               "encoding": enc}]
+              {"data": data(frame, ["scenario", "year", "value_kt"]), "mark": mark("point", filled=True, size=55),
+               "encoding": {**enc, "shape": field("scenario:N", title="Scenario", scale=SCENARIO_SHAPES,
+                                                   legend={"orient": "top"})}}]
     if supply is not None and len(supply):
         s = supply.assign(label="Supply: " + supply["stage_label"].astype(str))
         senc = {"x": field("year:Q"), "y": field("total_kt:Q"),
@@ -95,7 +98,7 @@ def supply_vs_demand(balance: pd.DataFrame, *, title: str, source: list[str], su
                                                    "battery_grade": "battery grade"}).fillna(sup["stage"])
     sup["x0"], sup["x1"] = sup["year"] - 2.0, sup["year"] + 2.0
     domain = ["Demand 2023 (observed)"] + SCENARIO_COLORS["domain"] + sorted(sup["series"].unique())
-    color_range = ["#7f8c99"] + SCENARIO_COLORS["range"] + ["#222", "#a0522d"][:sup["series"].nunique()]
+    color_range = [NEUTRAL] + SCENARIO_COLORS["range"] + [OI["black"], OI["reddish_purple"]][:sup["series"].nunique()]
     color = {"domain": domain, "range": color_range}
     xs = field("x:Q", title=None, scale={"domain": [2021, 2042], "nice": False},
                axis={"values": sorted(int(y) for y in balance["year"].unique()), "format": "d", "grid": False})
@@ -261,12 +264,12 @@ def flow_sankey(flows: pd.DataFrame, *, title: str, source: list[str], highlight
             "mark": mark("area", interpolate="linear"),
             "encoding": {"x": field("x:Q", scale=xscale, axis=None), "y": field("y_top:Q", scale=yscale, axis=None),
                          "y2": {"field": "y_bottom"}, "detail": field("band:N"),
-                         "color": field("left:N", legend=None, scale={"scheme": "tableau20"}),
+                         "color": field("left:N", legend=None, scale={"range": CATEGORY}),
                          "opacity": ({"condition": {"test": "datum.faded", "value": 0.18}, "value": 0.8}
                                      if highlight else {"value": 0.7}),
                          "tooltip": [field("left:N", title="Mineral"), field("right:N", title="Technology"),
                                      field("value:Q", format=",.3~f", title=unit)]}}
-    rects = {"data": data(boxes, ["name", "side", "x0", "x1", "y0", "y1", "value"]), "mark": mark("rect", color="#333"),
+    rects = {"data": data(boxes, ["name", "side", "x0", "x1", "y0", "y1", "value"]), "mark": mark("rect", color=INK),
              "encoding": {"x": field("x0:Q", scale=xscale, axis=None), "x2": {"field": "x1"},
                           "y": field("y0:Q", scale=yscale, axis=None), "y2": {"field": "y1"},
                           "tooltip": [field("name:N"), field("value:Q", format=",.3~f", title=unit)]}}
@@ -274,7 +277,7 @@ def flow_sankey(flows: pd.DataFrame, *, title: str, source: list[str], highlight
     texts = []
     for align, part in shown.groupby("align"):
         texts.append({"data": data(part, ["lx", "mid", "label"]), "mark": mark("text", align=align, baseline="middle",
-                                                                                fontSize=10.5, color="#222"),
+                                                                                fontSize=10.5, color="#222222"),
                       "encoding": {"x": field("lx:Q", scale=xscale, axis=None), "y": field("mid:Q", scale=yscale, axis=None),
                                    "text": field("label:N")}})
     chart = layer(area, rects, *texts, width=WIDTH + 40, height=height)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import MUTED, WIDTH, data, empty, field, finish, layer, mark, need
+from .base import ACCENT, INK, MUTED, NEUTRAL, OKABE_ITO as OI, WIDTH, data, empty, field, finish, layer, mark, need
 
 # Category -> colour. Bounds keep their own colours: ">95" is not "100", "<50" is not "25".
 NIR_CATEGORIES = ["exact", "more than (>)", "less than (<)", "net exporter (E)", "not available / withheld"]
-NIR_COLORS = ["#1f6fb2", "#7fb3e0", "#f0b35a", "#2e9e6b", "#b9c0c8"]
+NIR_COLORS = [OI["blue"], OI["sky_blue"], OI["orange"], OI["bluish_green"], NEUTRAL]
 
 
 def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -25,7 +25,7 @@ def nir_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=Non
                        legend={"orient": "top", "direction": "horizontal", "columns": 3}),
         "tooltip": [field("name:N", title="Mineral"), field("label:N", title="Net import reliance (% of consumption)"),
                     field("category:N", title="USGS value")]}}
-    labels = {"mark": mark("text", align="left", dx=3, fontSize=10, color="#333"),
+    labels = {"mark": mark("text", align="left", dx=3, fontSize=10, color=INK),
               "encoding": {"y": y, "x": field("plot_pct:Q"), "text": field("label:N")}}
     rule = {"data": {"values": [{"x": 50}]}, "mark": mark("rule", strokeDash=[4, 3], color=MUTED),
             "encoding": {"x": field("x:Q")}}
@@ -47,7 +47,7 @@ def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], s
     size = {"width": WIDTH - 200, "height": max(60, 24 * len(rows))}
     if has_share:
         rows["label"] = rows["share_pct"].map(lambda s: "" if pd.isna(s) else f"{s:.0f}%")
-        bars = {"mark": mark("bar", color="#1f6fb2"), "encoding": {
+        bars = {"mark": mark("bar", color=ACCENT), "encoding": {
             "y": y, "x": field("share_pct:Q", title="Share of U.S. imports (%)"),
             "tooltip": [field("name:N", title="Country"), field("rank_label:N", title="Rank among U.S. import sources"),
                         field("share_pct:Q", format=".0f", title="Share of U.S. imports (%)")]}}
@@ -55,7 +55,7 @@ def import_sources_bars(frame: pd.DataFrame, *, title: str, source: list[str], s
                 "encoding": {"y": y, "x": field("share_pct:Q"), "text": field("label:N")}}
         chart = layer(bars, text, shared=rows, fields=["name", "share_pct", "rank_label", "label"], **size)
     else:
-        chart = {"data": data(rows, ["name", "rank_label"]), "mark": mark("text", align="left", fontSize=12, fontWeight="bold", color="#1f6fb2"),
+        chart = {"data": data(rows, ["name", "rank_label"]), "mark": mark("text", align="left", fontSize=12, fontWeight="bold", color=ACCENT),
                  "encoding": {"y": y, "x": {"value": 4}, "text": field("rank_label:N"),
                               "tooltip": [field("name:N", title="Country"),
                                           field("rank_label:N", title="Rank among U.S. import sources")]}, **size}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import ACCENT, CHINA, WIDTH, data, empty, field, finish, mark, need
+from .base import ACCENT, CHINA, OKABE_ITO, WIDTH, data, empty, field, finish, mark, need
 
 
 def disruption_waterfall(row: pd.Series, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -23,7 +23,7 @@ def disruption_waterfall(row: pd.Series, *, title: str, source: list[str], subti
     chart = {"data": data(steps), "mark": mark("bar", size=46), "encoding": {
         "x": field("step:N", title=None, axis={"labelAngle": 0, "labelLimit": 160}),
         "y": field("start:Q", title=unit), "y2": {"field": "end"},
-        "color": field("kind:N", scale={"domain": ["supply", "loss", "gain"], "range": [ACCENT, CHINA, "#2e9e6b"]},
+        "color": field("kind:N", scale={"domain": ["supply", "loss", "gain"], "range": [ACCENT, CHINA, OKABE_ITO["bluish_green"]]},
                        legend=None),
         "tooltip": [field("step:N", title="Step"), field("amount:Q", format=",.4", title=unit)]},
         "width": WIDTH - 60, "height": 260}

@@ -7,7 +7,7 @@ from functools import lru_cache
 import pandas as pd
 
 from ..paths import RAW
-from .base import (EXTERNAL_DATASETS, ACCENT, CHINA, MUTED, NEUTRAL, WIDTH, WITHHELD, clickable, data, empty, field,
+from .base import (EXTERNAL_DATASETS, ACCENT, CHINA, INK, OKABE_ITO, MUTED, NEUTRAL, WIDTH, WITHHELD, clickable, data, empty, field,
                    finish, flag_words, layer, mark, need)
 
 WORLD_ATLAS = RAW / "reference" / "world-atlas_countries-110m.json"
@@ -29,7 +29,7 @@ def _country_color(frame: pd.DataFrame) -> pd.Series:
 
 ZERO_FILL = "#9fb3c8"   # listed with zero production: not on the share scale
 
-_HIGHLIGHT = {"domain": ["China", "United States", "Other"], "range": [CHINA, "#2c7fb8", NEUTRAL]}
+_HIGHLIGHT = {"domain": ["China", "United States", "Other"], "range": [CHINA, OKABE_ITO["sky_blue"], NEUTRAL]}
 
 
 def world_share_map(frame: pd.DataFrame, *, title: str, source: list[str], value: str = "share_pct",
@@ -108,7 +108,7 @@ def top_producers(frame: pd.DataFrame, *, title: str, source: list[str], unit: s
                          "color": field("highlight:N", scale=_HIGHLIGHT, legend=None),
                          "tooltip": [field("name:N", title="Country"), field("label:N", title=f"{unit} · share of world"),
                                      field("flag_text:N", title="Publisher's flag")]}}
-    labels = {"mark": mark("text", align="left", dx=4, fontSize=10.5, color="#333"),
+    labels = {"mark": mark("text", align="left", dx=4, fontSize=10.5, color=INK),
               "encoding": {"y": y, "x": field("plot_value:Q"), "text": field("label:N")}}
     extra = [c for c in ("country", "mineral_id", "stage") if c in rows.columns]
     chart = layer(bars, labels, shared=rows, fields=["name", "plot_value", "highlight", "label", "flag_text", *extra],

@@ -16,6 +16,8 @@ from ..warehouse import query
 from .. import series as rules
 from . import _common as c
 from .concentration import _summary
+from .country import country_name
+from ..fmt import words
 from ..series import BASIS_WORDS
 from ..fmt import fmt_num
 from .export_controls import CLAIM_METRICS, check_control_claim
@@ -32,7 +34,7 @@ TOLERANCE_REL = 0.10    # relative, for quantities (tonnes, counts)
 LIST_NIR_LINES = Path(__file__).resolve().parent.parent / "metadata" / "mappings" / "critical_list_nir_lines.csv"
 COUNT_CONVENTIONS = {
     "usgs_list_members": "as USGS counts: each list member on its own (lanthanides read from RARE EARTHS, "
-                         "aluminum from BAUXITE: rexlib/metadata/mappings/critical_list_nir_lines.csv)",
+                         "aluminum from BAUXITE, as declared in rex's critical-list mapping)",
     "rex_minerals": "each rex mineral id with a Fig. 2 line of its own (rare earths and bauxite, not on the "
                     "2022 list by name, are not counted; aluminum by its ALUMINUM line)",
 }
@@ -148,6 +150,10 @@ def _demand_growth(claim) -> tuple[float | None, str, str, str]:
     return val, f"{src}, {years[-1]} / {base}", *_verdict(claim, val, pp=False), ""
 
 
+def _country(iso3) -> str:
+    return country_name(iso3)
+
+
 def _check(claim) -> tuple[float | None, str, str, str]:
     """(computed, source, verdict, note)."""
     metric, mid, ctry = claim.metric, claim.mineral, claim.country
@@ -157,11 +163,13 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         low, high = (100.0, None) if full else (50.0, 100.0)
         t = count_nir("MCS2025", low=low, high=high, convention=convention)
         every = count_nir("MCS2025", low=low, high=high, critical=None)
-        read = sorted({f"{m} from {n}" for m, n in zip(t["mineral_id"], t["nir_mineral_id"]) if m != n})
+        names = c.mineral_names()
+        read = sorted({f"{names.get(m, m)} from {names.get(n, n)}" for m, n in zip(t["mineral_id"], t["nir_mineral_id"])
+                       if m != n})
         src = ("USGS MCS2025 Fig. 2 (2024), 2022 critical-minerals list, "
                + ("NIR = 100" if full else "50 <= NIR < 100") + f", counted {COUNT_CONVENTIONS[convention]}")
         note = "; ".join(filter(None, [
-            "bounds '>x' counted at x", "minerals: " + ", ".join(t["mineral_id"]),
+            "bounds '>x' counted at x", "minerals: " + ", ".join(names.get(m, m) for m in t["mineral_id"]),
             ("read from another line: " + ", ".join(read)) if read else "",
             f"all Fig. 2 minerals (not only critical): {len(every)}"]))
         return float(len(t)), src, *_verdict(claim, len(t), pp=False), note
@@ -177,8 +185,8 @@ def _check(claim) -> tuple[float | None, str, str, str]:
         sm = _summary(s)
         share = sm["china_share"] if ctry == c.CHINA else _country_share(s, ctry)
         if share is None or pd.isna(share):
-            return None, f"{s.label}, {s.measure}, {s.period}", "not_checkable", f"{ctry} value not known in {s.label}"
-        notes = list(s.notes)
+            return None, f"{s.label}, {s.measure}, {s.period}", "not_checkable", f"{_country(ctry)} value not known in {s.label}"
+        notes = [words(n) for n in s.notes]       # the series' flags, as page text
         if "capacity" in str(claim.check_note):
             notes.append("processing output used for a capacity claim")
         if s.period_text:
@@ -203,7 +211,7 @@ def _check(claim) -> tuple[float | None, str, str, str]:
             printed = printed[printed["stage"].isin(["refinery", "chemicals", "battery_grade"])]
             note += f"; the workbook's printed 'Top 3 share' (the three listed first) gives {printed['top3_share_pct_iea'].mean():.1f}"
         return val, f"{label}: refining blocks, unweighted mean of the top-3 share (three largest) over " + \
-            ", ".join(m for m, _ in blocks), *_verdict(claim, val, pp=True), note
+            ", ".join(c.mineral_names().get(m, m.replace("_", " ")) for m, _ in blocks), *_verdict(claim, val, pp=True), note
     if metric in ("mine_production",):
         years = c.usgs_years(mid, "mine")
         if pd.isna(claim.year) or int(claim.year) not in years:
@@ -294,7 +302,9 @@ def check_claims(include_uncheckable: bool = False) -> pd.DataFrame:
     rows = []
     for cl in claims.itertuples():
         if not cl.checkable:
-            computed, src, verdict, note = None, "", "not_checkable", str(cl.check_note or "marked not checkable")
+            # an empty check_note is NaN (truthy): the reason then reads "marked not checkable", never "nan"
+            reason = cl.check_note if isinstance(cl.check_note, str) and cl.check_note.strip() else ""
+            computed, src, verdict, note = None, "", "not_checkable", reason or "marked not checkable"
             tol = ""
         else:
             try:

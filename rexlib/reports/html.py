@@ -15,6 +15,8 @@ import re
 
 import jinja2
 
+from ..charts.base import strip_images
+
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 TEMPLATE = r"""{%- extends 'index.html.j2' -%}
@@ -61,6 +63,8 @@ def for_page(nb):
                 continue
             if WIDGET_MIME in out.get("data", {}):
                 continue
+            if "text/html" in out.get("data", {}):     # the page shows the SVG: no second copy as <img>
+                out["data"]["text/html"] = strip_images("".join(out["data"]["text/html"]))
             kept.append(out)
         cell["outputs"] = kept
     return nb

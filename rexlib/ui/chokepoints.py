@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import api
+from ..fmt import words
 from ..charts.base import esc, source_line
 from ..charts.concentration import gap_dumbbell, governance_bars, hhi_bars
 from ..metrics.categories import non_minerals
@@ -194,10 +195,10 @@ class Chokepoints(c.App):
                            releases=["iea_cm_explorer_2024"])
         parts.append(c.heading("Biggest mining-vs-processing gaps"))
         note = ("Minerals only: materials the EU also screens that are not minerals ("
-                + ", ".join(sorted(non_minerals())) + ") are left out.")
+                + ", ".join(sorted(words(m) for m in non_minerals())) + ") are left out.")
         parts.append(f'<div class="rex-note">{esc(note)}</div>')
         parts.append(c.chart_html(gap_dumbbell(gap, title="Where China processes far more than it mines", source=gsrc,
-                                               subtitle="Grey: share of mining; red: share of processing. "
+                                               subtitle="Grey circles: share of mining; vermillion squares: share of processing. "
                                                         "Not controlled by the year slider (each source's latest "
                                                         "year or averaging period).")))
         parts.append(c.table_html(gap, "mining_vs_processing_gap", columns={

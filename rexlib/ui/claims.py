@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..charts.base import CURATED_PUBLISHER, esc, fmt_num, source_line
+from ..fmt import words
 from ..charts.claims import claimed_vs_computed
 from ..validate import choice
 from . import common as c
@@ -33,6 +34,13 @@ def _verdicts() -> list[str]:
     return ["all", *sorted(_table()["verdict"].unique())]
 
 
+def _mineral(mineral) -> str:
+    """A claim's mineral by its name (``rare_earths`` -> "Rare earths"); "" when the claim names none."""
+    if not isinstance(mineral, str) or not mineral:
+        return ""
+    return mb.mineral_names().get(mineral) or words(mineral).capitalize()
+
+
 def _validate(values: dict, explicit: set) -> dict:
     return {"verdict": choice("verdict", values["verdict"], _verdicts()),
             "topic": choice("topic", values["topic"], _topics(), normalise=False)}
@@ -49,7 +57,7 @@ class Claims(c.App):
                               c.Param("topic", topic, DEFAULTS["topic"])], _validate, warmup=_table)
         super().__init__(resolved)
         v = resolved.values
-        self.verdict = c.dropdown("Verdict", _verdicts(), v["verdict"], "260px")
+        self.verdict = c.dropdown("Verdict", [(words(x), x) for x in _verdicts()], v["verdict"], "260px")
         self.topic = c.dropdown("Topic", _topics(), v["topic"], "380px")
         self.watch(self.verdict, self.topic)
 
@@ -67,11 +75,11 @@ class Claims(c.App):
         if self.topic.value != "all":
             frame = frame[frame["topic"] == self.topic.value]
         params = {"verdict": self.verdict.value, "topic": self.topic.value}
-        parts = [c.message("Across all claims: " + ", ".join(f"{k}: {n}" for k, n in counts.items())
+        parts = [c.message("Across all claims: " + ", ".join(f"{words(k)}: {n}" for k, n in counts.items())
                            + ". 'consistent' means within ±5 percentage points (percent claims) or ±10 % (quantities).",
                            "info")]
         pct = frame[frame["unit"] == "percent"].copy()
-        pct["label"] = pct["claim_id"] + " " + pct["metric"].str.replace("_", " ") + " · " + pct["mineral"].fillna("")
+        pct["label"] = pct["claim_id"] + " " + pct["metric"].map(words) + " · " + pct["mineral"].map(_mineral)
         src = source_line("claims (curated) checked by rex against USGS/IEA", ["MCS2026"],
                           params, releases=["iea_cm_explorer_2024"], publisher=CURATED_PUBLISHER)
         parts.append(c.chart_html(claimed_vs_computed(pct, title="Percentage claims: claimed vs data", source=src)))
@@ -81,12 +89,12 @@ class Claims(c.App):
             bg = VERDICT_COLORS.get(r.verdict, "#eceff1")
             computed = fmt_num(r.computed)
             cards.append(
-                f'<div class="rex-card"><span class="rex-verdict" style="background:{bg}">{esc(r.verdict)}</span> '
-                f'<b>{esc(r.claim_id)}</b> {esc(r.metric)} {esc("" if pd.isna(r.mineral) else r.mineral)} — '
-                f'claimed <b>{esc(r.claimed)}</b> {esc(r.unit)}; data: <b>{esc(computed or "—")}</b> '
+                f'<div class="rex-card"><span class="rex-verdict" style="background:{bg}">{esc(words(r.verdict))}</span> '
+                f'<b>{esc(r.claim_id)}</b> {esc(words(r.metric))} {esc(_mineral(r.mineral))} — '
+                f'claimed <b>{esc(r.claimed)}</b> {esc(words(r.unit))}; data: <b>{esc(computed or "—")}</b> '
                 f'<div class="rex-note">{esc(r.data_source if pd.notna(r.data_source) else "")} '
                 f'{esc(r.tolerance_or_reason if pd.notna(r.tolerance_or_reason) else "")}. {esc(r.note if pd.notna(r.note) else "")}'
-                f'{esc(f" Judged by: {r.convention}." if isinstance(r.convention, str) and r.convention else "")}</div>'
+                f'{esc(f" Judged by: {words(r.convention)}." if isinstance(r.convention, str) and r.convention else "")}</div>'
                 f'<div class="rex-note">“{esc(r.source_quote)}” — {esc(r.claimant)}, <i>{esc(r.source_title)}</i></div></div>')
         parts.append('<div class="rex-cards">' + "".join(cards) + "</div>")
         parts.append(c.table_html(frame, "claims_check", columns={

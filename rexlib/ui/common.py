@@ -41,9 +41,10 @@ import yaml
 from IPython.display import HTML, display
 
 from ..validate import InvalidArgument
-from ..charts.base import (chart_block, ensure_vega_bundle, esc, fill_pending, pending_svg, restamp_ids,
-                           strip_specs, svg_from_page_spec, to_svg,
+from ..charts.base import (chart_block, ensure_vega_bundle, esc, fill_pending, flag_words, pending_svg, restamp_ids,
+                           strip_specs, svg_from_page_spec, to_svg, with_images,
                            write_datasets)
+from ..fmt import words
 from ..paths import PROJECT
 from . import cache as _cache
 
@@ -59,6 +60,7 @@ CSS = """
 .rex-msg-info{background:#eaf2fb;background:color-mix(in srgb,var(--jp-brand-color1,#1f6fb2) 10%,var(--jp-layout-color0,#fff));border-left:4px solid var(--jp-brand-color1,#1f6fb2)}
 .rex-chart{margin:8px 0 14px 0;overflow-x:auto;position:relative;min-width:0}
 .rex-chart > svg,.rex-chart .rex-vega{background:#fff;border-radius:4px}
+.rex-chart-img{display:none}
 .rex-chart .rex-vega{display:block;width:100%}
 .rex-chart-pending{display:flex;align-items:center;justify-content:center;max-width:100%;box-sizing:border-box;
   background:#f6f8fa;border:1px dashed #d0d7de;border-radius:4px;color:#57606a;font-size:12px}
@@ -325,7 +327,7 @@ def csv_link(frame: pd.DataFrame, name: str) -> str:
             f'⬇ Download CSV ({len(frame)} rows): {esc(filename)}</a></div>')
 
 
-def _fmt(value, column: str) -> tuple[str, bool]:
+def _fmt(value, column: str, raw: bool = False) -> tuple[str, bool]:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA or value is pd.NaT:
         return "", False
     if isinstance(value, bool):
@@ -341,12 +343,26 @@ def _fmt(value, column: str) -> tuple[str, bool]:
         return (f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"), True
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d"), False
-    return str(value), False
+    text = str(value)
+    if raw:
+        return text, False
+    if "flag" in column and text:
+        return flag_words(text), False
+    if "_" in text and _ID_CELL.match(text):    # a kind, a status, flags, ids: words (the CSV keeps the ids)
+        return ", ".join(words(part) for part in text.split(";")), False
+    return text, False
+
+
+# a cell holding only snake_case ids (``investment_commitment``, ``zirconium;rare_earths``, flags joined by ';')
+_ID_CELL = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:;[a-z0-9]+(?:_[a-z0-9]+)*)*$")
 
 
 def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None = None,
-               max_rows: int = 40, download: pd.DataFrame | None = None) -> str:
+               max_rows: int = 40, download: pd.DataFrame | None = None, raw: bool = False) -> str:
     """An HTML table (first ``max_rows`` rows) plus a CSV link with every row.
+
+    Cells of ids and flags read as words (``investment_commitment`` -> "investment commitment"), except
+    with ``raw`` (the explore app: what the SQL returned, column names as typed).
 
     ``columns`` maps column -> header; ``download`` is the frame offered as CSV (default: ``frame``)."""
     shown = frame if columns is None else frame[list(columns)].rename(columns=columns)
@@ -359,7 +375,7 @@ def table_html(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
     for row in shown.head(max_rows).itertuples(index=False):
         cells = []
         for col, value in zip(names, row):
-            text, numeric = _fmt(value, col)
+            text, numeric = _fmt(value, col, raw)
             cells.append(f'<td class="num">{esc(text)}</td>' if numeric else f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<div class="rex-note">Showing {max_rows} of {len(shown)} rows; the CSV has all.</div>'
@@ -735,12 +751,13 @@ class App:
         live = self.widget()
         if in_voila():
             display(HTML(self.snapshot(PREVIEW_NOTE)), metadata={"rex": "preview"})
-        else:   # a report or JupyterLab: no script reads the specs
-            display(HTML(strip_specs(self.snapshot())))
+        else:   # a report or JupyterLab: no script reads the specs; each chart also as an <img>, which
+            # JupyterLab keeps in an untrusted notebook (charts.base.with_images)
+            display(HTML(with_images(strip_specs(self.snapshot()))))
         display(live)
 
 
-_CODE_SUFFIX = re.compile(r"(?: \([A-Z]{3}\)| \[[a-z0-9_]+\])+$")
+_CODE_SUFFIX = re.compile(r"(?: \([A-Z]{3}\)| \[[A-Za-z0-9_]+\])+$")
 
 
 def human_label(text: str) -> str:

@@ -12,6 +12,7 @@ from ..charts.country import country_shares
 from ..charts.scenario import coverage_bars
 from ..metrics import _common as mc
 from ..metrics import country as k
+from ..fmt import words
 from ..validate import InvalidArgument, choice
 from . import common as c
 from . import metrics_bridge as mb
@@ -56,6 +57,24 @@ def _coalition(group: str, add: tuple, remove: tuple) -> pd.DataFrame:
 @memo(96)
 def _marginal(group: str, add: tuple, remove: tuple, stage: str) -> pd.DataFrame:
     return k.marginal_coverage(_group(group), list(add) or None, stage=stage, remove=list(remove))
+
+
+def _names(codes) -> str:
+    """Countries as page text, by name, sorted (``EU`` is the European Union)."""
+    names = {"EU": "European Union"}
+    return ", ".join(sorted(names.get(code) or k.country_name(code) for code in codes if code))
+
+
+def _coalition_title(group: str, add: tuple, remove: tuple) -> str:
+    """The coalition by name: the group's name, then the countries added and removed by name (its id
+    and codes stay for the CSV's file name, ``members.label``)."""
+    named = dict((g, n) for n, g in group_options())
+    title = c.human_label(named.get(group, group)) if group != NO_GROUP else "countries added"
+    if add:
+        title += " + " + _names(add)
+    if remove:
+        title += " − " + _names(remove)
+    return title
 
 
 def _group(group: str) -> str | None:
@@ -323,13 +342,14 @@ class CountryProfile(c.App):
             return out + [c.message(f"No deal or agreement in the curated dataset names {p.name}.", "info")]
         if len(p.agreements):
             out.append(_cards(p.agreements, "name", lambda r: " · ".join(x for x in (
-                str(r["date"])[:10] if pd.notna(r["date"]) else "undated", r["kind"], f"parties {r['parties']}",
+                str(r["date"])[:10] if pd.notna(r["date"]) else "undated", words(r["kind"]),
+                "parties " + _names(str(r["parties"]).split(";")),
                 "through the EU" if r.get("via") == "EU" else "",
                 {"usgs_t5": "USGS MCS2026 Table 5", "both": "the documents and USGS Table 5"}.get(r.get("origin"), ""))
                 if x)))
         if len(p.deals):
             out.append(_cards(p.deals, "project", lambda r: " · ".join(x for x in (
-                r["agency"] or "", r["instrument"] or "", _usd(r["amount_usd"]) if pd.notna(r["amount_usd"]) else "amount not stated",
+                r["agency"] or "", words(r["instrument"]) if r["instrument"] else "", _usd(r["amount_usd"]) if pd.notna(r["amount_usd"]) else "amount not stated",
                 "a total of several deals" if r["is_aggregate"] else "",
                 f"also {r['shared_with']}" if r["shared_with"] else "", r["status"] or "") if x)))
         return out
@@ -341,7 +361,7 @@ class CountryProfile(c.App):
             out.append(c.message(f"{p.name} is in none of the curated country groups.", "info"))
         else:
             out.append(c.table_html(p.groups, f"{p.iso3}_groups", columns={
-                "group_name": "Group", "group_id": "Id", "via": "Through", "notes": "Notes", "source_doc": "Document"}))
+                "group_name": "Group", "via": "Through", "notes": "Notes", "source_doc": "Document"}))
         if len(p.eu_sourcing):
             out.append(c.heading("EU sourcing shares naming it (EC 2023)"))
             out.append(f'<div class="rex-note">{esc(p.eu_sourcing["provenance"].iloc[0])}</div>')
@@ -356,8 +376,8 @@ class CountryProfile(c.App):
         members = k.coalition_members(_group(group), list(add), list(remove))
         cov = _coalition(group, add, remove)
         names = mc.mineral_names()
-        out = [c.heading(f"Coalition builder: {members.label}")]
-        listed = ", ".join(sorted(members.codes))
+        out = [c.heading(f"Coalition builder: {_coalition_title(group, add, remove)}")]
+        listed = _names(members.codes)
         named = (f"Members its sources name ({len(members.codes)}): {listed}" if not add and not remove
                  else f"Members ({len(members.codes)}: the group's as its sources name them, with your changes): {listed}")
         out.append(f'<div class="rex-note">{esc(named)}'
@@ -391,8 +411,7 @@ class CountryProfile(c.App):
         if len(weak):
             text = ", ".join(f"{names.get(m, m)} {x:.1f}%" for m, x in zip(weak["mineral_id"], weak["covered_pct"]))
             out.append(f'<div class="rex-note">{esc(f"The {len(weak)} 2022 critical minerals it covers least ({STAGES[stage]}): {text}. Added coverage = percentage points of the world total (of U.S. imports) the candidate would bring, summed over these minerals.")}</div>')
-        out.append(f'<div class="rex-note">{esc("Candidates: " + marg.attrs.get("pool", ""))} '
-                   f'(rexlib/metadata/partner_pools.yml).</div>')
+        out.append(f'<div class="rex-note">{esc("Candidates: " + marg.attrs.get("pool", ""))}.</div>')
         if marg.empty:
             return out + [c.message("No candidate adds coverage on these minerals.", "info")]
         out.append(link_table(marg.head(25).assign(best_mineral=lambda f: f["best_mineral"].map(

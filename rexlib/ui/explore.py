@@ -216,7 +216,7 @@ class Explore(c.App):
                           params={"example": example})
         out.append(c.chart_html(quick_bar(frame, title="Query result", source=src)))
         kept = downloads.capped(frame)
-        out.append(c.table_html(frame.head(SHOWN_ROWS), "query_result", max_rows=SHOWN_ROWS, download=kept))
+        out.append(c.table_html(frame.head(SHOWN_ROWS), "query_result", max_rows=SHOWN_ROWS, download=kept, raw=True))
         if not frame.empty:
             out.append(f'<div class="rex-note rex-result-count">{esc(_count_note(result, len(kept)))}</div>')
         return "".join(out), kept
@@ -264,12 +264,12 @@ class Explore(c.App):
         if spec is not None:
             out.append(f'<p class="rex-note">{esc(spec.description)} Key: {esc(", ".join(spec.key) or "none")}.</p>')
         # The data dictionary (rexlib/metadata/fields.yml): type, key, unit and description per column.
-        out.append(c.table_html(dictionary_frame(name), f"{name}_columns", max_rows=60))
+        out.append(c.table_html(dictionary_frame(name), f"{name}_columns", max_rows=60, raw=True))
         count = int(query(f'SELECT count(*) AS n FROM "{name}"')["n"].iloc[0])   # name is validated
         rows = query(f'SELECT * FROM "{name}" LIMIT 200')
         out.append(f'<p class="rex-note">{count:,} rows; first 20 shown, the CSV has the first 200 '
                    f'(use SQL or rexlib.connect() for all).</p>')
-        out.append(c.table_html(rows, f"{name}_sample", max_rows=20))
+        out.append(c.table_html(rows, f"{name}_sample", max_rows=20, raw=True))
         return out
 
     def _python(self) -> str:

@@ -203,7 +203,7 @@ class Financing(c.App):
             source=source_line("deals (curated) × EU supply risk recomputed by rex (EU method on the EC 2023 "
                                "study's shares, WGI)", ["MCS2026"],
                                {"method": "eu", "list": "2022"}, releases=["ec_crm_2023", "wgi_2023"]),
-            subtitle="Red: high-risk minerals (EU SR ≥ 1, 2022 list, U.S. net exporters excluded) with no deal "
+            subtitle="Vermillion crosses: high-risk minerals (EU SR ≥ 1, 2022 list, U.S. net exporters excluded) with no deal "
                      "at a mine/refinery stage.")))
         gaps = mb.financing_gaps("eu")
         parts.append(f'<div class="rex-note">{esc(len(gaps))} high-risk mineral × stage pairs have no deal.</div>')

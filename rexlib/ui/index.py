@@ -84,6 +84,14 @@ TOPICS_CSS = """<style>
 .rex-topic p{font-size:13.5px;margin:4px 0}
 </style>"""
 
+# The example views in words (the link keeps the query string users share).
+EXAMPLE_WORDS = {"mineral_profile": "gallium in 2024", "import_reliance": "2022, the 2022 critical list",
+                 "chokepoints": "mining in 2024", "financing": "by mineral, DFC's deals",
+                 "scenario": "gallium, a 50% cut, 20% ramp-up elsewhere", "claims": "the claims the data contradict",
+                 "outlook": "lithium in 2035, announced pledges (APS)",
+                 "country_profile": "Chile; the FORGE members with Argentina and Australia added",
+                 "explore": "the deals table"}
+
 
 def page(title: str = "rex: critical-minerals workbook") -> HTML:
     """The landing page; ``title`` is the page heading (the notebook's parameter): a card per app with
@@ -91,12 +99,13 @@ def page(title: str = "rex: critical-minerals workbook") -> HTML:
     figures = _headlines()
     cards = []
     for slug, name, line, example in APPS:
+        said = EXAMPLE_WORDS.get(slug) or example.replace("&", ", ").replace("=", " ")
         figure = figures.get(slug)
         shown = (f'<div class="rex-figure">{esc(figure[0])}</div><div class="rex-figure-note">{esc(figure[1])}</div>'
                  if figure else "")
         cards.append(f'<div class="rex-topic"><h2><a href="{slug}.ipynb">{esc(name)}</a></h2>{shown}'
                      f'<p>{esc(line)}</p><p class="rex-note">For example: <a href="{slug}.ipynb?{esc(example)}">'
-                     f'{esc(example.replace("&", ", ").replace("=", " "))}</a></p></div>')
+                     f'{esc(said)}</a></p></div>')
     # In Voila a link such as index.ipynb?mineral=cobalt gives parameters this page does not take: say so.
     return HTML(CSS + TOPICS_CSS + f'<div class="rex-app"><h1>{esc(title)}</h1>{ignored_url_note("This landing page")}'
                 '<p class="rex-lede">Where critical minerals are mined and processed, how concentrated that is, how '

@@ -8,6 +8,7 @@ import pandas as pd
 from .. import api, series
 from .. import metrics as m
 from ..metrics.country import country_name  # noqa: F401  (page text: CHN -> China; mb.country_name)
+from ..metrics._common import mineral_names  # noqa: F401  (page text: rare_earths -> Rare earths)
 from ..charts.base import fmt_num
 from .cache import memo
 

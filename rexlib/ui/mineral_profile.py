@@ -567,7 +567,7 @@ class MineralProfile(c.App):
             out.append(c.table_html(frame, f"{mineral}_{label}", columns=columns, max_rows=15)
                        if len(frame) else c.message(f"None recorded for {name}.", "info"))
         out.append(f'<div class="rex-note">{esc("Source: " + charts.base.CURATED_PUBLISHER)}; '
-                   f'every row cites its document (source_title, source_quote in the CSV).</div>')
+                   f'every row cites its document (the title and the quote, in the CSV).</div>')
         return out
 
 

@@ -12,6 +12,7 @@ from ..charts.base import esc, fmt_num, source_line
 from ..metrics import outlook as o
 from ..validate import choice, year as check_year
 from . import common as c
+from . import metrics_bridge as mb
 from .cache import memo, sections
 
 DEFAULTS = {"mineral": "lithium", "scenario": "STEPS", "year": 2035, "end_use": "all", "supplier": "CHN",
@@ -524,7 +525,8 @@ class Outlook(c.App):
     def _exposure(self, mineral, supplier) -> list[str]:
         name = name_of(mineral)
         stage = _processing_stage(mineral)
-        out = [c.heading(f"If {supplier} cut its {STAGE_NAMES.get(stage, stage)} output in {EXPOSURE_YEAR}")]
+        who = mb.country_name(supplier) if supplier else "a supplier"
+        out = [c.heading(f"If {who} cut its {STAGE_NAMES.get(stage, stage)} output in {EXPOSURE_YEAR}")]
         if not supplier:
             return out + [c.message("The IEA names no supplier for this mineral.", "info")]
         exp = _exposure(mineral, supplier)

@@ -38,7 +38,7 @@ def test_url_parameters_set_country_and_coalition(page, voila_url):
                 "&stage=processing")
     _assert_clean(page)
     _wait_text(page, "Chile: share of world mining and processing")
-    _wait_text(page, "Coalition builder: forge_members + ARG;AUS − KOR")
+    _wait_text(page, "Coalition builder: Forum on Resource Geostrategic Engagement (FORGE) + Argentina, Australia − Korea, Republic of")
     _wait_text(page, "Who would add most where the set is weakest (processing)")
     assert page.locator(".widget-dropdown:has(label:text-is('Country')) select").input_value() == "Chile (CHL)"
     page.screenshot(path=str(SCREENSHOTS / f"{APP}-url.png"))

@@ -62,7 +62,7 @@ def test_url_parameters_set_the_state(page, voila_url):
     _open(page, f"{voila_url}/voila/render/{APP}.ipynb?mineral=cobalt&scenario=APS&year=2040&supplier=IDN")
     _assert_clean(page)
     _wait_text(page, "Cobalt: total demand, 2040 (APS)")
-    _wait_text(page, "If IDN cut its refining output in 2030")
+    _wait_text(page, "If Indonesia cut its refining output in 2030")
     assert page.locator(".widget-dropdown:has(label:text-is('Scenario')) select").input_value() == "APS"
     page.screenshot(path=str(SCREENSHOTS / f"{APP}-url.png"))
 

@@ -47,7 +47,7 @@ def test_forges_candidates_come_from_the_declared_pool_and_it_says_its_members(d
     from rexlib.ui import country_profile
     html = " ".join(country_profile.CountryProfile._coalition("forge_members", (), (), "mine"))
     page = " ".join(re.sub(r"<[^>]+>", " ", html).split())
-    assert "Members its sources name (2): KOR, USA" in page
+    assert "Members its sources name (2): Korea, Republic of, United States of America" in page
     assert "Candidates: " + text in page
     marg = country_profile._marginal("forge_members", (), (), "mine")
     assert "CHN" not in set(marg["country"]) and marg.iloc[0]["country"] == "BRA"
