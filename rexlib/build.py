@@ -51,6 +51,7 @@ from .sources import eu_crm, iea, iea_conversion, usgs_figures, usgs_mcs2026, us
 from .sources import usgs_trends  # issue 27
 from . import reconcile  # issue 27
 from .unparsed_check import unparsed_regressions
+from .row_counts import row_count_problems
 from .sources.countries import iso_reference
 from .version import __version__
 from .processes import pid_alive
@@ -528,6 +529,7 @@ def _build(raw_dir: Path, curated_dir: Path, out_dir: Path, progress) -> BuildRe
         raise BuildError(str(exc)) from exc
     problems = validate_tables(tables)
     problems += unparsed_regressions(tables, out_dir)   # numeric in the previous build, unparsed now
+    problems += row_count_problems(tables)              # rows per table and vintage as declared (issue 29)
     if problems:
         raise BuildError("validation failed:\n  " + "\n  ".join(problems[:30]))
     say("[3/4] checking against the publishers' own figures")

@@ -83,6 +83,11 @@ def _cmd_build(args) -> int:
     from .build import BuildError, build
     from .paths import derived_dir
     from .provenance import ChecksumMismatch
+    if getattr(args, "write_row_counts", False):
+        from .build import collect
+        from .row_counts import ROW_COUNTS, write_row_counts
+        counts = write_row_counts(collect()[0])
+        print(f"wrote {len(counts)} row counts to {ROW_COUNTS}")
     try:
         report = build()
     except (BuildError, ChecksumMismatch) as exc:
@@ -252,8 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "rex COMMAND --help describes each command.")
     parser.add_argument("--version", action="version", version=f"rex {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("build", help="build the DuckDB database from data/raw and data/curated",
-                   description=BUILD_HELP)
+    build_cmd = sub.add_parser("build", help="build the DuckDB database from data/raw and data/curated",
+                               description=BUILD_HELP)
+    build_cmd.add_argument("--write-row-counts", action="store_true",
+                           help="after a deliberate change to what a reader keeps (a new edition), write the row "
+                                "counts per table and vintage that every build checks (rexlib/metadata/"
+                                "row_counts.csv), then build; review the diff")
     info = sub.add_parser("info", help="tables, row counts, vintages and sources; or one table's columns",
                           description=INFO_HELP)
     info.add_argument("table", nargs="?", metavar="TABLE", help="a table or view (e.g. production): show its columns")
