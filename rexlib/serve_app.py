@@ -33,6 +33,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 import time
@@ -48,6 +49,8 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler, read_header_from_binary_message
+
+from .site_files import Files, accepts_gzip
 
 LOCAL_NAMES = ("127.0.0.1", "localhost")
 WILDCARDS = ("", "0.0.0.0", "::")
@@ -176,9 +179,8 @@ class RexVoilaHandler(TornadoVoilaHandler):
             app = re.fullmatch(r"(\w+)\.ipynb", path)
             query = {k: v[-1].decode("utf-8", "replace") for k, v in self.request.query_arguments.items()}
             if app and app.group(1) in site.apps and "live" not in query:
-                params = site.resolve(app.group(1), query)
-                if params is not None:     # a published view: its page (the live app stays at &live=1)
-                    wanted = site.query_key(app.group(1), params)
+                wanted = site.published_query(app.group(1), query)
+                if wanted is not None:     # a published view: its page (the live app stays at &live=1)
                     self.redirect(f"{site.base}{app.group(1)}/" + (f"?{wanted}" if wanted else ""))
                     return
         if self.get_cookie(PAGE_COOKIE) != "1":     # no script has run: no kernel (SCRIPT_GATE_PAGE)
@@ -278,37 +280,75 @@ def _text_of(message) -> str:
     return str(header)
 
 
-class SiteHandler(tornado.web.StaticFileHandler):
+class SiteHandler(tornado.web.RequestHandler):
     """The published site (``rexlib.publish``): its files, and ``/<app>/?<query>`` answered with the
-    page of that view (the app's validator resolves the query, as the live app would). A page not
-    there yet is rendered on request (``Site.render``); a query the app refuses, or a view that is
-    not published, goes to the live app, which explains or computes it."""
+    page of that view. The files come from memory, gzipped when the browser takes it, with an ETag
+    (``rexlib.site_files.Files``); a query string is looked up in the app's ``views.js`` (what a static
+    host's page does in the browser), and only one not found there is resolved by the app's
+    validator, as the live app would. A page not there yet is rendered on request (``Site.render``);
+    a query the app refuses, or a view that is not published, goes to the live app, which explains
+    or computes it."""
 
     async def get(self, path, include_body=True):
         site: Site = self.settings["rex_site"]
         app, _, rest = path.partition("/")
         if app in site.apps and rest in ("", "index.html") and self.request.query:
             query = {k: v[-1].decode("utf-8", "replace") for k, v in self.request.query_arguments.items()}
+            key = site.norm(query)
+            rel = site.files.route(app, key)
+            entry = site.files.get(rel) if rel else None
+            if entry is not None and entry.page_query is not None:
+                if entry.page_query != key:      # another address of that view: the one users share
+                    self.redirect(f"{site.base}{app}/" + (f"?{entry.page_query}" if entry.page_query else ""))
+                    return
+                return self._send(entry, include_body)
             params = site.resolve(app, query)
             if params is None:
                 self.redirect(site.live_url(app, self.request.query))
                 return
             wanted = site.query_key(app, params)
-            if site.norm(query) != wanted:
+            if key != wanted:
                 self.redirect(f"{site.base}{app}/" + (f"?{wanted}" if wanted else ""))
                 return
             path = await site.ensure(app, params)
         elif path in ("", "index.html") or (app in site.apps and rest == ""):
+            entry = site.files.get(f"{app}/index.html" if app in site.apps else "index.html")
+            if entry is not None:
+                return self._send(entry, include_body)
             path = await site.ensure_landing() if path in ("", "index.html") else await site.ensure(
                 app, site.default(app))
-        elif app in site.apps and rest.endswith(".html") and not (site.root / path).exists():
-            self.redirect(f"{site.base}{app}/")      # a page of an older publish: the app's own view
-            return
-        return await super().get(path, include_body)
+        entry = site.files.get(path)
+        if entry is None:
+            if app in site.apps and rest.endswith(".html"):
+                self.redirect(f"{site.base}{app}/")      # a page of an older publish: the app's own view
+                return
+            raise tornado.web.HTTPError(404)
+        return self._send(entry, include_body)
 
-    def set_extra_headers(self, path):
-        if path.endswith(".html"):
-            self.set_header("Cache-Control", "no-cache")     # republished in place
+    def head(self, path):
+        return self.get(path, include_body=False)
+
+    def _send(self, entry, include_body: bool):
+        self.set_header("Content-Type", entry.content_type)
+        self.set_header("Cache-Control", entry.cache_control)
+        self.set_header("ETag", entry.etag)
+        body = entry.body
+        if entry.gzipped is not None:
+            self.set_header("Vary", "Accept-Encoding")
+            if accepts_gzip(self.request.headers.get("Accept-Encoding")):
+                self.set_header("Content-Encoding", "gzip")
+                body = entry.gzipped
+        if entry.etag in (self.request.headers.get("If-None-Match") or ""):
+            self.set_status(304)
+            return self.finish()
+        # (RequestHandler.finish would hash the body for an ETag of its own: written here instead)
+        self.set_header("Content-Length", len(body))
+        if include_body:
+            self.write(body)
+        return self.finish()
+
+    def compute_etag(self):
+        return None
 
 
 class Site:
@@ -324,12 +364,23 @@ class Site:
         self.base = base
         self.log = log
         self.apps = set(_publish.PUBLISHED)
+        self.files = Files(root)
         self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_publish.worker_init)
         self._rendering: dict = {}
 
     def resolve(self, app, query):
         return self.publish.resolve_request(app, query)
+
+    def published_query(self, app, query) -> str | None:
+        """The query string of the published view a URL asks for (``views.js`` first, then the app's
+        validator), or None when the view is not a published one."""
+        rel = self.files.route(app, self.norm(query))
+        entry = self.files.get(rel) if rel else None
+        if entry is not None and entry.page_query is not None:
+            return entry.page_query
+        params = self.resolve(app, query)
+        return None if params is None else self.query_key(app, params)
 
     def default(self, app):
         return self.publish.default_view(app)
@@ -641,8 +692,7 @@ class RexVoila(Voila):
             # catch-all rules, after its own /voila/ routes.
             out = [h for h in out if not (isinstance(h, tuple) and h[0] == self.server_url)]
             site = [(url_path_join(self.server_url, r"/((?:%s)/(?:[^/]*)|static/.*|index\.html|)"
-                                   % "|".join(sorted(self.rex_site.apps))), SiteHandler,
-                     {"path": self.rex_site_dir, "default_filename": "index.html"})]
+                                   % "|".join(sorted(self.rex_site.apps))), SiteHandler)]
         # First rule: a foreign Host header matches it, whatever the path.
         return [Rule(ForeignHost(self.rex_hosts), ForeignHostHandler), Rule(TooLong(), TooLongHandler), alive,
                 *site, *out]
@@ -658,6 +708,13 @@ class RexVoila(Voila):
         listen = self.app.listen        # Voila calls app.listen(port, ip): read heads up to READ_HEADER_BYTES
 
         def listen_reading_long_heads(port, address="", **kwargs):
-            return listen(port, address, max_header_size=READ_HEADER_BYTES, **kwargs)
+            # backlog: connections waiting to be accepted (tornado's default 128; nginx's 511): a
+            # burst of visitors past it waits for SYN retransmits (1 s and more)
+            return listen(port, address, max_header_size=READ_HEADER_BYTES, backlog=1024, **kwargs)
         self.app.listen = listen_reading_long_heads
+        # Everything loaded so far (Voila, jupyter_server, the app's modules: a large heap) lives as long
+        # as the server: kept out of the garbage collector's full passes, which took 260-330 ms each
+        # and stopped every request behind them (200 concurrent requests for published pages: one
+        # such pause was most of the p95 of 239 ms; benchmarks/published.py).
+        gc.freeze()
         super().listen()
