@@ -41,7 +41,7 @@ def cache_control(rel: str) -> str:
 def write_gzip(path: Path, data: bytes, *, refresh: bool = True) -> None:
     """``path.gz`` beside ``path`` holding ``data`` gzipped (deterministic: no name, no time), written
     atomically; when ``refresh`` is False an existing one is kept."""
-    if path.suffix not in COMPRESSED:
+    if path.suffix not in COMPRESSED or path.name.startswith("."):
         return
     target = path.with_name(path.name + ".gz")
     if not refresh and target.exists():
