@@ -45,7 +45,6 @@ from tornado.ioloop import PeriodicCallback
 from tornado.routing import Matcher, Rule
 from traitlets import Float, Int, List, Unicode
 from voila.app import Voila
-from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler, read_header_from_binary_message
@@ -479,7 +478,6 @@ class KernelGuard:
         self.pages: dict[str, float] = {}      # page kernel -> last sign of life of its page (monotonic s)
         self.sending: set[str] = set()          # page kernels whose page the server is still sending
         self.waiting = 0                        # page requests admitted whose kernel id is not known yet
-        self.last_request = 0.0                 # when the last app page was requested
         self.reaped = 0
 
     def in_use_count(self) -> int:
@@ -491,22 +489,12 @@ class KernelGuard:
     # the page handler -----------------------------------------------------
     def page_started(self) -> None:
         self.waiting += 1
-        self.last_request = time.monotonic()
 
     def page_kernel(self, kernel_id: str) -> None:
         if kernel_id not in self.pages:
             self.waiting -= 1
         self.pages[kernel_id] = time.monotonic()
         self.sending.add(kernel_id)
-
-    def quiet(self) -> bool:
-        """No page is being served: none requested in the last 3 s and every page's HTML sent.
-
-        (It also waited, up to 60 s, for every new page to connect its websocket: that spared the
-        browsers of a load test on the server's own cores, but a visitor who came 5-10 s after
-        another found the pool of a one-kernel app still empty: import_reliance's default view
-        took 4.9 s instead of 0.7 s in benchmarks/voila_ttfc.py, 2026-12-01.)"""
-        return not (self.waiting or self.sending or time.monotonic() - self.last_request < 3.0)
 
     def page_finished(self, kernel_id: str | None) -> None:
         if kernel_id is None:                  # the request ended before a kernel was known
@@ -558,87 +546,6 @@ class KernelGuard:
                     self.log.warning("rex: could not shut down kernel %s", kernel_id, exc_info=True)
 
 
-class PoolRefiller:
-    """Refills the preheated pools one kernel at a time, when no page is loading.
-
-    Voila refills a pool at once after each kernel it hands out (``fill_delay`` 1 s): ten visitors
-    at once started ten new kernels (~4-5 s of CPU each) while the ten pages were still rendering on
-    the same cores, and a visitor who came next waited for one of those half-started kernels. Here
-    the refill waits until the server is quiet (``KernelGuard.quiet``; at most ``max_wait`` s), starts
-    one kernel, and waits for it to reach the point where it waits for its page request (it connects
-    to ``/voila/query/<id>``) before starting the next."""
-
-    def __init__(self, kernel_manager, guard: KernelGuard, log, *, max_wait: float = 30.0,
-                 ready_timeout: float = 180.0):
-        self.km = kernel_manager
-        self.guard = guard
-        self.log = log
-        self.max_wait = max_wait
-        self.ready_timeout = ready_timeout
-        self.wanted: dict[str, dict] = {}       # notebook -> the kwargs of Voila's refill call
-        self.started = 0
-        self._fill = kernel_manager.fill_if_needed
-        kernel_manager.fill_if_needed = self.fill_if_needed
-
-    def target(self, notebook: str) -> int:
-        config = self.km.kernel_pools_config
-        return int(config.get(notebook, config.get("default", {})).get("pool_size", 1))
-
-    def fill_if_needed(self, delay=None, notebook_name=None, **kwargs):
-        """Voila's call after a hand-out (``delay=None``) is deferred; other calls pass through."""
-        if delay is None and notebook_name is not None:
-            self.wanted[notebook_name] = kwargs
-            return None
-        return self._fill(delay=delay, notebook_name=notebook_name, **kwargs)
-
-    async def run(self) -> None:
-        busy_since = None
-        while True:
-            await asyncio.sleep(1.0)
-            short = {nb: self.target(nb) - len(self.km._pools.get(nb, [])) for nb in self.wanted}
-            short = {nb: n for nb, n in short.items() if n > 0}
-            for nb in [nb for nb in self.wanted if nb not in short]:
-                del self.wanted[nb]
-            if not short:
-                busy_since = None
-                continue
-            now = time.monotonic()
-            if not self.guard.quiet():
-                busy_since = busy_since or now
-                if now - busy_since < self.max_wait:
-                    continue
-            busy_since = None
-            notebook = max(short, key=lambda nb: short[nb] / max(1, self.target(nb)))
-            task = self._add_one(notebook)
-            if task is None:
-                continue
-            self.started += 1
-            deadline = time.monotonic() + self.ready_timeout
-            try:
-                result = await asyncio.wait_for(asyncio.shield(task), self.ready_timeout)
-                kernel_id = result["kernel_id"]
-                while time.monotonic() < deadline and kernel_id not in RequestInfoSocketHandler._waiters:
-                    if kernel_id not in self.km.list_kernel_ids():
-                        break                   # handed out or died meanwhile
-                    await asyncio.sleep(0.25)
-            except Exception:                  # noqa: BLE001 - a failed start: Voila logs it, go on
-                self.log.warning("rex: refilling the pool of %s failed", notebook, exc_info=True)
-
-    def _add_one(self, notebook: str):
-        """Start exactly one pool kernel for ``notebook`` (Voila fills a pool up to its configured
-        size in one call: the size is raised by one for the call)."""
-        pool = self.km._pools.get(notebook, [])
-        config = dict(self.km.kernel_pools_config)
-        base = dict(config.get(notebook, config.get("default", {})))
-        self.km.kernel_pools_config = {**config, notebook: {**base, "pool_size": len(pool) + 1}}
-        try:
-            self._fill(delay=0, notebook_name=notebook, **self.wanted.get(notebook, {}))
-        finally:
-            self.km.kernel_pools_config = config
-        pool = self.km._pools.get(notebook, [])
-        return pool[-1] if pool else None
-
-
 class RexVoila(Voila):
     """Voila with the guards of this module (``rex serve`` sets the traits)."""
 
@@ -650,8 +557,6 @@ class RexVoila(Voila):
     rex_first_contact_seconds = Float(180.0, config=True, help="Shut down the kernel of a page that was "
                                       "sent but never connected, after this long without a heartbeat.")
     rex_reap_interval = Float(5.0, config=True, help="Seconds between checks of the page kernels.")
-    rex_refill = Unicode("quiet", config=True, help="'quiet': refill pools one kernel at a time once no "
-                                                     "page is loading (PoolRefiller); 'now': Voila's own refill.")
     rex_site_dir = Unicode("", config=True, help="The published site (rex publish) served at /; empty: none.")
     rex_old_links = Unicode("published", config=True, help="'published': /voila/render/<app>.ipynb?<query> of "
                             "a published view is redirected to its page; 'live': the live app answers it.")
@@ -669,8 +574,6 @@ class RexVoila(Voila):
                                  else self.server_url + "/", self.log)
             settings["rex_site"] = self.rex_site
             settings["rex_old_links"] = self.rex_old_links
-        self.rex_refiller = (PoolRefiller(self.kernel_manager, self.rex_guard, self.log)
-                             if hasattr(self.kernel_manager, "_pools") and self.rex_refill == "quiet" else None)
         settings["rex_log_refused"] = lambda request: self.log.warning(
             "rex: refused a request for Host %r (%s %s); accepted: %s", request.host, request.method,
             request.uri, ", ".join(sorted(self.rex_hosts)))
@@ -700,8 +603,6 @@ class RexVoila(Voila):
     def listen(self):
         self.rex_reaper = PeriodicCallback(self.rex_guard.reap, self.rex_reap_interval * 1000)
         self.rex_reaper.start()
-        if self.rex_refiller is not None:
-            self.rex_refill_task = asyncio.get_event_loop().create_task(self.rex_refiller.run())
         self.log.info("rex: accepting Host %s; at most %d kernels in use; a closed tab's kernel is shut "
                       "down after %.0f s", ", ".join(sorted(self.rex_hosts)), self.rex_max_kernels,
                       self.rex_closed_tab_seconds)
