@@ -367,6 +367,10 @@ class Site:
         self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_publish.worker_init)
         self._rendering: dict = {}
+        if not (root / "index.html").exists():
+            # Nothing published yet (a fresh clone): start the rendering process now (Python, the
+            # database, the SVG renderer: seconds), so the first visitor waits only for the page.
+            self._executor.submit(int)
 
     def resolve(self, app, query):
         return self.publish.resolve_request(app, query)
