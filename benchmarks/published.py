@@ -123,7 +123,7 @@ def at_once(browser, urls: list[str]) -> dict:
     wall = time.monotonic() - started
     for url, page, errs in zip(urls, pages, errors):
         try:
-            mark = page.locator(MARK).first
+            mark = page.locator(MARK + " >> visible=true").first
             mark.scroll_into_view_if_needed(timeout=10_000)
             mark.hover(timeout=10_000)
             page.locator(TOOLTIP).wait_for(state="visible", timeout=10_000)
