@@ -163,7 +163,9 @@ async def _burst(urls: list[str], n: int) -> list[tuple[float, int]]:
 
 def http_burst(urls: list[str], n: int = 200) -> dict:
     """``n`` GETs at once, each on its own connection; p50/p95 in ms and the statuses."""
-    results = asyncio.run(_burst(urls, n))
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:     # (Playwright's sync API holds this thread's loop)
+        results = thread.submit(asyncio.run, _burst(urls, n)).result()
     times = [t for t, _ in results]
     statuses = sorted({s for _, s in results})
     return {"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * p95(times), "statuses": statuses}
