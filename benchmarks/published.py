@@ -25,6 +25,7 @@ Measured:
 - memory at rest (RSS of the server and everything it started).
 
     python -m benchmarks.published [--visits 5] [--baseline bb35a3e]     # prints a Markdown section
+    python -m benchmarks.published --http-only                            # the 200 requests only
 """
 from __future__ import annotations
 
@@ -220,6 +221,34 @@ def run(visits: int = 5, baseline: str = BASELINE) -> str:
     return section(figures, visits, baseline)
 
 
+def run_http(rounds: int = 3) -> str:
+    """Only the 200-request figure: this tree's ``rex serve`` and nginx on the same published folder,
+    ``rounds`` bursts each, alternating (the light part, for a quieter moment than the whole run)."""
+    from benchmarks.nginx import start_nginx, stop_nginx
+    from rexlib import publish as P
+    views = [("mineral_profile", dict(p.split("=") for p in q.split("&"))) for q in VISITORS]
+    P.publish(P.default_out(), views=views, crawl=False, workers=1, log=lambda _: None)
+    files = [P.page_file(a, P.canonical(a, q)) for a, q in views]
+    shared = [f"mineral_profile/?{P.query_key(P.url_query(a, P.canonical(a, q)))}" for a, q in views]
+    proc, base = start_serve(("--no-publish",), site=True, timeout=300.0)
+    nginx, nginx_base = start_nginx(Path(tempfile.mkdtemp(prefix="rex-nginx-")), P.default_out(), [9])
+    rows = []
+    try:
+        wait_idle(proc, minimum=10.0, limit=300.0)
+        for _ in range(rounds):
+            for name, url in (("rex serve", base), ("nginx", nginx_base)):
+                load = os.getloadavg()[0]
+                f = http_burst([f"{url}/{x}" for x in files])
+                q = http_burst([f"{url}/{x}" for x in shared])
+                rows.append(f"| {name} | {f['p50_ms']:.0f} / {f['p95_ms']:.0f} ms | {q['p50_ms']:.0f} / "
+                            f"{q['p95_ms']:.0f} ms | {load:.1f} |")
+    finally:
+        _stop(proc)
+        stop_nginx(nginx)
+    return "\n".join(["| server | page files p50 / p95 | shared links p50 / p95 | load average |",
+                      "|---|---|---|---|", *rows])
+
+
 def section(figures: dict, visits: int, baseline: str) -> str:
     pub, voi = figures["published"], figures["voila"]
 
@@ -269,8 +298,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.published", description=__doc__.split("\n\n")[0])
     parser.add_argument("--visits", type=int, default=5, help="views visited one at a time (at most %d)" % len(VIEWS))
     parser.add_argument("--baseline", default=BASELINE, help="the commit whose Voilà path is the baseline")
+    parser.add_argument("--http-only", action="store_true",
+                        help="only the 200 concurrent requests: this tree's rex serve and nginx, three rounds")
     args = parser.parse_args(argv)
-    print(run(args.visits, args.baseline))
+    print(run_http() if args.http_only else run(args.visits, args.baseline))
     return 0
 
 
