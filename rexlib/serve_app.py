@@ -331,15 +331,18 @@ class SiteHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", entry.content_type)
         self.set_header("Cache-Control", entry.cache_control)
         self.set_header("ETag", entry.etag)
-        body = entry.body
-        if entry.gzipped is not None:
+        if entry.etag in (self.request.headers.get("If-None-Match") or ""):
+            if entry.gzipped:
+                self.set_header("Vary", "Accept-Encoding")
+            self.set_status(304)
+            return self.finish()
+        body = entry.stored
+        if entry.gzipped:
             self.set_header("Vary", "Accept-Encoding")
             if accepts_gzip(self.request.headers.get("Accept-Encoding")):
                 self.set_header("Content-Encoding", "gzip")
-                body = entry.gzipped
-        if entry.etag in (self.request.headers.get("If-None-Match") or ""):
-            self.set_status(304)
-            return self.finish()
+            else:
+                body = entry.body()
         # (RequestHandler.finish would hash the body for an ETag of its own: written here instead)
         self.set_header("Content-Length", len(body))
         if include_body:
