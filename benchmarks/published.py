@@ -221,9 +221,10 @@ def run(visits: int = 5, baseline: str = BASELINE) -> str:
     return section(figures, visits, baseline)
 
 
-def run_http(rounds: int = 3) -> str:
-    """Only the 200-request figure: this tree's ``rex serve`` and nginx on the same published folder,
-    ``rounds`` bursts each, alternating (the light part, for a quieter moment than the whole run)."""
+def run_http(rounds: int = 3, baseline: str = BASELINE) -> str:
+    """Only the 200-request figure: this tree's ``rex serve``, the baseline commit's (no kernels: its
+    site-serving path only) and nginx on the same published folder, ``rounds`` bursts each,
+    alternating (the light part, for a quieter moment than the whole run)."""
     from benchmarks.nginx import start_nginx, stop_nginx
     from rexlib import publish as P
     views = [("mineral_profile", dict(p.split("=") for p in q.split("&"))) for q in VISITORS]
@@ -231,12 +232,16 @@ def run_http(rounds: int = 3) -> str:
     files = [P.page_file(a, P.canonical(a, q)) for a, q in views]
     shared = [f"mineral_profile/?{P.query_key(P.url_query(a, P.canonical(a, q)))}" for a, q in views]
     proc, base = start_serve(("--no-publish",), site=True, timeout=300.0)
+    old, old_base = start_serve(("--old-links", "live", "--no-publish", "--pool-size", "0"), site=True,
+                                timeout=300.0, tree=_tree(baseline))
     nginx, nginx_base = start_nginx(Path(tempfile.mkdtemp(prefix="rex-nginx-")), P.default_out(), [9])
     rows = []
     try:
         wait_idle(proc, minimum=10.0, limit=300.0)
+        wait_idle(old, minimum=3.0, limit=300.0)
         for _ in range(rounds):
-            for name, url in (("rex serve", base), ("nginx", nginx_base)):
+            for name, url in (("rex serve, this tree", base), (f"rex serve, baseline {baseline}", old_base),
+                              ("nginx", nginx_base)):
                 load = os.getloadavg()[0]
                 f = http_burst([f"{url}/{x}" for x in files])
                 q = http_burst([f"{url}/{x}" for x in shared])
@@ -244,6 +249,7 @@ def run_http(rounds: int = 3) -> str:
                             f"{q['p95_ms']:.0f} ms | {load:.1f} |")
     finally:
         _stop(proc)
+        _stop(old)
         stop_nginx(nginx)
     return "\n".join(["| server | page files p50 / p95 | shared links p50 / p95 | load average |",
                       "|---|---|---|---|", *rows])
@@ -299,9 +305,10 @@ def main(argv=None) -> int:
     parser.add_argument("--visits", type=int, default=5, help="views visited one at a time (at most %d)" % len(VIEWS))
     parser.add_argument("--baseline", default=BASELINE, help="the commit whose Voilà path is the baseline")
     parser.add_argument("--http-only", action="store_true",
-                        help="only the 200 concurrent requests: this tree's rex serve and nginx, three rounds")
+                        help="only the 200 concurrent requests: this tree's rex serve, the baseline's and "
+                             "nginx, three rounds")
     args = parser.parse_args(argv)
-    print(run_http() if args.http_only else run(args.visits, args.baseline))
+    print(run_http(baseline=args.baseline) if args.http_only else run(args.visits, args.baseline))
     return 0
 
 
