@@ -5,6 +5,7 @@ In-process: one view published into a tmp folder (slow: a few seconds), a tornad
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gzip
 import logging
 import os
@@ -80,7 +81,9 @@ def _serve(site, requests: list[tuple[str, dict]], monkeypatch, rewrite=None) ->
             server.stop()
             app_site._executor.shutdown()
         return out
-    return asyncio.run(main())
+    # (in a thread of its own: Playwright's sync API, when a browser test ran first, holds this one's loop)
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, main()).result()
 
 
 @pytest.mark.slow
