@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--pool-size", type=int, default=None, metavar="N",
                         help="preheated kernels per app (default: one for each app that computes for the "
-                             "visitor, none for the published ones; given, N for every app not named by --pool)")
+                             "visitor, none for the published ones, one for every app with --old-links live; "
+                             "given, N for every app not named by --pool)")
     parser.add_argument("--pool", action="append", default=[], metavar="APP=N",
                         help="preheated kernels for one app (repeatable; default: one for each app that "
                              "computes for the visitor, none for the published ones; APP=0 keeps none)")
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-preheat", action="store_true",
                         help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
-    pools = dict(PUBLISHED_POOLS) if args.pool_size is None else {}
+    # (with --old-links live every app's links open its live app: one preheated kernel each)
+    pools = dict(PUBLISHED_POOLS) if args.pool_size is None and args.old_links == "published" else {}
     pool_size = 1 if args.pool_size is None else args.pool_size
     for item in args.pool:
         app, _, size = item.partition("=")
