@@ -367,10 +367,13 @@ def render_landing(info: SiteInfo) -> str:
 # ---------------------------------------------------------------- the site
 
 def _write(path: Path, text: str) -> bool:
-    """Write ``text`` atomically; False when the file already held it (nothing written)."""
+    """Write ``text`` atomically, and its ``.gz`` beside it for a static host's ``gzip_static`` and
+    rex serve (``site_files.write_gzip``); False when the file already held it (nothing written)."""
+    from .site_files import write_gzip
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
+            write_gzip(path, data, refresh=False)
             return False
     except OSError:
         pass
@@ -385,6 +388,7 @@ def _write(path: Path, text: str) -> bool:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    write_gzip(path, data)      # after the file: a .gz not older than its file is its current one
     return True
 
 

@@ -34,18 +34,14 @@ examples:
   rex serve --no-browser --port 9000
   rex serve --pool-size 2 --no-browser   # two preheated kernels per app
   rex serve --pool explore=2             # two preheated kernels for the SQL app
-  rex serve --old-links live             # /voila/render/... links open the live apps, as before"""
+  rex serve --old-links live             # /voila/render/... links open the live apps (what the live-app tests drive)"""
 
 
-# Preheated kernels per app beyond --pool-size, when app links open the live apps (--old-links live).
-# mineral_profile is the app people link to (a shared link brings many visitors at once): with one
-# preheated kernel, ten visitors at once waited 20 s for their first chart, eight of them for a
-# kernel started on demand (~4-5 s of CPU each on shared cores). An idle preheated kernel costs
-# memory only (~300 MB), no CPU.
-DEFAULT_POOLS = {"mineral_profile": 10}
-# By default those links open published pages (rex publish): an app whose every linked view is
-# published keeps no preheated kernel (its "Open in the live app" link starts one, a few seconds);
-# the apps that compute for the visitor keep one each (explore, scenario, country_profile's add/remove).
+# Preheated kernels per app (beyond them, a visitor's kernel starts on request, a few seconds). The
+# read-only apps are answered by their published pages (rex publish): their live apps ("Open in the
+# live app") keep none; the apps that compute for the visitor (explore, scenario, a country profile
+# with add/remove) keep one each. (Before publishing, ten visitors at once on a shared profile link
+# needed ten preheated mineral_profile kernels, ~3 GB, and a refiller deferring their replacement.)
 PUBLISHED_POOLS: dict[str, int] = {app: 0 for app in PUBLISHED if app != "country_profile"}
 
 
@@ -60,11 +56,11 @@ def pools_config(pool_size: int, pools: dict[str, int]) -> dict:
 def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEBOOKS,
                pool_size: int = 1, cull_idle_seconds: int = 900, *, pools: dict[str, int] | None = None,
                allow_hosts: tuple = (), max_kernels: int = 24, closed_tab_seconds: float = 45.0,
-               first_contact_seconds: float = 180.0, refill: str = "quiet", site_dir: str = "",
+               first_contact_seconds: float = 180.0, site_dir: str = "",
                old_links: str = "published") -> list[str]:
     """Command-line flags for Voila 0.5 (see ``voila --help-all``) and rex's guards
     (``rexlib.serve_app.RexVoila``)."""
-    pools = DEFAULT_POOLS if pools is None else pools
+    pools = PUBLISHED_POOLS if pools is None else pools
     return [
         str(notebooks),
         f"--Voila.ip={host}",
@@ -90,8 +86,7 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         # started with the server, ~1 GB and ~15 CPU s).
         "--VoilaKernelManager.preheat_denylist", "index.ipynb",
         "--VoilaKernelManager.preheat_denylist", "research/",
-        # A pool is refilled one kernel at a time once no page is loading (serve_app.PoolRefiller);
-        # the delay applies to the initial fill.
+        # A kernel handed out is replaced after a second.
         "--VoilaKernelManager.fill_delay=1",
         # Many visitors at once on few cores: a kernel may need more than the 60 s defaults to start
         # and to answer the page's kernel_info request (20 sessions on 2 cores: up to ~2 min).
@@ -111,7 +106,6 @@ def voila_argv(host: str, port: int, open_browser: bool, notebooks: Path = NOTEB
         f"--RexVoila.rex_max_kernels={max_kernels}",
         f"--RexVoila.rex_closed_tab_seconds={closed_tab_seconds}",
         f"--RexVoila.rex_first_contact_seconds={first_contact_seconds}",
-        f"--RexVoila.rex_refill={refill}",
         f"--RexVoila.rex_site_dir={site_dir}",
         f"--RexVoila.rex_old_links={old_links}",
     ]
@@ -143,12 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--pool-size", type=int, default=None, metavar="N",
-                        help="preheated kernels per app (default 1, and the --pool defaults; given, N for "
-                             "every app not named by --pool)")
+                        help="preheated kernels per app (default: one for each app that computes for the "
+                             "visitor, none for the published ones, one for every app with --old-links live; "
+                             "given, N for every app not named by --pool)")
     parser.add_argument("--pool", action="append", default=[], metavar="APP=N",
-                        help="preheated kernels for one app (repeatable; default: one each, and with "
-                             "--old-links live " + ", ".join(f"{a}={n}" for a, n in DEFAULT_POOLS.items())
-                             + "; APP=0 keeps none)")
+                        help="preheated kernels for one app (repeatable; default: one for each app that "
+                             "computes for the visitor, none for the published ones; APP=0 keeps none)")
     parser.add_argument("--cull-idle", type=int, default=900,
                         help="also shut down kernels idle this many seconds (default 900)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
@@ -163,9 +157,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-contact-seconds", type=float, default=180.0, metavar="S",
                         help="the same for a page that was sent but has not connected yet (still "
                              "loading its scripts, or closed before they ran; default 180)")
-    parser.add_argument("--refill", choices=("quiet", "now"), default="quiet",
-                        help="quiet (default): refill the pools one kernel at a time once no page is "
-                             "loading; now: Voila's own refill, every taken kernel replaced after 1 s")
     parser.add_argument("--site", type=Path, default=None, metavar="DIR",
                         help="the published site served at / (default: rex publish's folder, data/derived/site)")
     parser.add_argument("--no-publish", action="store_true",
@@ -177,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-preheat", action="store_true",
                         help="start a kernel per visit instead of keeping preheated ones (slower first view)")
     args = parser.parse_args(argv)
-    pools = dict(DEFAULT_POOLS if args.old_links == "live" else PUBLISHED_POOLS) if args.pool_size is None else {}
+    # (with --old-links live every app's links open its live app: one preheated kernel each)
+    pools = dict(PUBLISHED_POOLS) if args.pool_size is None and args.old_links == "published" else {}
     pool_size = 1 if args.pool_size is None else args.pool_size
     for item in args.pool:
         app, _, size = item.partition("=")
@@ -213,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = voila_argv(args.host, args.port, not args.no_browser, pool_size=pool_size,
                       cull_idle_seconds=args.cull_idle, pools=pools, allow_hosts=tuple(args.allow_host),
                       max_kernels=args.max_kernels, closed_tab_seconds=args.closed_tab_seconds,
-                      first_contact_seconds=args.first_contact_seconds, refill=args.refill,
+                      first_contact_seconds=args.first_contact_seconds,
                       site_dir=str(site), old_links=args.old_links)
     if args.no_preheat:
         argv = [a for a in argv if not a.startswith("--VoilaConfiguration.preheat_kernel")]

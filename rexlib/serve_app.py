@@ -33,6 +33,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 import time
@@ -44,10 +45,11 @@ from tornado.ioloop import PeriodicCallback
 from tornado.routing import Matcher, Rule
 from traitlets import Float, Int, List, Unicode
 from voila.app import Voila
-from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler, read_header_from_binary_message
+
+from .site_files import Files, accepts_gzip
 
 LOCAL_NAMES = ("127.0.0.1", "localhost")
 WILDCARDS = ("", "0.0.0.0", "::")
@@ -176,9 +178,8 @@ class RexVoilaHandler(TornadoVoilaHandler):
             app = re.fullmatch(r"(\w+)\.ipynb", path)
             query = {k: v[-1].decode("utf-8", "replace") for k, v in self.request.query_arguments.items()}
             if app and app.group(1) in site.apps and "live" not in query:
-                params = site.resolve(app.group(1), query)
-                if params is not None:     # a published view: its page (the live app stays at &live=1)
-                    wanted = site.query_key(app.group(1), params)
+                wanted = site.published_query(app.group(1), query)
+                if wanted is not None:     # a published view: its page (the live app stays at &live=1)
                     self.redirect(f"{site.base}{app.group(1)}/" + (f"?{wanted}" if wanted else ""))
                     return
         if self.get_cookie(PAGE_COOKIE) != "1":     # no script has run: no kernel (SCRIPT_GATE_PAGE)
@@ -278,37 +279,78 @@ def _text_of(message) -> str:
     return str(header)
 
 
-class SiteHandler(tornado.web.StaticFileHandler):
+class SiteHandler(tornado.web.RequestHandler):
     """The published site (``rexlib.publish``): its files, and ``/<app>/?<query>`` answered with the
-    page of that view (the app's validator resolves the query, as the live app would). A page not
-    there yet is rendered on request (``Site.render``); a query the app refuses, or a view that is
-    not published, goes to the live app, which explains or computes it."""
+    page of that view. The files come from memory, gzipped when the browser takes it, with an ETag
+    (``rexlib.site_files.Files``); a query string is looked up in the app's ``views.js`` (what a static
+    host's page does in the browser), and only one not found there is resolved by the app's
+    validator, as the live app would. A page not there yet is rendered on request (``Site.render``);
+    a query the app refuses, or a view that is not published, goes to the live app, which explains
+    or computes it."""
 
     async def get(self, path, include_body=True):
         site: Site = self.settings["rex_site"]
         app, _, rest = path.partition("/")
         if app in site.apps and rest in ("", "index.html") and self.request.query:
             query = {k: v[-1].decode("utf-8", "replace") for k, v in self.request.query_arguments.items()}
+            key = site.norm(query)
+            rel = site.files.route(app, key)
+            entry = site.files.get(rel) if rel else None
+            if entry is not None and entry.page_query is not None:
+                if entry.page_query != key:      # another address of that view: the one users share
+                    self.redirect(f"{site.base}{app}/" + (f"?{entry.page_query}" if entry.page_query else ""))
+                    return
+                return self._send(entry, include_body)
             params = site.resolve(app, query)
             if params is None:
                 self.redirect(site.live_url(app, self.request.query))
                 return
             wanted = site.query_key(app, params)
-            if site.norm(query) != wanted:
+            if key != wanted:
                 self.redirect(f"{site.base}{app}/" + (f"?{wanted}" if wanted else ""))
                 return
             path = await site.ensure(app, params)
         elif path in ("", "index.html") or (app in site.apps and rest == ""):
+            entry = site.files.get(f"{app}/index.html" if app in site.apps else "index.html")
+            if entry is not None:
+                return self._send(entry, include_body)
             path = await site.ensure_landing() if path in ("", "index.html") else await site.ensure(
                 app, site.default(app))
-        elif app in site.apps and rest.endswith(".html") and not (site.root / path).exists():
-            self.redirect(f"{site.base}{app}/")      # a page of an older publish: the app's own view
-            return
-        return await super().get(path, include_body)
+        entry = site.files.get(path)
+        if entry is None:
+            if app in site.apps and rest.endswith(".html"):
+                self.redirect(f"{site.base}{app}/")      # a page of an older publish: the app's own view
+                return
+            raise tornado.web.HTTPError(404)
+        return self._send(entry, include_body)
 
-    def set_extra_headers(self, path):
-        if path.endswith(".html"):
-            self.set_header("Cache-Control", "no-cache")     # republished in place
+    def head(self, path):
+        return self.get(path, include_body=False)
+
+    def _send(self, entry, include_body: bool):
+        self.set_header("Content-Type", entry.content_type)
+        self.set_header("Cache-Control", entry.cache_control)
+        self.set_header("ETag", entry.etag)
+        if entry.etag in (self.request.headers.get("If-None-Match") or ""):
+            if entry.gzipped:
+                self.set_header("Vary", "Accept-Encoding")
+            self.set_status(304)
+            return self.finish()
+        body = entry.stored
+        if entry.gzipped:
+            self.set_header("Vary", "Accept-Encoding")
+            if accepts_gzip(self.request.headers.get("Accept-Encoding")):
+                self.set_header("Content-Encoding", "gzip")
+            else:
+                body = entry.body()
+        # (RequestHandler.finish would hash the body for an ETag of its own: written here instead)
+        self.set_header("Content-Length", len(body))
+        if include_body:
+            self.write(body)
+        return self.finish()
+
+    def compute_etag(self):
+        return None
 
 
 class Site:
@@ -324,12 +366,27 @@ class Site:
         self.base = base
         self.log = log
         self.apps = set(_publish.PUBLISHED)
+        self.files = Files(root)
         self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_publish.worker_init)
         self._rendering: dict = {}
+        if not (root / "index.html").exists():
+            # Nothing published yet (a fresh clone): start the rendering process now (Python, the
+            # database, the SVG renderer: seconds), so the first visitor waits only for the page.
+            self._executor.submit(int)
 
     def resolve(self, app, query):
         return self.publish.resolve_request(app, query)
+
+    def published_query(self, app, query) -> str | None:
+        """The query string of the published view a URL asks for (``views.js`` first, then the app's
+        validator), or None when the view is not a published one."""
+        rel = self.files.route(app, self.norm(query))
+        entry = self.files.get(rel) if rel else None
+        if entry is not None and entry.page_query is not None:
+            return entry.page_query
+        params = self.resolve(app, query)
+        return None if params is None else self.query_key(app, params)
 
     def default(self, app):
         return self.publish.default_view(app)
@@ -428,7 +485,6 @@ class KernelGuard:
         self.pages: dict[str, float] = {}      # page kernel -> last sign of life of its page (monotonic s)
         self.sending: set[str] = set()          # page kernels whose page the server is still sending
         self.waiting = 0                        # page requests admitted whose kernel id is not known yet
-        self.last_request = 0.0                 # when the last app page was requested
         self.reaped = 0
 
     def in_use_count(self) -> int:
@@ -440,22 +496,12 @@ class KernelGuard:
     # the page handler -----------------------------------------------------
     def page_started(self) -> None:
         self.waiting += 1
-        self.last_request = time.monotonic()
 
     def page_kernel(self, kernel_id: str) -> None:
         if kernel_id not in self.pages:
             self.waiting -= 1
         self.pages[kernel_id] = time.monotonic()
         self.sending.add(kernel_id)
-
-    def quiet(self) -> bool:
-        """No page is being served: none requested in the last 3 s and every page's HTML sent.
-
-        (It also waited, up to 60 s, for every new page to connect its websocket: that spared the
-        browsers of a load test on the server's own cores, but a visitor who came 5-10 s after
-        another found the pool of a one-kernel app still empty: import_reliance's default view
-        took 4.9 s instead of 0.7 s in benchmarks/voila_ttfc.py, 2026-12-01.)"""
-        return not (self.waiting or self.sending or time.monotonic() - self.last_request < 3.0)
 
     def page_finished(self, kernel_id: str | None) -> None:
         if kernel_id is None:                  # the request ended before a kernel was known
@@ -507,87 +553,6 @@ class KernelGuard:
                     self.log.warning("rex: could not shut down kernel %s", kernel_id, exc_info=True)
 
 
-class PoolRefiller:
-    """Refills the preheated pools one kernel at a time, when no page is loading.
-
-    Voila refills a pool at once after each kernel it hands out (``fill_delay`` 1 s): ten visitors
-    at once started ten new kernels (~4-5 s of CPU each) while the ten pages were still rendering on
-    the same cores, and a visitor who came next waited for one of those half-started kernels. Here
-    the refill waits until the server is quiet (``KernelGuard.quiet``; at most ``max_wait`` s), starts
-    one kernel, and waits for it to reach the point where it waits for its page request (it connects
-    to ``/voila/query/<id>``) before starting the next."""
-
-    def __init__(self, kernel_manager, guard: KernelGuard, log, *, max_wait: float = 30.0,
-                 ready_timeout: float = 180.0):
-        self.km = kernel_manager
-        self.guard = guard
-        self.log = log
-        self.max_wait = max_wait
-        self.ready_timeout = ready_timeout
-        self.wanted: dict[str, dict] = {}       # notebook -> the kwargs of Voila's refill call
-        self.started = 0
-        self._fill = kernel_manager.fill_if_needed
-        kernel_manager.fill_if_needed = self.fill_if_needed
-
-    def target(self, notebook: str) -> int:
-        config = self.km.kernel_pools_config
-        return int(config.get(notebook, config.get("default", {})).get("pool_size", 1))
-
-    def fill_if_needed(self, delay=None, notebook_name=None, **kwargs):
-        """Voila's call after a hand-out (``delay=None``) is deferred; other calls pass through."""
-        if delay is None and notebook_name is not None:
-            self.wanted[notebook_name] = kwargs
-            return None
-        return self._fill(delay=delay, notebook_name=notebook_name, **kwargs)
-
-    async def run(self) -> None:
-        busy_since = None
-        while True:
-            await asyncio.sleep(1.0)
-            short = {nb: self.target(nb) - len(self.km._pools.get(nb, [])) for nb in self.wanted}
-            short = {nb: n for nb, n in short.items() if n > 0}
-            for nb in [nb for nb in self.wanted if nb not in short]:
-                del self.wanted[nb]
-            if not short:
-                busy_since = None
-                continue
-            now = time.monotonic()
-            if not self.guard.quiet():
-                busy_since = busy_since or now
-                if now - busy_since < self.max_wait:
-                    continue
-            busy_since = None
-            notebook = max(short, key=lambda nb: short[nb] / max(1, self.target(nb)))
-            task = self._add_one(notebook)
-            if task is None:
-                continue
-            self.started += 1
-            deadline = time.monotonic() + self.ready_timeout
-            try:
-                result = await asyncio.wait_for(asyncio.shield(task), self.ready_timeout)
-                kernel_id = result["kernel_id"]
-                while time.monotonic() < deadline and kernel_id not in RequestInfoSocketHandler._waiters:
-                    if kernel_id not in self.km.list_kernel_ids():
-                        break                   # handed out or died meanwhile
-                    await asyncio.sleep(0.25)
-            except Exception:                  # noqa: BLE001 - a failed start: Voila logs it, go on
-                self.log.warning("rex: refilling the pool of %s failed", notebook, exc_info=True)
-
-    def _add_one(self, notebook: str):
-        """Start exactly one pool kernel for ``notebook`` (Voila fills a pool up to its configured
-        size in one call: the size is raised by one for the call)."""
-        pool = self.km._pools.get(notebook, [])
-        config = dict(self.km.kernel_pools_config)
-        base = dict(config.get(notebook, config.get("default", {})))
-        self.km.kernel_pools_config = {**config, notebook: {**base, "pool_size": len(pool) + 1}}
-        try:
-            self._fill(delay=0, notebook_name=notebook, **self.wanted.get(notebook, {}))
-        finally:
-            self.km.kernel_pools_config = config
-        pool = self.km._pools.get(notebook, [])
-        return pool[-1] if pool else None
-
-
 class RexVoila(Voila):
     """Voila with the guards of this module (``rex serve`` sets the traits)."""
 
@@ -599,8 +564,6 @@ class RexVoila(Voila):
     rex_first_contact_seconds = Float(180.0, config=True, help="Shut down the kernel of a page that was "
                                       "sent but never connected, after this long without a heartbeat.")
     rex_reap_interval = Float(5.0, config=True, help="Seconds between checks of the page kernels.")
-    rex_refill = Unicode("quiet", config=True, help="'quiet': refill pools one kernel at a time once no "
-                                                     "page is loading (PoolRefiller); 'now': Voila's own refill.")
     rex_site_dir = Unicode("", config=True, help="The published site (rex publish) served at /; empty: none.")
     rex_old_links = Unicode("published", config=True, help="'published': /voila/render/<app>.ipynb?<query> of "
                             "a published view is redirected to its page; 'live': the live app answers it.")
@@ -618,8 +581,6 @@ class RexVoila(Voila):
                                  else self.server_url + "/", self.log)
             settings["rex_site"] = self.rex_site
             settings["rex_old_links"] = self.rex_old_links
-        self.rex_refiller = (PoolRefiller(self.kernel_manager, self.rex_guard, self.log)
-                             if hasattr(self.kernel_manager, "_pools") and self.rex_refill == "quiet" else None)
         settings["rex_log_refused"] = lambda request: self.log.warning(
             "rex: refused a request for Host %r (%s %s); accepted: %s", request.host, request.method,
             request.uri, ", ".join(sorted(self.rex_hosts)))
@@ -641,8 +602,7 @@ class RexVoila(Voila):
             # catch-all rules, after its own /voila/ routes.
             out = [h for h in out if not (isinstance(h, tuple) and h[0] == self.server_url)]
             site = [(url_path_join(self.server_url, r"/((?:%s)/(?:[^/]*)|static/.*|index\.html|)"
-                                   % "|".join(sorted(self.rex_site.apps))), SiteHandler,
-                     {"path": self.rex_site_dir, "default_filename": "index.html"})]
+                                   % "|".join(sorted(self.rex_site.apps))), SiteHandler)]
         # First rule: a foreign Host header matches it, whatever the path.
         return [Rule(ForeignHost(self.rex_hosts), ForeignHostHandler), Rule(TooLong(), TooLongHandler), alive,
                 *site, *out]
@@ -650,14 +610,19 @@ class RexVoila(Voila):
     def listen(self):
         self.rex_reaper = PeriodicCallback(self.rex_guard.reap, self.rex_reap_interval * 1000)
         self.rex_reaper.start()
-        if self.rex_refiller is not None:
-            self.rex_refill_task = asyncio.get_event_loop().create_task(self.rex_refiller.run())
         self.log.info("rex: accepting Host %s; at most %d kernels in use; a closed tab's kernel is shut "
                       "down after %.0f s", ", ".join(sorted(self.rex_hosts)), self.rex_max_kernels,
                       self.rex_closed_tab_seconds)
         listen = self.app.listen        # Voila calls app.listen(port, ip): read heads up to READ_HEADER_BYTES
 
         def listen_reading_long_heads(port, address="", **kwargs):
-            return listen(port, address, max_header_size=READ_HEADER_BYTES, **kwargs)
+            # backlog: connections waiting to be accepted (tornado's default 128; nginx's 511): a
+            # burst of visitors past it waits for SYN retransmits (1 s and more)
+            return listen(port, address, max_header_size=READ_HEADER_BYTES, backlog=1024, **kwargs)
         self.app.listen = listen_reading_long_heads
+        # Everything loaded so far (Voila, jupyter_server, the app's modules: a large heap) lives as long
+        # as the server: kept out of the garbage collector's full passes, which took 260-330 ms each
+        # and stopped every request behind them (200 concurrent requests for published pages: one
+        # such pause was most of the p95 of 239 ms; benchmarks/published.py).
+        gc.freeze()
         super().listen()

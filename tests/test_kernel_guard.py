@@ -121,28 +121,6 @@ def test_the_limit_counts_pages_being_sent_and_requests_without_a_kernel_yet(clo
     assert guard.in_use_count() == 2 and not guard.full()
 
 
-def test_the_pools_are_refilled_once_no_page_is_being_served(clock):
-    """PoolRefiller waits for ``quiet``: no page request in flight, none in the last 3 s. It does
-    not wait for the pages' browsers to connect (a visitor 5-10 s after another found a one-kernel
-    pool still empty: 4.9 s to the first chart instead of 0.7 s)."""
-    km = FakeKernels(); km.ids.add("k1")
-    guard = _guard(km)
-    assert guard.quiet()
-    guard.page_started()
-    assert not guard.quiet()                       # a request whose kernel is not known yet
-    guard.page_kernel("k1")
-    clock[0] += 10
-    assert not guard.quiet()                       # its page is still being sent
-    guard.page_finished("k1")                      # sent, 10 s after it was requested
-    assert guard.quiet()                           # its browser has not connected: no matter
-    guard.page_started()                           # the next visitor
-    guard.page_finished(None)                      # (refused before a kernel was known)
-    clock[0] += 2
-    assert not guard.quiet()                       # a request 2 s ago: more may be coming
-    clock[0] += 2
-    assert guard.quiet()
-
-
 def test_a_page_that_connected_between_two_checks_counts_as_shown(clock):
     """The websocket handler reports the connection itself (``page_connected``): a page that went
     live and was closed between two of the guard's checks still frees its kernel after 45 s."""

@@ -37,7 +37,6 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-import yaml
 from IPython.display import HTML, display
 
 from ..validate import InvalidArgument
@@ -126,8 +125,6 @@ def in_voila() -> bool:
 
 _request_seen = False     # this kernel has been handed its request (preheated kernels only)
 _default_view = False     # building the default view before the request: do not wait for it
-_ahead_params: dict = {}  # ... or a linked view drawn ahead (linked_views.yml): its URL parameters,
-                          # {name: [values]} as parse_qs gives them (query_lists' shape)
 
 
 def awaiting_request() -> bool:
@@ -154,7 +151,7 @@ def query_lists() -> dict[str, list[str]]:
     if not in_voila():
         return {}
     if _default_view:
-        return {k: list(v) for k, v in _ahead_params.items()}
+        return {}
     if not _request_seen:     # the request comes once per kernel; a second wait would never end
         if os.environ.get("VOILA_PREHEAT") == "True":
             from .request import wait_for_request
@@ -545,32 +542,17 @@ def render_default_view(cls, args: tuple, kwargs: dict) -> None:
     visit with the default parameters, or one sharing sections with them, only looks them up. Its
     widgets are closed so the page's widget manager never receives them. A failure here costs
     only the head start: the real instance renders (and reports) as it would have."""
-    global _default_view, _ahead_params
+    global _default_view
     before = _live_widget_ids()
     _default_view = True
     try:
         cls(*args, **kwargs).refresh()
         cls.warm()
-        for query in linked_views().get(cls.__module__.rsplit(".", 1)[-1], []):
-            # A linked view: drawn as its visit would draw it (the same URL parsing, validation and
-            # section keys), so the visit's kernel finds every section in the shared tier.
-            _ahead_params = parse_qs(query, keep_blank_values=True)
-            cls(*args, **kwargs).refresh()
     except Exception:      # never in the page; the kernel's stderr goes to the server log
         traceback.print_exc(file=sys.__stderr__)
     finally:
         _default_view = False
-        _ahead_params = {}
         _close_widgets(_live_widget_ids() - before)
-
-
-LINKED_VIEWS = Path(__file__).resolve().with_name("linked_views.yml")
-
-
-def linked_views() -> dict[str, list[str]]:
-    """app -> the URL query strings its pooled kernels draw ahead (``linked_views.yml``)."""
-    with open(LINKED_VIEWS, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
 
 
 _VIEWS_RENDERED: set = set()

@@ -11,7 +11,6 @@ from ..charts.base import fmt_num
 from ..warehouse import query
 from ..validate import InvalidArgument
 from ..validate import year as check_year
-from . import cache
 from .cache import memo
 
 RARE_EARTH_FAMILY = ("rare_earths", "rare_earths_heavy", "magnet_rare_earths", "cerium", "europium",
@@ -43,23 +42,7 @@ def production_mineral(value: object) -> str:
     return mid
 
 
-_PRODUCTION_ALL: dict = {}     # {database identity: {(mineral_id, stage): frame}}
-cache._CLEARERS.append(_PRODUCTION_ALL.clear)
-
-
-def warm_production() -> None:
-    """Load every mineral's production rows with one query (``api.production_all``), split by
-    mineral and stage: ``production(mineral, stage)`` then cuts from it instead of querying."""
-    stamp = cache.db_stamp()
-    if stamp in _PRODUCTION_ALL:
-        return
-    frame = api.production_all()
-    _PRODUCTION_ALL.clear()
-    _PRODUCTION_ALL[stamp] = {key: part.reset_index(drop=True)
-                              for key, part in frame.groupby(["mineral_id", "stage"], sort=False)}
-
-
-@memo(1024)     # warmed for every mineral in preheated kernels (MineralProfile.warm)
+@memo(1024)
 def production(mineral: str, stage: str | None = None, year: int | None = None) -> pd.DataFrame:
     """``api.production`` cached by its arguments (the measure picker, the map and the trend ask
     for the same rows). A year's rows are cut from the every-year frame: one query serves the
@@ -67,24 +50,18 @@ def production(mineral: str, stage: str | None = None, year: int | None = None) 
     if stage is None:
         stage = api.primary_stage(mineral)
     if year is None:
-        if _PRODUCTION_ALL:                      # loaded by warm_production (preheated kernels)
-            by_series = _PRODUCTION_ALL.get(cache.db_stamp())
-            if by_series is not None:
-                found = by_series.get((api.mineral_id(mineral), stage))
-                if found is not None:
-                    return found
         return api.production(mineral, stage)
     frame = production(mineral, stage)
     year = check_year("year", year, frame["year"].unique())
     return frame[frame["year"] == year].reset_index(drop=True)
 
 
-@memo(1024)     # warmed for every mineral in preheated kernels (MineralProfile.warm)
+@memo(1024)
 def stage_options(mineral: str) -> list[str]:
     return api.stages(mineral)
 
 
-@memo(1024)     # warmed for every mineral in preheated kernels (MineralProfile.warm)
+@memo(1024)
 def year_options(mineral: str, stage: str) -> list[int]:
     """``api.production_years``, read off the every-year frame the views load anyway."""
     return sorted(int(y) for y in production(mineral, stage)["year"].unique())
@@ -94,7 +71,7 @@ def measure_key(measure: str, qualifier) -> str:
     return f"{measure}||{qualifier or ''}"
 
 
-@memo(1024)     # warmed for every mineral in preheated kernels (MineralProfile.warm)
+@memo(1024)
 def measure_options(mineral: str, stage: str, year: int) -> list[tuple[str, str]]:
     """Measures published for this mineral/stage/year: the series layer's default first
     (``is_default_measure``, :mod:`rexlib.series`), then those with a world total, then the rest."""
@@ -155,7 +132,7 @@ def _countries() -> pd.DataFrame:
     return query("SELECT iso3 AS country, iso_numeric FROM countries")
 
 
-@memo(1024)     # warmed for every mineral in preheated kernels (MineralProfile.warm)
+@memo(1024)
 def production_frame(mineral: str, stage: str, year: int, key: str | None = None) -> tuple[pd.DataFrame, dict]:
     """Country rows (aggregates dropped) for one measure, with label/status/iso_numeric; plus
     facts about the world row (value, unit, flag, vintage)."""

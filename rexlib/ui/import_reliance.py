@@ -61,14 +61,6 @@ class ImportReliance(c.App):
     def controls(self):
         return [self.source, self.year, self.list, self.group, self.mineral]
 
-    @classmethod
-    def warm(cls) -> None:
-        """The table of every year and list (all groups), for both table sources."""
-        for source in ("salient", "figure"):
-            for year in _years(source):
-                for lst in d.LISTS:
-                    d.nir_table(year, lst, "all", source)
-
     def _source_changed(self, _=None):
         with self.muted():
             years = _years(self.source.value)

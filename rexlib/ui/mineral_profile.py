@@ -128,20 +128,6 @@ class MineralProfile(c.App):
         when = "" if stage == PROCESSING or self.year.value is None else f", {self.year.value}"
         return f"{name}: where it is mined and processed ({stage}{when})"
 
-    @classmethod
-    def warm(cls) -> None:
-        """Every mineral's stages, years, measures and its latest year's rows (what a mineral
-        change asks for before its sections)."""
-        d.warm_production()
-        mb.risk_table()
-        for _, mineral in d.profile_minerals():
-            if not d.has_production(mineral):
-                continue
-            for stage in d.stage_options(mineral):
-                years = d.year_options(mineral, stage)
-                options = d.measure_options(mineral, stage, max(years))
-                d.production_frame(mineral, stage, max(years), options[0][1] if options else None)
-
     # dependent options ---------------------------------------------------------------
     def _mineral_changed(self, _=None):
         with self.muted():

@@ -312,18 +312,6 @@ class Outlook(c.App):
     def controls(self):
         return [self.view, self.mineral, self.scenario, self.year, self.end_use, self.supplier]
 
-    @classmethod
-    def warm(cls) -> None:
-        """Every frame a control change reads: the IEA tables, balance, concentration, each mineral's
-        end-use rows and suppliers (the 2030 cuts are computed on first use, a few ms each)."""
-        _tables(), _balance(), _coverage(), _concentration(), _top3_statement(), _growth_split(), _share_split()
-        _iea_change(None)
-        for _, mineral in mineral_options():
-            end_use_options(mineral)
-            suppliers = [k for _, k in supplier_options(mineral)]
-            if "CHN" in suppliers:
-                _exposure(mineral, "CHN")
-
     def _mineral_changed(self, _=None):
         with self.muted():
             mineral = self.mineral.value

@@ -32,9 +32,9 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def voila_url(db):
-    # One preheated kernel per app, not rex serve's ten for mineral_profile: these tests open one
-    # page at a time. A closed tab's kernel goes after 12 s (beyond the page's 10-s heartbeat), not
-    # rex serve's 45: the test of it waits that long, and every test's closed pages free theirs sooner.
+    # One preheated kernel per app (start_serve's --old-links live: the apps' links open the live apps,
+    # which these tests drive); they open one page at a time. A closed tab's kernel goes after 12 s
+    # (beyond the page's 10-s heartbeat), not rex serve's 45: the test of it waits that long, and every test's closed pages free theirs sooner.
     proc, url = start_server("voila-test.log", "--pool", "mineral_profile=1", "--closed-tab-seconds", "12")
     yield url
     stop_server(proc)

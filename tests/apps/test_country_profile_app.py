@@ -1,14 +1,14 @@
 """The country-profile app in the real Voila server, in headless Chromium, as the other apps are
 checked: it loads clean and draws, a picker change redraws, URL parameters set the country and the
 coalition, an invalid country names the close matches, the landing page links it; screenshots of
-Argentina, Australia, the DRC and Greenland at 1280 and 1920 px."""
+the published pages of Argentina, Australia, the DRC and Greenland at 1280 and 1920 px."""
 from __future__ import annotations
 
 import pytest
 
 from .conftest import SCREENSHOTS
 from .test_apps import CHART, LOAD_TIMEOUT, _assert_clean, _marks, _open
-from .test_outlook_app import _select, _shots, _wait_text
+from .test_outlook_app import _select, _wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 APP = "country_profile"
@@ -54,7 +54,9 @@ def test_invalid_country_shows_close_matches(page, voila_url):
 
 
 def test_screenshots_of_four_countries(browser, voila_url):
-    """Each country once, shot at 1,280 and then 1,920 px (the window resized: the same layout code)."""
+    """Each country's published page (what a visitor's link opens; rendered on request by the test
+    server) once, shot at 1,280 and then 1,920 px (the window resized: the same layout code)."""
+    from .test_processing_app import _open_published
     context = browser.new_context(viewport={"width": 1280, "height": 1400})
     page = context.new_page()
     try:
@@ -62,13 +64,13 @@ def test_screenshots_of_four_countries(browser, voila_url):
                            ("COD", "Congo, Democratic Republic of the: share of world"),
                            ("GRL", "Little is known about Greenland in these data")):
             page.set_viewport_size({"width": 1280, "height": 1400})
-            _open(page, f"{voila_url}/voila/render/{APP}.ipynb?country={iso3}")
-            _assert_clean(page)
+            errors = _open_published(page, f"{voila_url}/{APP}/?country={iso3}")
             _wait_text(page, text)
             for width in (1280, 1920):
                 page.set_viewport_size({"width": width, "height": 1400})
-                page.wait_for_timeout(500)
-                _shots(page, f"{APP}-{iso3}-{width}", width)
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(SCREENSHOTS / f"{APP}-{iso3}-{width}.png"), full_page=True)
+            assert not errors, errors
     finally:
         context.close()
 

@@ -1,7 +1,8 @@
 """What a stakeholder sees in the Voila apps (issue 18): colour legends that paint, a URL that follows
 the controls and a link to the view, layouts for 1,280 and 1,920 px screens, interactive charts drawn
 from the local Vega bundle with no request leaving 127.0.0.1, readable tooltips, clicks that open a
-profile, PNG/SVG downloads, and text that stays readable in JupyterLab's dark theme.
+profile (on the published pages, which use the same script), PNG/SVG downloads, and text that stays
+readable in JupyterLab's dark theme.
 
 Screenshots go to test-artifacts/screenshots/ (``<app>-1280.png``, ``<app>-1920.png``,
 ``<app>-dark.png`` ...)."""
@@ -271,34 +272,44 @@ def test_interactive_charts_make_no_request_beyond_the_server(context_factory, v
     assert not page.errors, page.errors
 
 
+def _open_published(context, url: str):
+    """A published page (what a visitor's link opens; the test server renders it on request): its
+    charts drawn by the page with the same script as the live apps."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, timeout=LOAD)
+    page.wait_for_selector("main .rex-chart.rex-interactive", timeout=LOAD)
+    page.wait_for_timeout(300)
+    page.errors = errors
+    return page
+
+
 def test_click_a_mineral_on_the_chokepoints_bars_opens_its_profile(context_factory, voila_url):
-    page = _open(context_factory(), f"{voila_url}/voila/render/chokepoints.ipynb")
-    chart = page.locator(INTERACTIVE).first
+    page = _open_published(context_factory(), f"{voila_url}/chokepoints/")
+    chart = page.locator("main .rex-chart.rex-interactive").first
     bar = chart.locator("g.mark-rect.role-mark path[aria-label^='Mineral: ']").first
     name = bar.get_attribute("aria-label").split(";")[0].removeprefix("Mineral: ")
     bar.scroll_into_view_if_needed()
     with page.expect_navigation(timeout=LOAD):
         bar.click()
-    assert "/voila/render/mineral_profile.ipynb?mineral=" in page.url, page.url
-    page.wait_for_selector(LIVE_CHART, timeout=LOAD)
-    page.wait_for_function("(n) => document.querySelector('.rex-live').innerText.includes('Where ' + n)",
-                           arg=name.split(" (")[0], timeout=60_000)
+    page.wait_for_function("(n) => document.querySelector('main') && "
+                           "document.querySelector('main').innerText.includes('Where ' + n)",
+                           arg=name.split(" (")[0], timeout=LOAD)
+    assert "/mineral_profile/?mineral=" in page.url, page.url
+    assert not page.errors, page.errors
 
 
 def test_click_a_country_on_the_map_opens_its_view(context_factory, voila_url):
-    page = _open(context_factory(), f"{voila_url}/voila/render/mineral_profile.ipynb?mineral=gallium&stage=refinery&year=2024")
-    china = page.locator(f"{INTERACTIVE} path[aria-label^='Country: China;']").first    # the map comes first
+    page = _open_published(context_factory(), f"{voila_url}/mineral_profile/?mineral=gallium&stage=refinery&year=2024")
+    china = page.locator("main .rex-chart.rex-interactive path[aria-label^='Country: China;']").first   # the map first
     china.scroll_into_view_if_needed()
     with page.expect_navigation(timeout=LOAD):
         china.click()
-    query = parse_qs(urlparse(page.url).query)
-    if "/country_profile.ipynb" in page.url:       # the country profile app (issue 17), once it exists
-        assert query["country"] == ["CHN"]
-    else:
-        assert "/scenario.ipynb" in page.url and query == {"mineral": ["gallium"], "stage": ["refinery"],
-                                                            "supplier": ["CHN"]}, page.url
-    page.wait_for_selector(LIVE_CHART, timeout=LOAD)
-    assert page.locator(".rex-live .rex-msg-error").count() == 0
+    page.wait_for_selector("main .rex-chart svg", timeout=LOAD)
+    assert "/country_profile/" in page.url and parse_qs(urlparse(page.url).query)["country"] == ["CHN"], page.url
+    assert "China" in page.title() and page.locator(".rex-msg-error").count() == 0
+    assert not page.errors, page.errors
 
 
 # ------------------------------------------------------------------ 5. downloads

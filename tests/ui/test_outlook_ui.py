@@ -1,9 +1,7 @@
-"""The outlook app's view model: parameter validation (bad values name the valid ones), a warmed
-kernel answers widget changes from the shared tier without a query, and the sections carry the
-workbook's numbers (lithium, sheet 1 E37/B37)."""
+"""The outlook app's view model: parameter validation (bad values name the valid ones), and the
+sections carry the workbook's numbers (lithium, sheet 1 E37/B37)."""
 from __future__ import annotations
 
-import importlib
 
 import pytest
 
@@ -47,34 +45,6 @@ def test_sections_show_the_workbook_numbers(fresh):
     assert html.count("Source: IEA (2024), Critical Minerals Data Explorer") >= 8
     app.view.value = "overview"
     assert "Which scenario the announced supply covers" in app.snapshot()
-
-
-@pytest.mark.parametrize("attr, values", [("mineral", ["copper", "gallium", "graphite"]), ("scenario", ["APS", "NZE"]),
-                                          ("year", [2030, 2050])])
-def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypatch, tmp_path, attr, values):
-    import rexlib.warehouse
-    monkeypatch.setenv("REX_SHARED_CACHE", "1")
-    monkeypatch.setenv("REX_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(cache, "SHARED", cache.SharedSections())
-    earlier = outlook.app()
-    earlier.widget()
-    for value in values:
-        setattr(getattr(earlier, attr), "value", value)
-    cache.clear_all()
-    visitor = outlook.app()
-    visitor.widget()
-    outlook.Outlook.warm()
-    calls = []
-    real = rexlib.warehouse.query
-    monkeypatch.setattr(rexlib.warehouse, "query", lambda *a, **k: calls.append(a[0][:60]) or real(*a, **k))
-    for name in ("api", "ui.outlook"):
-        mod = importlib.import_module(f"rexlib.{name}")
-        if hasattr(mod, "query"):
-            monkeypatch.setattr(mod, "query", rexlib.warehouse.query)
-    for value in values:
-        setattr(getattr(visitor, attr), "value", value)
-    assert calls == []
-    assert cache.sections("outlook").shared_hits >= len(values)
 
 
 def test_demand_section_for_the_mineral_profile(fresh):

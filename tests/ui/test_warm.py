@@ -1,16 +1,11 @@
-"""Preheated kernels warm the data layer (App.warm) after the default view: the bulk production
-load must give exactly the rows the per-mineral query gives, and after it a visitor's mineral
-change (sections already in the shared tier) runs no query at all."""
+"""Preheated kernels warm the data layer (App.warm) after the default view: after it a visitor's
+widget change (sections already in the shared tier) runs no query at all."""
 from __future__ import annotations
 
-import pandas as pd
 
-from rexlib.warehouse import query
 import pytest
 
-from rexlib import api
 from rexlib.ui import cache
-from rexlib.ui import data as d
 
 
 @pytest.fixture
@@ -20,36 +15,9 @@ def fresh(db):
     cache.clear_all()
 
 
-def test_bulk_production_equals_the_per_mineral_query_for_every_series(fresh):
-    d.warm_production()
-    (by_series,) = d._PRODUCTION_ALL.values()
-    stored = query("SELECT count(*) AS n FROM (SELECT DISTINCT mineral_id, stage FROM production_latest)")["n"].iloc[0]
-    assert len(by_series) == stored > 80   # every (mineral, stage) with rows in production_latest
-    for (mineral, stage), frame in by_series.items():
-        pd.testing.assert_frame_equal(frame, api.production(mineral, stage), obj=f"{mineral}/{stage}")
-    # a real row: cobalt mine production, Congo (Kinshasa), from the MCS2026 table
-    cobalt = by_series[("cobalt", "mine")]
-    assert (cobalt["country"] == "COD").any() and cobalt["share_pct"].max() > 50
-
-
-def test_bulk_load_is_dropped_with_the_memory_caches(fresh):
-    d.warm_production()
-    assert d._PRODUCTION_ALL
-    cache.clear_all()
-    assert not d._PRODUCTION_ALL
-
-
-def test_unknown_mineral_still_gets_the_clear_error_after_warming(fresh):
-    d.warm_production()
-    with pytest.raises(ValueError, match="unobtainium"):
-        d.production("unobtainium", "mine")
-
-
 @pytest.mark.parametrize("module, attr, values", [
-    ("mineral_profile", "mineral", ["lithium", "gallium", "graphite"]),
-    ("import_reliance", "year", [2022, 2023]),
-    ("scenario", "mineral", ["cobalt", "graphite"]),
-])
+    ("scenario", "mineral", ["cobalt", "graphite"]),       # (the read-only apps are published pages:
+])                                                          # their live apps keep no preheated kernel)
 def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypatch, tmp_path, module, attr, values):
     import importlib
     import rexlib.warehouse
