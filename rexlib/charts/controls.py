@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import WIDTH, empty, field, finish, layer, mark, need
+from .base import NEUTRAL, OKABE_ITO, SHAPES, WIDTH, empty, field, finish, layer, mark, need
 
 KIND_DOMAIN = ["licensing", "quota", "ban", "reprieve", "unspecified"]
-KIND_COLORS = ["#c0392b", "#e67e22", "#1f6fb2", "#2e9e6b", "#9aa5b1"]
+# the one palette (charts.base, Okabe-Ito), and a shape per kind: the kinds read without colour too
+KIND_COLORS = [OKABE_ITO["vermillion"], OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["bluish_green"], NEUTRAL]
+KIND_SHAPES = SHAPES[:len(KIND_DOMAIN)]
 MEASURES = {"mining_pct": "World mining", "processing_pct": "World processing", "import_pct": "U.S. imports"}
-MEASURE_COLORS = ["#8c6d31", "#c0392b", "#1f6fb2"]
+MEASURE_COLORS = [OKABE_ITO["orange"], OKABE_ITO["vermillion"], OKABE_ITO["blue"]]
+MEASURE_SHAPES = ["circle", "square", "triangle-up"]
 
 
 def control_timeline(frame: pd.DataFrame, *, title: str, source: list[str], by: str = "country_name",
@@ -33,6 +36,8 @@ def control_timeline(frame: pd.DataFrame, *, title: str, source: list[str], by: 
         "y": y, "x": field("effective_year:O", title="Year the control took effect",
                            scale={"domain": list(range(lo, hi + 1))}),
         "color": field("kind:N", title="Kind", scale={"domain": KIND_DOMAIN, "range": KIND_COLORS},
+                       legend={"orient": "top", "direction": "horizontal"}),
+        "shape": field("kind:N", title="Kind", scale={"domain": KIND_DOMAIN, "range": KIND_SHAPES},
                        legend={"orient": "top", "direction": "horizontal"}),
         "tooltip": [field("mineral_name:N", title="Mineral"), field("country_name:N", title="Country"),
                     field("kind:N", title="Kind"), field("effective_year:O", title="In force from"),

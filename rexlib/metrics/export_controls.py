@@ -19,7 +19,9 @@ import pandas as pd
 from .. import api
 from ..warehouse import memo
 from . import _common as c
+from .country import country_name
 from .coverage import stage_series
+from ..fmt import words
 
 __all__ = ["KINDS", "YEARS", "controls_by_mineral", "export_control_timeline", "export_control_exposure",
            "export_control_exposure_table"]
@@ -138,8 +140,9 @@ def export_control_exposure(mineral: str, years=YEARS, *, kinds=KINDS + ("any",)
             notes = []
             if len(not_counted):
                 notes.append("not counted (scrap, catalysts or battery/technology items): "
-                             + ", ".join(sorted(set(not_counted["country"]))))
+                             + ", ".join(sorted({country_name(x) for x in not_counted["country"]})))
             rows.append(dict(mineral_id=mid, year=y, kind=kind, countries=";".join(sorted(codes)),
+                             country_names=", ".join(sorted(country_name(x) for x in codes)),
                              n_countries=len(codes), mining_pct=mpct, mining_series=_label(mine),
                              processing_pct=ppct, processing_series=_label(proc),
                              import_pct=ipct, import_basis=imp_basis, import_measure=imp_measure,
@@ -154,8 +157,8 @@ def _label(series) -> str:
     if series is None:
         return ""
     if not c.rules.is_world(series.share_basis):
-        return f"{series.label} {series.stage} {series.period} (no world total: not a share of world)"
-    return f"{series.label} {series.stage} {series.period}"
+        return f"{series.label} {words(series.stage)} {series.period} (no world total: not a share of world)"
+    return f"{series.label} {words(series.stage)} {series.period}"
 
 
 def export_control_exposure_table(year: int = 2025, kind: str = "any") -> pd.DataFrame:

@@ -98,7 +98,7 @@ class Chokepoints(c.App):
                            "those held by the controlling countries (any kind: licensing, quota, ban); scrap, catalyst "
                            "and battery-technology controls are listed in the mineral profile, not counted here.", "info"),
                  c.table_html(table, f"export_controls_{year}", columns={
-                     "mineral_name": "Mineral", "countries": "Countries with a control",
+                     "mineral_name": "Mineral", "country_names": "Countries with a control",
                      "processing_pct": "World processing %", "mining_pct": "World mining %",
                      "import_pct": "U.S. imports %", "processing_series": "Processing series",
                      "mining_series": "Mining series"}, max_rows=15)]

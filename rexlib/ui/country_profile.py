@@ -255,8 +255,8 @@ class CountryProfile(c.App):
                                     "January 2026, and the documents name none.", "info")]
         every = mb.control_exposure_table(2025, "any")      # shared with the chokepoints (one pass)
         every = every[every["mineral_id"].isin(set(timeline.loc[timeline["counts_for_supply"], "mineral_id"]))]
-        table = timeline.merge(every[["mineral_id", "countries", "mining_pct", "processing_pct", "import_pct"]]
-                               .rename(columns={"countries": "countries_2025"}), on="mineral_id", how="left")
+        table = timeline.merge(every[["mineral_id", "country_names", "mining_pct", "processing_pct", "import_pct"]]
+                               .rename(columns={"country_names": "countries_2025"}), on="mineral_id", how="left")
         src = source_line("USGS MCS2026 Table 4 (export controls in force as of January 2026) and the documents' "
                           "controls (curated, cited)", ["MCS2026"], {"country": p.iso3})
         out.append(c.chart_html(control_timeline(table, title=f"{p.name}: what it put under export control when",

@@ -237,8 +237,8 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
                          note=frame["status"].replace({"ok": "—"}))
     out = [c.heading(f"Project Vault: what {fmt_money(row['budget_usd'])} buys")]
     out.append(c.message(
-        f"{row['label']}. Budget split: {SPLITS[split].lower()} across {len(frame)} minerals (rexlib/metadata/"
-        f"stockpile.yml). Prices: the newest USGS MCS2026 price of the form named; months: quantity ÷ the "
+        f"{row['label']}. Budget split: {SPLITS[split].lower()} across {len(frame)} minerals, each "
+        f"bought in a declared form. Prices: the newest USGS MCS2026 price of the form named; months: quantity ÷ the "
         f"{'net imports (apparent consumption × headline net import reliance)' if basis == 'net_imports' else 'apparent consumption'}"
         " per month. Where USGS withholds (W) or does not report a figure, the row says so; nothing is set to zero.", "info"))
     out.append(c.table_html(shown, f"vault_{preset}_{basis}_{split}_{months}", columns={
@@ -249,8 +249,7 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
     if caveats:
         out.append(f'<div class="rex-note">{esc("Caveats — " + " ".join(caveats))}</div>')
     src = source_line("USGS MCS2026 salient statistics (prices, consumption, net import reliance) × deals (curated); "
-                      "computed by rex", ["MCS2026"], {"vault": preset, "basis": basis, "split": split, "months": months},
-                      publisher=None)
+                      "computed by rex", ["MCS2026"], publisher=None)      # prose: the address names the view
     out.append(f'<div class="rex-note">{esc(" ".join(src))} Budget: {esc(row["sources"])}.</div>')
     return out
 

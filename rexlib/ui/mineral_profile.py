@@ -596,7 +596,7 @@ def controls_section(mineral: str, name: str) -> list[str]:
         subtitle="Year each control took effect (USGS Table 4; the documents' controls where undated)")))
     shown = expo[(expo["countries"] != "") & (expo["kind"] != "any")].copy()
     out.append(c.table_html(shown, f"{mineral}_export_control_shares", columns={
-        "year": "Year", "kind": "Kind", "countries": "Countries", "mining_pct": "World mining %",
+        "year": "Year", "kind": "Kind", "country_names": "Countries", "mining_pct": "World mining %",
         "processing_pct": "World processing %", "import_pct": "U.S. imports %",
         "mining_series": "Mining series", "processing_series": "Processing series"}, max_rows=20, download=expo))
     notes = [n for n in expo["note"].unique() if n]

@@ -194,7 +194,7 @@ def iea_change_section(mineral: str | None = None, *, projections: bool = True) 
             "top3_share_old": "Top-3 2024 ed. %", "top3_share_new": "Top-3 2025 ed. %", "top3_change_pp": "pp"},
             max_rows=36))
     src = source_line("IEA Critical Minerals Data Explorer, both editions; shares, top-3 and China computed by rex",
-                      releases=RELEASE + ["iea_cm_explorer_2025_conversion"], params={"mineral": mineral or "all"})
+                      releases=RELEASE + ["iea_cm_explorer_2025_conversion"])    # prose: the address names the view
     out.append(f'<div class="rex-note">{esc(" ".join(src))}</div>')
     return out
 
