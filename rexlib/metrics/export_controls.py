@@ -202,7 +202,7 @@ def check_control_claim(claim) -> tuple:
         if scrap.empty:
             every = api.usgs_trends("scrap")
             return None, FIG13_SOURCE, "not_checkable", (
-                f"Figure 13 prints no {mid.replace('_', ' ')} scrap (its {len(every)} scrap types: "
+                f"Figure 13 prints no {c.mineral_names().get(mid, words(mid)).lower()} scrap (its {len(every)} scrap types: "
                 + ", ".join(every["label"]) + "); it gives scrap values and their domestic/imported/exported "
                 "split, not recycling rates or shares of demand")
         r = scrap.iloc[0]
@@ -225,7 +225,7 @@ def check_control_claim(claim) -> tuple:
         own = own[(own["country"] == ctry) & own["origin"].isin(["usgs_t4", "both"])]
         return None, T4_SOURCE, "not_checkable", (
             f"the claim names no material; Table 4 names materials, not end uses or target countries "
-            f"({ctry}: {own['mineral_id'].nunique()} minerals under control, "
+            f"({country_name(ctry)}: {own['mineral_id'].nunique()} minerals under control, "
             f"{int(own['effective_year'].min())}–{int(own['effective_year'].max())})")
     kind = {"export_licensing_in_force": "licensing", "export_quota_in_force": "quota"}.get(metric)
     rows = controls_by_mineral(mid)
@@ -244,8 +244,9 @@ def check_control_claim(claim) -> tuple:
         others = controls_by_mineral(mid)
         others = others[(others["country"] == ctry) & others["origin"].isin(["usgs_t4", "both"])]
         return None, T4_SOURCE, "not_checkable", (
-            f"Table 4 lists no {ctry} export quota on {mid} in force in {year} "
+            f"Table 4 lists no {country_name(ctry)} export quota on {c.mineral_names().get(mid, words(mid)).lower()} "
+            f"in force in {year} "
             f"({', '.join(sorted(set(others['kind']))) or 'no control'} instead); it excludes controls since lifted, "
             "so past use of a quota cannot be checked")
     return val, T4_SOURCE, ("consistent" if val == claim.value else "differs"), "yes/no", \
-        f"Table 4 lists no {what} by {ctry} on {mid} in force in {year}"
+        f"Table 4 lists no {what} by {country_name(ctry)} on {c.mineral_names().get(mid, words(mid)).lower()} in force in {year}"

@@ -34,7 +34,7 @@ def _published_marks(page) -> int:
 
 @pytest.mark.parametrize("mineral,title,source", [
     ("gallium", "Gallium: share of world processing, 2025", "USGS Mineral Commodity Summaries"),
-    ("rare_earths", "Rare earths: share of world processing, 2023", "Critical Minerals Data Explorer"),
+    ("rare_earths", "Rare earths: share of world processing, 2024", "Critical Minerals Data Explorer"),
     ("tungsten", "Tungsten: share of world processing, 2016-2020 average", "unofficial transcription"),
 ])
 def test_the_profile_at_the_processing_stage(page, voila_url, mineral, title, source):
