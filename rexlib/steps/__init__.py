@@ -151,7 +151,6 @@ def supply_sources(registry=REGISTRY) -> set[str]:
 def run(raw_dir: Path, curated_dir: Path, registry=REGISTRY) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Run every step of ``registry`` (dependencies first): the tables and the issues logged.
     Raises StepError when a step returns other tables than it declares."""
-    series.check_rules(series.rules(), sources=supply_sources(registry))
     ctx = Context(Path(raw_dir), Path(curated_dir))
     issues: list[dict] = []
     for step in ordered(registry):
@@ -166,6 +165,8 @@ def run(raw_dir: Path, curated_dir: Path, registry=REGISTRY) -> tuple[dict[str, 
 
 
 def supply_frames(read: Read, derived: dict, registry=REGISTRY) -> dict[str, tuple[str, pd.DataFrame]]:
-    """source -> (shape, frame) for every supply the registry declares (series.supply_shares_table's input)."""
+    """source -> (shape, frame) for every supply the registry declares (series.supply_shares_table's
+    input). Raises SeriesRuleError when series.yml names a supply source no step declares."""
+    series.check_rules(series.rules(), sources=supply_sources(registry))
     return {supply.source: (supply.shape, supply.frame(read, derived))
             for step in registry for supply in step.supplies}
