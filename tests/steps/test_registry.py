@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import copy
 
-import duckdb
 import pandas as pd
 import pytest
 
 from rexlib import schema, series, steps
 from rexlib.steps import Step, StepError, StepResult, Supply
+from rexlib.warehouse import query
 from tests.conftest import RAW, raw_line
 
 CRITICAL_2022 = RAW / "reference" / "usgs_critical_minerals_2022.csv"
@@ -95,10 +95,8 @@ def test_a_source_declared_in_stage_families_and_the_registry_gets_supply_rows(d
     """A second world-production source ("bgs", here fed USGS's own lithium rows) declared in
     series.yml stage_families and supplied through the registry appears in supply_shares with the
     same shares; series.py itself is not touched."""
-    con = duckdb.connect(str(db), read_only=True)
-    read = lambda name: con.execute(f"SELECT * FROM \"{name}\" WHERE mineral_id = 'lithium' ORDER BY rowid").df()
+    read = lambda name: query(f"SELECT * FROM \"{name}\" WHERE mineral_id = 'lithium' ORDER BY rowid")
     latest = read("production_latest")
-    con.close()
     decl = copy.deepcopy(series.rules())
     decl["stage_families"]["mining"]["stages"]["bgs"] = ["mine"]
     decl["stage_families"]["mining"]["order"].append("bgs")
@@ -106,10 +104,7 @@ def test_a_source_declared_in_stage_families_and_the_registry_gets_supply_rows(d
     monkeypatch.setattr(series, "rules", lambda: decl)
     registry = steps.REGISTRY + (Step("bgs", _never, ("bgs_production",),
                                       supplies=(Supply("bgs", "world_series", lambda r, d: d["bgs_latest"]),)),)
-    con = duckdb.connect(str(db), read_only=True)
-    read = lambda name: con.execute(f"SELECT * FROM \"{name}\" WHERE mineral_id = 'lithium' ORDER BY rowid").df()
     supplies = steps.supply_frames(read, {"production_latest": latest, "bgs_latest": latest}, registry)
-    con.close()
     out = series.supply_shares_table(supplies)
     mining = out[(out["mineral_id"] == "lithium") & (out["stage_family"] == "mining")]
     usgs = mining[mining["source"] == "usgs"].set_index("country")["share_pct"]
