@@ -108,7 +108,7 @@ def deal_totals(by: str = "agency", agency: str | None = None, conflict: str = "
     g = rows.groupby("group", sort=True)
     out = pd.DataFrame({"usd": g["usd"].sum(min_count=1), "n_deals": g["deal_id"].nunique(),
                         "n_with_amount": g["stated"].nunique()}).reset_index()
-    out["group"] = out["group"].astype(str) if len(out) else out["group"].astype(object)
+    out["group"] = out["group"].astype("str")
     out["n_deals"] = out["n_deals"].astype("int64")
     out["n_with_amount"] = out["n_with_amount"].astype("int64")
     return out.sort_values(["usd", "group"], ascending=[False, True], na_position="last").reset_index(drop=True)
@@ -127,7 +127,7 @@ def financing_by_mineral_stage(conflict: str = "min", *, risk: pd.DataFrame | No
     g = flows.groupby(["mineral_id", "policy_stage"], dropna=False)
     out = g.agg(production_stage=("production_stage", "first"), n_deals=("deal_id", "nunique"),
                 n_deals_with_amount=("amount_usd", lambda s: int(s.notna().sum())),
-                usd=("amount_usd_alloc", lambda s: float(s.sum(min_count=0))),
+                usd=("amount_usd_alloc", "sum"),       # pandas' groupby sum, as deal_totals
                 deal_ids=("deal_id", lambda s: ";".join(sorted(set(s))))).reset_index()
     rs = risk if risk is not None else risk_scores()
     rs = rs.set_index("mineral_id")[["usgs_sr", "eu_sr", "high_risk_usgs", "high_risk_eu", "hhi"]]
