@@ -61,11 +61,18 @@ def minerals(critical: str | None = None) -> pd.DataFrame:
     return query(sql + " ORDER BY mineral_id")
 
 
-def stages(mineral: str) -> list[str]:
-    return list(_distinct("production", "stage", mineral_id(mineral)))
+def stages(mineral: str | None = None) -> list[str]:
+    """A mineral's production stages in any edition (``mine``, ``refinery`` ...); with no mineral,
+    every stage any mineral has."""
+    return list(_distinct("production", "stage", None if mineral is None else mineral_id(mineral)))
 
 
-def production_years(mineral: str, stage: str | None = None) -> list[int]:
+def production_years(mineral: str | None = None, stage: str | None = None) -> list[int]:
+    """Years with production rows in any edition: of a mineral (and stage); with no mineral, of any."""
+    if mineral is None:
+        if stage is not None:
+            raise v.InvalidArgument("stage", stage, ["None (a stage needs a mineral)"])
+        return [int(y) for y in _distinct("production", "year")]
     mid = mineral_id(mineral)
     if stage is None:
         return [int(y) for y in _distinct("production", "year", mid)]
@@ -884,3 +891,75 @@ def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
     out.attrs["left_out"] = left.to_dict("records")
     out.attrs["note"] = series.left_out_note(left, names)
     return out
+
+
+# ------------------------------------------------------------------ lookups the apps' views need
+# (rexlib/ui runs no SQL of its own: tests/uisql/test_ui_has_no_sql.py)
+
+def countries() -> pd.DataFrame:
+    """Every country and aggregate of the ``countries`` table (``iso3``, ``name``, ``kind``,
+    ``iso_numeric`` for map shapes ...), by ISO3."""
+    return query("SELECT * FROM countries ORDER BY iso3")
+
+
+def minerals_with_statistics() -> pd.DataFrame:
+    """``name`` and ``mineral_id`` of every mineral with a world production table, any U.S. statistic
+    (salient statistics, net import reliance, import sources, prices), reserves, or a place on either
+    U.S. critical-minerals list; by name."""
+    return query("""
+        SELECT name, mineral_id FROM minerals
+        WHERE coalesce(has_production, false) OR coalesce(critical_2022, false) OR coalesce(critical_2025, false)
+           OR mineral_id IN (SELECT mineral_id FROM us_salient UNION SELECT mineral_id FROM import_reliance
+                             UNION SELECT mineral_id FROM import_sources UNION SELECT mineral_id FROM prices
+                             UNION SELECT mineral_id FROM reserves)
+        ORDER BY name""")
+
+
+def producers(mineral: str, stage: str) -> pd.DataFrame:
+    """Countries (``country`` ISO3, ``name``; no aggregates) listed as producers of ``mineral`` at
+    ``stage`` in any year of its series (``production_latest``), by name."""
+    mid = mineral_id(mineral)
+    stg = v.choice("stage", stage, stages(mid))
+    return query("SELECT DISTINCT c.name, p.country FROM production_latest p JOIN countries c ON c.iso3 = p.country "
+                 "WHERE p.mineral_id = ? AND p.stage = ? AND c.kind <> 'aggregate' ORDER BY c.name, p.country",
+                 [mid, stg])
+
+
+# table -> (its ';'-separated mineral column, the order of its rows: newest first)
+_POLICY_TABLES = {"deals": ("minerals", "announced_date DESC NULLS LAST, deal_id"),
+                  "agreements": ("minerals", "date DESC NULLS LAST, agreement_id"),
+                  "export_controls": ("minerals", "control_id"),
+                  "claims": ("mineral", "claim_id")}
+
+
+def policy_rows(table: str, minerals: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """Rows of a curated policy table (``deals``, ``agreements``, ``export_controls``, ``claims``)
+    naming any of ``minerals`` (e.g. every rare-earth element for ``rare_earths``), newest first;
+    aggregates and every column included, as stored."""
+    name = v.choice("table", table, list(_POLICY_TABLES))
+    if isinstance(minerals, str) or not isinstance(minerals, (list, tuple)) or not minerals:
+        raise v.InvalidArgument("minerals", minerals, ["a non-empty list of mineral ids"])
+    ids = [mineral_id(m) for m in minerals]
+    column, order = _POLICY_TABLES[name]
+    return query(f"SELECT * FROM {name} WHERE len(list_intersect(string_split(coalesce({column}, ''), ';'), ?)) > 0 "
+                 f"ORDER BY {order}", [ids])
+
+
+@memo(2)
+def tables() -> list[str]:
+    """Names of every table and view of the database, sorted."""
+    return sorted(set(query("SELECT table_name FROM information_schema.tables")["table_name"]))
+
+
+def table_rows(table: str, limit: int = 200) -> pd.DataFrame:
+    """The first ``limit`` rows of a table or view of the database (as stored, no order)."""
+    name = v.choice("table", table, tables())
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise v.InvalidArgument("limit", limit, ["a whole number >= 0"])
+    return query(f'SELECT * FROM "{name}" LIMIT {limit}')       # name is one of tables(), limit an int
+
+
+def row_count(table: str) -> int:
+    """How many rows a table or view of the database holds."""
+    name = v.choice("table", table, tables())
+    return int(query(f'SELECT count(*) AS n FROM "{name}"')["n"].iloc[0])
