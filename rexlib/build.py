@@ -109,7 +109,7 @@ def _minerals(critical_2026: pd.DataFrame, raw_dir: Path, produced: set[str]) ->
         mid = {"platinum": "pgm_platinum", "palladium": "pgm_palladium", "iridium": "pgm_iridium",
                "rhodium": "pgm_rhodium", "ruthenium": "pgm_ruthenium"}.get(key, key)
         if mid not in MINERALS:
-            raise BuildError(f"reference/usgs_critical_minerals_2022.csv: mineral {name!r} has no id in rexlib/ids.py")
+            raise BuildError(f"reference/usgs_critical_minerals_2022.csv: mineral {name!r} has no id in rexlib/metadata/mappings/minerals.csv")
         list_2022[mid] = group
     crit = dict(zip(critical_2026["mineral_id"], critical_2026["critical_2025"]))
     rows = []

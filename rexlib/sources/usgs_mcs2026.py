@@ -53,7 +53,7 @@ def mineral_id_for(chapter: str, commodity: str) -> str:
     chapter = clean_text(chapter)
     ids = chapter_ids().get(chapter)
     if not ids:
-        raise KeyError(f"unknown MCS chapter {chapter!r}: add it to rexlib/ids.py MINERALS")
+        raise KeyError(f"unknown MCS chapter {chapter!r}: add it to rexlib/metadata/mappings/minerals.csv")
     if len(ids) == 1:
         return ids[0]
     key = re.sub(r"\s+", " ", clean_text(commodity).lower())
