@@ -138,3 +138,12 @@ def test_the_minerals_table_is_the_declared_file(db):
     merged = table.merge(declared, on="mineral_id", suffixes=("", "_csv"))
     assert (merged["name"] == merged["name_csv"]).all()
     assert (merged["mcs_chapter"].fillna("") == merged["mcs_chapter_csv"]).all()
+
+
+def test_the_eu_readers_stage_families_are_series_yml_s():
+    # eu_crm.STAGES (E -> mining, P -> processing) is the reader's copy of series.yml stage_families
+    # (eu_crm: [E] / [P]); it may not drift from the rule.
+    from rexlib import series
+    declared = {stage: family for family, decl in series.stage_families().items()
+                for stage in decl["stages"].get("eu_crm", [])}
+    assert eu_crm.STAGES == declared
