@@ -2,6 +2,11 @@
 
 Mineral ids are lowercase snake_case. One id per MCS chapter commodity; platinum-group metals are
 ``pgm_<metal>``; individual rare-earth elements use their element name (``neodymium``).
+
+Names are data, each declared once and read here by every layer: a mineral's display name, MCS
+chapter, family and IEA-page name in ``metadata/mappings/minerals.csv``; a stage's words in
+``metadata/mappings/stages.csv``. A malformed row fails on import naming the file and line
+(:class:`MappingError`).
 """
 from __future__ import annotations
 
