@@ -9,6 +9,7 @@ import pandas as pd
 from . import series
 from . import validate as v
 from .ids import stage_word
+from .sources.eu_crm import STAGES as EU_STAGE_FAMILIES
 from .sources.wgi import WGI_METHOD
 from .warehouse import memo, query, reset
 
@@ -595,7 +596,9 @@ def stored_concentration(mineral: str, stage: str | None = None, year: int | Non
 
 # --- European Commission CRM 2023 study (issue 15): an unofficial transcription ----------------------
 
-_EU_STAGES = {"E": "E", "P": "P", "extraction": "E", "mining": "E", "processing": "P"}
+# The EU study's stages by code, word (stages.csv: E -> extraction) and family (mining, processing).
+_EU_STAGES = {**{s: s for s in EU_STAGE_FAMILIES}, **{stage_word(s): s for s in EU_STAGE_FAMILIES},
+              **{family: s for s, family in EU_STAGE_FAMILIES.items()}}
 _EU_SHARE_TABLES = {"global": "eu_crm_global_supply", "eu_sourcing": "eu_crm_eu_sourcing"}
 
 

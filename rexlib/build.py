@@ -104,10 +104,11 @@ def _issues_frame(issues: list[dict]) -> pd.DataFrame:
 def _minerals(critical_2026: pd.DataFrame, raw_dir: Path, produced: set[str]) -> pd.DataFrame:
     ref = pd.read_csv(raw_dir / "reference/usgs_critical_minerals_2022.csv", dtype=str, keep_default_na=False)
     list_2022 = {}
+    by_name = {name.lower(): mid for mid, (name, _) in MINERALS.items()}
     for name, group in zip(ref["mineral"], ref["group"]):
         key = name.strip().lower()
-        mid = {"platinum": "pgm_platinum", "palladium": "pgm_palladium", "iridium": "pgm_iridium",
-               "rhodium": "pgm_rhodium", "ruthenium": "pgm_ruthenium"}.get(key, key)
+        # an id (gallium), else a declared name (Platinum -> pgm_platinum: metadata/mappings/minerals.csv)
+        mid = key if key in MINERALS else by_name.get(key, key)
         if mid not in MINERALS:
             raise BuildError(f"reference/usgs_critical_minerals_2022.csv: mineral {name!r} has no id in rexlib/metadata/mappings/minerals.csv")
         list_2022[mid] = group
