@@ -8,6 +8,8 @@ import pandas as pd
 
 from . import series
 from . import validate as v
+from .ids import stage_word
+from .sources.eu_crm import STAGES as EU_STAGE_FAMILIES
 from .sources.wgi import WGI_METHOD
 from .warehouse import memo, query, reset
 
@@ -601,7 +603,9 @@ def stored_concentration(mineral: str, stage: str | None = None, year: int | Non
 
 # --- European Commission CRM 2023 study (issue 15): an unofficial transcription ----------------------
 
-_EU_STAGES = {"E": "E", "P": "P", "extraction": "E", "mining": "E", "processing": "P"}
+# The EU study's stages by code, word (stages.csv: E -> extraction) and family (mining, processing).
+_EU_STAGES = {**{s: s for s in EU_STAGE_FAMILIES}, **{stage_word(s): s for s in EU_STAGE_FAMILIES},
+              **{family: s for s, family in EU_STAGE_FAMILIES.items()}}
 _EU_SHARE_TABLES = {"global": "eu_crm_global_supply", "eu_sourcing": "eu_crm_eu_sourcing"}
 
 
@@ -808,18 +812,31 @@ def _iea_top3(blocks: pd.DataFrame) -> list[float]:
 
 # ---------------------------------------------------------------- one supply-chain model across sources
 
-_STAGE_FAMILY_WORDS = {"mining": "mining", "mine": "mining", "extraction": "mining", "e": "mining",
-                       "processing": "processing", "refining": "processing", "refinery": "processing",
-                       "smelter": "processing", "p": "processing"}
 _SUPPLY_SOURCES = ("usgs", "iea", "eu_crm")
+
+
+def _stage_family_words() -> dict[str, str]:
+    """Every word a user may give for a stage family (lower case) -> the family: the family ids, each
+    member stage of series.yml ``stage_families`` (the rule) and its word (stages.csv: refinery ->
+    refining, E -> extraction)."""
+    out: dict[str, str] = {}
+    for family, decl in series.stage_families().items():
+        out[family] = family
+        for stages in decl["stages"].values():
+            for stage in stages:
+                out.setdefault(stage.lower(), family)
+                out.setdefault(stage_word(stage).lower(), family)
+    return out
 
 
 def _stage_family(stage: object) -> str:
     key = str(stage).strip().lower()
-    if key not in _STAGE_FAMILY_WORDS:
-        raise v.InvalidArgument("stage", stage, ["mining", "processing"],
-                                " (also accepted: mine, extraction, E; refining, refinery, smelter, P)")
-    return _STAGE_FAMILY_WORDS[key]
+    words = _stage_family_words()
+    if key not in words:
+        families = list(series.stage_families())
+        also = "; ".join(", ".join(w for w, f in words.items() if f == fam and w != fam) for fam in families)
+        raise v.InvalidArgument("stage", stage, families, f" (also accepted: {also})")
+    return words[key]
 
 
 def supply_shares(mineral: str, stage: str = "processing", source: str | None = None) -> pd.DataFrame:

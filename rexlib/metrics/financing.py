@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import query
-from ..ids import MINERALS
+from ..ids import FAMILIES, MINERALS, family_of
 from . import _common as c
 from .risk import risk_scores
 
@@ -23,13 +23,17 @@ CONFLICT_RULES = ("min", "max", "first", "all")
 
 
 def _parent(mid: str) -> str | None:
-    """Element -> its MCS chapter's aggregate id (neodymium -> rare_earths, dysprosium ->
-    rare_earths_heavy; magnet_rare_earths -> rare_earths)."""
-    if mid == "magnet_rare_earths":
-        return "rare_earths"
+    """Element -> the aggregate id of its MCS chapter within its family (neodymium -> rare_earths,
+    dysprosium -> rare_earths_heavy, pgm_iridium -> pgm: the family member named as the chapter);
+    a family member without a chapter -> its family (magnet_rare_earths -> rare_earths). Families and
+    chapters: rexlib/metadata/mappings/minerals.csv."""
     chapter = MINERALS.get(mid, ("", None))[1]
-    for pid, (_, ch) in MINERALS.items():
-        if ch == chapter and pid != mid and pid in ("rare_earths", "rare_earths_heavy", "pgm"):
+    family = family_of(mid)
+    if chapter is None:
+        return family if family != mid else None
+    for pid in FAMILIES.get(family, ()):
+        name, ch = MINERALS[pid]
+        if pid != mid and ch == chapter and name.upper() == chapter.upper():
             return pid
     return None
 

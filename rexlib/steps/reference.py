@@ -34,12 +34,13 @@ def collect_reference(ctx: Context) -> StepResult:
 def minerals(critical_2026: pd.DataFrame, raw_dir: Path, produced: set[str]) -> pd.DataFrame:
     ref = pd.read_csv(raw_dir / CRITICAL_2022, dtype=str, keep_default_na=False)
     list_2022 = {}
+    by_name = {name.lower(): mid for mid, (name, _) in MINERALS.items()}
     for name, group in zip(ref["mineral"], ref["group"]):
         key = name.strip().lower()
-        mid = {"platinum": "pgm_platinum", "palladium": "pgm_palladium", "iridium": "pgm_iridium",
-               "rhodium": "pgm_rhodium", "ruthenium": "pgm_ruthenium"}.get(key, key)
+        # an id (gallium), else a declared name (Platinum -> pgm_platinum: metadata/mappings/minerals.csv)
+        mid = key if key in MINERALS else by_name.get(key, key)
         if mid not in MINERALS:
-            raise StepError(f"{CRITICAL_2022}: mineral {name!r} has no id in rexlib/ids.py")
+            raise StepError(f"{CRITICAL_2022}: mineral {name!r} has no id in rexlib/metadata/mappings/minerals.csv")
         list_2022[mid] = group
     crit = dict(zip(critical_2026["mineral_id"], critical_2026["critical_2025"]))
     rows = []

@@ -8,13 +8,13 @@ from .. import api, series
 from ..metrics._common import IEA_REFINING_PROXY, iea_series, iea_stages
 from ..metrics.vintage import iea_vintage_change
 from ..charts.base import fmt_num
+from ..ids import FAMILIES
 from ..validate import InvalidArgument
 from ..validate import year as check_year
 from .cache import memo
 
-RARE_EARTH_FAMILY = ("rare_earths", "rare_earths_heavy", "magnet_rare_earths", "cerium", "europium",
-                     "gadolinium", "lanthanum", "neodymium", "praseodymium", "samarium", "dysprosium",
-                     "erbium", "holmium", "lutetium", "terbium", "ytterbium", "thulium", "yttrium", "scandium")
+# The rare-earth family as declared once (rexlib/metadata/mappings/minerals.csv, column family).
+RARE_EARTH_FAMILY = FAMILIES["rare_earths"]
 
 FLAG_WORDS = {"estimated": "e", "withheld": "W", "not_available": "NA", "rounded": "", "zero": "",
               "lower_bound": ">", "upper_bound": "<", "revised": "r", "net_exporter": "E", "small": "small"}
