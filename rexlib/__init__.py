@@ -46,3 +46,9 @@ __all__ = ["__version__", "agreements", "build", "claims", "cleantech_demand", "
 from .metrics.export_controls import export_control_exposure, export_control_timeline  # noqa: E402
 from .api import usgs_trends  # noqa: E402
 __all__ += ["export_control_exposure", "export_control_timeline", "usgs_trends"]
+
+# What the apps' views look up, as plain functions (issue 29: rexlib/ui runs no SQL of its own).
+from .api import countries, minerals_with_statistics, policy_rows, producers, row_count, table_rows, tables  # noqa: E402
+from .metrics.financing import deal_totals  # noqa: E402
+__all__ += ["countries", "deal_totals", "minerals_with_statistics", "policy_rows", "producers", "row_count",
+            "table_rows", "tables"]

@@ -8,6 +8,8 @@ import pandas as pd
 
 from . import series
 from . import validate as v
+from .ids import stage_word
+from .sources.eu_crm import STAGES as EU_STAGE_FAMILIES
 from .sources.wgi import WGI_METHOD
 from .warehouse import memo, query, reset
 
@@ -61,11 +63,18 @@ def minerals(critical: str | None = None) -> pd.DataFrame:
     return query(sql + " ORDER BY mineral_id")
 
 
-def stages(mineral: str) -> list[str]:
-    return list(_distinct("production", "stage", mineral_id(mineral)))
+def stages(mineral: str | None = None) -> list[str]:
+    """A mineral's production stages in any edition (``mine``, ``refinery`` ...); with no mineral,
+    every stage any mineral has."""
+    return list(_distinct("production", "stage", None if mineral is None else mineral_id(mineral)))
 
 
-def production_years(mineral: str, stage: str | None = None) -> list[int]:
+def production_years(mineral: str | None = None, stage: str | None = None) -> list[int]:
+    """Years with production rows in any edition: of a mineral (and stage); with no mineral, of any."""
+    if mineral is None:
+        if stage is not None:
+            raise v.InvalidArgument("stage", stage, ["None (a stage needs a mineral)"])
+        return [int(y) for y in _distinct("production", "year")]
     mid = mineral_id(mineral)
     if stage is None:
         return [int(y) for y in _distinct("production", "year", mid)]
@@ -594,7 +603,9 @@ def stored_concentration(mineral: str, stage: str | None = None, year: int | Non
 
 # --- European Commission CRM 2023 study (issue 15): an unofficial transcription ----------------------
 
-_EU_STAGES = {"E": "E", "P": "P", "extraction": "E", "mining": "E", "processing": "P"}
+# The EU study's stages by code, word (stages.csv: E -> extraction) and family (mining, processing).
+_EU_STAGES = {**{s: s for s in EU_STAGE_FAMILIES}, **{stage_word(s): s for s in EU_STAGE_FAMILIES},
+              **{family: s for s, family in EU_STAGE_FAMILIES.items()}}
 _EU_SHARE_TABLES = {"global": "eu_crm_global_supply", "eu_sourcing": "eu_crm_eu_sourcing"}
 
 
@@ -801,18 +812,31 @@ def _iea_top3(blocks: pd.DataFrame) -> list[float]:
 
 # ---------------------------------------------------------------- one supply-chain model across sources
 
-_STAGE_FAMILY_WORDS = {"mining": "mining", "mine": "mining", "extraction": "mining", "e": "mining",
-                       "processing": "processing", "refining": "processing", "refinery": "processing",
-                       "smelter": "processing", "p": "processing"}
 _SUPPLY_SOURCES = ("usgs", "iea", "eu_crm")
+
+
+def _stage_family_words() -> dict[str, str]:
+    """Every word a user may give for a stage family (lower case) -> the family: the family ids, each
+    member stage of series.yml ``stage_families`` (the rule) and its word (stages.csv: refinery ->
+    refining, E -> extraction)."""
+    out: dict[str, str] = {}
+    for family, decl in series.stage_families().items():
+        out[family] = family
+        for stages in decl["stages"].values():
+            for stage in stages:
+                out.setdefault(stage.lower(), family)
+                out.setdefault(stage_word(stage).lower(), family)
+    return out
 
 
 def _stage_family(stage: object) -> str:
     key = str(stage).strip().lower()
-    if key not in _STAGE_FAMILY_WORDS:
-        raise v.InvalidArgument("stage", stage, ["mining", "processing"],
-                                " (also accepted: mine, extraction, E; refining, refinery, smelter, P)")
-    return _STAGE_FAMILY_WORDS[key]
+    words = _stage_family_words()
+    if key not in words:
+        families = list(series.stage_families())
+        also = "; ".join(", ".join(w for w, f in words.items() if f == fam and w != fam) for fam in families)
+        raise v.InvalidArgument("stage", stage, families, f" (also accepted: {also})")
+    return words[key]
 
 
 def supply_shares(mineral: str, stage: str = "processing", source: str | None = None) -> pd.DataFrame:
@@ -884,3 +908,75 @@ def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
     out.attrs["left_out"] = left.to_dict("records")
     out.attrs["note"] = series.left_out_note(left, names)
     return out
+
+
+# ------------------------------------------------------------------ lookups the apps' views need
+# (rexlib/ui runs no SQL of its own: tests/uisql/test_ui_has_no_sql.py)
+
+def countries() -> pd.DataFrame:
+    """Every country and aggregate of the ``countries`` table (``iso3``, ``name``, ``kind``,
+    ``iso_numeric`` for map shapes ...), by ISO3."""
+    return query("SELECT * FROM countries ORDER BY iso3")
+
+
+def minerals_with_statistics() -> pd.DataFrame:
+    """``name`` and ``mineral_id`` of every mineral with a world production table, any U.S. statistic
+    (salient statistics, net import reliance, import sources, prices), reserves, or a place on either
+    U.S. critical-minerals list; by name."""
+    return query("""
+        SELECT name, mineral_id FROM minerals
+        WHERE coalesce(has_production, false) OR coalesce(critical_2022, false) OR coalesce(critical_2025, false)
+           OR mineral_id IN (SELECT mineral_id FROM us_salient UNION SELECT mineral_id FROM import_reliance
+                             UNION SELECT mineral_id FROM import_sources UNION SELECT mineral_id FROM prices
+                             UNION SELECT mineral_id FROM reserves)
+        ORDER BY name""")
+
+
+def producers(mineral: str, stage: str) -> pd.DataFrame:
+    """Countries (``country`` ISO3, ``name``; no aggregates) listed as producers of ``mineral`` at
+    ``stage`` in any year of its series (``production_latest``), by name."""
+    mid = mineral_id(mineral)
+    stg = v.choice("stage", stage, stages(mid))
+    return query("SELECT DISTINCT c.name, p.country FROM production_latest p JOIN countries c ON c.iso3 = p.country "
+                 "WHERE p.mineral_id = ? AND p.stage = ? AND c.kind <> 'aggregate' ORDER BY c.name, p.country",
+                 [mid, stg])
+
+
+# table -> (its ';'-separated mineral column, the order of its rows: newest first)
+_POLICY_TABLES = {"deals": ("minerals", "announced_date DESC NULLS LAST, deal_id"),
+                  "agreements": ("minerals", "date DESC NULLS LAST, agreement_id"),
+                  "export_controls": ("minerals", "control_id"),
+                  "claims": ("mineral", "claim_id")}
+
+
+def policy_rows(table: str, minerals: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """Rows of a curated policy table (``deals``, ``agreements``, ``export_controls``, ``claims``)
+    naming any of ``minerals`` (e.g. every rare-earth element for ``rare_earths``), newest first;
+    aggregates and every column included, as stored."""
+    name = v.choice("table", table, list(_POLICY_TABLES))
+    if isinstance(minerals, str) or not isinstance(minerals, (list, tuple)) or not minerals:
+        raise v.InvalidArgument("minerals", minerals, ["a non-empty list of mineral ids"])
+    ids = [mineral_id(m) for m in minerals]
+    column, order = _POLICY_TABLES[name]
+    return query(f"SELECT * FROM {name} WHERE len(list_intersect(string_split(coalesce({column}, ''), ';'), ?)) > 0 "
+                 f"ORDER BY {order}", [ids])
+
+
+@memo(2)
+def tables() -> list[str]:
+    """Names of every table and view of the database, sorted."""
+    return sorted(set(query("SELECT table_name FROM information_schema.tables")["table_name"]))
+
+
+def table_rows(table: str, limit: int = 200) -> pd.DataFrame:
+    """The first ``limit`` rows of a table or view of the database (as stored, no order)."""
+    name = v.choice("table", table, tables())
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise v.InvalidArgument("limit", limit, ["a whole number >= 0"])
+    return query(f'SELECT * FROM "{name}" LIMIT {limit}')       # name is one of tables(), limit an int
+
+
+def row_count(table: str) -> int:
+    """How many rows a table or view of the database holds."""
+    name = v.choice("table", table, tables())
+    return int(query(f'SELECT count(*) AS n FROM "{name}"')["n"].iloc[0])

@@ -90,7 +90,7 @@ def group_family_checks(groups: pd.DataFrame) -> pd.DataFrame:
         rows.append(dict(check="eu_group_family", subject=f"{rec.material}/{rec.material_group}", expected=None,
                          computed=None, difference=None, tolerance=None, status="pass" if ok else "fail",
                          reason="" if ok else (f"the EU groups {rec.material!r} in {rec.material_group} (grouping "
-                                               f"file line {rec.source_line}) but eu_crm_materials.csv gives family "
+                                               f"file line {rec.source_line}) but minerals.csv gives family "
                                                f"{rec.family_id!r}"), key=(rec.material,)))
     return pd.DataFrame(rows)
 

@@ -2,146 +2,144 @@
 
 Mineral ids are lowercase snake_case. One id per MCS chapter commodity; platinum-group metals are
 ``pgm_<metal>``; individual rare-earth elements use their element name (``neodymium``).
+
+Names are data, each declared once and read here by every layer: a mineral's display name, MCS
+chapter, family and IEA-page name in ``metadata/mappings/minerals.csv``; a stage's words in
+``metadata/mappings/stages.csv``. A malformed row fails on import naming the file and line
+(:class:`MappingError`).
 """
 from __future__ import annotations
 
-# mineral_id -> (display name, MCS chapter as USGS spells it in MCS2026, or None when no chapter)
-MINERALS: dict[str, tuple[str, str | None]] = {
-    "abrasives": ("Abrasives (manufactured)", "ABRASIVES (MANUFACTURED)"),
-    "aluminum": ("Aluminum", "ALUMINUM"),
-    "antimony": ("Antimony", "ANTIMONY"),
-    "arsenic": ("Arsenic", "ARSENIC"),
-    "asbestos": ("Asbestos", "ASBESTOS"),
-    "barite": ("Barite", "BARITE"),
-    "bauxite": ("Bauxite", "BAUXITE AND ALUMINA"),
-    "alumina": ("Alumina", "BAUXITE AND ALUMINA"),
-    "beryllium": ("Beryllium", "BERYLLIUM"),
-    "bismuth": ("Bismuth", "BISMUTH"),
-    "boron": ("Boron", "BORON"),
-    "bromine": ("Bromine", "BROMINE"),
-    "cadmium": ("Cadmium", "CADMIUM"),
-    "cement": ("Cement", "CEMENT"),
-    "cesium": ("Cesium", "CESIUM"),
-    "chromium": ("Chromium", "CHROMIUM"),
-    "clays": ("Clays", "CLAYS"),
-    "cobalt": ("Cobalt", "COBALT"),
-    "copper": ("Copper", "COPPER"),
-    "diamond_industrial": ("Diamond (industrial)", "DIAMOND (INDUSTRIAL)"),
-    "diatomite": ("Diatomite", "DIATOMITE"),
-    "feldspar": ("Feldspar and nepheline syenite", "FELDSPAR AND NEPHELINE SYENITE"),
-    "fluorspar": ("Fluorspar", "FLUORSPAR"),
-    "gallium": ("Gallium", "GALLIUM"),
-    "garnet": ("Garnet (industrial)", "GARNET (INDUSTRIAL)"),
-    "gemstones": ("Gemstones", "GEMSTONES"),
-    "germanium": ("Germanium", "GERMANIUM"),
-    "gold": ("Gold", "GOLD"),
-    "graphite": ("Graphite (natural)", "GRAPHITE (NATURAL)"),
-    "gypsum": ("Gypsum", "GYPSUM"),
-    "helium": ("Helium", "HELIUM AND RARE GASES"),
-    "indium": ("Indium", "INDIUM"),
-    "iodine": ("Iodine", "IODINE"),
-    "iron_steel": ("Iron and steel", "IRON AND STEEL"),
-    "iron_steel_scrap": ("Iron and steel scrap", "IRON AND STEEL SCRAP"),
-    "iron_steel_slag": ("Iron and steel slag", "IRON AND STEEL SLAG"),
-    "iron_ore": ("Iron ore", "IRON ORE"),
-    "iron_oxide_pigments": ("Iron oxide pigments", "IRON OXIDE PIGMENTS"),
-    "kyanite": ("Kyanite and related minerals", "KYANITE AND RELATED MINERALS"),
-    "lead": ("Lead", "LEAD"),
-    "lime": ("Lime", "LIME"),
-    "lithium": ("Lithium", "LITHIUM"),
-    "magnesium_compounds": ("Magnesium compounds", "MAGNESIUM COMPOUNDS"),
-    "magnesium": ("Magnesium metal", "MAGNESIUM METAL"),
-    "manganese": ("Manganese", "MANGANESE"),
-    "mercury": ("Mercury", "MERCURY"),
-    "mica": ("Mica (natural)", "MICA (NATURAL)"),
-    "molybdenum": ("Molybdenum", "MOLYBDENUM"),
-    "nickel": ("Nickel", "NICKEL"),
-    "niobium": ("Niobium (columbium)", "NIOBIUM (COLUMBIUM)"),
-    "nitrogen": ("Nitrogen (fixed)—ammonia", "NITROGEN (FIXED)—AMMONIA"),
-    "peat": ("Peat", "PEAT"),
-    "perlite": ("Perlite", "PERLITE"),
-    "phosphate_rock": ("Phosphate rock", "PHOSPHATE ROCK"),
-    "pgm": ("Platinum-group metals", "PLATINUM-GROUP METALS"),
-    "pgm_platinum": ("Platinum", "PLATINUM-GROUP METALS"),
-    "pgm_palladium": ("Palladium", "PLATINUM-GROUP METALS"),
-    "pgm_iridium": ("Iridium", "PLATINUM-GROUP METALS"),
-    "pgm_osmium": ("Osmium", "PLATINUM-GROUP METALS"),
-    "pgm_rhodium": ("Rhodium", "PLATINUM-GROUP METALS"),
-    "pgm_ruthenium": ("Ruthenium", "PLATINUM-GROUP METALS"),
-    "potash": ("Potash", "POTASH"),
-    "pumice": ("Pumice and pumicite", "PUMICE AND PUMICITE"),
-    "quartz": ("Quartz (high-purity and cultured crystal)", "QUARTZ (High-purity and Industrial Cultured CRYSTAL)"),
-    "rare_earths": ("Rare earths", "RARE EARTHS"),
-    "rare_earths_heavy": ("Rare earths (heavy)", "RARE EARTHS (Heavy)"),
-    "cerium": ("Cerium", "RARE EARTHS"),
-    "europium": ("Europium", "RARE EARTHS"),
-    "gadolinium": ("Gadolinium", "RARE EARTHS"),
-    "lanthanum": ("Lanthanum", "RARE EARTHS"),
-    "neodymium": ("Neodymium", "RARE EARTHS"),
-    "praseodymium": ("Praseodymium", "RARE EARTHS"),
-    "samarium": ("Samarium", "RARE EARTHS"),
-    "dysprosium": ("Dysprosium", "RARE EARTHS (Heavy)"),
-    "erbium": ("Erbium", "RARE EARTHS (Heavy)"),
-    "holmium": ("Holmium", "RARE EARTHS (Heavy)"),
-    "lutetium": ("Lutetium", "RARE EARTHS (Heavy)"),
-    "terbium": ("Terbium", "RARE EARTHS (Heavy)"),
-    "ytterbium": ("Ytterbium", "RARE EARTHS (Heavy)"),
-    "thulium": ("Thulium", None),
-    "rhenium": ("Rhenium", "RHENIUM"),
-    "rubidium": ("Rubidium", "RUBIDIUM"),
-    "salt": ("Salt", "SALT"),
-    "sand_gravel_construction": ("Sand and gravel (construction)", "SAND AND GRAVEL (CONSTRUCTION)"),
-    "sand_gravel_industrial": ("Sand and gravel (industrial)", "SAND AND GRAVEL (INDUSTRIAL)"),
-    "scandium": ("Scandium", "SCANDIUM"),
-    "selenium": ("Selenium", "SELENIUM"),
-    "silicon": ("Silicon", "SILICON"),
-    "silver": ("Silver", "SILVER"),
-    "soda_ash": ("Soda ash", "SODA ASH"),
-    "stone_crushed": ("Stone (crushed)", "STONE (CRUSHED)"),
-    "stone_dimension": ("Stone (dimension)", "STONE (DIMENSION)"),
-    "strontium": ("Strontium", "STRONTIUM"),
-    "sulfur": ("Sulfur", "SULFUR"),
-    "talc": ("Talc and pyrophyllite", "TALC AND PYROPHYLLITE"),
-    "tantalum": ("Tantalum", "TANTALUM"),
-    "tellurium": ("Tellurium", "TELLURIUM"),
-    "thallium": ("Thallium", "THALLIUM"),
-    "thorium": ("Thorium", "THORIUM"),
-    "tin": ("Tin", "TIN"),
-    "titanium": ("Titanium and titanium dioxide", "TITANIUM AND TITANIUM DIOXIDE"),
-    "titanium_concentrates": ("Titanium mineral concentrates", "TITANIUM MINERAL CONCENTRATES"),
-    "tungsten": ("Tungsten", "TUNGSTEN"),
-    "vanadium": ("Vanadium", "VANADIUM"),
-    "vermiculite": ("Vermiculite", "VERMICULITE"),
-    "wollastonite": ("Wollastonite", "WOLLASTONITE"),
-    "yttrium": ("Yttrium", "YTTRIUM"),
-    "zeolites": ("Zeolites (natural)", "ZEOLITES (NATURAL)"),
-    "zinc": ("Zinc", "ZINC"),
-    "zirconium": ("Zirconium", "ZIRCONIUM AND HAFNIUM"),
-    "hafnium": ("Hafnium", "ZIRCONIUM AND HAFNIUM"),
-    # Not USGS MCS chapters, but named in policy documents and in the IEA workbook.
-    "uranium": ("Uranium", None),
-    "magnet_rare_earths": ("Magnet rare earth elements (IEA: Nd, Pr, Dy, Tb)", None),
-    # Materials of the European Commission's 2023 criticality assessment without a USGS chapter of
-    # their own (rexlib/metadata/mappings/eu_crm_materials.csv maps the EU names onto ids).
-    "aggregates": ("Aggregates", None),
-    "bentonite": ("Bentonite", None),
-    "coking_coal": ("Coking coal", None),
-    "hydrogen": ("Hydrogen", None),
-    "kaolin": ("Kaolin clay", None),
-    "krypton": ("Krypton", None),
-    "limestone": ("Limestone", None),
-    "natural_cork": ("Natural cork", None),
-    "natural_rubber": ("Natural rubber", None),
-    "natural_teak_wood": ("Natural teak wood", None),
-    "neon": ("Neon", None),
-    "phosphorus": ("Phosphorus", None),
-    "rare_earths_light": ("Rare earths (light)", None),
-    "roundwood": ("Roundwood", None),
-    "sapele_wood": ("Sapele wood", None),
-    "titanium_dioxide": ("Titanium dioxide pigment", None),
-    "titanium_metal": ("Titanium metal", None),
-    "xenon": ("Xenon", None),
-}
+import csv
+import re
+from pathlib import Path
+
+_MAPPINGS = Path(__file__).resolve().parent / "metadata" / "mappings"
+MINERALS_CSV = _MAPPINGS / "minerals.csv"
+STAGES_CSV = _MAPPINGS / "stages.csv"
+_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class MappingError(ValueError):
+    """A malformed row of a declared mapping file: the message names the file and its line."""
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) of a declared CSV whose header must be exactly ``columns``."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = tuple(next(reader, ()))
+        if header != columns:
+            raise MappingError(f"{path.name} line 1: header {list(header)} is not {list(columns)}")
+        out = []
+        for row in reader:
+            line = reader.line_num
+            if not row or not "".join(row).strip():
+                continue
+            if len(row) != len(columns):
+                raise MappingError(f"{path.name} line {line}: {len(row)} fields, expected {len(columns)} "
+                                   f"({', '.join(columns)})")
+            out.append((line, dict(zip(columns, (cell.strip() for cell in row)))))
+    return out
+
+
+MINERAL_COLUMNS = ("mineral_id", "name", "mcs_chapter", "family", "iea_name", "note")
+
+
+def _read_minerals(path: Path = MINERALS_CSV) -> tuple[dict[str, tuple[str, str | None]], dict[str, str], dict[str, str]]:
+    """(MINERALS, family by id, IEA page name by id) from the one declared minerals file."""
+    minerals: dict[str, tuple[str, str | None]] = {}
+    family: dict[str, str] = {}
+    iea: dict[str, str] = {}
+    rows = _rows(path, MINERAL_COLUMNS)
+    for line, row in rows:
+        mid = row["mineral_id"]
+        if not _ID.fullmatch(mid):
+            raise MappingError(f"{path.name} line {line}: mineral_id {mid!r} is not a lowercase snake_case id")
+        if mid in minerals:
+            raise MappingError(f"{path.name} line {line}: mineral_id {mid!r} is declared twice")
+        if not row["name"]:
+            raise MappingError(f"{path.name} line {line}: mineral {mid!r} has no name")
+        minerals[mid] = (row["name"], row["mcs_chapter"] or None)
+        if row["family"]:
+            family[mid] = row["family"]
+        if row["iea_name"]:
+            iea[mid] = row["iea_name"]
+    for line, row in rows:
+        fam = row["family"]
+        if fam and fam not in minerals:
+            raise MappingError(f"{path.name} line {line}: family {fam!r} of {row['mineral_id']!r} is not a "
+                               f"mineral_id of the file")
+        if fam and family.get(fam) != fam:
+            raise MappingError(f"{path.name} line {line}: family {fam!r} of {row['mineral_id']!r} must list itself "
+                               f"as its own family (its row has {family.get(fam, '')!r})")
+    return minerals, family, iea
+
+
+# mineral_id -> (display name, MCS chapter as USGS spells it in MCS2026, or None when no chapter):
+# declared in rexlib/metadata/mappings/minerals.csv (with each mineral's family and its name on the
+# IEA pages), the one place a mineral's name is written.
+MINERALS, _FAMILY, IEA_NAMES = _read_minerals()
+
+# family id -> its members (the family's own id first): the rare earths (the EU's grouping, which the
+# build checks: scandium and yttrium included), the platinum-group metals, clays, titanium.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    fam: tuple([fam] + [m for m, f in _FAMILY.items() if f == fam and m != fam])
+    for fam in dict.fromkeys(_FAMILY.values())}
+
+
+def family_of(mineral_id: str) -> str:
+    """The family a mineral belongs to (``neodymium`` -> ``rare_earths``); a mineral outside every
+    family is its own family (``lithium`` -> ``lithium``)."""
+    return _FAMILY.get(mineral_id, mineral_id)
+
+
+def mineral_name(mineral_id: str) -> str:
+    """The display name of a mineral id (``rare_earths`` -> "Rare earths"); the id itself when unknown."""
+    return MINERALS[mineral_id][0] if mineral_id in MINERALS else mineral_id
+
+
+STAGE_COLUMNS = ("stage", "kind", "word", "output", "note")
+STAGE_KINDS = ("production", "eu_crm", "family")
+
+
+def _read_stages(path: Path = STAGES_CSV) -> dict[str, tuple[str, str, str]]:
+    """stage id -> (kind, word, output) from the one declared stage-words file."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for line, row in _rows(path, STAGE_COLUMNS):
+        stage = row["stage"]
+        if not re.fullmatch(r"[A-Za-z][a-z_]*", stage):
+            raise MappingError(f"{path.name} line {line}: stage {stage!r} is not a stage id")
+        if stage in out:
+            raise MappingError(f"{path.name} line {line}: stage {stage!r} is declared twice")
+        if row["kind"] not in STAGE_KINDS:
+            raise MappingError(f"{path.name} line {line}: kind {row['kind']!r} of {stage!r} is not one of "
+                               f"{list(STAGE_KINDS)}")
+        if not row["word"] or not row["output"]:
+            raise MappingError(f"{path.name} line {line}: stage {stage!r} needs both a word and an output")
+        out[stage] = (row["kind"], row["word"], row["output"])
+    return out
+
+
+# Every stage's words on a page, declared once (rexlib/metadata/mappings/stages.csv): the activity
+# (``refinery`` -> "refining") and the output ("refinery production"). Which family a stage belongs to
+# is series.yml's rule (stage_families), not a word.
+_STAGES = _read_stages()
+STAGE_WORDS: dict[str, str] = {stage: word for stage, (_, word, _) in _STAGES.items()}
+STAGE_OUTPUTS: dict[str, str] = {stage: output for stage, (_, _, output) in _STAGES.items()}
+
+
+def stage_word(stage: str) -> str:
+    """A stage as an activity: ``refinery`` -> "refining", ``battery_grade`` -> "battery grade",
+    ``E`` -> "extraction"; an undeclared stage as itself."""
+    return STAGE_WORDS.get(stage, stage)
+
+
+def stage_output(stage: str) -> str:
+    """A stage as what it produces: ``mine`` -> "mine production", ``production`` -> "production"
+    (never "production production"); an undeclared stage as "<stage> production"."""
+    return STAGE_OUTPUTS.get(stage, f"{stage} production")
+
 
 # Supply-chain stages of the production tables (USGS wording mapped onto these).
 PRODUCTION_STAGES = ("mine", "refinery", "smelter", "plant", "chemicals", "metal", "battery_grade")

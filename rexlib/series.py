@@ -49,7 +49,6 @@ RULE_KEYS = frozenset({
     "edition_rule", "share_rule", "series_basis_rule", "series_basis", "stage_aliases", "primary_stage", "product_rule",
     "nir_headline", "import_sources_fallback", "import_sources_headline", "stage_families",
     "stage_families_usable", "stage_family_proxies", "processing_counterparts", "gap_rule", "provenance"})
-SUPPLY_SOURCES = ("usgs", "iea", "eu_crm")
 FAMILY_KEYS = frozenset({"stages", "order", "reason"})
 BASIS_KEYS = frozenset({"mineral", "stage", "measure", "vintage", "basis", "product", "raw", "reason"})
 
@@ -60,18 +59,21 @@ def _unknown(where: str, found, valid) -> None:
         raise SeriesRuleError(f"rexlib/metadata/series.yml {where}: unknown key(s) {bad}; valid: {sorted(valid)}")
 
 
-def check_rules(decl: dict) -> None:
-    """Refuse what no rule applies: an unknown top-level key, an unknown key of a stage family, a
-    source in ``stage_families`` other than usgs / iea / eu_crm (a new source declared there would
-    silently get no rows), an unknown ``series_basis`` key or basis. Raises SeriesRuleError naming
-    the key and the valid ones."""
+def check_rules(decl: dict, sources=None) -> None:
+    """Refuse what no rule applies: an unknown top-level key, an unknown key of a stage family, an
+    unknown ``series_basis`` key or basis, and (given ``sources``, the supply sources the build's
+    step registry declares: :func:`rexlib.steps.supply_sources`) a source in ``stage_families``
+    that no step supplies (it would silently get no rows). Raises SeriesRuleError naming the key
+    and the valid ones."""
     _unknown("(top level)", decl, RULE_KEYS)
     for family, fam in (decl.get("stage_families") or {}).items():
         _unknown(f"stage_families.{family}", fam, FAMILY_KEYS)
-        _unknown(f"stage_families.{family}.stages (source)", fam.get("stages") or {}, SUPPLY_SOURCES)
-        _unknown(f"stage_families.{family}.order (source)", fam.get("order") or [], SUPPLY_SOURCES)
+        if sources is not None:
+            _unknown(f"stage_families.{family}.stages (source)", fam.get("stages") or {}, sources)
+            _unknown(f"stage_families.{family}.order (source)", fam.get("order") or [], sources)
     for proxy in (decl.get("stage_family_proxies") or {}).values():
-        _unknown("stage_family_proxies (source)", [proxy.get("source")], SUPPLY_SOURCES)
+        if sources is not None:
+            _unknown("stage_family_proxies (source)", [proxy.get("source")], sources)
     for entry in decl.get("series_basis") or []:
         _unknown(f"series_basis ({entry.get('mineral')})", entry, BASIS_KEYS)
         _unknown(f"series_basis ({entry.get('mineral')}) basis", [entry.get("basis")], BASES)
@@ -689,9 +691,10 @@ def _first_stage(stages: pd.Series, declared: list[str]) -> str:
     return next(s for s in declared if s in have)
 
 
-def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> list[pd.DataFrame]:
-    """The latest default series of the first declared USGS stage a mineral has (production_latest
-    rows); at processing also each ``processing_counterparts`` mineral, from its downstream id."""
+def _world_series_rows(usgs: pd.DataFrame, family: str, declared: list[str], source: str) -> list[pd.DataFrame]:
+    """The latest default series of the first declared stage a mineral has (rows of a ``*_latest``
+    table, USGS ``production_latest``); at processing also each ``processing_counterparts``
+    mineral, from its downstream id."""
     frame = usgs[usgs["is_default_measure"] & usgs["stage"].isin(declared)]
     groups = [(mid, mid, rows) for mid, rows in frame.groupby("mineral_id", sort=True)]
     if family == "processing":
@@ -700,6 +703,8 @@ def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> l
                         & (usgs["stage"] == decl["stage"])]
             if not rows.empty:
                 groups.append((mid, decl["mineral_id"], rows))
+    # USGS's name, else the declared provenance without its grade ("official: ...").
+    label = USGS_LABEL if source == "usgs" else provenance(source).split(": ", 1)[-1]
     out = []
     for mid, source_mid, rows in groups:
         rows = rows[rows["stage"] == _first_stage(rows["stage"], declared)]
@@ -709,24 +714,24 @@ def _usgs_family_rows(usgs: pd.DataFrame, family: str, declared: list[str]) -> l
             continue
         vintage = str(parts["vintage"].iloc[0])
         out.append(pd.DataFrame({
-            "mineral_id": mid, "stage_family": family, "source": "usgs", "source_stage": parts["stage"],
+            "mineral_id": mid, "stage_family": family, "source": source, "source_stage": parts["stage"],
             "source_mineral_id": source_mid, "period": parts["year"].astype(int).astype(str), "period_kind": "year",
             "year": parts["year"].astype(int), "country": parts["country"], "value": parts["value"],
             "unit": parts["unit"], "share_pct": parts["share_pct"], "share_published_pct": np.nan,
             "share_flag": parts["share_flag"].fillna(""), "share_basis": parts["share_basis"],
             "world_value": parts["world_value"], "measure": parts["series_measure"], "product": parts["product"],
-            "vintage": vintage, "provenance": provenance("usgs"),
-            "source_label": f"{USGS_LABEL} {vintage}",
-            "note": "" if source_mid == mid else f"USGS {words(source_mid)} {parts['stage'].iloc[0]} stands for {words(mid)} processing",
+            "vintage": vintage, "provenance": provenance(source),
+            "source_label": f"{label} {vintage}",
+            "note": "" if source_mid == mid else f"{source.upper()} {words(source_mid)} {parts['stage'].iloc[0]} stands for {words(mid)} processing",
             "source_file": parts["source_file"],
             "source_line": parts["source_line"], "source_cell": None}))
     return out
 
 
-def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> list[pd.DataFrame]:
+def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str], source: str = "iea") -> list[pd.DataFrame]:
     """The observed IEA block (iea_with_shares rows) of the first declared stage, and the same block
     for each mineral it stands in for (``stage_family_proxies``), said in ``note``."""
-    proxies = {mid: decl for mid, decl in (rules().get("stage_family_proxies") or {}).items() if decl["source"] == "iea"}
+    proxies = {mid: decl for mid, decl in (rules().get("stage_family_proxies") or {}).items() if decl["source"] == source}
     frame = iea[(iea["scenario"] == "observed") & iea["stage"].isin(declared) & (iea["country"] != WORLD)]
     out = []
     for iea_mid, rows in frame.groupby("mineral_id", sort=True):
@@ -740,7 +745,7 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
                                      for mid, decl in proxies.items() if decl["mineral_id"] == iea_mid]
         for mid, note in targets:
             out.append(pd.DataFrame({
-                "mineral_id": mid, "stage_family": family, "source": "iea", "source_stage": rows["stage"],
+                "mineral_id": mid, "stage_family": family, "source": source, "source_stage": rows["stage"],
                 "source_mineral_id": iea_mid, "period": str(year), "period_kind": "year", "year": year,
                 "country": rows["country"], "value": rows["value"], "unit": "thousand metric tons",
                 "share_pct": rows["share_pct"], "share_published_pct": np.nan,
@@ -753,7 +758,7 @@ def _iea_family_rows(iea: pd.DataFrame, family: str, declared: list[str]) -> lis
     return out
 
 
-def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str]) -> list[pd.DataFrame]:
+def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str], source: str = "eu_crm") -> list[pd.DataFrame]:
     """The EU study's global supply shares at the declared stages, with the share rule applied on a
     world of 100 % (shares summing past 100.5 % are taken of their sum, flagged
     ``parts_exceed_world_total``; the printed share stays in ``share_published_pct``)."""
@@ -778,7 +783,7 @@ def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str]) -> list[
     src = frame.reset_index(drop=True)
     flags = [";".join(f for f in (a, b) if f) for a, b in zip(src["share_flag"].fillna(""), shared["share_flag"])]
     return [pd.DataFrame({
-        "mineral_id": src["mineral_id"], "stage_family": family, "source": "eu_crm", "source_stage": src["stage"],
+        "mineral_id": src["mineral_id"], "stage_family": family, "source": source, "source_stage": src["stage"],
         "source_mineral_id": src["eu_mineral_id"], "period": src["period"], "period_kind": "average",
         "year": pd.array([pd.NA] * len(src), dtype="Int64"), "country": src["country"], "value": np.nan,
         "unit": SHARE_ONLY_UNIT, "share_pct": shared["share_pct"], "share_published_pct": src["share_pct"],
@@ -792,17 +797,33 @@ def _eu_family_rows(eu: pd.DataFrame, family: str, declared: list[str]) -> list[
 SERIES_OF_SUPPLY = ["mineral_id", "stage_family", "source", "source_stage", "source_mineral_id", "period"]
 
 
-def supply_shares_table(usgs: pd.DataFrame, iea: pd.DataFrame, eu: pd.DataFrame) -> pd.DataFrame:
+# How a supply source's frame is read into stage-family rows: the shapes a step may declare
+# (rexlib/steps/__init__.py ``Supply.shape``).
+SUPPLY_SHAPES = {
+    "world_series": _world_series_rows,   # a *_latest table (USGS production_latest): a series per year with world totals
+    "iea_blocks": _iea_family_rows,       # iea_with_shares rows: observed blocks with their totals
+    "eu_shares": _eu_family_rows,         # shares only, of a world of 100 % (EU CRM Appendix 7)
+}
+
+
+def supply_shares_table(supplies: dict[str, tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     """The stored ``supply_shares``: for every mineral and stage family, the latest series of each
-    source (USGS ``production_latest`` default series, IEA observed block, EU Appendix 7 shares) with
-    its period, unit and provenance; ``is_best`` marks the source the family's declared ``order``
-    picks (the answer when no source is asked for)."""
+    source ``stage_families`` declares, from ``supplies`` (source -> (shape, frame): what the step
+    registry declares, :func:`rexlib.steps.supply_frames`; e.g. USGS ``production_latest``, the IEA
+    observed blocks, the EU Appendix 7 shares) with its period, unit and provenance; ``is_best``
+    marks the source the family's declared ``order`` picks (the answer when no source is asked for).
+    A declared source no step supplies, or an unknown shape, raises SeriesRuleError."""
     frames = []
     for family, decl in stage_families().items():
-        stages = decl["stages"]
-        frames += _usgs_family_rows(usgs, family, stages.get("usgs", []))
-        frames += _iea_family_rows(iea, family, stages.get("iea", []))
-        frames += _eu_family_rows(eu, family, stages.get("eu_crm", []))
+        for source, stages in decl["stages"].items():
+            if source not in supplies:
+                raise SeriesRuleError(
+                    f"rexlib/metadata/series.yml stage_families.{family}: source {source!r} is supplied by no "
+                    f"build step (rexlib/steps/__init__.py Supply); supplied: {sorted(supplies)}")
+            shape, frame = supplies[source]
+            if shape not in SUPPLY_SHAPES:
+                raise SeriesRuleError(f"supply source {source!r}: unknown shape {shape!r}; valid: {sorted(SUPPLY_SHAPES)}")
+            frames += SUPPLY_SHAPES[shape](frame, family, stages, source)
     out = pd.concat(frames, ignore_index=True)
     rank = {(fam, src): i for fam, decl in stage_families().items() for i, src in enumerate(decl["order"])}
     # A series without the publisher's world total (its shares are of the listed countries only)

@@ -50,6 +50,41 @@ from .warehouse import ensure_built, open_database
 from .paths import db_path
 from .processes import pid_alive
 
+# The explore app's example queries (id -> (title, SQL)) and the same data from Python.
+EXAMPLES = {
+    # The stored share (series.with_shares: share_pct of world_value), never recomputed here, and
+    # only where the series' basis is a world (series.yml series_basis).
+    "china_share": ("China's share of world mine production, 2025",
+                    "SELECT mineral_id, round(share_pct, 1) AS china_share_pct, share_flag, unit\n"
+                    "FROM production_latest\n"
+                    "WHERE country = 'CHN' AND stage = 'mine' AND year = 2025 AND is_default_measure\n"
+                    "  AND share_basis = 'world_published' AND share_pct IS NOT NULL\n"
+                    "ORDER BY china_share_pct DESC\nLIMIT 25"),
+    "nir_bounds": ("Import reliance given only as a bound, 2025",
+                   "SELECT mineral_id, nir_text, nir_bound, nir_pct, measure\nFROM import_reliance\n"
+                   "WHERE year = 2025 AND table_source = 'salient' AND nir_bound IN ('>', '<')\nORDER BY nir_pct DESC"),
+    "deals_by_agency": ("Deal amounts by agency (aggregates dropped)",
+                        "SELECT agency, count(*) AS deals, sum(amount_usd) / 1e9 AS usd_bn\nFROM deals\n"
+                        "WHERE NOT is_aggregate AND amount_usd IS NOT NULL\nGROUP BY agency ORDER BY usd_bn DESC"),
+    "withheld": ("Where USGS withholds numbers (count of withheld cells by mineral)",
+                 "SELECT mineral_id, count(*) AS withheld_cells\nFROM production_latest\n"
+                 "WHERE flag LIKE '%withheld%'\nGROUP BY mineral_id ORDER BY withheld_cells DESC LIMIT 20"),
+    "iea_refining": ("IEA refining shares, 2023",
+                     "SELECT mineral_id, country, round(share_pct, 1) AS share_pct\nFROM refining\n"
+                     "WHERE stage IN ('refinery', 'chemicals', 'battery_grade') AND year = 2023\n"
+                     "  AND scenario = 'observed'\nORDER BY mineral_id, share_pct DESC"),
+}
+
+PYTHON_EXAMPLES = """import rexlib
+rexlib.production("cobalt", stage="mine", year=2025)      # shares of the USGS world total
+rexlib.reserves("lithium")
+rexlib.import_reliance(2025)                             # nir_bound: '=', '>', '<', 'E', 'NA', 'W'
+rexlib.import_sources("gallium")
+rexlib.refining("nickel", stage="refinery", year=2023)   # IEA
+rexlib.minerals(critical="2025")
+con = rexlib.connect()                                    # read-only DuckDB connection
+con.sql("SELECT * FROM deals WHERE NOT is_aggregate").df()"""
+
 
 @dataclass(frozen=True)
 class Limits:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..ids import stage_word
 from .base import ACCENT, CHINA, INK, MUTED, NEUTRAL, WIDTH, clickable, data, empty, field, finish, flag_words, layer, mark, need
+
+# The two stage families in the gap chart's legend, in the words of rexlib/metadata/mappings/stages.csv.
+STAGE_LEGEND = (stage_word("mining").capitalize(), stage_word("processing").capitalize())
 
 
 def hhi_bars(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -61,15 +65,15 @@ def gap_dumbbell(frame: pd.DataFrame, *, title: str, source: list[str], subtitle
     ids = ["mineral_id"] if "mineral_id" in frame.columns else []
     long = frame.melt(id_vars=["name", "china_gap_pp", "source", *ids],
                       value_vars=["china_mine_share", "china_processing_share"], var_name="stage", value_name="share")
-    long["stage"] = long["stage"].map({"china_mine_share": "Mining", "china_processing_share": "Processing"})
+    long["stage"] = long["stage"].map({"china_mine_share": STAGE_LEGEND[0], "china_processing_share": STAGE_LEGEND[1]})
     y = field("name:N", sort=list(frame["name"]), title=None, axis={"labelLimit": 190})
     line = {"mark": mark("line", color="#bbbbbb", strokeWidth=2),
             "encoding": {"y": y, "x": field("share:Q"), "detail": field("name:N")}}
     dots = {"mark": mark("point", size=90, opacity=1, filled=True), "encoding": {
         "y": y, "x": field("share:Q", title="China's share of world total (%)", scale={"domain": [0, 100]}),
-        "color": field("stage:N", scale={"domain": ["Mining", "Processing"], "range": [NEUTRAL, CHINA]},
+        "color": field("stage:N", scale={"domain": list(STAGE_LEGEND), "range": [NEUTRAL, CHINA]},
                        title=None, legend={"orient": "top"}),
-        "shape": field("stage:N", scale={"domain": ["Mining", "Processing"], "range": ["circle", "square"]},
+        "shape": field("stage:N", scale={"domain": list(STAGE_LEGEND), "range": ["circle", "square"]},
                        title=None, legend={"orient": "top"}),
         "tooltip": [field("name:N", title="Mineral"), field("stage:N", title="Stage"),
                     field("share:Q", format=".1f", title="China's share (%)"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..ids import STAGE_WORDS
 from .base import ACCENT, CATEGORY, CHINA, INK, MUTED, NEUTRAL, OKABE_ITO as OI, WIDTH, data, empty, field, finish, layer, mark, need
 
 SCENARIO_COLORS = {"domain": ["STEPS", "APS", "NZE"], "range": [OI["blue"], OI["orange"], OI["bluish_green"]]}
@@ -94,8 +95,7 @@ def supply_vs_demand(balance: pd.DataFrame, *, title: str, source: list[str], su
     offset = {"STEPS": -1.1, "APS": 0.0, "NZE": 1.1, "observed": 0.0}
     dem["x"] = dem["year"] + dem["scenario"].map(offset)
     sup = balance.drop_duplicates(["stage", "year"]).copy()
-    sup["series"] = "Supply: " + sup["stage"].map({"mine": "mining", "refinery": "refining", "chemicals": "chemicals",
-                                                   "battery_grade": "battery grade"}).fillna(sup["stage"])
+    sup["series"] = "Supply: " + sup["stage"].map(STAGE_WORDS).fillna(sup["stage"])
     sup["x0"], sup["x1"] = sup["year"] - 2.0, sup["year"] + 2.0
     domain = ["Demand 2023 (observed)"] + SCENARIO_COLORS["domain"] + sorted(sup["series"].unique())
     color_range = [NEUTRAL] + SCENARIO_COLORS["range"] + [OI["black"], OI["reddish_purple"]][:sup["series"].nunique()]

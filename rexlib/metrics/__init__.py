@@ -25,7 +25,7 @@ from .claims_check import check_claims, count_nir
 from .concentration import (biggest_processing_gaps, concentration, concentration_table, hhi, hhi_bounds,
                             mining_vs_processing_gap)
 from .coverage import coalition_coverage, covered_share, least_covered, members_of
-from .financing import deal_flows, financing_by_mineral_stage, financing_gaps
+from .financing import deal_flows, deal_totals, financing_by_mineral_stage, financing_gaps
 from .governance import governance_table, hhi_wgi, hhi_wgi_of_shares, wgi_fill_value, wgi_scores
 from .prices import price_floors, price_volatility
 from .risk import risk_scores, risk_sensitivity
@@ -40,6 +40,6 @@ __all__ = [
     "governance_table", "coalition_coverage", "covered_share", "least_covered", "members_of",
     "risk_scores", "risk_sensitivity", "disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals",
     "export_control_presets",
-    "deal_flows", "financing_by_mineral_stage", "financing_gaps", "check_claims", "count_nir",
+    "deal_flows", "deal_totals", "financing_by_mineral_stage", "financing_gaps", "check_claims", "count_nir",
     "price_volatility", "price_floors", "vintage_diff", "iea_vintage_change", "clear_caches", "stockpile", "stockpile_presets",
 ]

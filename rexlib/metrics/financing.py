@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import query
-from ..ids import MINERALS
+from ..ids import FAMILIES, MINERALS, family_of
 from . import _common as c
 from .risk import risk_scores
 
-__all__ = ["deal_flows", "financing_by_mineral_stage", "financing_gaps", "STAGE_MAP"]
+__all__ = ["deal_flows", "deal_totals", "financing_by_mineral_stage", "financing_gaps", "STAGE_MAP", "TOTALS_BY"]
 
 # Policy stages of the deals table -> production stages of the USGS/IEA tables.
 STAGE_MAP = {"mining": "mine", "processing_refining": "refinery"}
@@ -23,13 +23,17 @@ CONFLICT_RULES = ("min", "max", "first", "all")
 
 
 def _parent(mid: str) -> str | None:
-    """Element -> its MCS chapter's aggregate id (neodymium -> rare_earths, dysprosium ->
-    rare_earths_heavy; magnet_rare_earths -> rare_earths)."""
-    if mid == "magnet_rare_earths":
-        return "rare_earths"
+    """Element -> the aggregate id of its MCS chapter within its family (neodymium -> rare_earths,
+    dysprosium -> rare_earths_heavy, pgm_iridium -> pgm: the family member named as the chapter);
+    a family member without a chapter -> its family (magnet_rare_earths -> rare_earths). Families and
+    chapters: rexlib/metadata/mappings/minerals.csv."""
     chapter = MINERALS.get(mid, ("", None))[1]
-    for pid, (_, ch) in MINERALS.items():
-        if ch == chapter and pid != mid and pid in ("rare_earths", "rare_earths_heavy", "pgm"):
+    family = family_of(mid)
+    if chapter is None:
+        return family if family != mid else None
+    for pid in FAMILIES.get(family, ()):
+        name, ch = MINERALS[pid]
+        if pid != mid and ch == chapter and name.upper() == chapter.upper():
             return pid
     return None
 
@@ -78,6 +82,42 @@ def deal_flows(conflict: str = "min") -> pd.DataFrame:
     return out
 
 
+# deal_totals' groupings -> the column of deal_flows they group by
+TOTALS_BY = {"agency": "agency", "mineral": "mineral_id", "stage": "policy_stage", "country": "asset_country"}
+
+
+def deal_totals(by: str = "agency", agency: str | None = None, conflict: str = "min",
+                flows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Deal dollars and counts per agency, mineral, policy stage or asset country, from
+    :func:`deal_flows` (aggregates and, by default, the smaller conflicting figure kept).
+
+    ``by='mineral'`` sums ``amount_usd_alloc`` (a deal naming k minerals counts 1/k per mineral);
+    the others sum each deal's ``amount_usd`` once, deals without a stage or country under
+    ``unspecified``. ``agency`` keeps one agency's deals (the ``agency`` field as stored).
+    Columns: ``group`` (the id: agency, mineral_id, stage or ISO3), ``usd`` (USD; NaN where no deal
+    of the group states an amount: not disclosed, never $0), ``n_deals``, ``n_with_amount``; by USD
+    descending (undisclosed last), then group.
+    """
+    column = TOTALS_BY[c.choice("by", by, list(TOTALS_BY))]
+    flows = deal_flows(conflict) if flows is None else flows
+    if agency is not None:
+        flows = flows[flows["agency"] == agency]
+    if column == "mineral_id":
+        rows = flows[["mineral_id", "amount_usd_alloc", "deal_id"]].set_axis(["group", "usd", "deal_id"], axis=1)
+    else:
+        rows = flows.drop_duplicates("deal_id")
+        rows = pd.DataFrame({"group": rows[column].fillna(UNSPECIFIED), "usd": rows["amount_usd"],
+                             "deal_id": rows["deal_id"]})
+    rows = rows.assign(stated=rows["deal_id"].where(rows["usd"].notna()))
+    g = rows.groupby("group", sort=True)
+    out = pd.DataFrame({"usd": g["usd"].sum(min_count=1), "n_deals": g["deal_id"].nunique(),
+                        "n_with_amount": g["stated"].nunique()}).reset_index()
+    out["group"] = out["group"].astype("str")
+    out["n_deals"] = out["n_deals"].astype("int64")
+    out["n_with_amount"] = out["n_with_amount"].astype("int64")
+    return out.sort_values(["usd", "group"], ascending=[False, True], na_position="last").reset_index(drop=True)
+
+
 def financing_by_mineral_stage(conflict: str = "min", *, risk: pd.DataFrame | None = None) -> pd.DataFrame:
     """Deal dollars per (mineral, policy stage), joined to risk scores and concentration.
 
@@ -91,7 +131,7 @@ def financing_by_mineral_stage(conflict: str = "min", *, risk: pd.DataFrame | No
     g = flows.groupby(["mineral_id", "policy_stage"], dropna=False)
     out = g.agg(production_stage=("production_stage", "first"), n_deals=("deal_id", "nunique"),
                 n_deals_with_amount=("amount_usd", lambda s: int(s.notna().sum())),
-                usd=("amount_usd_alloc", lambda s: float(s.sum(min_count=0))),
+                usd=("amount_usd_alloc", "sum"),       # pandas' groupby sum, as deal_totals
                 deal_ids=("deal_id", lambda s: ";".join(sorted(set(s))))).reset_index()
     rs = risk if risk is not None else risk_scores()
     rs = rs.set_index("mineral_id")[["usgs_sr", "eu_sr", "high_risk_usgs", "high_risk_eu", "hhi"]]

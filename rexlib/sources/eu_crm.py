@@ -54,7 +54,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..ids import MINERALS
+from ..ids import MINERALS, family_of
 from ..provenance import load_sources
 from .countries import UnknownCountryLabel, to_iso3
 from .values import clean_text, parse_value
@@ -77,7 +77,6 @@ GROUPINGS = "eu_crm/dimension_ScreenedMatGroupings.csv"
 
 # The study's two supply-chain stages and the canonical stage family each belongs to.
 STAGES = {"E": "mining", "P": "processing"}
-STAGE_NAMES = {"E": "extraction", "P": "processing"}
 
 # The finest of the grouping file's four permutations: HREE/LREE and PGM split out.
 GROUP_COLUMN = "perm_XREE_PGM"
@@ -154,18 +153,18 @@ class Mappings:
             key = material_key(rec.material)
             if key in self.materials:
                 raise EuCrmError(f"{materials_csv.name} line {line}: material {rec.material!r} declared twice")
-            for column in ("mineral_id", "family_id", "extraction_mineral_id", "processing_mineral_id"):
+            for column in ("mineral_id", "extraction_mineral_id", "processing_mineral_id"):
                 mid = getattr(rec, column)
                 if (mid or column == "mineral_id") and mid not in MINERALS:
                     raise EuCrmError(f"{materials_csv.name} line {line}: {column} {mid!r} of {rec.material!r} "
-                                     "is not a mineral id of rexlib/ids.py MINERALS (add it there first)")
+                                     "is not a mineral id of rexlib/metadata/mappings/minerals.csv (add it there first)")
             if rec.category not in MATERIAL_CATEGORIES:
                 raise EuCrmError(f"{materials_csv.name} line {line}: category {rec.category!r} of {rec.material!r} "
                                  f"is not one of {list(MATERIAL_CATEGORIES)}")
             if not re.fullmatch(r"\d{4}-\d{4}", rec.period):
                 raise EuCrmError(f"{materials_csv.name} line {line}: period {rec.period!r} of {rec.material!r} "
                                  "is not a 'YYYY-YYYY' averaging period")
-            self.materials[key] = Material(rec.mineral_id, rec.family_id or rec.mineral_id,
+            self.materials[key] = Material(rec.mineral_id, family_of(rec.mineral_id),
                                            rec.extraction_mineral_id or rec.mineral_id, rec.period,
                                            rec.processing_mineral_id or rec.mineral_id)
         self.iso_path = raw_dir / ISO_FILE

@@ -93,14 +93,7 @@ def load_labels(path: Path | str | None = None) -> dict[str, dict[str, str]]:
     return out
 
 
-# IEA stage wording (lower case) -> rexlib.ids.PRODUCTION_STAGES.
-STAGES = {
-    "mining": "mine",
-    "mining (natural)": "mine",
-    "refining": "refinery",
-    "chemicals": "chemicals",
-    "battery grade": "battery_grade",
-}
+# IEA stage wording -> rexlib.ids.PRODUCTION_STAGES: kind `stage` of iea_demand_labels.csv.
 
 _BLOCK_RE = re.compile(r"^(?P<mineral>.+?)\s+-\s+(?P<stage>.+)$")
 _SCENARIOS = {"base case": "base_case"}   # sheet 2's title; the demand scenarios are in the label mapping
@@ -212,7 +205,8 @@ def read_iea_supply(path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
     wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
     ws = wb[SUPPLY_SHEET]
     sheet = ws.title
-    mineral_ids = load_labels()["mineral"]
+    labels = load_labels()
+    mineral_ids, stage_ids = labels["mineral"], labels["stage"]
     issues: list[dict] = []
     header_row, years = _year_header(ws)
     first_year = min(years.values())
@@ -239,7 +233,7 @@ def read_iea_supply(path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
             if m and not has_values:
                 mineral_label, stage_label = m.group("mineral").strip(), m.group("stage").strip()
                 mineral_id = mineral_ids.get(_text(mineral_label).lower())
-                stage = STAGES.get(stage_label.lower())
+                stage = stage_ids.get(_text(stage_label).lower())
                 if mineral_id is None or stage is None:
                     issues.append(_issue(path, sheet, label_cell.coordinate, "block", label, "skipped block",
                                          "unknown mineral or stage wording"))

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..ids import stage_word
 from .iea import OBSERVED, UnmappedLabel, _clean_sig, _text, load_labels
 
 VINTAGE = "IEA2025"
@@ -38,7 +39,8 @@ DEMAND_COLUMNS = ["mineral_id", "mineral_label", "end_use", "end_use_label", "is
                   "year_type", "value_kt", "source_path"]
 # The converter's per-mineral demand keys (beside "sectors") -> end-use labels of the label mapping.
 _DEMAND_TOTALS = {"totalClean": "Total clean technologies", "otherUses": "Other uses", "totalDemand": "Total demand"}
-STAGE_LABELS = {"mine": "Mining", "refinery": "Refining", "chemicals": "Chemicals", "battery_grade": "Battery grade"}
+# The converter's stage labels, in the words of rexlib/metadata/mappings/stages.csv ("Battery grade").
+STAGE_LABELS = {stage: stage_word(stage).capitalize() for stage in ("mine", "refinery", "chemicals", "battery_grade")}
 
 
 def _id(labels: dict, kind: str, label: str, where: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -25,18 +26,18 @@ from .values import clean_text, flags_from_note, parse_value
 VINTAGE = "MCS2026"
 ENCODING = "cp1252"
 
-# (chapter, commodity lowercased) -> mineral id, where the chapter alone is ambiguous.
-_COMMODITY_IDS = {
-    "platinum": "pgm_platinum", "palladium": "pgm_palladium", "iridium": "pgm_iridium",
-    "osmium": "pgm_osmium", "rhodium": "pgm_rhodium", "ruthenium": "pgm_ruthenium",
-    "platinum-group metals": "pgm", "bauxite": "bauxite", "alumina": "alumina",
-    "zirconium": "zirconium", "hafnium": "hafnium", "zirconium and hafnium": "zirconium",
-    "cerium": "cerium", "europium": "europium", "gadolinium": "gadolinium", "lanthanum": "lanthanum",
-    "neodymium": "neodymium", "praseodymium": "praseodymium", "samarium": "samarium",
-    "dysprosium": "dysprosium", "erbium": "erbium", "holmium": "holmium", "lutetium": "lutetium",
-    "terbium": "terbium", "ytterbium": "ytterbium", "rare earths": "rare_earths",
-    "rare earths (heavy)": "rare_earths_heavy",
-}
+# Commodity (lowercased) -> mineral id, where the chapter alone is ambiguous: the commodity USGS prints
+# is the mineral's name of rexlib/metadata/mappings/minerals.csv (``Rare earths (heavy)``, ``Iridium``),
+# plus the chapter's own name for its lead mineral.
+_CHAPTER_LEADS = {"zirconium and hafnium": "zirconium"}
+
+
+@lru_cache(maxsize=1)
+def _commodity_ids() -> dict[str, str]:
+    from ..ids import MINERALS
+    chapters = chapter_ids()
+    out = {name.lower(): mid for mid, (name, chapter) in MINERALS.items() if chapter and len(chapters[chapter]) > 1}
+    return {**out, **_CHAPTER_LEADS}
 
 
 def chapter_ids() -> dict[str, list[str]]:
@@ -53,12 +54,13 @@ def mineral_id_for(chapter: str, commodity: str) -> str:
     chapter = clean_text(chapter)
     ids = chapter_ids().get(chapter)
     if not ids:
-        raise KeyError(f"unknown MCS chapter {chapter!r}: add it to rexlib/ids.py MINERALS")
+        raise KeyError(f"unknown MCS chapter {chapter!r}: add it to rexlib/metadata/mappings/minerals.csv")
     if len(ids) == 1:
         return ids[0]
     key = re.sub(r"\s+", " ", clean_text(commodity).lower())
-    if key in _COMMODITY_IDS and _COMMODITY_IDS[key] in ids:
-        return _COMMODITY_IDS[key]
+    commodity_ids = _commodity_ids()
+    if key in commodity_ids and commodity_ids[key] in ids:
+        return commodity_ids[key]
     if chapter == "PLATINUM-GROUP METALS":
         return "pgm"
     if chapter == "TITANIUM AND TITANIUM DIOXIDE":

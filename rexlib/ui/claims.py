@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import api
 from ..charts.base import CURATED_PUBLISHER, esc, fmt_num, source_line
 from ..fmt import words
 from ..charts.claims import claimed_vs_computed
@@ -18,8 +19,7 @@ VERDICT_COLORS = {"consistent": "#d8f0e3", "differs": "#fbe0dd", "not_comparable
 @memo(2)
 def _table() -> pd.DataFrame:
     frame = mb.check_claims().copy()
-    from ..warehouse import query
-    extra = query("SELECT claim_id, topic, source_title, source_quote, source_url FROM claims")
+    extra = api.claims()[["claim_id", "topic", "source_title", "source_quote", "source_url"]]
     frame = frame.drop(columns=[col for col in ("topic", "source_title", "source_quote", "source_url")
                                 if col in frame.columns]).merge(extra, on="claim_id", how="left")
     frame["verdict"] = frame["verdict"].fillna("not_checkable")

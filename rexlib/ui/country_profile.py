@@ -13,6 +13,7 @@ from ..charts.scenario import coverage_bars
 from ..metrics import _common as mc
 from ..metrics import country as k
 from ..fmt import words
+from ..ids import stage_output, stage_word
 from ..validate import InvalidArgument, choice
 from . import common as c
 from . import metrics_bridge as mb
@@ -22,8 +23,9 @@ DEFAULTS = {"country": "ARG", "group": "forge_members", "add": "", "remove": "",
 # What the page shows: both parts (the app), or one (the reports: a country, or a coalition summary).
 VIEWS = ("both", "country", "coalition")
 NO_GROUP = "none"       # the group value (and URL value) of a coalition of added countries only
-STAGES = {"mine": "mine production", "processing": "processing", "import": "U.S. imports"}
-STAGE_LABEL = {"mine": "mining", "processing": "processing"}
+# Stage words: rexlib/metadata/mappings/stages.csv (U.S. imports are not a stage).
+STAGES = {"mine": stage_output("mine"), "processing": stage_output("processing"), "import": "U.S. imports"}
+STAGE_LABEL = {stage: stage_word(stage) for stage in ("mine", "processing")}
 MAX_BARS = 30
 RELEASES = ["iea_cm_explorer_2024"]
 

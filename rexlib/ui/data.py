@@ -8,14 +8,13 @@ from .. import api, series
 from ..metrics._common import IEA_REFINING_PROXY, iea_series, iea_stages
 from ..metrics.vintage import iea_vintage_change
 from ..charts.base import fmt_num
-from ..warehouse import query
+from ..ids import FAMILIES
 from ..validate import InvalidArgument
 from ..validate import year as check_year
 from .cache import memo
 
-RARE_EARTH_FAMILY = ("rare_earths", "rare_earths_heavy", "magnet_rare_earths", "cerium", "europium",
-                     "gadolinium", "lanthanum", "neodymium", "praseodymium", "samarium", "dysprosium",
-                     "erbium", "holmium", "lutetium", "terbium", "ytterbium", "thulium", "yttrium", "scandium")
+# The rare-earth family as declared once (rexlib/metadata/mappings/minerals.csv, column family).
+RARE_EARTH_FAMILY = FAMILIES["rare_earths"]
 
 FLAG_WORDS = {"estimated": "e", "withheld": "W", "not_available": "NA", "rounded": "", "zero": "",
               "lower_bound": ">", "upper_bound": "<", "revised": "r", "net_exporter": "E", "small": "small"}
@@ -129,7 +128,7 @@ def _label(value, unit, flag, share=None) -> str:
 
 @memo(1)
 def _countries() -> pd.DataFrame:
-    return query("SELECT iso3 AS country, iso_numeric FROM countries")
+    return api.countries()[["iso3", "iso_numeric"]].rename(columns={"iso3": "country"})
 
 
 @memo(1024)
@@ -284,26 +283,24 @@ def _family(mineral: str) -> list[str]:
 
 
 @memo()
-def _touching(table: str, column: str, mineral: str, order: str) -> pd.DataFrame:
-    # table/column/order are constants from this module; the mineral list is bound.
-    return query(f"SELECT * FROM {table} WHERE len(list_intersect(string_split(coalesce({column}, ''), ';'), ?)) > 0 "
-                 f"ORDER BY {order}", [_family(mineral)])
+def _touching(table: str, mineral: str) -> pd.DataFrame:
+    return api.policy_rows(table, _family(mineral))
 
 
 def deals_for(mineral: str) -> pd.DataFrame:
-    return _touching("deals", "minerals", mineral, "announced_date DESC NULLS LAST, deal_id")
+    return _touching("deals", mineral)
 
 
 def agreements_for(mineral: str) -> pd.DataFrame:
-    return _touching("agreements", "minerals", mineral, "date DESC NULLS LAST, agreement_id")
+    return _touching("agreements", mineral)
 
 
 def export_controls_for(mineral: str) -> pd.DataFrame:
-    return _touching("export_controls", "minerals", mineral, "control_id")
+    return _touching("export_controls", mineral)
 
 
 def claims_for(mineral: str) -> pd.DataFrame:
-    return _touching("claims", "mineral", mineral, "claim_id")
+    return _touching("claims", mineral)
 
 
 @memo()
@@ -434,13 +431,7 @@ def profile_minerals() -> tuple[tuple[str, str], ...]:
     """(display name, id) for every mineral the profile can show: a world production table, any U.S.
     statistic (salient statistics, net import reliance, import sources, prices), reserves, or a place
     on either U.S. critical-minerals list."""
-    frame = query("""
-        SELECT name, mineral_id FROM minerals
-        WHERE coalesce(has_production, false) OR coalesce(critical_2022, false) OR coalesce(critical_2025, false)
-           OR mineral_id IN (SELECT mineral_id FROM us_salient UNION SELECT mineral_id FROM import_reliance
-                             UNION SELECT mineral_id FROM import_sources UNION SELECT mineral_id FROM prices
-                             UNION SELECT mineral_id FROM reserves)
-        ORDER BY name""")
+    frame = api.minerals_with_statistics()
     return tuple(zip(frame["name"], frame["mineral_id"]))
 
 
@@ -537,12 +528,12 @@ def prices_frame(mineral: str) -> pd.DataFrame:
 @memo()
 def all_stages() -> list[str]:
     """Every production stage any mineral has (mine, refinery, smelter ...)."""
-    return list(query("SELECT DISTINCT stage FROM production ORDER BY stage")["stage"])
+    return api.stages()
 
 
 @memo()
 def all_production_years() -> list[int]:
-    return [int(y) for y in query("SELECT DISTINCT year FROM production ORDER BY year")["year"]]
+    return api.production_years()
 
 
 def price_series(prices: pd.DataFrame) -> pd.DataFrame:

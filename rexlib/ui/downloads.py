@@ -1,7 +1,7 @@
 """Downloads embedded in a page, with a size cap: the CSV (``common.csv_link``) and an Excel file.
 
 A download link holds its file as a data URI, so everything it holds travels over the websocket and
-sits in the page's DOM; ``SELECT * FROM governance`` once made a 21.9 MB section. ``capped`` keeps
+sits in the page's DOM; the whole ``governance`` table once made a 21.9 MB section. ``capped`` keeps
 at most ``MAX_ROWS`` rows and ``MAX_BYTES`` of base64 text per file, and the caller says how many
 rows were left out and how to get all of them.
 """

@@ -9,57 +9,25 @@ import ipywidgets as w
 
 from ..charts.base import esc, source_line
 from ..charts.generic import quick_bar
-from .. import user_sql
+from .. import api, user_sql
 from ..metadata.dictionary import dictionary_frame
 from ..schema import declared_tables
-from ..warehouse import query
 from ..validate import choice
 from . import common as c
 from . import downloads
-from .cache import memo, sections
+from .cache import sections
 
 DEFAULTS = {"table": "production", "example": "china_share"}
 SHOWN_ROWS = 50                     # rows of a result shown as a table (the downloads hold more)
 
-EXAMPLES = {
-    # The stored share (series.with_shares: share_pct of world_value), never recomputed here, and
-    # only where the series' basis is a world (series.yml series_basis).
-    "china_share": ("China's share of world mine production, 2025",
-                    "SELECT mineral_id, round(share_pct, 1) AS china_share_pct, share_flag, unit\n"
-                    "FROM production_latest\n"
-                    "WHERE country = 'CHN' AND stage = 'mine' AND year = 2025 AND is_default_measure\n"
-                    "  AND share_basis = 'world_published' AND share_pct IS NOT NULL\n"
-                    "ORDER BY china_share_pct DESC\nLIMIT 25"),
-    "nir_bounds": ("Import reliance given only as a bound, 2025",
-                   "SELECT mineral_id, nir_text, nir_bound, nir_pct, measure\nFROM import_reliance\n"
-                   "WHERE year = 2025 AND table_source = 'salient' AND nir_bound IN ('>', '<')\nORDER BY nir_pct DESC"),
-    "deals_by_agency": ("Deal amounts by agency (aggregates dropped)",
-                        "SELECT agency, count(*) AS deals, sum(amount_usd) / 1e9 AS usd_bn\nFROM deals\n"
-                        "WHERE NOT is_aggregate AND amount_usd IS NOT NULL\nGROUP BY agency ORDER BY usd_bn DESC"),
-    "withheld": ("Where USGS withholds numbers (count of withheld cells by mineral)",
-                 "SELECT mineral_id, count(*) AS withheld_cells\nFROM production_latest\n"
-                 "WHERE flag LIKE '%withheld%'\nGROUP BY mineral_id ORDER BY withheld_cells DESC LIMIT 20"),
-    "iea_refining": ("IEA refining shares, 2023",
-                     "SELECT mineral_id, country, round(share_pct, 1) AS share_pct\nFROM refining\n"
-                     "WHERE stage IN ('refinery', 'chemicals', 'battery_grade') AND year = 2023\n"
-                     "  AND scenario = 'observed'\nORDER BY mineral_id, share_pct DESC"),
-}
-
-PYTHON_EXAMPLES = """import rexlib
-rexlib.production("cobalt", stage="mine", year=2025)      # shares of the USGS world total
-rexlib.reserves("lithium")
-rexlib.import_reliance(2025)                             # nir_bound: '=', '>', '<', 'E', 'NA', 'W'
-rexlib.import_sources("gallium")
-rexlib.refining("nickel", stage="refinery", year=2023)   # IEA
-rexlib.minerals(critical="2025")
-con = rexlib.connect()                                    # read-only DuckDB connection
-con.sql("SELECT * FROM deals WHERE NOT is_aggregate").df()"""
+# The example queries and the Python equivalents live with the user-SQL layer (rexlib.user_sql):
+# rexlib/ui runs and holds no SQL of its own.
+EXAMPLES = user_sql.EXAMPLES
+PYTHON_EXAMPLES = user_sql.PYTHON_EXAMPLES
 
 
-@memo(2)
 def _tables() -> list[str]:
-    present = set(query("SELECT table_name FROM information_schema.tables")["table_name"])
-    return sorted(present)
+    return api.tables()
 
 
 def _validate(values: dict, explicit: set) -> dict:
@@ -265,8 +233,7 @@ class Explore(c.App):
             out.append(f'<p class="rex-note">{esc(spec.description)} Key: {esc(", ".join(spec.key) or "none")}.</p>')
         # The data dictionary (rexlib/metadata/fields.yml): type, key, unit and description per column.
         out.append(c.table_html(dictionary_frame(name), f"{name}_columns", max_rows=60, raw=True))
-        count = int(query(f'SELECT count(*) AS n FROM "{name}"')["n"].iloc[0])   # name is validated
-        rows = query(f'SELECT * FROM "{name}" LIMIT 200')
+        count, rows = api.row_count(name), api.table_rows(name, 200)
         out.append(f'<p class="rex-note">{count:,} rows; first 20 shown, the CSV has the first 200 '
                    f'(use SQL or rexlib.connect() for all).</p>')
         out.append(c.table_html(rows, f"{name}_sample", max_rows=20, raw=True))

@@ -8,7 +8,6 @@ import pandas as pd
 from .. import api
 from ..charts.base import CURATED_PUBLISHER, esc, source_line
 from ..charts.finance import amount_bars, deals_timeline, vulnerability_scatter
-from ..warehouse import query
 from ..validate import choice
 from . import common as c
 from . import metrics_bridge as mb
@@ -25,7 +24,7 @@ MONTHS = (3, 6, 12, 24)
 
 @memo(64)
 def _deals() -> pd.DataFrame:
-    frame = query("SELECT * FROM deals ORDER BY announced_date, deal_id")
+    frame = api.deals(include_aggregates=True).drop(columns="counts_in_totals")
     frame["label"] = frame["deal_id"] + ": " + frame["counterparty"].fillna("") + " — " + frame["project"].fillna("")
     return frame
 
@@ -55,60 +54,17 @@ def _vault(preset: str, basis: str, split: str, months: int) -> pd.DataFrame:
     return stockpile(budget, basis=basis, split=split, months=months)
 
 
-def _kahan_sum(values) -> float:
-    """NaN-skipping sum with Kahan compensation, the arithmetic of pandas' groupby ``sum``."""
-    total = compensation = 0.0
-    for value in values:
-        if value == value:
-            y = value - compensation
-            t = total + y
-            compensation = t - total - y
-            total = t
-    return total
-
-
 @memo(64)
 def grouped(by: str, agency: str) -> pd.DataFrame:
-    """USD and deal counts per group, from rexlib.metrics.deal_flows (aggregates and the smaller
-    conflicting figure dropped; a deal naming k minerals counts 1/k of its amount per mineral).
-    ``n_with_amount``: deals that state an amount; ``usd`` is NaN where none does (not disclosed).
-
-    A few dozen flows: grouped in plain Python (a pandas groupby with named aggregations cost
-    ~15 ms here), with pandas' own summation and final sort, so the numbers and order are the same."""
-    flows = mb.deal_flows()
-    if agency != "all":
-        flows = flows[flows["agency"] == agency]
-    if by == "mineral":
-        keys, amounts, deals = flows["mineral_id"].tolist(), flows["amount_usd_alloc"].tolist(), flows["deal_id"]
-    else:
-        column = {"agency": "agency", "stage": "policy_stage", "country": "asset_country"}[by]
-        per_deal = flows.drop_duplicates("deal_id")
-        keys = per_deal[column].fillna("unspecified").tolist()
-        amounts, deals = per_deal["amount_usd"].tolist(), per_deal["deal_id"]
-    groups: dict = {}
-    for key, amount, deal in zip(keys, amounts, deals.tolist()):
-        if not isinstance(key, str):          # groupby leaves out rows without a key
-            continue
-        entry = groups.setdefault(key, ([], set(), set()))
-        entry[0].append(amount)
-        if isinstance(deal, str):
-            entry[1].add(deal)
-            if amount == amount:
-                entry[2].add(deal)
-    ordered = sorted(groups)
-    if by == "mineral":
+    """USD and deal counts per group (:func:`rexlib.metrics.deal_totals`, the one summation of
+    deals), minerals by name. ``usd`` is NaN where no deal states an amount (not disclosed)."""
+    out = mb.deal_totals(by, None if agency == "all" else agency)
+    if by == "mineral" and len(out):
         minerals = api.minerals()
         names = dict(zip(minerals["mineral_id"], minerals["name"]))
-    else:
-        names = {}
-    labels = pd.Series([names.get(k, k) for k in ordered], dtype="object" if by == "mineral" and not ordered else "str")
-    # A group whose deals state no amount has an unknown total (NaN, "not disclosed"), never $0.
-    out = pd.DataFrame({"group": labels,
-                        "usd": pd.Series([_kahan_sum(groups[k][0]) if groups[k][2] else float("nan")
-                                          for k in ordered], dtype=float),
-                        "n_deals": pd.Series([len(groups[k][1]) for k in ordered], dtype="int64"),
-                        "n_with_amount": pd.Series([len(groups[k][2]) for k in ordered], dtype="int64")})
-    return out.sort_values(["usd", "group"], ascending=[False, True], na_position="last").reset_index(drop=True)
+        out = (out.assign(group=[names.get(k, k) for k in out["group"]])      # ties ordered by name
+               .sort_values(["usd", "group"], ascending=[False, True], na_position="last").reset_index(drop=True))
+    return out
 
 
 @memo(64)

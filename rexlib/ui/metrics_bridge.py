@@ -55,6 +55,11 @@ def deal_flows() -> pd.DataFrame:
     return m.deal_flows()
 
 
+@memo(64)
+def deal_totals(by: str, agency: str | None) -> pd.DataFrame:
+    return m.deal_totals(by, agency, flows=deal_flows())
+
+
 @memo(2)
 def check_claims() -> pd.DataFrame:
     return m.check_claims(include_uncheckable=True)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .. import api, charts, series
 from ..charts.base import esc, fmt_num, source_line
+from ..ids import stage_output, stage_word
 from . import common as c
 from . import data as d
 from . import metrics_bridge as mb
@@ -16,8 +17,8 @@ from .cache import sections
 
 def stage_words(stage: str) -> str:
     """A stage in words: "mine production", but "production" for USGS's unnamed stage (not
-    "production production")."""
-    return "production" if stage == "production" else f"{stage} production"
+    "production production"): rexlib.ids.stage_output (rexlib/metadata/mappings/stages.csv)."""
+    return stage_output(stage)
 
 DEFAULTS = {"mineral": "cobalt", "stage": "mine", "year": 2025}
 
@@ -257,7 +258,7 @@ class MineralProfile(c.App):
             tiles.append({"label": "rex's USGS-style supply risk (U.S. view)", "value": f"{rec.usgs_sr:.2f}",
                           "note": f"{rank}{rec.stage} {rec.year}"})
             if pd.notna(rec.eu_sr):
-                stage = {"E": "extraction", "P": "processing"}.get(rec.eu_stage, rec.eu_stage)
+                stage = stage_word(rec.eu_stage)
                 note = (f"{rec.eu_material}, {stage}; the EU's IR not published (0.5), no recycling or "
                         "substitution terms")
                 if rec.us_net_exporter:

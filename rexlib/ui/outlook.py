@@ -12,6 +12,7 @@ from ..charts.base import esc, fmt_num, source_line
 from ..metrics import outlook as o
 from ..validate import choice, year as check_year
 from . import common as c
+from ..ids import IEA_NAMES, STAGE_WORDS
 from . import metrics_bridge as mb
 from .cache import memo, sections
 
@@ -22,9 +23,8 @@ YEARS = (2030, 2035, 2040, 2045, 2050)
 EXPOSURE_YEAR = 2030
 VIEWS = {"mineral": "One mineral", "overview": "All key minerals"}
 KEY_ORDER = ("copper", "lithium", "nickel", "cobalt", "graphite", "magnet_rare_earths")
-NAMES = {"graphite": "Graphite", "magnet_rare_earths": "Magnet rare earths (Nd, Pr, Dy, Tb)",
-         "pgm": "Platinum-group metals (other than iridium)", "pgm_iridium": "Iridium"}
-STAGE_NAMES = {"mine": "mining", "refinery": "refining", "chemicals": "chemicals", "battery_grade": "battery grade"}
+NAMES = IEA_NAMES              # a mineral's name on the IEA pages: rexlib/metadata/mappings/minerals.csv iea_name
+STAGE_NAMES = STAGE_WORDS      # refinery -> "refining": rexlib/metadata/mappings/stages.csv
 RELEASE = ["iea_cm_explorer_2024"]
 PUBLISHER = "IEA (2024), Critical Minerals Data Explorer (May 2024)"
 NEWEST_OBSERVED = 2024      # the 2025 edition's observed year (rexlib.series.IEA_VINTAGES)

@@ -8,7 +8,6 @@ import pandas as pd
 from .. import api, charts
 from ..charts.base import CURATED_PUBLISHER, esc, source_line
 from ..charts.scenario import coverage_bars, disruption_waterfall
-from ..warehouse import query
 from ..validate import InvalidArgument, choice
 from . import common as c
 from . import data as d
@@ -36,16 +35,14 @@ def _suppliers(mineral: str, stage: str) -> list[tuple[str, str]]:
         rows, _ = d.supply_frame(mid, PROCESSING)
         rows = rows.sort_values(["name", "country"])
         return [(f"{n} ({i})", i) for n, i in zip(rows["name"], rows["country"])]
-    rows = query("SELECT DISTINCT c.name, p.country FROM production_latest p JOIN countries c ON c.iso3 = p.country "
-                 "WHERE p.mineral_id = ? AND p.stage = ? AND c.kind <> 'aggregate' ORDER BY c.name, p.country",
-                 [mid, stage])
+    rows = api.producers(mid, stage)
     return [(f"{n} ({i})", i) for n, i in zip(rows["name"], rows["country"])]
 
 
 @memo(256)
 def _groups() -> list[tuple[str, str]]:
-    frame = query("SELECT DISTINCT group_id, group_name FROM country_groups WHERE group_id NOT LIKE 'agreement_%' "
-                  "ORDER BY group_name")
+    frame = api.groups()
+    frame = frame[~frame["group_id"].str.startswith("agreement_")].sort_values(["group_name", "group_id"])
     return [(n if len(n) < 70 else n[:67] + "...", g) for g, n in zip(frame["group_id"], frame["group_name"])]
 
 
@@ -186,7 +183,8 @@ class Scenario(c.App):
         parts = []
         if self.preset.value != "none":
             control = self.preset.value.split(":")[0]
-            ec = query("SELECT * FROM export_controls WHERE control_id = ?", [control]).iloc[0]
+            controls = api.export_controls()
+            ec = controls[controls["control_id"] == control].iloc[0]
             parts.append(c.message(f"Preset {control}: {ec['country']} — {ec['products']} ({ec['action']}, status "
                                    f"{ec['status']}). Source: {ec['source_title']}.", "info"))
 
@@ -248,8 +246,7 @@ class Scenario(c.App):
                                                "import_covered_pct": "U.S. imports"})
         long["name"] = long["mineral_id"].map(lambda m: names.get(m, m))
         top = (long.groupby("name")["covered_pct"].max().sort_values(ascending=False).head(20).index)
-        members = query("SELECT string_agg(member, ', ' ORDER BY member) AS m FROM country_groups WHERE group_id = ?",
-                        [group])["m"].iloc[0]
+        members = ", ".join(api.group(group))
         src = source_line("country_groups (curated) × USGS production/import sources × IEA refining, via "
                           "coalition coverage computed by rex", ["MCS2026"], {"group": group},
                           releases=["iea_cm_explorer_2024"], publisher=CURATED_PUBLISHER)

@@ -9,7 +9,7 @@ import inspect
 import pytest
 
 import rexlib
-from rexlib import api, metrics, schema, series
+from rexlib import api, metrics, schema, series, steps
 from rexlib.warehouse import query
 from tests.conftest import RAW, raw_line
 
@@ -115,7 +115,7 @@ def test_series_yml_refuses_an_unknown_stage_family_source():
     decl = copy.deepcopy(series.rules())
     decl["stage_families"]["mining"]["stages"]["bgs"] = ["mine"]
     with pytest.raises(series.SeriesRuleError, match=r"'bgs'.*valid: \['eu_crm', 'iea', 'usgs'\]"):
-        series.check_rules(decl)
+        series.check_rules(decl, sources=steps.supply_sources())   # the sources the step registry supplies
     decl = copy.deepcopy(series.rules())
     decl["stage_familes"] = {}
     with pytest.raises(series.SeriesRuleError, match="stage_familes"):

@@ -2,24 +2,21 @@
 by every build (issue 29): a reader that silently drops a chapter fails the build."""
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
 from rexlib.row_counts import NOT_COUNTED, count_rows, expected, row_count_problems
 from rexlib.schema import CURATED_TABLES
+from rexlib.warehouse import query
 
 
 @pytest.fixture(scope="module")
 def built_tables(db):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        names = {name for name, in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()}
-        wanted = set(expected()["table"])
-        return {name: con.execute(f'SELECT * FROM "{name}"').df() for name in sorted(names & wanted)}
-    finally:
-        con.close()
+    # through the process's one read-only connection: a second duckdb.connect of the same file with
+    # another configuration is refused once another test has opened it (ConnectionException)
+    names = set(query("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")["table_name"])
+    wanted = set(expected()["table"])
+    return {name: query(f'SELECT * FROM "{name}"') for name in sorted(names & wanted)}
 
 
 def test_the_built_database_has_the_declared_counts(built_tables):

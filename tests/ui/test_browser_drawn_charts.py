@@ -19,6 +19,7 @@ from rexlib.ui import common as c
 from rexlib.ui import mineral_profile as mp
 
 SPEC = re.compile(r'<script type="application/json" class="rex-spec">(.*?)</script>', re.S)
+CHART = re.compile(r'<div class="rex-chart" data-rex-name="([^"]*)"')
 STATIC = re.compile(r'<div class="rex-chart" data-rex-name="([^"]*)"><div class="rex-chart-tools"[^>]*>'
                     r'(?:<button[^>]*>[^<]*</button>)*</div>(<svg.*?</svg>)', re.S)
 
@@ -53,13 +54,15 @@ def test_first_view_in_voila_draws_the_first_screen_only(caches, monkeypatch):
     _voila(monkeypatch, True)
     assert c.browser_draws()
     _, page = _view(mineral="lithium", year=2024)
-    names = re.findall(r'<div class="rex-chart" data-rex-name="([^"]*)"', page)
+    names = CHART.findall(page)
     static = [name for name, _ in STATIC.findall(page)]
-    assert len(names) == 9, names      # 7 + export controls over time: shares and timeline (issue 27)
+    # Behaviour, not a count of the view's charts (a new chart must not break this test, issue 29):
+    # every chart but the first screen's one non-map chart is a placeholder the page draws.
+    assert len(names) >= 3 and len(set(names)) == len(names), names
     # the map (first) is drawn by the page; the top producers beside it come as SVG
     assert names[0] == "lithium_share_of_world_mine_production_2024"
     assert static == ["top_producers_of_lithium_2024"], static
-    assert base.count_pending(page) == 8
+    assert base.count_pending(page) == len(names) - 1
     assert 'data-rex-kind="map"' in page.split('data-rex-name="top_producers_of_lithium_2024"')[0]
     assert len(page) < 150_000, len(page)       # 407 kB with every chart's SVG
 
@@ -72,7 +75,7 @@ def test_the_browser_gets_the_charts_a_report_shows(caches, monkeypatch):
     assert not c.browser_draws()
     _, report = _view(mineral="nickel", year=2025)
     assert base.count_pending(report) == 0
-    assert len(STATIC.findall(report)) == 9
+    assert len(STATIC.findall(report)) == len(CHART.findall(report)) == len(CHART.findall(in_voila))
     assert SPEC.findall(in_voila) == SPEC.findall(report)
     drawn = dict(STATIC.findall(in_voila))
     assert drawn == {name: svg for name, svg in STATIC.findall(report) if name in drawn}
@@ -84,7 +87,7 @@ def test_a_widget_change_sends_placeholders_only(caches, monkeypatch):
     app, _ = _view(mineral="graphite", year=2025)
     app.year.value = 2024
     after = "".join(s.value for s in app.body.children)
-    assert "<svg" not in after and base.count_pending(after) >= 6, after[:500]
+    assert "<svg" not in after and base.count_pending(after) == len(CHART.findall(after)) >= 3, after[:500]
     assert "2024" in after
 
 
@@ -93,7 +96,7 @@ def test_kernel_svg_all_keeps_every_chart_static(caches, monkeypatch):
     monkeypatch.setenv("REX_KERNEL_SVG", "all")
     assert not c.browser_draws()
     _, page = _view(mineral="lithium", year=2024)
-    assert base.count_pending(page) == 0 and len(STATIC.findall(page)) == 9
+    assert base.count_pending(page) == 0 and len(STATIC.findall(page)) == len(CHART.findall(page)) >= 3
 
 
 def test_placeholders_never_reach_a_report_through_the_shared_cache(caches, monkeypatch):
@@ -103,7 +106,7 @@ def test_placeholders_never_reach_a_report_through_the_shared_cache(caches, monk
     cache.clear_all()                            # a new process: memory empty, disk kept
     _voila(monkeypatch, False)
     _, report = _view(mineral="copper", year=2025)
-    assert base.count_pending(report) == 0 and len(STATIC.findall(report)) == 9
+    assert base.count_pending(report) == 0 and len(STATIC.findall(report)) == len(CHART.findall(report)) >= 3
     cache.clear_all()
     _voila(monkeypatch, True)
     _, again = _view(mineral="copper", year=2025)
