@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..validate import InvalidArgument
 from ..warehouse import query
 from ..ids import FAMILIES, MINERALS, family_of
 from . import _common as c
@@ -99,8 +100,14 @@ def deal_totals(by: str = "agency", agency: str | None = None, conflict: str = "
     descending (undisclosed last), then group.
     """
     column = TOTALS_BY[c.choice("by", by, list(TOTALS_BY))]
-    flows = deal_flows(conflict) if flows is None else flows
-    if agency is not None:
+    if flows is None:
+        flows = deal_flows(conflict)
+    elif not isinstance(flows, pd.DataFrame):
+        raise InvalidArgument("flows", type(flows).__name__, ["None", "the frame deal_flows() returns"],
+                              " (flows is for callers that keep deal_flows() cached)")
+    if agency is not None:      # one of the stored agencies (case-insensitive), else InvalidArgument naming them
+        # every agency of the deals table, those with only aggregate deals too (their totals are empty)
+        agency = c.choice("agency", agency, sorted(set(c.api.deals(include_aggregates=True)["agency"].dropna())))
         flows = flows[flows["agency"] == agency]
     if column == "mineral_id":
         rows = flows[["mineral_id", "amount_usd_alloc", "deal_id"]].set_axis(["group", "usd", "deal_id"], axis=1)
