@@ -107,7 +107,8 @@ def pytest_xdist_make_scheduler(config, log):
     every other file is a scope of its own and runs whole on either worker (a notebook's nbval cells
     share one kernel, a module's fixtures stay together). So the browser tests wait on pages while
     the other worker builds, renders and computes. The report tests are one scope too, so the one
-    `rex report` run they share (tests/reports/conftest.py, small_plan) is rendered once. (A scheduler, not ``xdist_group`` marks: with
+    `rex report` run they share (tests/reports/conftest.py, small_plan) is rendered once, and the page
+    tests one scope so the published subset they read (tests/pages/conftest.py) is published once. (A scheduler, not ``xdist_group`` marks: with
     pytest 9 the marks' nodeid suffix no longer reaches the scheduler.)"""
     from xdist.scheduler import LoadScopeScheduling
 
@@ -118,6 +119,8 @@ def pytest_xdist_make_scheduler(config, log):
                 return "browser"
             if path.startswith("tests/reports/"):
                 return "reports"     # one worker renders the shared `rex report` run once (small_plan)
+            if path.startswith("tests/pages/"):
+                return "pages"       # one worker publishes the shared subset once (tests/pages/conftest.py)
             return path
 
     return BrowserTestsTogether(config, log)
