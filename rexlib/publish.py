@@ -38,7 +38,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -369,7 +368,7 @@ def render_landing(info: SiteInfo) -> str:
 def _write(path: Path, text: str) -> bool:
     """Write ``text`` atomically, and its ``.gz`` beside it for a static host's ``gzip_static`` and
     rex serve (``site_files.write_gzip``); False when the file already held it (nothing written)."""
-    from .site_files import write_gzip
+    from .site_files import write_atomically, write_gzip
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
@@ -378,16 +377,7 @@ def _write(path: Path, text: str) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, data)
     write_gzip(path, data)      # after the file: a .gz not older than its file is its current one
     return True
 

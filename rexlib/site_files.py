@@ -46,12 +46,18 @@ def write_gzip(path: Path, data: bytes, *, refresh: bool = True) -> None:
     target = path.with_name(path.name + ".gz")
     if not refresh and target.exists():
         return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}.", suffix=".tmp")
+    write_atomically(target, gzip.compress(data, GZIP_LEVEL, mtime=0))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` through a hidden temporary file renamed over it (readable by all): a
+    server never sends half a file, and a killed publish leaves the old one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(gzip.compress(data, GZIP_LEVEL, mtime=0))
+            handle.write(data)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -2,6 +2,7 @@
 (data/derived, git-ignored) unless it is already fresh."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -124,6 +125,23 @@ def pytest_xdist_make_scheduler(config, log):
             return path
 
     return BrowserTestsTogether(config, log)
+
+
+@contextlib.contextmanager
+def static_server(folder):
+    """``folder`` served by a plain static file server on 127.0.0.1 (no rex, no kernel), as a static
+    host serves a published site; yields its base URL."""
+    import functools
+    import http.server
+    import threading
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ outlook's overview, a mineral's profile for a processing stage. Published once p
 temporary folder (about a minute of CPU), read by the scans, the print test and the link test."""
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 
 import pytest
 
 from rexlib import publish as P
+
+from tests.conftest import static_server
 
 
 def subset_views() -> list[tuple[str, dict]]:
@@ -43,10 +42,5 @@ def published(db, tmp_path_factory):
 def published_url(published):
     """The subset served by a plain static file server (no rex, no kernel), as a static host would."""
     out, _ = published
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with static_server(out) as base:
+        yield base

@@ -4,14 +4,13 @@ drawn by the page, the layout holds at 390, 1,280 and 1,920 px, and the print la
 section. Screenshots: test-artifacts/publish/."""
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
 
 from rexlib import publish as P
+
+from tests.conftest import static_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "publish"
 DRAWN = ".rex-vega svg.marks"
@@ -25,13 +24,8 @@ def site(db, tmp_path_factory):
     report = P.publish(out, views=[("mineral_profile", {"mineral": "gallium", "year": 2024}),
                                    ("mineral_profile", {"mineral": "gallium"})], crawl=False, workers=1)
     assert not report.failed
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with static_server(out) as base:
+        yield base
 
 
 def _open(chromium, url: str, width: int):
