@@ -20,6 +20,20 @@ def fmt_num(value) -> str:
     return f"{value:.4g}"
 
 
+def fmt_usd(value) -> str:
+    """Dollars for people: "$12 bn", "$1.33 bn", "$71 m", "$580"; "" for a missing value (the caller
+    says why: "not disclosed", "not computable"), never "$0.00 bn"."""
+    text = fmt_num(value)
+    if not text:
+        return ""
+    size = abs(value)
+    if size >= 1e9:
+        return f"${value / 1e9:,.2f}".rstrip("0").rstrip(".") + " bn"
+    if size >= 1e6:
+        return f"${value / 1e6:,.0f} m"
+    return f"${value:,.0f}"
+
+
 _UPPER = {"usd": "USD", "eu": "EU", "us": "U.S.", "iea": "IEA", "usgs": "USGS", "nir": "NIR", "reo": "REO",
           "hhi": "HHI", "ai": "AI", "msp": "MSP", "pgm": "PGM", "crm": "CRM", "ev": "EV", "gdp": "GDP"}
 

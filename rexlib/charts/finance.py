@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .base import ACCENT, CHINA, WIDTH, data, empty, field, finish, layer, mark, need
+from ..fmt import fmt_usd
 
 
 def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:
@@ -43,7 +44,7 @@ def amount_bars(frame: pd.DataFrame, *, by: str, title: str, source: list[str], 
             usd_texts.append("not disclosed")
             continue
         missing = n - k
-        texts.append(f"${u / 1e9:,.2f} bn · {deals}" + (f" ({missing} not disclosed)" if missing else ""))
+        texts.append(f"{fmt_usd(u)} · {deals}" + (f" ({missing} not disclosed)" if missing else ""))
         usd_texts.append(f"${u:,.0f}" + (f" ({missing} of {n} deals not disclosed)" if missing else ""))
     rows = frame.assign(text=texts, usd_text=usd_texts,
                         usd=frame["usd"].where(~(frame["usd"].isna() | (with_amount == 0)), 0.0))

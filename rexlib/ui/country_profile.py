@@ -12,7 +12,7 @@ from ..charts.country import country_shares
 from ..charts.scenario import coverage_bars
 from ..metrics import _common as mc
 from ..metrics import country as k
-from ..fmt import words
+from ..fmt import fmt_usd, words
 from ..ids import stage_output, stage_word
 from ..validate import InvalidArgument, choice
 from . import common as c
@@ -127,7 +127,7 @@ def _pct(x) -> str:
 
 
 def _usd(x: float) -> str:
-    return f"${x / 1e9:,.2f} bn" if x >= 1e9 else f"${x / 1e6:,.0f} m"
+    return fmt_usd(x)         # the one rule for dollars on a page (rexlib/fmt.py)
 
 
 def link_table(frame: pd.DataFrame, columns: dict[str, str], link_col: str, name: str) -> str:

@@ -174,11 +174,11 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
     """Project Vault (rexlib.stockpile): what the preset's budget buys of each mineral at the newest USGS
     price, the months of U.S. net imports or consumption it covers, and the cost of ``months`` months;
     withheld or missing inputs said per mineral."""
-    from ..fmt import fmt_num
+    from ..fmt import fmt_usd
     from ..metrics.stockpile import months_text
 
     def fmt_money(value) -> str:
-        return "$" + fmt_num(value) if fmt_num(value) else "not computable"
+        return fmt_usd(value) or "not computable"
     presets = _presets().set_index("preset")
     row = presets.loc[preset]
     frame = _vault(preset, basis, split, months)

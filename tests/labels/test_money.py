@@ -18,7 +18,7 @@ def test_an_agency_without_a_stated_amount_reads_not_disclosed(db):
     texts = {r["group"]: r["text"] for r in spec["data"]["values"]} if "data" in spec else \
         {r["group"]: r["text"] for r in spec["layer"][0]["data"]["values"]}
     assert texts["USTDA"] == "not disclosed · 2 deals"
-    assert texts["DoD"] == "$0.55 bn · 3 deals (1 not disclosed)"    # D021's price floor has no amount
+    assert texts["DoD"] == "$550 m · 3 deals (1 not disclosed)"    # D021's price floor has no amount
     assert not any(t.startswith("$0.00 bn") for t in texts.values())
 
 
@@ -29,3 +29,12 @@ def test_the_documents_deals(db):
     flows = deal_flows().set_index("deal_id")
     assert flows.at["D036", "amount_usd"] == pytest.approx(250e6) and flows.at["D036", "mineral_id"] == "rare_earths"
     assert flows.at["D028", "amount_usd"] == pytest.approx(14e9) and flows.at["D028", "mineral_id"] == "copper"
+
+
+def test_dollars_read_for_people_in_one_rule():
+    """rexlib.fmt.fmt_usd, used by the deal bars, the Vault table and the country profile: the Vault's
+    $12 billion (deals.csv D004) split over nine minerals read "$1,333,333,333" per mineral before."""
+    from rexlib.fmt import fmt_usd
+    assert [fmt_usd(v) for v in (12e9, 12e9 / 9, 10.5e9, 550e6, 71e6, 580.0)] == [
+        "$12 bn", "$1.33 bn", "$10.5 bn", "$550 m", "$71 m", "$580"]
+    assert fmt_usd(float("nan")) == "" and fmt_usd(None) == ""
