@@ -163,8 +163,10 @@ class Financing(c.App):
                      "at a mine/refinery stage.")))
         gaps = mb.financing_gaps("eu")
         parts.append(f'<div class="rex-note">{esc(len(gaps))} high-risk mineral × stage pairs have no deal.</div>')
-        parts.append(c.table_html(gaps, "financing_gaps", columns={
-            "mineral_id": "Mineral", "stage": "Stage", "score": "EU SR", "rank": "Rank", "hhi": "HHI",
+        names = mb.mineral_names()
+        parts.append(c.table_html(gaps.assign(mineral=gaps["mineral_id"].map(lambda m: names.get(m, m))),
+                                  "financing_gaps", download=gaps, columns={
+            "mineral": "Mineral", "stage": "Stage", "score": "EU SR", "rank": "Rank", "hhi": "HHI",
             "nir_pct": "NIR %"}, max_rows=25))
         return parts
 
