@@ -8,6 +8,8 @@ import pandas as pd
 from .. import api, charts
 from ..charts.base import CURATED_PUBLISHER, esc, source_line
 from ..charts.scenario import coverage_bars, disruption_waterfall
+from ..fmt import words
+from ..ids import stage_word
 from ..validate import InvalidArgument, choice
 from . import common as c
 from . import data as d
@@ -50,8 +52,10 @@ def _groups() -> list[tuple[str, str]]:
 def _presets() -> list[tuple[str, str]]:
     p = mb.presets()
     p = p[p["runnable"].fillna(False).astype(bool)]
+    names = mb.mineral_names()
     return [("none (set your own)", "none")] + [
-        (f"{r.control_id}: {r.country} restricts {r.mineral_id} ({r.stage})", f"{r.control_id}:{r.mineral_id}")
+        (f"{mb.country_name(r.country)} restricts {names.get(r.mineral_id, r.mineral_id).lower()} "
+         f"({stage_word(r.stage)})", f"{r.control_id}:{r.mineral_id}")
         for r in p.itertuples()]
 
 
@@ -185,8 +189,9 @@ class Scenario(c.App):
             control = self.preset.value.split(":")[0]
             controls = api.export_controls()
             ec = controls[controls["control_id"] == control].iloc[0]
-            parts.append(c.message(f"Preset {control}: {ec['country']} — {ec['products']} ({ec['action']}, status "
-                                   f"{ec['status']}). Source: {ec['source_title']}.", "info"))
+            parts.append(c.message(f"Preset: {mb.country_name(ec['country'])} — {ec['products']} "
+                                   f"({words(ec['action'])}, {words(ec['status'])}). Source: {ec['source_title']}.",
+                                   "info"))
 
         def pct(x):
             return "n/a" if pd.isna(x) else f"{x:.1f}%"
