@@ -19,8 +19,8 @@ def _p95(values: list[float]) -> float:
 
 def bench_api(reps: int = 3) -> dict:
     import rexlib
-    from rexlib import api, warehouse
-    from rexlib.paths import RAW
+    from rexlib.query import api, warehouse
+    from rexlib.core.paths import RAW
     rexlib.production("cobalt", year=2024)             # open the connection, load the id lists
     mids = [api.mineral_id(m if m != "platinum" else "pgm_platinum") for m in MINERALS]
     first, repeat = [], []

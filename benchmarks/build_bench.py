@@ -16,8 +16,8 @@ def baseline_read_all(raw: Path) -> None:
 
 
 def bench_build(reps: int = 3) -> dict:
-    from rexlib.build import build
-    from rexlib.paths import CURATED, RAW
+    from rexlib.etl.build import build
+    from rexlib.core.paths import CURATED, RAW
     builds, baselines = [], []
     with tempfile.TemporaryDirectory(prefix="rex-build-") as tmp:
         for _ in range(reps):

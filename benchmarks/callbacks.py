@@ -6,7 +6,7 @@ parameters. Two paths per callback:
 * ``full``: the same plus vl-convert's SVG rendering, what the page actually waits for.
 
 and two regimes, since the apps cache query results, metric tables and rendered sections
-(rexlib/ui/cache.py):
+(rexlib/app/ui/cache.py):
 
 * ``cold``: the first time a parameter value is seen. Every round starts with all app caches
   cleared and a new app, then visits each value once (the app's initial value excluded);
@@ -29,7 +29,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 
-from rexlib.paths import RAW
+from rexlib.core.paths import RAW
 
 CALLS = 50
 
@@ -38,7 +38,7 @@ CALLS = 50
 def spec_only():
     """Replace SVG rendering by the spec build alone (chart.to_dict())."""
     from rexlib.charts import base
-    from rexlib.ui import common
+    from rexlib.app.ui import common
     original = common.to_svg if hasattr(common, "to_svg") else None
     original_base = base.to_svg
 
@@ -58,7 +58,8 @@ def spec_only():
 
 def _cases():
     """(app, callback name, app factory, widget attribute, values to cycle)."""
-    from rexlib.ui import chokepoints, claims, explore, financing, import_reliance, mineral_profile, outlook, scenario
+    from rexlib.app.ui import (chokepoints, claims, explore, financing, import_reliance, mineral_profile, outlook,
+                               scenario)
     minerals = ["cobalt", "lithium", "gallium", "rare_earths", "graphite", "nickel", "copper", "germanium",
                 "tungsten", "antimony", "pgm_platinum", "manganese"]
     return [
@@ -96,7 +97,7 @@ def _options(widget):
 def _clear_caches(shared: bool = True) -> None:
     """Empty the app caches: memory only (a new kernel) or also the shared on-disk tier."""
     try:
-        from rexlib.ui import cache
+        from rexlib.app.ui import cache
     except ImportError:      # before the caches existed
         return
     try:

@@ -178,7 +178,7 @@ def run(visits: int = 5, baseline: str = BASELINE) -> str:
     from playwright.sync_api import sync_playwright
 
     from benchmarks.nginx import nginx_binary, start_nginx, stop_nginx
-    from rexlib import publish as P
+    from rexlib.app import publish as P
     queries = list(dict.fromkeys(VIEWS[:visits] + VISITORS))
     views = [("mineral_profile", dict(p.split("=") for p in q.split("&"))) for q in queries]
     P.publish(P.default_out(), views=views, crawl=False, workers=1, log=lambda _: None)
@@ -226,7 +226,7 @@ def run_http(rounds: int = 3, baseline: str = BASELINE) -> str:
     site-serving path only) and nginx on the same published folder, ``rounds`` bursts each,
     alternating (the light part, for a quieter moment than the whole run)."""
     from benchmarks.nginx import start_nginx, stop_nginx
-    from rexlib import publish as P
+    from rexlib.app import publish as P
     views = [("mineral_profile", dict(p.split("=") for p in q.split("&"))) for q in VISITORS]
     P.publish(P.default_out(), views=views, crawl=False, workers=1, log=lambda _: None)
     files = [P.page_file(a, P.canonical(a, q)) for a, q in views]

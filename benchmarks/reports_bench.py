@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rexlib.paths import PROJECT
+from rexlib.core.paths import PROJECT
 
 
 def plan_jobs(limit: int | None) -> list[tuple[str, dict]]:

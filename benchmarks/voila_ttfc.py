@@ -27,7 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from rexlib.paths import PROJECT
+from rexlib.core.paths import PROJECT
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 def start_serve(args=(), *, cache_dir: str | None = None, tree: Path = PROJECT, log: Path | None = None,
                 timeout: float = 120.0, site: bool = False) -> tuple[subprocess.Popen, str]:
-    """``python -m rexlib.serve ARGS`` on a free 127.0.0.1 port; returns (process, base URL) once it
+    """``python -m rexlib.app.serve ARGS`` on a free 127.0.0.1 port; returns (process, base URL) once it
     answers. Its shared section cache is ``cache_dir`` (default: a new scratch folder, so no run
     finds views drawn by an earlier one); ``tree``: the source tree the server runs (another
     commit's, for before/after runs; the database stays this tree's); ``log``: where its output
@@ -53,7 +53,7 @@ def start_serve(args=(), *, cache_dir: str | None = None, tree: Path = PROJECT, 
     /voila/render/ links with the live apps and publishes nothing in the background (what the Voila
     tests and benchmarks measure). The one way the benchmarks and the browser tests start a server."""
     import tempfile
-    from rexlib.paths import derived_dir
+    from rexlib.core.paths import derived_dir
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "QUERY_STRING"}
     env.update(REX_SHARED_CACHE="1", REX_CACHE_DIR=cache_dir or tempfile.mkdtemp(prefix="rex-serve-cache-"))
@@ -62,7 +62,7 @@ def start_serve(args=(), *, cache_dir: str | None = None, tree: Path = PROJECT, 
     out = open(log, "w") if log else subprocess.DEVNULL
     if not site and tree == PROJECT:      # (an older tree's rex serve has neither flag)
         args = ("--old-links", "live", "--no-publish", *args)
-    proc = subprocess.Popen([sys.executable, "-m", "rexlib.serve", "--port", str(port), "--no-browser", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "rexlib.app.serve", "--port", str(port), "--no-browser", *args],
                             cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + timeout
@@ -117,7 +117,7 @@ def _tree_cpu_s(root: int) -> float:
 def wait_idle(proc: subprocess.Popen, minimum: float = 3.0, limit: float = 120.0) -> float:
     """Wait until the server and its kernels use under 5 % of a core for 2 s (a refilled pool is
     idle: its kernel blocks until a request comes). Returns the seconds waited. ``minimum`` must
-    exceed the pool's fill_delay (1 s in rexlib.serve): before the refill starts the server is idle too."""
+    exceed the pool's fill_delay (1 s in rexlib.app.serve): before the refill starts the server is idle too."""
     start = time.time()
     time.sleep(minimum)
     last = _tree_cpu_s(proc.pid)

@@ -80,12 +80,12 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_build(args) -> int:
     import duckdb
 
-    from .build import BuildError, build
-    from .paths import derived_dir
-    from .provenance import ChecksumMismatch
+    from rexlib.etl.build import BuildError, build
+    from rexlib.core.paths import derived_dir
+    from rexlib.core.provenance import ChecksumMismatch
     if getattr(args, "write_row_counts", False):
-        from .build import collect
-        from .row_counts import ROW_COUNTS, write_row_counts
+        from rexlib.etl.build import collect
+        from rexlib.etl.row_counts import ROW_COUNTS, write_row_counts
         counts = write_row_counts(collect()[0])
         print(f"wrote {len(counts)} row counts to {ROW_COUNTS}")
     try:
@@ -113,7 +113,7 @@ def _unavailable(command: str, exc: Exception) -> int:
 
 
 def _cmd_info(args) -> int:
-    from .db import DatabaseUnavailable
+    from rexlib.query.db import DatabaseUnavailable
     try:
         return _info(args)
     except DatabaseUnavailable as exc:
@@ -123,9 +123,9 @@ def _cmd_info(args) -> int:
 def _info(args) -> int:
     if args.table:
         return _info_table(args.table)
-    from .warehouse import connect
-    from .provenance import load_sources
-    from .paths import RAW
+    from rexlib.query.warehouse import connect
+    from rexlib.core.provenance import load_sources
+    from rexlib.core.paths import RAW
     con = connect()
     try:
         tables = con.execute("SELECT table_name, table_type FROM information_schema.tables "
@@ -153,10 +153,10 @@ def _info(args) -> int:
 
 
 def _info_table(name: str) -> int:
-    """``rex info TABLE``: the data dictionary's entry (``rexlib.schema.describe_table``) when the
+    """``rex info TABLE``: the data dictionary's entry (``rexlib.etl.schema.describe_table``) when the
     library has one, else the columns DuckDB knows (name, type, comment)."""
-    from . import schema
-    from .warehouse import connect
+    from rexlib.etl import schema
+    from rexlib.query.warehouse import connect
     con = connect()
     try:
         known = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
@@ -190,8 +190,8 @@ def _info_table(name: str) -> int:
 
 
 def _cmd_sql(args) -> int:
-    from . import user_sql
-    from .db import DatabaseUnavailable
+    from rexlib.query import user_sql
+    from rexlib.query.db import DatabaseUnavailable
     limits = user_sql.Limits(seconds=args.time_limit, memory=args.memory_limit,
                              temp=user_sql.LIMITS.temp)
     try:
@@ -235,12 +235,12 @@ def _cmd_sql(args) -> int:
 
 
 def _cmd_serve(args, rest) -> int:
-    from . import serve
+    from rexlib.app import serve
     return serve.main(rest) or 0
 
 
 def _cmd_publish(args, rest) -> int:
-    from . import publish
+    from rexlib.app import publish
     return publish.main(rest) or 0
 
 

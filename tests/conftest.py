@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-# The shared on-disk section cache (rexlib.ui.cache.SharedSections) is off for in-process tests,
+# The shared on-disk section cache (rexlib.app.ui.cache.SharedSections) is off for in-process tests,
 # notebooks and reports: a test that changes what a view would show must not get a section stored
 # by an earlier test. Its own tests turn it on in a temporary folder; the Voila server started by
 # the app tests uses it in a folder of its own (tests/apps/conftest.py).
@@ -159,7 +159,7 @@ def url(monkeypatch, db):
 @pytest.fixture(scope="session")
 def db():
     """Path of a fresh database (built if missing or stale)."""
-    from rexlib.warehouse import ensure_built
+    from rexlib.query.warehouse import ensure_built
     return ensure_built()
 
 

@@ -5,9 +5,9 @@ import shutil
 import duckdb
 import pytest
 
-from rexlib.build import BuildError, build, collect
-from rexlib.db import connect
-from rexlib.provenance import verify_checksums
+from rexlib.etl.build import BuildError, build, collect
+from rexlib.query.db import connect
+from rexlib.core.provenance import verify_checksums
 from tests.conftest import RAW
 
 CURATED = RAW.parent / "curated"

@@ -10,8 +10,8 @@ from rexlib.charts.base import validate_spec
 @pytest.fixture(scope="module")
 def specs(db):
     from rexlib.charts import base
-    from rexlib.ui import (cache, chokepoints, claims, common, explore, financing, import_reliance,
-                           mineral_profile, outlook, scenario)
+    from rexlib.app.ui import (cache, chokepoints, claims, common, explore, financing, import_reliance,
+                               mineral_profile, outlook, scenario)
     drawn: list[tuple[str, dict]] = []
     current = {"app": ""}
 

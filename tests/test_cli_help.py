@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from rexlib import __version__, cli, schema
+from rexlib import __version__, cli
+from rexlib.etl import schema
 from tests.conftest import rex_cli as rex
 
 

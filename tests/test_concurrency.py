@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from rexlib.build import build
+from rexlib.etl.build import build
 from tests.conftest import RAW
 
 READER = textwrap.dedent("""

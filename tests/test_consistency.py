@@ -15,11 +15,12 @@ import pandas as pd
 import pytest
 
 import rexlib
-from rexlib import api, series
+from rexlib.query import api
+from rexlib.etl import series
 from rexlib import metrics as m
 from rexlib.charts.base import fmt_num
 from rexlib.metrics import _common as c
-from rexlib.ui import data as d
+from rexlib.app.ui import data as d
 
 SAMPLE = ["cobalt", "gallium", "lithium", "rare_earths", "graphite", "zinc", "helium", "mica", "antimony",
           "tungsten", "nickel", "feldspar"]
@@ -99,7 +100,7 @@ def test_library_top_producer_top3_china_hhi_agree_for_every_mineral_and_year():
 
 @pytest.mark.parametrize("mineral", SAMPLE)
 def test_mineral_profile_tiles_equal_the_library(mineral):
-    from rexlib.ui.mineral_profile import MineralProfile
+    from rexlib.app.ui.mineral_profile import MineralProfile
     for year in (2024, 2025):
         page = "".join(MineralProfile(mineral=mineral, stage=series.primary_stage(mineral), year=year).render())
         shown = tiles(page)
@@ -108,7 +109,7 @@ def test_mineral_profile_tiles_equal_the_library(mineral):
 
 
 def test_import_reliance_app_shows_the_headline_of_each_sample_mineral():
-    from rexlib.ui.import_reliance import ImportReliance
+    from rexlib.app.ui.import_reliance import ImportReliance
     for year in (2024, 2025):
         page = html.unescape("".join(ImportReliance(year=year, critical="all").render()))
         head = api.headline_import_reliance(year).set_index("mineral_id")
@@ -121,7 +122,7 @@ def test_import_reliance_app_shows_the_headline_of_each_sample_mineral():
 
 
 def test_scenario_exposure_uses_the_headline_nir():
-    from rexlib.ui.scenario import Scenario
+    from rexlib.app.ui.scenario import Scenario
     page = html.unescape("".join(Scenario(mineral="gallium", supplier="CHN").render()))
     n = c.nir("gallium")
     assert f"{n.pct:.0f}%" in page

@@ -7,8 +7,8 @@ import shutil
 import pytest
 import yaml
 
-from rexlib.build import BuildError, build
-from rexlib.provenance import ChecksumMismatch, sha256_of
+from rexlib.etl.build import BuildError, build
+from rexlib.core.provenance import ChecksumMismatch, sha256_of
 from tests.conftest import RAW
 
 CURATED = RAW.parent / "curated"

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import rexlib.api as api
+import rexlib.query.api as api
 from rexlib import InvalidArgument
-from rexlib.build import BuildError, build
-from rexlib.db import connect
+from rexlib.etl.build import BuildError, build
+from rexlib.query.db import connect
 from rexlib.metadata.fields import field
-from rexlib.schema import TABLES
+from rexlib.etl.schema import TABLES
 from rexlib.sources import eu_crm
 from tests.conftest import RAW, raw_line
 

@@ -1,4 +1,4 @@
-"""rex serve's closed-tab guard (rexlib/serve_app.KernelGuard) on a fake kernel manager and clock.
+"""rex serve's closed-tab guard (rexlib/app/serve_app.KernelGuard) on a fake kernel manager and clock.
 
 The case that failed on CI (2026-12-01, the 20-session load test): under load a preheated kernel
 took 61 s to run the app for its page; the guard counted the page's quiet time from the moment the
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from rexlib import serve_app
-from rexlib.serve_app import KernelGuard
+from rexlib.app import serve_app
+from rexlib.app.serve_app import KernelGuard
 
 
 class FakeKernels:

@@ -84,11 +84,11 @@ def test_lower_layers_do_not_import_upper_ones():
                     seen.add(nxt)
                     todo.append(nxt)
         return seen
-    assert reach("rexlib.db") <= {"rexlib.paths"}                     # the connection is a leaf
-    for low in ("rexlib.series", "rexlib.formulas", "rexlib.build", "rexlib.ids"):
-        assert not {m for m in reach(low) if m.startswith(("rexlib.api", "rexlib.metrics", "rexlib.ui",
-                                                           "rexlib.charts", "rexlib.reports", "rexlib.warehouse"))}, low
-    assert not {m for m in reach("rexlib.metrics") if m.startswith(("rexlib.ui", "rexlib.charts", "rexlib.reports"))}
+    assert reach("rexlib.query.db") <= {"rexlib.core.paths"}                     # the connection is a leaf
+    for low in ("rexlib.etl.series", "rexlib.core.formulas", "rexlib.etl.build", "rexlib.core.ids"):
+        assert not {m for m in reach(low) if m.startswith(("rexlib.query.api", "rexlib.metrics", "rexlib.app.ui",
+                                                           "rexlib.charts", "rexlib.reports", "rexlib.query.warehouse"))}, low
+    assert not {m for m in reach("rexlib.metrics") if m.startswith(("rexlib.app.ui", "rexlib.charts", "rexlib.reports"))}
 
 
 def test_the_package_has_a_front_door():

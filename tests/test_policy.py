@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 import rexlib
-from rexlib.build import BuildError, build
-from rexlib.schema import CURATED_TABLES, TABLES, curated_spec
+from rexlib.etl.build import BuildError, build
+from rexlib.etl.schema import CURATED_TABLES, TABLES, curated_spec
 from rexlib.sources.curated import CuratedTableError, read_curated
 from tests.conftest import PROJECT, RAW
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rexlib.paths import CURATED, PROJECT, RAW
+from rexlib.core.paths import CURATED, PROJECT, RAW
 
 pytestmark = pytest.mark.slow
 
@@ -27,8 +27,8 @@ def _set_amount(curated: Path, amount: str) -> None:
 
 def test_rebuild_in_another_process_is_seen_and_never_cached_stale(tmp_path, monkeypatch):
     import rexlib
-    from rexlib import api, warehouse
-    from rexlib.build import build
+    from rexlib.query import api, warehouse
+    from rexlib.etl.build import build
 
     data_dir = tmp_path / "derived"
     curated = tmp_path / "curated"
@@ -43,7 +43,7 @@ def test_rebuild_in_another_process_is_seen_and_never_cached_stale(tmp_path, mon
         old_identity = warehouse.identity()
         # A second process rebuilds with a changed value (what `rex build` does on a shared host).
         _set_amount(curated, "12345000000")
-        code = ("from pathlib import Path; from rexlib.build import build; from rexlib.paths import RAW; "
+        code = ("from pathlib import Path; from rexlib.etl.build import build; from rexlib.core.paths import RAW; "
                 f"build(RAW, Path({str(curated)!r}), Path({str(data_dir)!r}))")
         subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT,
                        env={**os.environ, "REX_DATA_DIR": str(data_dir)})
@@ -62,7 +62,7 @@ def test_rebuild_in_another_process_is_seen_and_never_cached_stale(tmp_path, mon
 
 def test_a_repeated_api_call_is_served_from_the_cache(db):
     import rexlib
-    from rexlib import api
+    from rexlib.query import api
     first = rexlib.production("lithium", year=2024)
     hits = api._production.cache_info().hits
     second = rexlib.production("lithium", year=2024)

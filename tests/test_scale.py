@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 
 import rexlib
 from rexlib.metrics._common import percent_parts
-from rexlib import ids, metrics, scale
+from rexlib.core import ids
+from rexlib import metrics, scale
 from rexlib.scale import engine, sql, synthetic, trade
 from tests.conftest import RAW
 

@@ -1,4 +1,4 @@
-"""The series layer (rexlib/series.py, rexlib/metadata/series.yml): one rule per figure, checked
+"""The series layer (rexlib/etl/series.py, rexlib/metadata/series.yml): one rule per figure, checked
 on the real rows the audit named (issue "One number, one rule", items 1-8). Raw lines are quoted
 from data/raw/usgs/mcs2026/MCS2026_Commodities_Data.csv (cp1252) with tests.conftest.raw_line."""
 from __future__ import annotations
@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 import rexlib
-from rexlib import api, series
+from rexlib.query import api
+from rexlib.etl import series
 from rexlib import metrics as m
 from rexlib.metrics import _common as c
-from rexlib.warehouse import query
+from rexlib.query.warehouse import query
 from tests.conftest import MCS2026, raw_line
 
 

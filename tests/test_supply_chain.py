@@ -1,4 +1,4 @@
-"""The one supply-chain model across sources (rexlib/series.py ``stage_families``, stored as
+"""The one supply-chain model across sources (rexlib/etl/series.py ``stage_families``, stored as
 ``supply_shares`` / ``supply_concentration``): real rows of the raw files, read here without rexlib."""
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import rexlib
-from rexlib import InvalidArgument, api
+from rexlib import InvalidArgument
+from rexlib.query import api
 from rexlib.metrics import _common as c
 from rexlib.metrics.concentration import mining_vs_processing_gap
 from tests.conftest import MCS2026, RAW, raw_line

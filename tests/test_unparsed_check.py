@@ -10,9 +10,9 @@ import shutil
 
 import pytest
 
-from rexlib import unparsed_check
-from rexlib.build import BuildError, build
-from rexlib.paths import derived_dir
+from rexlib.etl import unparsed_check
+from rexlib.etl.build import BuildError, build
+from rexlib.core.paths import derived_dir
 
 from .conftest import MCS2026, raw_line
 from .test_corrupt_data import CURATED, MAIN, mutate_lines, raw_copy  # noqa: F401 - the fixture
@@ -51,7 +51,7 @@ def test_a_number_that_became_unparsable_fails_the_build(raw_copy, previous_buil
 
 @pytest.mark.slow
 def test_allow_listed_it_builds_with_a_null_and_a_quality_row(raw_copy, previous_build, tmp_path, monkeypatch):
-    from rexlib import corrections
+    from rexlib.etl import corrections
     entry = dict(id="test_cobalt_withdrawn", check="unparsed_regression",
                  subject=["production", "mineral_id=cobalt", "country=COD", "year=2024", "vintage=MCS2026"],
                  provider="test", action="value kept NULL, flag unparsed", reason="test: the publisher withdrew the figure",

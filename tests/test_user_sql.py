@@ -1,4 +1,4 @@
-"""User SQL with limits (rexlib.user_sql): the explore app's SQL box and `rex sql` (issue 20 item 3-5).
+"""User SQL with limits (rexlib.query.user_sql): the explore app's SQL box and `rex sql` (issue 20 item 3-5).
 
 Before: user SQL ran on the app's DuckDB instance with DuckDB's defaults: a billion-row count ran
 126 s and on after its tab closed, a TEMP table reached 5.2 GB, a recursive CTE ran until killed,
@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from rexlib import user_sql
-from rexlib.warehouse import query
-from rexlib.user_sql import Limits
+from rexlib.query import user_sql
+from rexlib.query.warehouse import query
+from rexlib.query.user_sql import Limits
 
 from .conftest import MCS2026, raw_line
 

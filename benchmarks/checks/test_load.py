@@ -69,7 +69,7 @@ def kernel_rss_mb(server_pid: int) -> list[float]:
 def test_ten_visitors_on_mineral_profile(browser):
     from benchmarks.published import _tree_rss_mb
     from benchmarks.voila_ttfc import start_serve, wait_idle
-    from rexlib import publish as P
+    from rexlib.app import publish as P
     P.publish(P.default_out(), views=[("mineral_profile", dict(p.split("=") for p in q.split("&")))
                                       for q in VISITORS], crawl=False, workers=1, log=lambda _: None)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -106,7 +106,7 @@ def test_twenty_concurrent_sessions(browser):
     may show an error or a traceback. Records time to live chart per session, memory per kernel and
     the server's total in test-artifacts/load-test.txt.
 
-    Two causes of sessions that never completed were found this way and fixed in ``rexlib.serve``:
+    Two causes of sessions that never completed were found this way and fixed in ``rexlib.app.serve``:
     kernels starting at the same moment raced for TCP ports ("Address already in use": the kernel
     died and its page hung; now ``KernelManager.transport=ipc``), and nbclient's 4 s iopub timeout
     under load (now 120 s).

@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..paths import RAW
-from ..fmt import fmt_num  # noqa: F401  (charts.base.fmt_num: the one rule, rexlib/fmt.py)
+from rexlib.core.paths import RAW
+from rexlib.core.fmt import fmt_num  # noqa: F401  (charts.base.fmt_num: the one rule, rexlib/core/fmt.py)
 
 WIDTH = 560
 FONT = "Helvetica, Arial, sans-serif"
@@ -169,7 +169,7 @@ def _altair_values(frame: pd.DataFrame) -> list[dict]:
 
 @lru_cache(maxsize=1)
 def _releases() -> dict:
-    from ..provenance import load_sources
+    from rexlib.core.provenance import load_sources
     return load_sources(RAW)["releases"]
 
 
@@ -447,7 +447,7 @@ def clickable(spec: dict, kind: str, field_name: str, **context: str) -> dict:
     """Declare what a chart's marks stand for: each mark is one ``kind`` (``"mineral"``,
     ``"country"``) whose id is the datum's ``field_name``; ``context`` names further datum fields a
     link may use (e.g. ``mineral="mineral_id"``). The ui layer decides where such a mark links to
-    (``rexlib.ui.common.LINKS``); the page's script follows the link on click."""
+    (``rexlib.app.ui.common.LINKS``); the page's script follows the link on click."""
     meta = dict(spec.get("usermeta", {}))
     meta["rex"] = {**meta.get("rex", {}), "entity": {"kind": kind, "field": field_name, "context": context}}
     spec["usermeta"] = meta
@@ -500,7 +500,7 @@ _SPEC_SCRIPT = re.compile(r'<script type="application/json" class="rex-spec">.*?
 # kernel's SVG is only the first view. Drawing it costs ~0.2 s of kernel CPU per chart (vl-convert),
 # ~70 % of a mineral-profile view: the kernel draws the first screen's charts (``fill_pending``) and
 # leaves the others as a placeholder the script replaces (rex_interactive.js). Reports, JupyterLab
-# and the in-process tests get SVG for every chart (``rexlib.ui.common.chart_html``).
+# and the in-process tests get SVG for every chart (``rexlib.app.ui.common.chart_html``).
 
 PENDING_CLASS = "rex-chart-pending"
 _PENDING = re.compile(r'<div class="' + PENDING_CLASS + r'"[^>]*>[^<]*</div>')

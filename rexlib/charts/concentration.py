@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ids import stage_word
+from rexlib.core.ids import stage_word
 from .base import ACCENT, CHINA, INK, MUTED, NEUTRAL, WIDTH, clickable, data, empty, field, finish, flag_words, layer, mark, need
 
 # The two stage families in the gap chart's legend, in the words of rexlib/metadata/mappings/stages.csv.

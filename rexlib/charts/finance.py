@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .base import ACCENT, CHINA, WIDTH, data, empty, field, finish, layer, mark, need
-from ..fmt import fmt_usd
+from rexlib.core.fmt import fmt_usd
 
 
 def deals_timeline(frame: pd.DataFrame, *, title: str, source: list[str], subtitle=None) -> dict:

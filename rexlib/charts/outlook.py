@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..ids import STAGE_WORDS
+from rexlib.core.ids import STAGE_WORDS
 from .base import ACCENT, CATEGORY, CHINA, INK, MUTED, NEUTRAL, OKABE_ITO as OI, WIDTH, data, empty, field, finish, layer, mark, need
 
 SCENARIO_COLORS = {"domain": ["STEPS", "APS", "NZE"], "range": [OI["blue"], OI["orange"], OI["bluish_green"]]}

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ..paths import RAW
+from rexlib.core.paths import RAW
 from .base import (EXTERNAL_DATASETS, ACCENT, CHINA, INK, OKABE_ITO, MUTED, NEUTRAL, WIDTH, WITHHELD, clickable, data, empty, field,
                    finish, flag_words, layer, mark, need)
 

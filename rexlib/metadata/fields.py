@@ -2,8 +2,8 @@
 
 A column name means the same thing in every table that has it, unless ``fields.yml`` overrides it
 for one table. This module only reads that file; it imports nothing of rexlib, so the table
-declarations (:mod:`rexlib.schema`) can build on it: ``rexlib.schema.describe_table`` joins these
-words with each table's types and key, and :mod:`rexlib.metadata.dictionary` renders them.
+declarations (:mod:`rexlib.etl.schema`) can build on it: ``rexlib.etl.schema.describe_table`` joins these
+words with each table's types and key, and :mod:`rexlib.etl.dictionary` renders them.
 """
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def describe_columns(table: str, columns: Mapping[str, str], key: Iterable[str] 
     """One row per column of ``table``: column, type, primary_key, description, unit.
 
     ``columns`` maps each column to its DuckDB type and ``key`` lists the primary key, as the table
-    declaration (:class:`rexlib.schema.Table`) gives them."""
+    declaration (:class:`rexlib.etl.schema.Table`) gives them."""
     key = tuple(key)
     rows = [dict(column=c, type=t, primary_key=c in key, description=field(table, c)[0], unit=field(table, c)[1])
             for c, t in columns.items()]

@@ -1,7 +1,7 @@
 """Shared helpers for the metrics package: argument validation, the USGS and IEA share series,
 country-group membership and U.S. net import reliance / import sources per mineral.
 
-Everything here reads the database through :func:`rexlib.warehouse.query` with constant SQL or ``?``
+Everything here reads the database through :func:`rexlib.query.warehouse.query` with constant SQL or ``?``
 parameters; whole tables are cached per process (call :func:`clear_caches` after a rebuild).
 """
 from __future__ import annotations
@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import api
-from .. import series as rules
-from .. import validate as v
-from ..formulas import concentration_summary
-from ..ids import REST_OF_WORLD, WORLD
-from ..warehouse import memo, query, reset
+from rexlib.query import api
+from rexlib.etl import series as rules
+from rexlib.core import validate as v
+from rexlib.core.formulas import concentration_summary
+from rexlib.core.ids import REST_OF_WORLD, WORLD
+from rexlib.query.warehouse import memo, query, reset
 
 
 CHINA = "CHN"
@@ -88,7 +88,7 @@ def has_flag(flag: object, *names: str) -> bool:
 # stored concentration tables read the same queries (rexlib.build.derive_tables).
 PRODUCTION_ALL_SQL = ("SELECT p.*, c.kind, c.name FROM production_latest p JOIN countries c ON c.iso3 = p.country "
                       "ORDER BY p.rowid")
-# Both IEA editions (rexlib.series.IEA_VINTAGES): the May 2024 workbook (``refining``) and the 2025
+# Both IEA editions (rexlib.etl.series.IEA_VINTAGES): the May 2024 workbook (``refining``) and the 2025
 # edition's UNOFFICIAL conversion (``iea_supply_2025``); which one a figure reads is series.iea_default.
 REFINING_ALL_SQL = (
     "SELECT * FROM (SELECT r.mineral_id, r.stage, r.stage_label, r.country, r.year, r.value_kt, r.share_pct, "
@@ -331,9 +331,9 @@ def usgs_series(mineral_id: str, stage: str | None = None, year: int | None = No
                 vintage: str | None = None, measure: str | None = None) -> Series:
     """The USGS series for one mineral/stage/year (validated), as the series layer stored it
     (``production_latest``: one edition, shares under the share rule, the default measure marked;
-    :mod:`rexlib.series`). ``stage`` defaults to the mineral's primary stage, ``year`` to the latest,
+    :mod:`rexlib.etl.series`). ``stage`` defaults to the mineral's primary stage, ``year`` to the latest,
     ``measure`` to the default series. ``vintage`` must be the series' edition (other editions are
-    vintages: :func:`rexlib.api.production` with ``vintage=``)."""
+    vintages: :func:`rexlib.query.api.production` with ``vintage=``)."""
     mid = mineral(mineral_id)
     stages = usgs_stages(mid)
     if not stages:
@@ -372,7 +372,7 @@ def percent_parts(frame: pd.DataFrame) -> pd.DataFrame:
     """Parts whose ``value`` already is a percent share (U.S. sourcing, the EU study's shares) as
     the frame :func:`rexlib.metrics.concentration.hhi_bounds` takes: ``share_pct = value`` where
     ``known`` (default: a number), ``ROW`` the remainder. No denominator is chosen here: production
-    shares are the stored ones (``Series.parts``, the series rule of :mod:`rexlib.series`)."""
+    shares are the stored ones (``Series.parts``, the series rule of :mod:`rexlib.etl.series`)."""
     out = frame.copy()
     if "known" not in out:
         out["known"] = out["value"].notna().to_numpy(dtype=bool)
@@ -382,7 +382,7 @@ def percent_parts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(series: Series) -> dict:
-    """Concentration of a series (:func:`rexlib.formulas.concentration_summary` on its shares): the
+    """Concentration of a series (:func:`rexlib.core.formulas.concentration_summary` on its shares): the
     figures the stored ``concentration`` table holds for it."""
     p = series.parts
     # a series without shares (us_only, no_world) is summarised on its values to count producers only
@@ -415,7 +415,7 @@ def iea_series(mineral_id: str, stage: str = "mine", year: int | None = None, *,
 
     ``year`` defaults to the newest observed year (2024, from the 2025 edition's UNOFFICIAL
     conversion; 2023 is the May 2024 workbook's); 2030/2035/2040 are the IEA base case. A year both
-    editions print is read from the edition :func:`rexlib.series.iea_default` picks, or from
+    editions print is read from the edition :func:`rexlib.etl.series.iea_default` picks, or from
     ``vintage`` (``IEA2024`` | ``IEA2025``). ``ROW`` is the IEA's "Rest of world". The world total is
     the sum of the block (the IEA's own total).
     """
@@ -536,7 +536,7 @@ def has_listed_countries(series: Series | None) -> bool:
 
 
 def primary_series(mineral_id: str, year: int | None = None) -> Series | None:
-    """The series of the mineral's primary stage (:func:`rexlib.series.primary_stage`)."""
+    """The series of the mineral's primary stage (:func:`rexlib.etl.series.primary_stage`)."""
     mid = mineral(mineral_id)
     stg = rules.primary_stage(mid)
     if stg is None or stg not in usgs_stages(mid):
@@ -549,7 +549,7 @@ def primary_series(mineral_id: str, year: int | None = None) -> Series | None:
 
 def import_source_shares(mineral_id: str) -> tuple[pd.DataFrame, str, str]:
     """Major U.S. import sources of one mineral: ``(frame, basis, measure)``, the headline rows
-    (``import_sources.headline``: the measure USGS draws in Fig3, :mod:`rexlib.series`).
+    (``import_sources.headline``: the measure USGS draws in Fig3, :mod:`rexlib.etl.series`).
 
     basis ``share_pct``: MCS2026 salient statistics (2021–24); ``ROW`` ("Other countries") is a
     remainder. basis ``rank``: only the Fig. 2 ranks are known (newest edition); ``share_pct`` is

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..warehouse import query
-from .. import series as rules
+from rexlib.query.warehouse import query
+from rexlib.etl import series as rules
 from . import _common as c
 from .concentration import _summary
 from .country import country_name
-from ..fmt import words
-from ..series import BASIS_WORDS
-from ..fmt import fmt_num
+from rexlib.core.fmt import words
+from rexlib.etl.series import BASIS_WORDS
+from rexlib.core.fmt import fmt_num
 from .export_controls import CLAIM_METRICS, check_control_claim
 
 __all__ = ["check_claims", "count_nir", "list_nir_lines", "COUNT_CONVENTIONS", "TOLERANCE_PP", "TOLERANCE_REL"]

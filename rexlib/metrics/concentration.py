@@ -12,10 +12,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .. import api
-from .. import series as rules
-from .. import validate as v
-from ..formulas import concentration_summary
+from rexlib.query import api
+from rexlib.etl import series as rules
+from rexlib.core import validate as v
+from rexlib.core.formulas import concentration_summary
 from . import _common as c
 
 __all__ = ["hhi", "hhi_bounds", "concentration", "concentration_table",
@@ -75,8 +75,8 @@ def _series(mineral: str, stage: str | None, year: int | None, source: str, meas
 def concentration(mineral: str, stage: str | None = None, year: int | None = None, source: str = "usgs", *,
                   measure: str | None = None) -> pd.DataFrame:
     """Concentration of one mineral's production at one stage: a one-row DataFrame, the row the
-    build stored in ``concentration`` (computed once by :mod:`rexlib.series` with
-    :func:`rexlib.formulas.concentration_summary`).
+    build stored in ``concentration`` (computed once by :mod:`rexlib.etl.series` with
+    :func:`rexlib.core.formulas.concentration_summary`).
 
     Shares follow the share rule (``rexlib/metadata/series.yml``): ``share_i = value_i / world ×
     100`` (USGS ``WLD``, plus the U.S. when USGS notes that the total excludes it; IEA block total),
@@ -151,7 +151,7 @@ def _gap_minerals() -> list[str]:
 def mining_vs_processing_gap(mineral: str | None = None, year: int | None = None, *,
                              include_non_minerals: bool = False) -> pd.DataFrame:
     """China's and the top producer's share at the mining vs the processing stage, for every mineral
-    where any source has both (the supply-chain model of :mod:`rexlib.series`, ``stage_families``).
+    where any source has both (the supply-chain model of :mod:`rexlib.etl.series`, ``stage_families``).
 
     Both stages come from one source where one source has both (series.yml ``gap_rule``; the IEA
     2023 blocks first, then USGS latest year, then the EU 2023 study's 2016-2020 averages), so a gap

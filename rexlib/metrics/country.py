@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import api
-from .. import series as rules
-from .. import validate as v
-from ..ids import REST_OF_WORLD, WORLD
-from ..warehouse import query
+from rexlib.query import api
+from rexlib.etl import series as rules
+from rexlib.core import validate as v
+from rexlib.core.ids import REST_OF_WORLD, WORLD
+from rexlib.query.warehouse import query
 from . import _common as c
 from .coverage import coalition_coverage, covered_share, import_parts, minerals_for_coverage, stage_series
 from .governance import WGI_YEAR, wgi_scores
@@ -98,7 +98,7 @@ def country_name(iso3: str) -> str:
 
 def _ranks(parts: pd.DataFrame) -> dict[str, int]:
     """Rank of each listed producer (country or joint label) with a known share above zero, in the
-    order :func:`rexlib.formulas.concentration_summary` lists producers (share descending, then id);
+    order :func:`rexlib.core.formulas.concentration_summary` lists producers (share descending, then id);
     a country listed with zero output is not ranked (it produces nothing)."""
     listed = parts[(parts["role"] == "country") & parts["known"] & (parts["share_pct"] > 0)]
     order = sorted(zip(listed["country"], listed["share_pct"]), key=lambda p: (-p[1], str(p[0])))

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .. import validate as v
-from ..ids import REST_OF_WORLD
+from rexlib.core import validate as v
+from rexlib.core.ids import REST_OF_WORLD
 from . import _common as c
 
 __all__ = ["covered_share", "coalition_coverage", "least_covered", "members_of", "stage_series",

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..formulas import eu_supply_risk
+from rexlib.core.formulas import eu_supply_risk
 from . import _common as c
 from .governance import hhi_wgi_of_shares
 
@@ -56,7 +56,7 @@ def hhi_wgi_t(rows: pd.DataFrame, scores: pd.DataFrame, *, missing: str = "media
     """``HHI_WGI,t = Σ_i (S_i)² × WGI_i × t_i`` (EU scale 0..10) of one material and stage.
 
     ``rows``: ``country``, ``share_pct`` (percent), ``share_flag`` and ``t`` (the rows of
-    ``rexlib.api.eu_supply_shares`` for one material and stage). ``scores``: governance scores
+    ``rexlib.query.api.eu_supply_shares`` for one material and stage). ``scores``: governance scores
     (``iso3``, ``wgi_scaled``) of :func:`rexlib.sources.wgi.governance_scores`. Returns the dict of
     :func:`rexlib.metrics.governance.hhi_wgi_of_shares` (``hhi_wgi`` is the index) plus
     ``share_listed`` (percent, the printed shares' sum with bounds at their bound)."""
@@ -84,7 +84,7 @@ def supply_risk_terms(global_supply: pd.DataFrame, eu_sourcing: pd.DataFrame, sc
                       missing: str = "median") -> pd.DataFrame:
     """The two concentration terms of the EU supply risk, per material and stage of the global supply.
 
-    ``global_supply`` / ``eu_sourcing``: ``rexlib.api.eu_supply_shares()`` with ``basis='global'`` /
+    ``global_supply`` / ``eu_sourcing``: ``rexlib.query.api.eu_supply_shares()`` with ``basis='global'`` /
     ``'eu_sourcing'``. Columns: material, mineral_id, family_id, stage, period, hhi_wgi_gs,
     hhi_wgi_eus (EU scale 0..10), eus_basis (``material``: the material's own EU sourcing at this
     stage, matched by what the stage produces, so Titanium E takes "Titanium ores" E; ``group``: its EU
@@ -113,7 +113,7 @@ def supply_risk_terms(global_supply: pd.DataFrame, eu_sourcing: pd.DataFrame, sc
 
 
 def supply_risk_formula(hhi_wgi_gs, hhi_wgi_eus, ir, eol_rir=0.0, si_sr=1.0):
-    """The EU method's supply risk (:func:`rexlib.formulas.eu_supply_risk`, the one formula; also
+    """The EU method's supply risk (:func:`rexlib.core.formulas.eu_supply_risk`, the one formula; also
     used by ``rexlib.metrics.risk`` for its U.S.-based score)."""
     return eu_supply_risk(hhi_wgi_gs, hhi_wgi_eus, ir, eol_rir, si_sr)
 
@@ -181,7 +181,7 @@ def compare_with_published(risk: pd.DataFrame, criticality: pd.DataFrame, *, yea
                            score: str = "sr_rex") -> tuple[pd.DataFrame, float]:
     """rex's EU-style score beside the published SR of assessment ``year``, material by material.
 
-    ``risk``: :func:`eu_style_supply_risk`; ``criticality``: ``rexlib.api.eu_criticality()``.
+    ``risk``: :func:`eu_style_supply_risk`; ``criticality``: ``rexlib.query.api.eu_criticality()``.
     Published rows are matched by mineral id; a published group (HREE, LREE, PGM) takes the highest
     score of the materials rex scores in that group (``members``). Returns ``(frame, rho)``: columns
     mineral_id, material (published name), sr_published, ei_published, eu_critical, rex_score,

@@ -3,10 +3,10 @@ share of world mining, of world processing and of U.S. imports they hold.
 
 Source of the controls: the ``export_controls`` table (USGS MCS2026 Table 4, controls in force as
 of January 2026 with the year each took effect, reconciled with the curated rows the documents
-name; :func:`rexlib.api.export_controls`). A control is *in force* in a year from its
+name; :func:`rexlib.query.api.export_controls`). A control is *in force* in a year from its
 ``effective_year`` on (T4 excludes controls since lifted, so a control it lists was not lifted
 before 2026). No share is computed here: a share held is the sum of the controlling countries'
-stored shares (``share_pct``, the share rule of :mod:`rexlib.series`) in the series the supply-chain
+stored shares (``share_pct``, the share rule of :mod:`rexlib.etl.series`) in the series the supply-chain
 model picks for that year (:func:`rexlib.metrics.coverage.stage_series`: mining and processing,
 ``series.yml`` ``stage_families``), and of their shares of the headline U.S. import sources
 (:func:`rexlib.metrics._common.import_source_shares`).
@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import api
-from ..warehouse import memo
+from rexlib.query import api
+from rexlib.query.warehouse import memo
 from . import _common as c
 from .country import country_name
 from .coverage import stage_series
-from ..fmt import words
+from rexlib.core.fmt import words
 
 __all__ = ["KINDS", "YEARS", "controls_by_mineral", "export_control_timeline", "export_control_exposure",
            "export_control_exposure_table"]
@@ -78,7 +78,7 @@ def export_control_timeline(mineral: str | None = None, country: str | None = No
 def _held(series, members: c.Members) -> tuple[float, list[str], list[str]]:
     """(share of world held by the members, members listed with an unknown value, members the series
     does not list): the sum of the members' stored shares (``share_pct``: the share rule of
-    :mod:`rexlib.series`, the same number every profile shows for one country). NaN where the series
+    :mod:`rexlib.etl.series`, the same number every profile shows for one country). NaN where the series
     has no share of world (``share_basis``) or there is no series; a joint label counts when all its
     countries are members (:meth:`rexlib.metrics._common.Members.covers`)."""
     if series is None or not c.rules.is_world(series.share_basis):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..validate import InvalidArgument
-from ..warehouse import query
-from ..ids import FAMILIES, MINERALS, family_of
+from rexlib.core.validate import InvalidArgument
+from rexlib.query.warehouse import query
+from rexlib.core.ids import FAMILIES, MINERALS, family_of
 from . import _common as c
 from .risk import risk_scores
 

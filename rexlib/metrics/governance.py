@@ -23,8 +23,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .. import formulas
-from .. import validate as v
+from rexlib.core import formulas
+from rexlib.core import validate as v
 from . import _common as c
 from .concentration import _series, hhi_bounds
 

@@ -7,10 +7,10 @@ Source: IEA (2024), Critical Minerals Data Explorer (May 2024): demand sheets 1,
 STEPS, APS and NZE scenarios) and sheet 2's base-case supply (``refining`` / ``refining_totals``,
 2023 observed, 2030/2035/2040 projected). Units kt.
 
-Pure functions over the frames the API returns (``rexlib.api.demand``, ``cleantech_demand``,
+Pure functions over the frames the API returns (``rexlib.query.api.demand``, ``cleantech_demand``,
 ``tech_demand``, ``projected_supply``); shares, HHI, top-3 and China share come from
 :func:`rexlib.metrics.concentration`, supply cuts from :func:`rexlib.metrics.disruption` and the
-clean-technology share from :func:`rexlib.checks_iea_demand.clean_share` (the build checks the
+clean-technology share from :func:`rexlib.etl.checks.iea_demand.clean_share` (the build checks the
 workbook with the same rule).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..checks_iea_demand import clean_share
+from rexlib.etl.checks.iea_demand import clean_share
 from .concentration import concentration
 
 __all__ = ["growth", "cleantech_share", "demand_by_end_use", "supply_demand_balance", "scenario_coverage",
@@ -54,7 +54,7 @@ MAX_MULTIPLE = 100.0
 def growth(demand: pd.DataFrame, base_year: int = BASE_YEAR) -> pd.DataFrame:
     """Demand in each projected year as a multiple of the base year, per series and scenario.
 
-    ``demand``: rows of ``rexlib.api.demand`` / ``cleantech_demand`` / ``tech_demand`` (a series is a
+    ``demand``: rows of ``rexlib.query.api.demand`` / ``cleantech_demand`` / ``tech_demand`` (a series is a
     mineral x end use, or technology x case x mineral). ``multiple = value_kt / base_kt`` where
     ``base_kt`` is the series' ``base_year`` value (2023, observed; an alternative case's own 2023
     column); ``change_kt = value_kt − base_kt``. ``multiple`` is NaN when the base is 0 (vanadium in
@@ -79,7 +79,7 @@ def growth(demand: pd.DataFrame, base_year: int = BASE_YEAR) -> pd.DataFrame:
 
 
 def cleantech_share(demand: pd.DataFrame) -> pd.DataFrame:
-    """Clean-technology share of total demand (sheet 1 rows of ``rexlib.api.demand``):
+    """Clean-technology share of total demand (sheet 1 rows of ``rexlib.query.api.demand``):
     ``share_pct = total clean technologies / total demand × 100`` per mineral, scenario and year
     (the rule the build checks against the workbook's "Share of clean technologies" row).
     Columns: mineral_id, scenario, year, clean_kt, other_kt, total_kt, share_pct."""
@@ -111,8 +111,8 @@ def supply_demand_balance(supply: pd.DataFrame, demand: pd.DataFrame,
                           cleantech: pd.DataFrame | None = None) -> pd.DataFrame:
     """Projected supply (IEA base case) against demand per scenario, for the six key minerals.
 
-    ``supply``: ``rexlib.api.projected_supply()`` rows (mineral_id, stage, year, total_kt);
-    ``demand``: ``rexlib.api.demand()`` rows; ``cleantech``: ``rexlib.api.cleantech_demand()`` rows
+    ``supply``: ``rexlib.query.api.projected_supply()`` rows (mineral_id, stage, year, total_kt);
+    ``demand``: ``rexlib.query.api.demand()`` rows; ``cleantech``: ``rexlib.query.api.cleantech_demand()`` rows
     (for graphite's battery-grade stage, set against battery-grade clean-technology demand).
     Supply of 2023 is compared with observed 2023 demand (scenario ``observed``); 2030/2035/2040 base
     case with each of STEPS, APS and NZE.
@@ -185,7 +185,7 @@ def projected_concentration(supply: pd.DataFrame, minerals: Iterable[str] | None
     2030/2035/2040 base case, from :func:`rexlib.metrics.concentration` (``source='iea'``), with the
     change against 2023.
 
-    ``supply``: ``rexlib.api.projected_supply()`` rows (which minerals and stages exist). Columns:
+    ``supply``: ``rexlib.query.api.projected_supply()`` rows (which minerals and stages exist). Columns:
     the concentration columns (hhi = lower bound, hhi_high, top1_country, top3_share, china_share,
     flags, ...) plus ``scenario`` (observed / base_case), ``hhi_change``, ``top3_change_pp``,
     ``china_change_pp`` (against the same block in 2023) and ``falls`` (HHI below 2023's)."""

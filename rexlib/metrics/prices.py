@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import validate as v
-from ..warehouse import query
+from rexlib.core import validate as v
+from rexlib.query.warehouse import query
 from . import _common as c
 
 __all__ = ["price_volatility", "price_floors"]

@@ -20,10 +20,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .. import api
-from .. import validate as v
-from ..formulas import eu_supply_risk
-from ..warehouse import memo
+from rexlib.query import api
+from rexlib.core import validate as v
+from rexlib.core.formulas import eu_supply_risk
+from rexlib.query.warehouse import memo
 from . import _common as c
 from . import eu_method
 from .governance import WGI_METHOD, WGI_YEAR, hhi_wgi_of_shares, wgi_scores

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .. import validate as v
-from ..warehouse import query
-from ..ids import REST_OF_WORLD
-from .. import series as rules
+from rexlib.core import validate as v
+from rexlib.query.warehouse import query
+from rexlib.core.ids import REST_OF_WORLD
+from rexlib.etl import series as rules
 from . import _common as c
 
 __all__ = ["disruption", "disruption_inputs", "disruption_of", "most_exposed_minerals", "export_control_presets"]
@@ -62,7 +62,7 @@ def _import_exposure(mid: str, members: c.Members, nir: c.Nir) -> dict:
                 import_measure=measure, exposure_note=note)
 
 
-PROCESSING = "processing"   # the processing stage family of rexlib.series (any source)
+PROCESSING = "processing"   # the processing stage family of rexlib.etl.series (any source)
 
 
 def disruption(mineral: str, suppliers: Iterable[str] | str, stage: str | None = None, cut_pct: float = 100,
@@ -204,7 +204,7 @@ def export_control_presets() -> pd.DataFrame:
     """Disruption arguments built from the documents' rows of ``export_controls`` (origin curated or both).
 
     One row per (restriction, mineral): ``control_id``, ``country`` (the restricting country = the
-    supplier), ``mineral_id``, ``stage`` (the mineral's primary stage, :func:`rexlib.series.primary_stage`;
+    supplier), ``mineral_id``, ``stage`` (the mineral's primary stage, :func:`rexlib.etl.series.primary_stage`;
     None when USGS has no production series), ``cut_pct`` 100, ``ramp_up_pct`` 0,
     ``args`` (a dict for :func:`disruption`, None when not runnable), ``runnable`` and ``note``.
     Reprieves (``action='reprieve'``) and rows without minerals are listed with ``runnable=False``.

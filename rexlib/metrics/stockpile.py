@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import validate as v
-from ..warehouse import query
+from rexlib.core import validate as v
+from rexlib.query.warehouse import query
 from . import _common as c
 
 __all__ = ["stockpile", "stockpile_presets", "stockpile_rules", "BASES", "SPLITS"]

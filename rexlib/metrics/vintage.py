@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import validate as v
-from ..checks import fold_country_qualified_measures
-from ..curate import UNIT_FACTORS
-from ..series import IEA_VINTAGES, iea_provenance
-from ..warehouse import query
+from rexlib.core import validate as v
+from rexlib.etl.checks.usgs import fold_country_qualified_measures
+from rexlib.etl.normalise import UNIT_FACTORS
+from rexlib.etl.series import IEA_VINTAGES, iea_provenance
+from rexlib.query.warehouse import query
 from . import _common as c
 
 __all__ = ["vintage_diff", "iea_vintage_change"]
@@ -32,10 +32,10 @@ def vintage_diff(mineral: str | None = None, year: int = 2024, old: str = "MCS20
     """Figures for ``year`` printed in both editions ``old`` and ``new``, with the revision.
 
     Rows are matched on mineral, stage, country, qualifier and measure (after folding product
-    qualifiers, :func:`rexlib.checks.fold_country_qualified_measures`); when the measure was renamed
+    qualifiers, :func:`rexlib.etl.checks.usgs.fold_country_qualified_measures`); when the measure was renamed
     (MCS2025 "Mine production, cobalt content" vs MCS2026 "Mine production") rows are matched on the
     measure's leading words when that is unambiguous. Old values are converted to the new unit when
-    both are mass units (``rexlib.curate.UNIT_FACTORS``).
+    both are mass units (``rexlib.etl.normalise.UNIT_FACTORS``).
 
     ``change = new − old`` (new unit); ``change_pct = change / old × 100`` (NaN when old is 0 or
     either value is withheld/NA — those rows carry ``status`` ``withheld``). Sorted by

@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Everything is validated before any kernel starts or any file is written.
     try:
-        from ..warehouse import ensure_built
+        from rexlib.query.warehouse import ensure_built
         ensure_built()
     except Exception as exc:
         print(f"rex report: the database is not available: {type(exc).__name__}: {exc}", file=sys.stderr)

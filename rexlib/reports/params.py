@@ -6,10 +6,10 @@ Validation, in order (every problem is collected, so one run reports all of them
 1. the name must be one of the notebook's parameters (else: the valid names);
 2. the value must have the default's type (an ``int`` default takes ``2024``, not ``20x4``);
 3. values with a known meaning are checked against the data with rexlib's validators
-   (``mineral`` -> ``rexlib.api.mineral_id``, ``country`` -> ``rexlib.api.country_code``; for
+   (``mineral`` -> ``rexlib.query.api.mineral_id``, ``country`` -> ``rexlib.query.api.country_code``; for
    production-style notebooks without their own validator ``stage``/``year`` -> the stages and
    years USGS publishes for that mineral);
-4. when the notebook is a thin view over a ``rexlib.ui`` app, the app's own validator
+4. when the notebook is a thin view over a ``rexlib.app.ui`` app, the app's own validator
    (``validate_params`` or ``_validate``) is called with every given parameter marked explicit, so a
    value the app would silently replace by a fallback fails here instead.
 
@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from ..paths import PROJECT
+from rexlib.core.paths import PROJECT
 
 NOTEBOOKS = PROJECT / "notebooks"
 
@@ -186,20 +186,20 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------- validation
 
 def _api_rules() -> dict[str, Callable[[Any], Any]]:
-    from .. import api
+    from rexlib.query import api
     return {"mineral": api.mineral_id, "country": api.country_code}
 
 
 def app_validator(path: Path) -> Callable[[dict, set], dict] | None:
-    """The validator of the rexlib.ui app a thin notebook calls (``validate_params`` or ``_validate``)."""
+    """The validator of the rexlib.app.ui app a thin notebook calls (``validate_params`` or ``_validate``)."""
     import nbformat
     nb = nbformat.read(str(path), as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    names = re.findall(r"from\s+rexlib\.ui\s+import\s+(\w+)", code)
-    names += re.findall(r"(?:from|import)\s+rexlib\.ui\.(\w+)", code)
+    names = re.findall(r"from\s+rexlib\.(?:app\.)?ui\s+import\s+(\w+)", code)      # rexlib.ui: the old path
+    names += re.findall(r"(?:from|import)\s+rexlib\.(?:app\.)?ui\.(\w+)", code)
     for name in dict.fromkeys(names):
         try:
-            module = importlib.import_module(f"rexlib.ui.{name}")
+            module = importlib.import_module(f"rexlib.app.ui.{name}")
         except Exception:   # a broken app fails when the notebook runs; the report will say so
             continue
         fn = getattr(module, "validate_params", None) or getattr(module, "_validate", None)
@@ -214,7 +214,7 @@ def validate(path: Path, given: dict[str, Any]) -> tuple[dict, dict]:
     Returns (explicit, resolved): the given parameters normalised (``'Cobalt'`` -> ``'cobalt'``),
     and every parameter with defaults filled in. Raises ParameterError naming each bad value and
     the valid ones."""
-    from ..validate import InvalidArgument
+    from rexlib.core.validate import InvalidArgument
     declared = notebook_parameters(path)
     problems: list[str] = []
     explicit: dict[str, Any] = {}
@@ -267,8 +267,8 @@ def validate(path: Path, given: dict[str, Any]) -> tuple[dict, dict]:
 
 def _production_rules(resolved: dict, explicit: dict) -> None:
     """stage/year of a production-style notebook (mineral + stage + year) without an app validator."""
-    from .. import api
-    from ..validate import choice, year as check_year
+    from rexlib.query import api
+    from rexlib.core.validate import choice, year as check_year
     if not {"mineral", "stage"} <= set(resolved) or not isinstance(resolved.get("mineral"), str):
         return
     mineral = api.mineral_id(resolved["mineral"])

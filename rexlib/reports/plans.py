@@ -39,7 +39,7 @@ PARTNER_GROUPS = ("forge_members", "ministerial_2026_attendees")
 def partner_countries() -> list[str]:
     """ISO3 codes of every country party to an agreement of the ``agreements`` table (curated and USGS
     MCS2026 Table 5: Indonesia joins through its 2025 reciprocal-trade framework)."""
-    from .. import api
+    from rexlib.query import api
     from ..metrics._common import all_countries, split_ids
     named = {code for parties in api.agreements()["parties"] for code in split_ids(parties)}
     return sorted(named & all_countries())
@@ -69,7 +69,7 @@ PLAN_EXTENSIONS = {"daily": (partners_plan,)}
 
 def all_minerals() -> list[str]:
     """Every mineral with world production data, plus every mineral on either U.S. critical list."""
-    from .. import api
+    from rexlib.query import api
     frame = api.minerals()
     keep = (frame["has_production"].fillna(False).astype(bool)
             | frame["critical_2022"].fillna(False).astype(bool)

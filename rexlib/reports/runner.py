@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -30,9 +31,9 @@ from .render import RESULT_MARK, files_for, now_iso
 KERNEL_NAME = "rex-report-python"
 
 # Code that shapes what a report shows besides the notebook itself; a change re-renders. Notebooks
-# that call a rexlib.ui app depend on the app framework; others only on the query API.
-APP_CODE = ("ui", "charts", "metrics", "metrics.py", "api.py", "validate.py", "db.py", "reports/html.py")
-API_CODE = ("api.py", "validate.py", "db.py", "reports/html.py")
+# that call a rexlib.app.ui app depend on the app framework; others only on the query API.
+APP_CODE = ("app/ui", "charts", "metrics", "query", "core", "reports/html.py")
+API_CODE = ("query", "core", "reports/html.py")
 
 
 @dataclass
@@ -73,7 +74,7 @@ class Summary:
 
 def data_info() -> dict:
     """The database build the reports are rendered from (data/derived/build_info.json)."""
-    from ..paths import derived_dir
+    from rexlib.core.paths import derived_dir
     path = derived_dir() / "build_info.json"
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
@@ -86,12 +87,12 @@ def data_info() -> dict:
 def code_sha256(notebook: Path) -> str:
     """Hash of the rexlib code the notebook's output depends on (see APP_CODE / API_CODE)."""
     import nbformat
-    from ..paths import PROJECT
+    from rexlib.core.paths import PROJECT
     nb = nbformat.read(str(notebook), as_version=4)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     base = PROJECT / "rexlib"
     digest = hashlib.sha256()
-    for rel in (APP_CODE if "rexlib.ui" in source else API_CODE):
+    for rel in (APP_CODE if re.search(r"rexlib\.(app\.)?ui\b", source) else API_CODE):
         path = base / rel
         files = sorted(path.rglob("*.py")) if path.is_dir() else ([path] if path.is_file() else [])
         for f in files:
@@ -104,7 +105,7 @@ _vintage_cache: dict = {}
 
 def vintages(params: dict) -> list[str]:
     """The publisher releases behind a report: for a mineral, the vintages of its rows; else all."""
-    from ..warehouse import query
+    from rexlib.query.warehouse import query
     mineral = params.get("mineral") if isinstance(params.get("mineral"), str) else None
     if mineral in _vintage_cache:
         return _vintage_cache[mineral]

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..validate import InvalidArgument
+from rexlib.core.validate import InvalidArgument
 
 try:  # optional: only the Spark path needs it (pip install -e '.[spark]')
     import sqlglot

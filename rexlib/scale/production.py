@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ids import REST_OF_WORLD
+from rexlib.core.ids import REST_OF_WORLD
 from . import engine
 from .sql import COVERAGE_SQL, CONCENTRATION_SQL, PRODUCTION_KEYS, yearly_totals_sql
 

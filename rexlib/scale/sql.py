@@ -23,7 +23,7 @@ when the parts sum to the total: ``hhi_low`` counts ``ROW`` as infinitely many t
 """
 from __future__ import annotations
 
-from ..ids import REST_OF_WORLD, WORLD
+from rexlib.core.ids import REST_OF_WORLD, WORLD
 
 
 def _keys(keys: tuple[str, ...], alias: str = "") -> str:
@@ -108,7 +108,7 @@ WHERE {value} IS NOT NULL GROUP BY {_keys(keys)}, {who}
 ORDER BY {_keys(order or keys)}"""
 
 
-# The production shape (mineral_id, stage, country, year, value), as rexlib.panel always had it.
+# The production shape (mineral_id, stage, country, year, value), as rexlib.scale always had it.
 PRODUCTION_KEYS = ("mineral_id", "stage", "year")
 PRODUCTION_FILTER = " AND (? IS NULL OR stage = ?) AND (? IS NULL OR year = ?)"
 CONCENTRATION_SQL = concentration_sql(PRODUCTION_KEYS, "country", "value", where=PRODUCTION_FILTER)

@@ -18,7 +18,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .. import validate as v
+from rexlib.core import validate as v
 from . import engine
 from .production import members_frame
 from .sql import concentration_sql, coverage_sql

@@ -54,8 +54,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..ids import MINERALS, family_of
-from ..provenance import load_sources
+from rexlib.core.ids import MINERALS, family_of
+from rexlib.core.provenance import load_sources
 from .countries import UnknownCountryLabel, to_iso3
 from .values import clean_text, parse_value
 
@@ -380,7 +380,7 @@ def _end_use(raw_dir: Path, maps: Mappings, issues: list[dict]) -> pd.DataFrame:
 
 def read_eu_crm(raw_dir: Path, *, materials_csv: Path | None = None) -> tuple[dict[str, pd.DataFrame], list[dict], list[dict]]:
     """Read the release into the tables ``eu_crm_global_supply``, ``eu_crm_eu_sourcing``,
-    ``eu_crm_criticality``, ``eu_crm_end_use`` (see rexlib/schema.py for every column).
+    ``eu_crm_criticality``, ``eu_crm_end_use`` (see rexlib/etl/schema.py for every column).
 
     Returns ``(tables, issues, labels)``: ``issues`` for quality_issues, ``labels`` the country
     labels seen (``label, iso3, qualifier, source_file``) for country_labels. Raises

@@ -93,7 +93,7 @@ def load_labels(path: Path | str | None = None) -> dict[str, dict[str, str]]:
     return out
 
 
-# IEA stage wording -> rexlib.ids.PRODUCTION_STAGES: kind `stage` of iea_demand_labels.csv.
+# IEA stage wording -> rexlib.core.ids.PRODUCTION_STAGES: kind `stage` of iea_demand_labels.csv.
 
 _BLOCK_RE = re.compile(r"^(?P<mineral>.+?)\s+-\s+(?P<stage>.+)$")
 _SCENARIOS = {"base case": "base_case"}   # sheet 2's title; the demand scenarios are in the label mapping
@@ -351,7 +351,7 @@ def read_iea_supply(path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
 # --------------------------------------------------------------------------- demand sheets
 
 PROJECTED = "projected"
-# The workbook's demand tables; column lists are the schema's (rexlib.schema), in this order.
+# The workbook's demand tables; column lists are the schema's (rexlib.etl.schema), in this order.
 DEMAND_TABLE_COLUMNS = {
     "iea_demand": ["mineral_id", "mineral_label", "end_use", "end_use_label", "is_total", "scenario", "year",
                    "year_type", "value_kt", "source_sheet", "source_cell"],
@@ -462,7 +462,7 @@ def read_iea_demand(path, labels_path: Path | str | None = None) -> tuple[dict[s
       ``Share of clean technologies in total demand`` rows of sheet 1 (fraction -> percent), the
       ``Total <mineral>`` rows of 3.1, ``Total rare earth elements`` and ``Total`` of 3.2 and the
       ``Total <technology>`` rows of 4.x (sums over different minerals). The build's checks
-      (rexlib.checks_iea_demand) compare the tables with them.
+      (rexlib.etl.checks.iea_demand) compare the tables with them.
 
     ``scenario`` is ``STEPS``/``APS``/``NZE`` (the label mapping) for 2030–2050, ``observed`` for the
     2023 column, which has no scenario (``year_type`` observed/projected). Every label goes through

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..ids import stage_word
+from rexlib.core.ids import stage_word
 from .iea import OBSERVED, UnmappedLabel, _clean_sig, _text, load_labels
 
 VINTAGE = "IEA2025"

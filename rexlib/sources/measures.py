@@ -42,7 +42,7 @@ def classify_measure(label: str) -> tuple[str | None, str | None, str, frozenset
     """Return ``(record_type, stage, measure, flags)`` for a publisher's measure label.
 
     ``record_type`` is ``production``, ``reserves``, ``capacity`` or None when unknown; ``stage`` is
-    one of rexlib.ids.PRODUCTION_STAGES (or ``production`` when USGS does not say which stage);
+    one of rexlib.core.ids.PRODUCTION_STAGES (or ``production`` when USGS does not say which stage);
     ``measure`` is the label with typos fixed and the ``rounded``/``estimated`` suffix moved into
     ``flags``.
     """

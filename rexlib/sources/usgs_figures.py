@@ -48,7 +48,7 @@ def strip_footnote(label: object) -> str:
 
 def mineral_for_label(label: str) -> tuple[str, str]:
     """``'COBALT, metal, oxides, and salts'`` -> ``('cobalt', 'metal, oxides, and salts')``."""
-    from ..ids import MINERALS
+    from rexlib.core.ids import MINERALS
     text = strip_footnote(label)
     head, _, product = text.partition(",")
     for candidate in (text.lower(), head.strip().lower()):

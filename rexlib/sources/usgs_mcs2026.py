@@ -34,14 +34,14 @@ _CHAPTER_LEADS = {"zirconium and hafnium": "zirconium"}
 
 @lru_cache(maxsize=1)
 def _commodity_ids() -> dict[str, str]:
-    from ..ids import MINERALS
+    from rexlib.core.ids import MINERALS
     chapters = chapter_ids()
     out = {name.lower(): mid for mid, (name, chapter) in MINERALS.items() if chapter and len(chapters[chapter]) > 1}
     return {**out, **_CHAPTER_LEADS}
 
 
 def chapter_ids() -> dict[str, list[str]]:
-    from ..ids import MINERALS
+    from rexlib.core.ids import MINERALS
     out: dict[str, list[str]] = {}
     for mid, (_, chapter) in MINERALS.items():
         if chapter:

@@ -155,7 +155,7 @@ def read_t5(path: Path, source: str = T5_FILE) -> tuple[pd.DataFrame, list[dict]
 def read_t6(path: Path, source: str = T6_FILE) -> tuple[pd.DataFrame, list[dict]]:
     """T6: one row per critical mineral (``mineral_id``; None for the two without an MCS chapter,
     logged), ``label``, ``applications``, ``chapter_note``."""
-    from ..ids import MINERALS
+    from rexlib.core.ids import MINERALS
     rows, issues = [], []
     for line, cells, _raw in _lines(path):
         edition, label, apps, note = (clean_text(x) for x in cells[:4])
@@ -165,7 +165,7 @@ def read_t6(path: Path, source: str = T6_FILE) -> tuple[pd.DataFrame, list[dict]
             mid = None
         if mid is None or mid not in MINERALS:
             issues.append(dict(file=source, line=line, column="Critical_Mineral", raw_value=label,
-                               action="row kept without mineral id", reason="no mineral id in rexlib/ids.py"))
+                               action="row kept without mineral id", reason="no mineral id in rexlib/core/ids.py"))
             mid = None
         rows.append(dict(mineral_id=mid, label=label, applications=apps, chapter_note=note or None,
                          vintage=edition, source_file=source, source_line=line))

@@ -66,7 +66,7 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from rexlib.ids import MINERALS
+from rexlib.core.ids import MINERALS
 from rexlib.sources.measures import classify_measure
 from rexlib.sources.values import ParsedValue, clean_text, flags_from_note, parse_value
 
@@ -753,6 +753,6 @@ def read_legacy_world(root: pathlib.Path) -> tuple[pd.DataFrame, list[dict]]:
     if bad.any():  # defensive: every id above is a MINERALS key
         for _, r in out[bad].iterrows():
             _issue(issues, r.source_file, r.source_line, "", r.mineral_id, "skipped: row",
-                   "mineral id not in rexlib.ids.MINERALS")
+                   "mineral id not in rexlib.core.ids.MINERALS")
         out = out[~bad].reset_index(drop=True)
     return out[COLUMNS], issues

@@ -1,4 +1,4 @@
-"""A real Voila server (rexlib.serve) on a free 127.0.0.1 port, and a headless Chromium."""
+"""A real Voila server (rexlib.app.serve) on a free 127.0.0.1 port, and a headless Chromium."""
 from __future__ import annotations
 
 import subprocess
@@ -12,7 +12,7 @@ SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
 
 
 def start_server(log_name: str = "voila-test.log", *extra: str) -> tuple[subprocess.Popen, str]:
-    """``python -m rexlib.serve`` on a free 127.0.0.1 port, output in test-artifacts/LOG_NAME;
+    """``python -m rexlib.app.serve`` on a free 127.0.0.1 port, output in test-artifacts/LOG_NAME;
     returns (process, base URL) once it answers."""
     if not Path(CHROMIUM).exists():
         pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-SHIM = (Path(__file__).resolve().parents[2] / "rexlib" / "voila_config" / "jupyter" / "voila" / "templates"
+SHIM = (Path(__file__).resolve().parents[2] / "rexlib" / "app" / "voila_config" / "jupyter" / "voila" / "templates"
         / "rex" / "late_load.js")
 
 LISTEN_LATE = """() => new Promise(done => {

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from rexlib.serve import voila_argv
+from rexlib.app.serve import voila_argv
 
 
 pytestmark = pytest.mark.browser
 
 
-# A browser's page sets it (rexlib.serve_app.SCRIPT_GATE_PAGE); requests made here as a page would.
+# A browser's page sets it (rexlib.app.serve_app.SCRIPT_GATE_PAGE); requests made here as a page would.
 AS_A_PAGE = {"Cookie": "rex_page=1"}
 
 
@@ -65,9 +65,9 @@ def _server_pid(port: int) -> int:
             cmd = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"rexlib.serve" in cmd and str(port).encode() in cmd:
+        if b"rexlib.app.serve" in cmd and str(port).encode() in cmd:
             return int(entry)
-    raise AssertionError(f"no rexlib.serve process for port {port}")
+    raise AssertionError(f"no rexlib.app.serve process for port {port}")
 
 
 def test_kernels_use_unix_sockets(voila_url):
@@ -103,7 +103,7 @@ def test_does_not_serve_sources_or_repository_files(voila_url, path):
 def test_rendered_page_has_no_code_and_no_traceback(voila_url):
     status, body = _status(voila_url + "/voila/render/mineral_profile.ipynb?mineral=cobalt'%3B%20DROP%20TABLE%20production%3B--")
     assert status == 200
-    assert "from rexlib.ui import" not in body
+    assert "from rexlib.app.ui import" not in body
     assert "Traceback" not in body
 
 
@@ -113,7 +113,7 @@ def test_a_request_that_runs_no_script_takes_no_kernel(voila_url):
     without the cookie a page's script sets (a plain GET; another site's <img>, which never sends a
     SameSite=Strict cookie) is answered by a page that takes no kernel, and a request with it gets
     the app with its kernel."""
-    from rexlib.serve_app import SCRIPT_GATE_PAGE
+    from rexlib.app.serve_app import SCRIPT_GATE_PAGE
     for app in ("claims", "scenario", "explore"):
         for _ in range(3):
             status, body = _status(f"{voila_url}/voila/render/{app}.ipynb", headers={})
@@ -194,7 +194,7 @@ def test_foreign_host_header_is_refused(voila_url):
 
 
 def test_allowed_hosts_follow_host_and_allow_host():
-    from rexlib.serve_app import allowed_hosts
+    from rexlib.app.serve_app import allowed_hosts
     assert allowed_hosts("127.0.0.1") == {"127.0.0.1", "localhost"}
     assert allowed_hosts("0.0.0.0") == {"127.0.0.1", "localhost"}         # a wildcard names no host
     assert allowed_hosts("10.1.2.3", ["rex.example.org"]) == {"127.0.0.1", "localhost", "10.1.2.3", "rex.example.org"}

@@ -94,7 +94,7 @@ def test_fig10_beside_rex_prices(db):
 
 
 def test_publisher_checks_stored(db):
-    from rexlib.warehouse import query
+    from rexlib.query.warehouse import query
     checks = query("SELECT \"check\", subject, status FROM publisher_checks WHERE \"check\" LIKE 'fig1%'")
     fig10 = checks[checks["check"] == "fig10_price_growth"]
     assert len(fig10) == 55 and (fig10["status"] == "pass").sum() == 52

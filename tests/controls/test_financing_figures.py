@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rexlib.paths import CURATED, PROJECT
+from rexlib.core.paths import CURATED, PROJECT
 
 FIGURES = Path(__file__).with_name("financing_figures.csv")
 SEEDS = PROJECT.parent / "shared" / "seeds"

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from rexlib.ui import chokepoints as ch
-from rexlib.ui import country_profile as cp
-from rexlib.ui import mineral_profile as mp
+from rexlib.app.ui import chokepoints as ch
+from rexlib.app.ui import country_profile as cp
+from rexlib.app.ui import mineral_profile as mp
 
 
 def _text(parts: list[str]) -> str:

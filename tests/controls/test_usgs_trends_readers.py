@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rexlib import reconcile
-from rexlib.paths import CURATED, RAW
-from rexlib.schema import curated_spec
+from rexlib.etl import reconcile
+from rexlib.core.paths import CURATED, RAW
+from rexlib.etl.schema import curated_spec
 from rexlib.sources import curated as curated_source
 from rexlib.sources import usgs_trends as u
 from rexlib.sources.usgs_figures import mineral_for_label

@@ -11,8 +11,8 @@ import textwrap
 import pytest
 import yaml
 
-from rexlib import corrections
-from rexlib.warehouse import query
+from rexlib.etl import corrections
+from rexlib.query.warehouse import query
 from tests.conftest import RAW, raw_line
 
 MAIN = "usgs/mcs2026/MCS2026_Commodities_Data.csv"
@@ -111,7 +111,7 @@ def test_iea_rest_of_world_is_corrected_by_the_registry_not_the_reader(db):
 @pytest.fixture(scope="module")
 def cobalt_extra_zero(tmp_path_factory):
     """A copy of the raw data whose cobalt 2025 world total has an extra zero (3,100,000 t)."""
-    from rexlib.provenance import sha256_of
+    from rexlib.core.provenance import sha256_of
     dest = tmp_path_factory.mktemp("cobalt") / "raw"
     shutil.copytree(RAW, dest)
     path = dest / MAIN
@@ -135,7 +135,7 @@ def _registry_plus(tmp_path, monkeypatch, extra: str):
 
 @pytest.mark.slow
 def test_cobalt_extra_zero_fails_the_build(cobalt_extra_zero, tmp_path):
-    from rexlib.build import BuildError, build
+    from rexlib.etl.build import BuildError, build
     with pytest.raises(BuildError, match=r"world_total cobalt/mine/Mine production/2025/MCS2026"):
         build(raw_dir=cobalt_extra_zero, curated_dir=RAW.parent / "curated", out_dir=tmp_path / "out")
 
@@ -144,7 +144,7 @@ def test_cobalt_extra_zero_fails_the_build(cobalt_extra_zero, tmp_path):
 def test_cobalt_extra_zero_cannot_be_allow_listed(cobalt_extra_zero, tmp_path, monkeypatch):
     # what docs/architecture.md used to say: allow the failing check. It built green with the DRC
     # at 7.4 % and HHI 57; an allow-list entry may not hide a wrong world that figures divide by.
-    from rexlib.build import BuildError, build
+    from rexlib.etl.build import BuildError, build
     _registry_plus(tmp_path, monkeypatch, """\
         - id: cobalt_world_allowed
           check: world_total
@@ -162,7 +162,7 @@ def test_cobalt_extra_zero_cannot_be_allow_listed(cobalt_extra_zero, tmp_path, m
 @pytest.mark.slow
 def test_cobalt_extra_zero_corrected_gives_the_drc_73_pct_again(cobalt_extra_zero, tmp_path, monkeypatch):
     import duckdb
-    from rexlib.build import build
+    from rexlib.etl.build import build
     good = query("SELECT share_pct FROM production_latest WHERE mineral_id = 'cobalt' AND stage = 'mine' "
                  "AND year = 2025 AND country = 'COD'")["share_pct"].iloc[0]
     _registry_plus(tmp_path, monkeypatch, f"""\

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rexlib import metrics, series
+from rexlib import metrics
+from rexlib.etl import series
 from tests.conftest import RAW, raw_line
 
 MCS = RAW / "usgs/mcs2026/MCS2026_Commodities_Data.csv"

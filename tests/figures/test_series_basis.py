@@ -9,8 +9,10 @@ import inspect
 import pytest
 
 import rexlib
-from rexlib import api, metrics, schema, series, steps
-from rexlib.warehouse import query
+from rexlib.query import api
+from rexlib import metrics
+from rexlib.etl import schema, series, steps
+from rexlib.query.warehouse import query
 from tests.conftest import RAW, raw_line
 
 MCS = RAW / "usgs/mcs2026/MCS2026_Commodities_Data.csv"
@@ -123,14 +125,14 @@ def test_series_yml_refuses_an_unknown_stage_family_source():
 
 
 def test_the_label_is_world_production_not_world_production_production():
-    from rexlib.ui.mineral_profile import stage_words
+    from rexlib.app.ui.mineral_profile import stage_words
     assert stage_words("production") == "production" and stage_words("mine") == "mine production"
 
 
 def test_explore_example_reads_the_stored_share(db):
     # vanadium 2025: the example SQL recomputed value / WLD (74.5 %); the stored share (parts exceed
     # the rounded world total) is 72.4 %, the figure of every app.
-    from rexlib.ui.explore import EXAMPLES
+    from rexlib.app.ui.explore import EXAMPLES
     got = query(EXAMPLES["china_share"][1])
     stored = api.production("vanadium", "mine", 2025)
     china = stored[(stored["country"] == "CHN") & stored["is_default_measure"]]["share_pct"].iloc[0]
@@ -141,7 +143,7 @@ def test_explore_example_reads_the_stored_share(db):
 def test_one_share_rule_and_one_cache():
     import rexlib.metrics._common as common
     import rexlib.metrics.concentration as conc
-    import rexlib.ui.data as data
+    import rexlib.app.ui.data as data
     assert not hasattr(conc, "shares") and not hasattr(metrics, "shares")
     assert not hasattr(common, "lru_cache")
     assert "lru_cache" not in inspect.getsource(data)
@@ -156,6 +158,6 @@ def test_mine_ranking_names_what_it_left_out(db):
 
 def test_chokepoints_shows_the_left_out_note(db):
     import re
-    from rexlib.ui.chokepoints import Chokepoints
+    from rexlib.app.ui.chokepoints import Chokepoints
     text = re.sub(r"<[^>]+>", " ", "\n".join(Chokepoints()._concentration()))
     assert "Left out (no world total to rank against)" in text and "U.S. figures only" in text

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-import rexlib.api as api
+import rexlib.query.api as api
 from rexlib.metrics import country as k
 from rexlib.metrics import mining_vs_processing_gap
 
@@ -44,7 +44,7 @@ def test_forges_candidates_come_from_the_declared_pool_and_it_says_its_members(d
     """FORGE (country_groups.csv: KOR, USA, 004_6c2d13623d2d2f40.txt): on main China 'added most'
     (mine stage, +317 pp) and the group read 'Members (2)'."""
     _, text = k.partner_pool()
-    from rexlib.ui import country_profile
+    from rexlib.app.ui import country_profile
     html = " ".join(country_profile.CountryProfile._coalition("forge_members", (), (), "mine"))
     page = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "Members its sources name (2): Korea, Republic of, United States of America" in page

@@ -34,10 +34,10 @@ def test_c002_is_counted_as_usgs_counts(claims):
 
 
 def test_the_2022_list_view_keeps_rare_earths(db):
-    from rexlib.ui import data as d
+    from rexlib.app.ui import data as d
     frame = d.nir_table(2024, "2022", "all", "figure").set_index("mineral_id")
     assert frame.at["rare_earths", "nir_pct"] == 80      # Fig2 line 29, stands for the 14 lanthanides
-    from rexlib.ui import import_reliance
+    from rexlib.app.ui import import_reliance
     app = import_reliance.app(year=2024, critical="2022", table_source="figure")
     app.widget()
     text = " ".join(re.sub(r"<[^>]+>", " ", " ".join(app.render())).split())
@@ -45,7 +45,7 @@ def test_the_2022_list_view_keeps_rare_earths(db):
 
 
 def test_the_100_percent_tile_says_what_it_counts(db):
-    from rexlib.ui import import_reliance
+    from rexlib.app.ui import import_reliance
     app = import_reliance.app(year=2025, critical="2025", table_source="salient")
     app.widget()
     text = " ".join(re.sub(r"<[^>]+>", " ", " ".join(app.render())).split())

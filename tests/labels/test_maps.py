@@ -5,7 +5,7 @@ from __future__ import annotations
 def test_a_zero_producer_is_not_on_the_colour_scale(db):
     """MCS2026 gallium: United States refinery production 0 (flag 'zero'), Japan 3,000 (e)."""
     from rexlib import charts
-    from rexlib.ui import data as d
+    from rexlib.app.ui import data as d
     rows, _ = d.production_frame("gallium", "refinery", 2025, None)
     assert rows.set_index("country").at["USA", "value"] == 0
     spec = charts.world_share_map(rows, title="t", source=["s"])

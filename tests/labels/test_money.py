@@ -8,7 +8,7 @@ from rexlib.metrics import deal_flows
 
 
 def test_an_agency_without_a_stated_amount_reads_not_disclosed(db):
-    from rexlib.ui import financing
+    from rexlib.app.ui import financing
     frame = financing.grouped("agency", "all")
     # deals.csv D029/D030 (USTDA): no amount printed in the documents
     ustda = frame.set_index("group").loc["USTDA"]
@@ -32,9 +32,9 @@ def test_the_documents_deals(db):
 
 
 def test_dollars_read_for_people_in_one_rule():
-    """rexlib.fmt.fmt_usd, used by the deal bars, the Vault table and the country profile: the Vault's
+    """rexlib.core.fmt.fmt_usd, used by the deal bars, the Vault table and the country profile: the Vault's
     $12 billion (deals.csv D004) split over nine minerals read "$1,333,333,333" per mineral before."""
-    from rexlib.fmt import fmt_usd
+    from rexlib.core.fmt import fmt_usd
     assert [fmt_usd(v) for v in (12e9, 12e9 / 9, 10.5e9, 550e6, 71e6, 580.0)] == [
         "$12 bn", "$1.33 bn", "$10.5 bn", "$550 m", "$71 m", "$580"]
     assert fmt_usd(float("nan")) == "" and fmt_usd(None) == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import rexlib.api as api
+import rexlib.query.api as api
 from rexlib.metrics import eu_method as em
 from rexlib.metrics import financing_gaps, risk_scores, wgi_scores
 

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-import rexlib.api as api
+import rexlib.query.api as api
 
 
 def test_mining_beside_processing_says_each_rows_unit(db):
     """Antimony: USGS mining in metric tons (China 40,000 t, MCS2026), EU processing shares only."""
-    from rexlib.ui import mineral_profile
+    from rexlib.app.ui import mineral_profile
     spec_text = " ".join(mineral_profile.MineralProfile._mining_beside_processing(None, "antimony", "Antimony"))
     assert "40,000 metric tons" in spec_text
     assert "shares only (no tonnage)" in spec_text
@@ -19,7 +19,7 @@ def test_mining_beside_processing_says_each_rows_unit(db):
 
 
 def test_eu_assessment_years_print_as_years(db):
-    from rexlib.ui import common as c
+    from rexlib.app.ui import common as c
     frame = api.eu_criticality("gallium")    # dimension_CRMsOverTime.csv: Gallium 2011 ... 2023
     html = c.table_html(frame, "x", columns={"material": "Material", "assessment_year": "Assessment"})
     assert "2011" in html and "2,011" not in html and "2,023" not in html
@@ -50,7 +50,7 @@ def test_one_us_exposure_per_mineral_whatever_the_stage(db):
 
 def test_no_growth_multiple_from_a_negligible_base(db):
     """IEA sheet 3.2/4.x gallium clean-technology demand: 2023 0.0156 kt, 2040 STEPS 4.39 kt (282x)."""
-    from rexlib.ui import outlook
+    from rexlib.app.ui import outlook
     tiles = re.sub(r"<[^>]+>", " ", " ".join(outlook.Outlook._tiles("gallium", "STEPS", 2040, "all")))
     assert "282" not in tiles and "negligible 2023 base" in tiles
     assert "2023: 0.01555 kt" in tiles
@@ -66,7 +66,7 @@ def test_claims_print_numbers_for_people(db):
     import re
 
     from rexlib.metrics.claims_check import check_claims
-    from rexlib.ui import claims
+    from rexlib.app.ui import claims
     frame = check_claims(include_uncheckable=True).set_index("claim_id")
     assert frame.at["C026", "claimed"] == "1,240,000,000"
     cards = re.findall(r"claimed <b>([^<]*)</b>[^;]*; data: <b>([^<]*)</b>", "".join(claims.app(verdict="all").render()))

@@ -7,11 +7,11 @@ import shutil
 import duckdb
 import pytest
 
-from rexlib.build import BuildError, _declare
-from rexlib.db import connect
+from rexlib.etl.build import BuildError, _declare
+from rexlib.query.db import connect
 from rexlib.metadata.fields import comment
-from rexlib.provenance import load_sources
-from rexlib.schema import BUILD_TABLES, declared_tables
+from rexlib.core.provenance import load_sources
+from rexlib.etl.schema import BUILD_TABLES, declared_tables
 from tests.conftest import RAW
 
 

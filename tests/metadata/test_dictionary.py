@@ -4,13 +4,13 @@ import sys
 
 import pytest
 
-from rexlib.metadata.dictionary import dictionary_frame, markdown
-from rexlib.schema import declared_tables
-from rexlib.validate import InvalidArgument
+from rexlib.etl.dictionary import dictionary_frame, markdown
+from rexlib.etl.schema import declared_tables
+from rexlib.core.validate import InvalidArgument
 from tests.conftest import PROJECT
 
 DOC = PROJECT / "docs" / "data_dictionary.md"
-REGENERATE = "python -m rexlib.metadata.dictionary > docs/data_dictionary.md"
+REGENERATE = "python -m rexlib.etl.dictionary > docs/data_dictionary.md"
 
 
 def test_committed_data_dictionary_is_the_generated_one():
@@ -18,7 +18,7 @@ def test_committed_data_dictionary_is_the_generated_one():
 
 
 def test_the_module_prints_the_page():
-    out = subprocess.run([sys.executable, "-m", "rexlib.metadata.dictionary"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "rexlib.etl.dictionary"], capture_output=True, text=True,
                          encoding="utf-8", cwd=PROJECT, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout == markdown()

@@ -7,8 +7,8 @@ import tomllib
 import pytest
 
 from rexlib.metadata import fields
-from rexlib.schema import TABLES, describe_table, declared_tables
-from rexlib.validate import InvalidArgument
+from rexlib.etl.schema import TABLES, describe_table, declared_tables
+from rexlib.core.validate import InvalidArgument
 from tests.conftest import PROJECT
 
 

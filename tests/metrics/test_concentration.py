@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 import rexlib
 from rexlib import InvalidArgument
-from rexlib import series
+from rexlib.etl import series
 from rexlib.metrics import concentration, concentration_table, hhi, hhi_bounds, mining_vs_processing_gap
 
 
 def shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """The one share rule (rexlib.series.with_shares) on a series without a world total: shares of
+    """The one share rule (rexlib.etl.series.with_shares) on a series without a world total: shares of
     the listed parts (metrics.concentration.shares, a second rule, is gone)."""
     keyed = frame.assign(mineral_id="x", stage="mine", year=2025, vintage="T", measure="m", qualifier="",
                          flag="", note="")

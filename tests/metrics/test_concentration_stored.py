@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rexlib import api
+from rexlib.query import api
 from rexlib import metrics as m
-from rexlib.warehouse import query
-from rexlib.schema import TABLES
+from rexlib.query.warehouse import query
+from rexlib.etl.schema import TABLES
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -54,7 +54,7 @@ def test_stored_table_critical_list_and_iea():
 
 @pytest.mark.parametrize("stage,year", [("mine", 2024), ("refinery", 2025)])
 def test_stored_governance_equals_governance_table(stage, year):
-    # The same formula (rexlib.formulas.hhi_wgi) over the same shares; the parts are added in
+    # The same formula (rexlib.core.formulas.hhi_wgi) over the same shares; the parts are added in
     # another order, so the last bits may differ.
     stored = api.stored_governance_table(stage, year).reset_index(drop=True)
     computed = m.governance_table(stage, year).reset_index(drop=True)

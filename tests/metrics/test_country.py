@@ -12,7 +12,7 @@ import rexlib
 from rexlib.metrics import _common as mc
 from rexlib.metrics import country as k
 from rexlib.metrics.coverage import coalition_coverage
-from rexlib.paths import PROJECT
+from rexlib.core.paths import PROJECT
 
 MCS2026 = PROJECT / "data" / "raw" / "usgs" / "mcs2026" / "MCS2026_Commodities_Data.csv"
 

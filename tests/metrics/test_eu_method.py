@@ -7,7 +7,7 @@ import inspect
 import pandas as pd
 import pytest
 
-import rexlib.api as api
+import rexlib.query.api as api
 from rexlib.metrics import eu_method as em
 from rexlib.metrics.governance import wgi_scores
 

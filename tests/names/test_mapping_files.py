@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rexlib import api, ids
-from rexlib.checks_eu_crm import group_family_checks
+from rexlib.query import api
+from rexlib.core import ids
+from rexlib.etl.checks.eu_crm import group_family_checks
 from rexlib.sources import eu_crm
-from rexlib.warehouse import query
+from rexlib.query.warehouse import query
 from tests.conftest import RAW, raw_line
 
 
@@ -45,7 +46,7 @@ def test_the_rare_earth_family_is_the_eus_grouping_and_read_by_every_layer(db):
     assert {"yttrium", "scandium", "neodymium", "rare_earths_heavy", "magnet_rare_earths"} <= set(family)
     assert ids.family_of("pgm_iridium") == "pgm" and ids.family_of("lithium") == "lithium"
     from rexlib.metrics.financing import _parent
-    from rexlib.ui import data as d
+    from rexlib.app.ui import data as d
     assert d.RARE_EARTH_FAMILY == family
     assert (_parent("neodymium"), _parent("dysprosium"), _parent("pgm_iridium"), _parent("magnet_rare_earths"),
             _parent("lithium")) == ("rare_earths", "rare_earths_heavy", "pgm", "rare_earths", None)
@@ -80,7 +81,7 @@ def test_stage_words_are_the_ones_pages_print():
 
 
 def test_every_stage_of_a_family_in_series_yml_has_a_word_and_is_accepted_by_the_api():
-    from rexlib import series
+    from rexlib.etl import series
     for family, decl in series.stage_families().items():
         for stages in decl["stages"].values():
             for stage in stages:
@@ -143,7 +144,7 @@ def test_the_minerals_table_is_the_declared_file(db):
 def test_the_eu_readers_stage_families_are_series_yml_s():
     # eu_crm.STAGES (E -> mining, P -> processing) is the reader's copy of series.yml stage_families
     # (eu_crm: [E] / [P]); it may not drift from the rule.
-    from rexlib import series
+    from rexlib.etl import series
     declared = {stage: family for family, decl in series.stage_families().items()
                 for stage in decl["stages"].get("eu_crm", [])}
     assert eu_crm.STAGES == declared

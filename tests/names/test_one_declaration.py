@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-from rexlib import ids
+from rexlib.core import ids
 
 REXLIB = Path(ids.__file__).resolve().parent
 SNAKE = re.compile(r"[a-z0-9_]+")
@@ -57,7 +57,7 @@ def test_no_module_declares_mineral_names_stage_words_or_families_again():
     found = []
     for path in sorted(REXLIB.rglob("*.py")):
         found += declarations(path.read_text(encoding="utf-8"), str(path.relative_to(REXLIB.parent)))
-    assert not found, ("declared in code; read rexlib.ids (minerals.csv, stages.csv) instead:\n"
+    assert not found, ("declared in code; read rexlib.core.ids (minerals.csv, stages.csv) instead:\n"
                        + "\n".join(found))
 
 

@@ -76,7 +76,7 @@ def test_notebook_runs_with_parameters(name, params, tmp_path, db):
 @pytest.mark.parametrize("name,params", EDGE_CASES, ids=[f"{n}-{'-'.join(map(str, p.values()))}" for n, p in EDGE_CASES])
 def test_app_draws_the_unusual_views(name, params, db):
     import importlib
-    app = importlib.import_module(f"rexlib.ui.{name}").app(**params)
+    app = importlib.import_module(f"rexlib.app.ui.{name}").app(**params)
     html = "".join(app.render())
     _assert_drawn(html)
     assert "Traceback" not in html

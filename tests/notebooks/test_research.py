@@ -54,7 +54,7 @@ def test_there_are_research_notebooks_with_one_parameters_cell_and_no_outputs():
 
 def test_research_notebooks_are_not_apps():
     """Kept out of the Voila app list (the landing page links only the apps)."""
-    from rexlib.ui import index
+    from rexlib.app.ui import index
     slugs = {slug for slug, *_ in index.APPS}
     assert not slugs & {p.stem for p in NOTEBOOKS}
     assert all(not (RESEARCH.parent / p.name).exists() for p in NOTEBOOKS)

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rexlib import api
-from rexlib.checks_iea_demand import run_iea_demand_checks
-from rexlib.warehouse import query
+from rexlib.query import api
+from rexlib.etl.checks.iea_demand import run_iea_demand_checks
+from rexlib.query.warehouse import query
 from rexlib.metadata.fields import field
-from rexlib.schema import TABLES
+from rexlib.etl.schema import TABLES
 from rexlib.sources import iea
-from rexlib.validate import InvalidArgument
+from rexlib.core.validate import InvalidArgument
 
 PROJECT = Path(__file__).resolve().parents[2]
 WORKBOOK = PROJECT / "data/raw/iea/IEA_CM_Data_Explorer_May2024.xlsx"
@@ -118,7 +118,7 @@ def test_unmapped_label_names_sheet_and_cell(tmp_path):
 
 @pytest.mark.slow
 def test_build_fails_on_an_unmapped_label(tmp_path, monkeypatch):
-    from rexlib.build import BuildError, build
+    from rexlib.etl.build import BuildError, build
     labels = pd.read_csv(LABELS, dtype=str, keep_default_na=False)
     labels = labels[~((labels["kind"] == "case") & (labels["id"] == "high_material_prices"))]
     labels.to_csv(tmp_path / "labels.csv", index=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rexlib import api
+from rexlib.query import api
 from rexlib import metrics as m
 from rexlib.metrics import outlook as o
 

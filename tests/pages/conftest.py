@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from rexlib import publish as P
+from rexlib.app import publish as P
 
 from tests.conftest import static_server
 
 
 def subset_views() -> list[tuple[str, dict]]:
     """The views beyond the apps' defaults, from the apps' own option lists (no list kept here)."""
-    from rexlib.ui import claims, country_profile
+    from rexlib.app.ui import claims, country_profile
     views = [(app, {}) for app in P.PUBLISHED]
     views += [("claims", {"verdict": v}) for v in claims._verdicts() if v != "all"]
     views += [("claims", {"topic": t}) for t in claims._topics() if t != "all"]

@@ -8,7 +8,7 @@ import collections
 
 import pytest
 
-from rexlib import publish as P
+from rexlib.app import publish as P
 
 from .page_text import problems
 
@@ -25,7 +25,7 @@ def test_every_published_page_reads_for_people(published):
 
 @pytest.mark.slow      # the published subset (conftest.published, about 2 minutes of CPU)
 def test_the_subset_covers_every_app_and_each_group_and_claims_page(published):
-    from rexlib.ui import claims, country_profile
+    from rexlib.app.ui import claims, country_profile
     out, report = published
     assert (out / "index.html").exists()
     for app in P.PUBLISHED:
@@ -65,7 +65,7 @@ def test_a_claim_marked_not_checkable_without_a_note_says_so_not_nan(db):
 
 def test_a_coalition_is_named_by_its_group_and_countries(db):
     # data/curated/country_groups.csv lines 2-3: FORGE, named members KOR and USA
-    from rexlib.ui import country_profile as cp
+    from rexlib.app.ui import country_profile as cp
     assert cp._coalition_title("forge_members", ("CHL", "AUS"), ("KOR",)) == \
         "Forum on Resource Geostrategic Engagement (FORGE) + Australia, Chile − Korea, Republic of"
     assert cp._names(["USA", "KOR", "EU"]) == "European Union, Korea, Republic of, United States of America"
@@ -73,8 +73,8 @@ def test_a_coalition_is_named_by_its_group_and_countries(db):
 
 def test_table_cells_of_ids_read_as_words_and_the_explore_app_keeps_them(db):
     # data/curated/deals.csv line 3: D002, instrument investment_commitment
-    from rexlib.api import query
-    from rexlib.ui import common as c
+    from rexlib.query.api import query
+    from rexlib.app.ui import common as c
     deal = query("SELECT deal_id, instrument, minerals FROM deals WHERE deal_id = 'D002'")
     assert deal.at[0, "instrument"] == "investment_commitment"
     shown = c.table_html(deal, "deal")

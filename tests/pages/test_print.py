@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from rexlib import publish as P
+from rexlib.app import publish as P
 
 CHROMIUM = "/usr/bin/chromium"
 PAGES = ["index.html", *(f"{app}/index.html" for app in P.PUBLISHED)]

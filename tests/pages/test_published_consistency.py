@@ -11,9 +11,10 @@ import re
 
 import pytest
 
-from rexlib import api, series
-from rexlib import publish as P
-from rexlib.ui import data as d
+from rexlib.query import api
+from rexlib.etl import series
+from rexlib.app import publish as P
+from rexlib.app.ui import data as d
 from tests.test_consistency import expected_tiles, tiles
 
 
@@ -24,7 +25,7 @@ def _pages(out, app: str) -> list[tuple[str, dict]]:
 
 @pytest.mark.slow      # the published subset (conftest.published)
 def test_published_mineral_profiles_show_the_librarys_and_the_live_apps_tiles(published):
-    from rexlib.ui.mineral_profile import MineralProfile
+    from rexlib.app.ui.mineral_profile import MineralProfile
     out, _ = published
     checked = 0
     for rel, params in _pages(out, "mineral_profile"):

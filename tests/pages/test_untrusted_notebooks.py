@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from rexlib.ui import common as c
+from rexlib.app.ui import common as c
 
 from . import jupyterlab_rules as lab
 
@@ -26,7 +26,7 @@ def test_jupyterlab_drops_svg_and_keeps_data_images_of_an_untrusted_notebook():
 
 
 def _displayed(app: str, monkeypatch) -> list:
-    from rexlib import publish as P
+    from rexlib.app import publish as P
     shown = []
     monkeypatch.setattr(c, "display", lambda obj, **kw: shown.append(obj))
     monkeypatch.delenv("VOILA_BASE_URL", raising=False)

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from rexlib import publish as P
-from rexlib.validate import InvalidArgument
+from rexlib.app import publish as P
+from rexlib.core.validate import InvalidArgument
 
 
 def test_views_come_from_the_apps_own_validators(db):
@@ -17,7 +17,7 @@ def test_views_come_from_the_apps_own_validators(db):
     assert P.default_view("mineral_profile") == {"mineral": "cobalt", "stage": "mine", "year": 2025}
     gallium = P.canonical("mineral_profile", {"mineral": "Gallium"})
     assert gallium["mineral"] == "gallium" and gallium["stage"] == "refinery"
-    from rexlib import api
+    from rexlib.query import api
     assert gallium["year"] == max(api.production_years("gallium", "refinery"))
     # a value the app refuses is refused here, with the valid ones
     with pytest.raises(InvalidArgument, match="stage"):
@@ -94,7 +94,7 @@ def test_a_page_is_the_apps_view_with_controls_to_its_neighbours(gallium_page):
     # one <select> per control with options; each option opens a view the validator chose
     selects = dict(re.findall(r'<select class="rex-go" name="(\w+)">(.*?)</select>', page, re.S))
     assert set(selects) == {"mineral", "stage", "year"}
-    from rexlib.ui import data as d
+    from rexlib.app.ui import data as d
     assert selects["mineral"].count("<option") == len(d.profile_minerals())
     assert re.search(r'<option value="" selected>Gallium</option>', selects["mineral"])
     assert '<option value="mineral=gallium,stage=refinery.html">2025</option>' in selects["year"]
@@ -165,7 +165,7 @@ def test_a_views_file_does_not_depend_on_the_order_of_its_parameters(db):
 
 def test_the_live_link_of_a_published_page_is_no_unknown_parameter_in_the_live_app(db, monkeypatch):
     # "Open in the live app" adds live=1 (rex serve answers the view's page without it)
-    from rexlib.ui import common as c
+    from rexlib.app.ui import common as c
     monkeypatch.setenv("VOILA_BASE_URL", "/")
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     monkeypatch.setenv("QUERY_STRING", "mineral=gallium&live=1")
@@ -176,7 +176,7 @@ def test_the_live_link_of_a_published_page_is_no_unknown_parameter_in_the_live_a
 def test_one_renderer_a_page_holds_the_apps_own_sections(gallium_page):
     """The published page's tables and tiles are the sections the app builds for a report (charts
     differ only in who draws them: SVG for a report, the page's script here)."""
-    from rexlib.ui import common as c
+    from rexlib.app.ui import common as c
     params, page, _ = gallium_page
     app = P.run_notebook("mineral_profile", params)
     app.refresh()

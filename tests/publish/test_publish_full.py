@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rexlib import publish as P
+from rexlib.app import publish as P
 
 
 @pytest.mark.slow
@@ -16,7 +16,7 @@ def test_an_app_published_whole_and_again_with_nothing_changed(db, tmp_path):
     out = tmp_path / "site"
     first = P.publish(out, apps=("financing",), workers=2)
     assert not first.failed
-    from rexlib.ui import financing
+    from rexlib.app.ui import financing
     app = financing.app()
     # every grouping x every agency the app's own controls offer (each one valid: no refusal), and the
     # Project Vault groups (budget x basis, split x months; issue 27), each without the default view again

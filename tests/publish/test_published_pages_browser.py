@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rexlib import publish as P
+from rexlib.app import publish as P
 
 from tests.conftest import static_server
 

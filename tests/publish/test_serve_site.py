@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from rexlib import publish as P
+from rexlib.app import publish as P
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def server(db, tmp_path_factory):
 
 
 def _get(url: str, headers: dict | None = None):
-    # as a browser's page asks (the live app's script gate, rexlib.serve_app.SCRIPT_GATE_PAGE)
+    # as a browser's page asks (the live app's script gate, rexlib.app.serve_app.SCRIPT_GATE_PAGE)
     request = urllib.request.Request(url, headers={"Cookie": "rex_page=1"} if headers is None else headers)
     with urllib.request.urlopen(request, timeout=180) as response:
         return response.geturl(), response.read().decode("utf-8")

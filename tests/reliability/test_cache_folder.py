@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from rexlib.ui import cache
+from rexlib.app.ui import cache
 
 
 def _mode(path) -> int:

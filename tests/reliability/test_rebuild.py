@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rexlib.paths import CURATED, PROJECT, RAW
+from rexlib.core.paths import CURATED, PROJECT, RAW
 
 pytestmark = pytest.mark.slow
 
@@ -60,9 +60,9 @@ def test_a_held_connection_does_not_keep_old_numbers_after_a_rebuild(tree, monke
     """Item 1: the README's ``con = rexlib.connect()`` held open, then ``rexlib.build()`` with D001
     changed: the next query returns the new amount, under the new build's identity."""
     import rexlib
-    from rexlib import warehouse
-    from rexlib.build import build
-    from rexlib.ui import cache
+    from rexlib.query import warehouse
+    from rexlib.etl.build import build
+    from rexlib.app.ui import cache
 
     derived = tree / "data" / "derived"
     monkeypatch.setenv("REX_DATA_DIR", str(derived))
@@ -107,9 +107,9 @@ def test_a_failed_automatic_rebuild_falls_back_to_the_last_good_database(tree):
     assert first.stderr.count("could not be rebuilt") == 1, first.stderr
     assert "12345678901x" in first.stderr and "Traceback" not in first.stderr
     # an app's page (what a Voila kernel runs) says so too: the server log alone would not tell a visitor
-    page = run(tree, ["-c", "import rexlib; from rexlib.ui import common as c; r = c.resolve("
+    page = run(tree, ["-c", "import rexlib; from rexlib.app.ui import common as c; r = c.resolve("
                             "[c.Param('country', 'CHL', 'CHL')], lambda values, explicit: "
-                            "dict(values, country=rexlib.api.country_code(values['country']))); "
+                            "dict(values, country=rexlib.query.api.country_code(values['country']))); "
                             "print(' '.join(r.notes))"])
     assert page.returncode == 0, page.stderr
     assert "could not be rebuilt; this page shows the last good database" in page.stdout
@@ -147,7 +147,7 @@ def test_a_full_disk_while_writing_is_a_sentence_and_keeps_the_last_good_databas
     Item 9: what a build killed mid-way left (its staging folder, named with its pid) is removed."""
     import duckdb
 
-    from rexlib import build as build_module
+    from rexlib.etl import build as build_module
     from rexlib import cli
 
     derived = tree / "data" / "derived"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from rexlib.ui import common as c
+from rexlib.app.ui import common as c
 
 
 def _text(html: str) -> str:
@@ -16,7 +16,7 @@ def _text(html: str) -> str:
 
 def test_the_app_is_built_with_a_message_for_an_unknown_added_country(url):
     """The notebook's call (country_profile.app) with ?add=xx&remove=unobtainium."""
-    from rexlib.ui import country_profile
+    from rexlib.app.ui import country_profile
     url("add=xx&remove=unobtainium")
     app = country_profile.app()
     notes = [_text(n) for n in app.notes]
@@ -27,7 +27,7 @@ def test_the_app_is_built_with_a_message_for_an_unknown_added_country(url):
 @pytest.mark.parametrize("value", ["xx", "unobtainium", "-1", "<script>alert(1)</script>", "q" * 10_000, "ARG,zz"])
 @pytest.mark.parametrize("name", ["add", "remove"])
 def test_every_bad_coalition_value_is_a_message(url, name, value):
-    from rexlib.ui import country_profile as cp
+    from rexlib.app.ui import country_profile as cp
     url(f"{name}={value}")
     params = [c.Param(k, v, v) for k, v in cp.DEFAULTS.items()]
     resolved = c.resolve(params, cp.validate_params)
@@ -46,7 +46,7 @@ def test_a_10_kB_year_is_not_echoed_in_full(url):
 
 
 def test_the_landing_page_says_it_ignored_url_parameters(url):
-    from rexlib.ui import index
+    from rexlib.app.ui import index
     url("mineral=cobalt&year=2024")
     html = _text(index.page().data)
     assert "Ignored URL parameter(s): mineral, year" in html and "takes no URL parameters" in html

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from rexlib import user_sql
+from rexlib.query import user_sql
 
 WIDE = "SELECT repeat('x', 10000) AS s, i FROM range(5000) t(i)"     # 10 kB rows, 50 MB in all
 

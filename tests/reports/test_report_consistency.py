@@ -3,7 +3,7 @@ suite's one `rex report` run rendered (tests/reports/conftest.py, small_plan) sh
 the library (HHI, top-3, China's share, the headline net import reliance)."""
 from __future__ import annotations
 
-from rexlib.ui.mineral_profile import DEFAULTS
+from rexlib.app.ui.mineral_profile import DEFAULTS
 from tests.test_consistency import expected_tiles, tiles
 
 from .conftest import SHARED_RUN_MINERALS

@@ -39,7 +39,7 @@ def test_failure_does_not_stop_the_batch(small_plan):
 
 def test_layout_manifest_and_latest(small_plan):
     root, date_dir, _out = small_plan
-    info = json.loads((rexlib.db.db_path().parent / "build_info.json").read_text())
+    info = json.loads((rexlib.query.db.db_path().parent / "build_info.json").read_text())
     for key in OK:
         notebook, slug = key.split("/")
         folder = date_dir / notebook
@@ -58,7 +58,7 @@ def test_layout_manifest_and_latest(small_plan):
 def test_html_is_self_contained_with_code_hidden(small_plan):
     _root, date_dir, _out = small_plan
     page = (date_dir / "mineral_profile" / "mineral=cobalt.html").read_text()
-    assert "mineral_profile.app(" not in page and "from rexlib.ui import" not in page   # code hidden
+    assert "mineral_profile.app(" not in page and "from rexlib.app.ui import" not in page   # code hidden
     assert not re.search(r"<script[^>]+src=", page)                                     # nothing to fetch
     assert not re.search(r"<link[^>]+href=[\"']?https?:", page)
     assert "application/vnd.jupyter.widget" not in page

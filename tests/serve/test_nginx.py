@@ -14,7 +14,7 @@ from http import HTTPStatus
 import pytest
 
 from benchmarks.nginx import NO_NGINX, nginx_binary, start_nginx, stop_nginx
-from rexlib import publish as P
+from rexlib.app import publish as P
 
 DRAWN = ".rex-vega svg.marks"
 

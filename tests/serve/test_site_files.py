@@ -1,4 +1,4 @@
-"""How rex serve sends the published folder (rexlib.site_files, serve_app.SiteHandler; issue 25): the
+"""How rex serve sends the published folder (rexlib.app.site_files, serve_app.SiteHandler; issue 25): the
 .gz rex publish writes beside each page, pages from memory with an ETag, the shared query strings
 looked up in views.js (no validator run), a republished page sent at once, hidden files refused.
 In-process: one view published into a tmp folder (slow: a few seconds), a tornado server on a free port."""
@@ -15,8 +15,8 @@ import tornado.httpclient
 import tornado.testing
 import tornado.web
 
-from rexlib import publish as P
-from rexlib.site_files import Files, accepts_gzip
+from rexlib.app import publish as P
+from rexlib.app.site_files import Files, accepts_gzip
 
 GALLIUM = "mineral_profile/mineral=gallium,stage=refinery,year=2024.html"
 
@@ -54,7 +54,7 @@ def test_files_use_the_gzip_only_while_it_is_current(tmp_path):
 def _serve(site, requests: list[tuple[str, dict]], monkeypatch, rewrite=None) -> list:
     """Run rex serve's SiteHandler on a free port and make ``requests`` (path, headers) in turn
     (headers: a dict, or a function of the responses so far)."""
-    from rexlib.serve_app import Site, SiteHandler
+    from rexlib.app.serve_app import Site, SiteHandler
 
     async def main():
         app_site = Site(site, "/", logging.getLogger("test"))

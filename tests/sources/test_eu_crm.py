@@ -6,7 +6,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from rexlib.provenance import load_sources
+from rexlib.core.provenance import load_sources
 from rexlib.sources import eu_crm
 from rexlib.sources.countries import UnknownCountryLabel, to_iso3
 from tests.conftest import RAW, raw_line

@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # repo root when pytest runs from elsewhere
 
-from rexlib.ids import MINERALS, PRODUCTION_STAGES  # noqa: E402
+from rexlib.core.ids import MINERALS, PRODUCTION_STAGES  # noqa: E402
 from rexlib.sources.iea import read_iea_demand, read_iea_supply  # noqa: E402
 
 IEA = Path("/work/shared/data/iea/IEA_CM_Data_Explorer_May2024.xlsx")
@@ -32,7 +32,7 @@ def supply_as_published():
 def supply(supply_as_published):
     """The blocks as the build has them: the reader's cells with the value corrections of
     rexlib/metadata/corrections.yml applied (the Rest-of-world fixes moved there, issue 26)."""
-    from rexlib.corrections import apply_value_corrections
+    from rexlib.etl.corrections import apply_value_corrections
     from rexlib.sources.iea import block_shares
     s, t, issues = supply_as_published
     fixed, corrected = apply_value_corrections("refining", s.assign(source_file=IEA.name))

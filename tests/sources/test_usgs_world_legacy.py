@@ -12,7 +12,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from rexlib.ids import MINERALS  # noqa: E402
+from rexlib.core.ids import MINERALS  # noqa: E402
 from rexlib.sources.usgs_world_legacy import (  # noqa: E402
     COLUMNS, FILE_CODES, file_code, read_legacy_world, read_mcs2025_world, read_mcs_world_file,
 )
@@ -304,7 +304,7 @@ def test_iron_ore_reserves_units_and_measures(df):
 def test_unit_corrections_reported(df, issues):
     # The reader reads units as printed; the publisher's wrong units are value corrections of
     # rexlib/metadata/corrections.yml (issue 26), applied by the build as here.
-    from rexlib.corrections import apply_value_corrections
+    from rexlib.etl.corrections import apply_value_corrections
     r = one(df, vintage="MCS2025", mineral_id="titanium_concentrates", record_type="production",
             country_label="Norway", year=2024)
     assert r.unit == "metric tons"                     # as MCS2025 UNIT_MEAS prints it

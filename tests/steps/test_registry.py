@@ -1,4 +1,4 @@
-"""The build's step registry (rexlib/steps/__init__.py): a registered step adds its tables, a
+"""The build's step registry (rexlib/etl/steps/__init__.py): a registered step adds its tables, a
 missing dependency fails naming it, steps run after what they need, and a supply source declared
 in series.yml stage_families + the registry gets its rows in supply_shares (issue 29)."""
 from __future__ import annotations
@@ -8,9 +8,9 @@ import copy
 import pandas as pd
 import pytest
 
-from rexlib import schema, series, steps
-from rexlib.steps import Step, StepError, StepResult, Supply
-from rexlib.warehouse import query
+from rexlib.etl import schema, series, steps
+from rexlib.etl.steps import Step, StepError, StepResult, Supply
+from rexlib.query.warehouse import query
 from tests.conftest import RAW, raw_line
 
 CRITICAL_2022 = RAW / "reference" / "usgs_critical_minerals_2022.csv"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rexlib.row_counts import NOT_COUNTED, count_rows, expected, row_count_problems
-from rexlib.schema import CURATED_TABLES
-from rexlib.warehouse import query
+from rexlib.etl.row_counts import NOT_COUNTED, count_rows, expected, row_count_problems
+from rexlib.etl.schema import CURATED_TABLES
+from rexlib.query.warehouse import query
 
 
 @pytest.fixture(scope="module")

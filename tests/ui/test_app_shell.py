@@ -9,7 +9,7 @@ import importlib
 import ipywidgets as w
 import pytest
 
-from rexlib.ui import index
+from rexlib.app.ui import index
 
 
 def _walk(widget):
@@ -20,7 +20,7 @@ def _walk(widget):
 
 @pytest.mark.parametrize("slug", [slug for slug, *_ in index.APPS])
 def test_the_displayed_tree_holds_every_section_and_each_control_once(slug, db):
-    app = importlib.import_module(f"rexlib.ui.{slug}").app()
+    app = importlib.import_module(f"rexlib.app.ui.{slug}").app()
     tree = list(_walk(app.widget()))
     ids = [id(x) for x in tree]
     assert len(ids) == len(set(ids)), f"{slug}: a widget is shown twice"

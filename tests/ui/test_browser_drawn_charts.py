@@ -14,9 +14,9 @@ import re
 import pytest
 
 from rexlib.charts import base
-from rexlib.ui import cache
-from rexlib.ui import common as c
-from rexlib.ui import mineral_profile as mp
+from rexlib.app.ui import cache
+from rexlib.app.ui import common as c
+from rexlib.app.ui import mineral_profile as mp
 
 SPEC = re.compile(r'<script type="application/json" class="rex-spec">(.*?)</script>', re.S)
 CHART = re.compile(r'<div class="rex-chart" data-rex-name="([^"]*)"')

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from rexlib.private_dir import makedirs_private
-from rexlib.ui import cache
+from rexlib.core.private_dir import makedirs_private
+from rexlib.app.ui import cache
 
 
 def _mode(path) -> int:

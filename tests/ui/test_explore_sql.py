@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rexlib import user_sql
-from rexlib.warehouse import query
-from rexlib.ui import cache, downloads, explore
+from rexlib.query import user_sql
+from rexlib.query.warehouse import query
+from rexlib.app.ui import cache, downloads, explore
 
 
 @pytest.fixture

@@ -3,15 +3,15 @@
 In a kernel ``sys.stderr`` is sent to the page over the kernel websocket; before, ``App.refresh``
 printed the traceback of a failed render there (file paths included). Now it goes to the kernel's
 real stderr (the server log), and the server drops ``error`` messages and ``stderr`` streams from
-what it forwards to the browser (rexlib/serve_app.py)."""
+what it forwards to the browser (rexlib/app/serve_app.py)."""
 from __future__ import annotations
 
 import io
 import json
 import sys
 
-from rexlib.serve_app import hidden_from_browser
-from rexlib.ui import common as c
+from rexlib.app.serve_app import hidden_from_browser
+from rexlib.app.ui import common as c
 
 
 class Broken(c.App):

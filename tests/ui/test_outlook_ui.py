@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from rexlib.ui import cache
-from rexlib.ui import outlook
-from rexlib.validate import InvalidArgument
+from rexlib.app.ui import cache
+from rexlib.app.ui import outlook
+from rexlib.core.validate import InvalidArgument
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 import rexlib
 from rexlib.metrics.claims_check import check_claims
-from rexlib.ui import chokepoints, mineral_profile
+from rexlib.app.ui import chokepoints, mineral_profile
 
 
 def _text(app) -> str:
@@ -68,7 +68,7 @@ def test_claims_on_graphite_and_antimony_processing(db):
 
 
 def test_the_scenario_cuts_a_supplier_at_the_processing_stage(db):
-    from rexlib.ui import scenario
+    from rexlib.app.ui import scenario
     app = scenario.app(mineral="tungsten", stage="processing", supplier="CHN", cut_pct=50)
     app.widget()
     assert not app.notes and "processing" in app.stage.options

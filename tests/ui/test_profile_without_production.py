@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rexlib.reports.plans import all_minerals
-from rexlib.ui import data as d
-from rexlib.ui import mineral_profile as mp
-from rexlib.validate import InvalidArgument
+from rexlib.app.ui import data as d
+from rexlib.app.ui import mineral_profile as mp
+from rexlib.core.validate import InvalidArgument
 
 
 def test_every_mineral_of_the_daily_plan_is_a_profile_mineral(db):

@@ -1,4 +1,4 @@
-"""A preheated kernel's wait for its page request (rexlib.ui.request), against real websocket servers
+"""A preheated kernel's wait for its page request (rexlib.app.ui.request), against real websocket servers
 that behave like Voila's ``/voila/query/<kernel_id>`` handler, and worse."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 import pytest
 from websockets.sync.server import serve
 
-from rexlib.ui import common, request
+from rexlib.app.ui import common, request
 
 KERNEL = "0123456789abcdef-kernel"
 REQUEST = {"QUERY_STRING": "mineral=cobalt&year=2023", "SCRIPT_NAME": "/voila/render/mineral_profile.ipynb",

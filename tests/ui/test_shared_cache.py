@@ -1,4 +1,4 @@
-"""The shared on-disk tier of the section cache (rexlib.ui.cache.SharedSections): a view rendered
+"""The shared on-disk tier of the section cache (rexlib.app.ui.cache.SharedSections): a view rendered
 by one kernel is read back by another; a rebuilt database or changed code never gets an old view;
 a damaged file is rebuilt; a folder that cannot be written turns the tier off, never the app."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rexlib.ui import cache
-from rexlib.ui import common  # noqa: F401  sets cache.drawing, as every app kernel does (the test passed only after another test imported it)
+from rexlib.app.ui import cache
+from rexlib.app.ui import common  # noqa: F401  sets cache.drawing, as every app kernel does (the test passed only after another test imported it)
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_a_new_kernel_reads_the_view_another_kernel_rendered(shared):
 
 
 def test_real_app_html_is_identical_from_the_shared_tier(shared):
-    from rexlib.ui import mineral_profile
+    from rexlib.app.ui import mineral_profile
     first = mineral_profile.app(mineral="gallium")
     first.widget()
     html = [s.value for s in first.body.children]
@@ -92,7 +92,7 @@ def test_an_unwritable_folder_turns_the_tier_off_not_the_app(shared, monkeypatch
 
 
 def test_a_stand_in_renderer_is_never_shared(shared, monkeypatch):
-    from rexlib.ui import common
+    from rexlib.app.ui import common
     monkeypatch.setattr(common, "to_svg", lambda chart: "<svg></svg>")
     cache.SectionCache("t").get("k", _builder("placeholder", []))
     assert shared.writes == 0 and not list(Path(shared.root()).rglob("*.json"))

@@ -5,7 +5,7 @@ value was used and the other dropped, with no note on the page."""
 from __future__ import annotations
 
 
-from rexlib.ui import common as c
+from rexlib.app.ui import common as c
 
 
 PARAMS = [c.Param("mineral", "cobalt", "cobalt"), c.Param("year", 2025, 2025, int)]

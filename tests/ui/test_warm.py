@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rexlib.ui import cache
+from rexlib.app.ui import cache
 
 
 @pytest.fixture
@@ -20,11 +20,11 @@ def fresh(db):
 ])                                                          # their live apps keep no preheated kernel)
 def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypatch, tmp_path, module, attr, values):
     import importlib
-    import rexlib.warehouse
+    import rexlib.query.warehouse
     monkeypatch.setenv("REX_SHARED_CACHE", "1")
     monkeypatch.setenv("REX_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(cache, "SHARED", cache.SharedSections())
-    app_module = importlib.import_module(f"rexlib.ui.{module}")
+    app_module = importlib.import_module(f"rexlib.app.ui.{module}")
     earlier = app_module.app()                  # an earlier visitor draws the views
     earlier.widget()
     for value in values:
@@ -34,12 +34,12 @@ def test_a_warmed_kernel_answers_widget_changes_without_queries(fresh, monkeypat
     visitor.widget()
     type(visitor).warm()                        # ... warmed while it waited in the pool
     calls = []
-    real = rexlib.warehouse.query
-    monkeypatch.setattr(rexlib.warehouse, "query", lambda *a, **k: calls.append(a[0][:60]) or real(*a, **k))
-    for name in ("api", "ui.data", f"ui.{module}"):
+    real = rexlib.query.warehouse.query
+    monkeypatch.setattr(rexlib.query.warehouse, "query", lambda *a, **k: calls.append(a[0][:60]) or real(*a, **k))
+    for name in ("query.api", "app.ui.data", f"app.ui.{module}"):
         mod = importlib.import_module(f"rexlib.{name}")
         if hasattr(mod, "query"):
-            monkeypatch.setattr(mod, "query", rexlib.warehouse.query)
+            monkeypatch.setattr(mod, "query", rexlib.query.warehouse.query)
     for value in values:
         setattr(getattr(visitor, attr), "value", value)
     assert calls == []

@@ -1,5 +1,5 @@
-"""rexlib/ui turns frames into sections: it runs no SQL and holds none (issue 29). What a view needs
-comes from the query layer (rexlib.api) or metrics; user-typed SQL goes through rexlib.user_sql.
+"""rexlib/app/ui turns frames into sections: it runs no SQL and holds none (issue 29). What a view needs
+comes from the query layer (rexlib.query.api) or metrics; user-typed SQL goes through rexlib.query.user_sql.
 
 On main before issue 29 this failed on ui/data.py, ui/financing.py, ui/scenario.py, ui/claims.py
 and ui/explore.py (``from ..warehouse import query`` and SELECT statements)."""
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-UI = Path(__file__).resolve().parents[2] / "rexlib" / "ui"
+UI = Path(__file__).resolve().parents[2] / "rexlib" / "app" / "ui"
 
 # Modules and names that run SQL: the connection, the warehouse's query functions, DuckDB itself.
 SQL_MODULES = {"duckdb", "db"}
@@ -50,7 +50,7 @@ def sql_in(source: str) -> list[str]:
 
 
 def test_the_scan_finds_each_way_sql_got_into_ui():
-    """Each way SQL sat in rexlib/ui on main is caught (these lines are main's, issue 29)."""
+    """Each way SQL sat in rexlib/app/ui on main is caught (these lines are main's, issue 29)."""
     assert sql_in("from ..warehouse import query\n")
     assert sql_in("from .. import warehouse\nwarehouse.query('x')\n")
     assert sql_in("import duckdb\n") and sql_in("from .. import db\n") and sql_in("from ..db import connect\n")
@@ -67,5 +67,5 @@ def test_the_scan_finds_each_way_sql_got_into_ui():
 @pytest.mark.parametrize("path", sorted(UI.rglob("*.py")), ids=lambda p: p.name)
 def test_ui_module_runs_and_holds_no_sql(path):
     found = sql_in(path.read_text(encoding="utf-8"))
-    assert not found, (f"rexlib/ui/{path.relative_to(UI)} runs or holds SQL; move it to rexlib/api.py (a function "
+    assert not found, (f"rexlib/app/ui/{path.relative_to(UI)} runs or holds SQL; move it to rexlib/query/api.py (a function "
                        f"with validated plain arguments) or a metric:\n" + "\n".join(found))

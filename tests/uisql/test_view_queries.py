@@ -1,4 +1,4 @@
-"""The queries the apps' views used to run themselves, now in the query layer (rexlib.api) and the
+"""The queries the apps' views used to run themselves, now in the query layer (rexlib.query.api) and the
 one deal summation (rexlib.metrics.deal_totals), checked on real rows of data/curated/deals.csv."""
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 import rexlib
-from rexlib import InvalidArgument, api
-from rexlib.paths import CURATED
+from rexlib import InvalidArgument
+from rexlib.query import api
+from rexlib.core.paths import CURATED
 
 DEALS_CSV = CURATED / "deals.csv"
 
@@ -34,7 +35,7 @@ def test_deal_totals_by_mineral_reads_not_disclosed_as_nan_never_zero(db):
 
 
 def test_financing_app_draws_deal_totals(db):
-    from rexlib.ui import financing
+    from rexlib.app.ui import financing
     frame = financing.grouped("agency", "all")
     expected = rexlib.deal_totals("agency")
     pd.testing.assert_frame_equal(frame, expected)

@@ -87,7 +87,7 @@ def test_what_both_editions_share_is_checked_and_the_conversions_errors_logged(d
 
 
 def test_the_outlook_and_profile_say_unofficial(db):
-    from rexlib.ui import mineral_profile, outlook
+    from rexlib.app.ui import mineral_profile, outlook
     html = "".join(outlook.iea_change_section("graphite"))
     assert "What changed from the 2023 to the 2024 observation" in html and "UNOFFICIAL" in html
     profile = "".join(mineral_profile.app("lithium").render())

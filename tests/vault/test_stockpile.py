@@ -110,7 +110,7 @@ def test_presets_come_from_the_deals_and_feed_the_report_plan(db):
 
 
 def test_financing_app_shows_the_vault_section(db):
-    from rexlib.ui import financing
+    from rexlib.app.ui import financing
     html = "".join(financing.vault_section("exim_10bn", "consumption", "equal", 6))
     assert "Project Vault: what $10 bn buys" in html
     assert "withheld (W) for 2025 (MCS2026 line 4229)" in html
