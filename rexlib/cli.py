@@ -85,9 +85,9 @@ def _cmd_build(args) -> int:
     from rexlib.core.provenance import ChecksumMismatch
     if getattr(args, "write_row_counts", False):
         from rexlib.etl.build import collect
-        from rexlib.etl.row_counts import ROW_COUNTS, write_row_counts
-        counts = write_row_counts(collect()[0])
-        print(f"wrote {len(counts)} row counts to {ROW_COUNTS}")
+        from rexlib.etl.row_counts import write_generated
+        for path in write_generated(collect()[0]):
+            print(f"wrote {path}")
     try:
         report = build()
     except (BuildError, ChecksumMismatch) as exc:
@@ -260,9 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd = sub.add_parser("build", help="build the DuckDB database from data/raw and data/curated",
                                description=BUILD_HELP)
     build_cmd.add_argument("--write-row-counts", action="store_true",
-                           help="after a deliberate change to what a reader keeps (a new edition), write the row "
-                                "counts per table and vintage that every build checks (rexlib/metadata/"
-                                "row_counts.csv), then build; review the diff")
+                           help="after a deliberate change (a new source or edition, a reader that keeps more), "
+                                "write the generated files: the row counts per table and vintage that every build "
+                                "checks (rexlib/metadata/row_counts.csv) and docs/data_dictionary.md; then build. "
+                                "Review the diff")
     info = sub.add_parser("info", help="tables, row counts, vintages and sources; or one table's columns",
                           description=INFO_HELP)
     info.add_argument("table", nargs="?", metavar="TABLE", help="a table or view (e.g. production): show its columns")

@@ -9,8 +9,9 @@ Counted: every table the build reads from the publishers' files (not the hand-cu
 ``data/curated/``, whose rows are each cited and validated, nor the sources' own metadata tables).
 A table with a ``vintage`` column is counted per vintage.
 
-After a deliberate change (a new edition, a reader that now reads more), write the new counts and
-review the diff::
+After a deliberate change (a new edition, a reader that now reads more, a new source), write the
+generated files (these counts and ``docs/data_dictionary.md``, :func:`write_generated`) and review
+the diff::
 
     rex build --write-row-counts
 """
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from rexlib.core.paths import PROJECT
 from .schema import CURATED_TABLES
 
 ROW_COUNTS = Path(__file__).resolve().parents[1] / "metadata" / "row_counts.csv"
+DICTIONARY = PROJECT / "docs" / "data_dictionary.md"      # generated from the declarations
 NOT_COUNTED = frozenset(CURATED_TABLES) | {"sources", "source_files", "source_releases"}
 ALL_VINTAGES = ""     # the vintage cell of a table counted whole
 
@@ -72,3 +75,17 @@ def write_row_counts(tables: dict[str, pd.DataFrame], path: Path = ROW_COUNTS) -
     counts = count_rows(tables)
     counts.to_csv(path, index=False)
     return counts
+
+
+def write_generated(tables: dict[str, pd.DataFrame], path: Path = ROW_COUNTS,
+                    dictionary: Path = DICTIONARY) -> list[Path]:
+    """Write every file generated from the declarations and the collected ``tables``: the row counts
+    (``path``) and the data dictionary (``dictionary``, when its folder exists: a source checkout).
+    Returns the paths written. What ``rex build --write-row-counts`` runs."""
+    from rexlib.etl.dictionary import markdown
+    write_row_counts(tables, path)
+    written = [path]
+    if dictionary.parent.is_dir():
+        dictionary.write_text(markdown(), encoding="utf-8")
+        written.append(dictionary)
+    return written

@@ -798,7 +798,7 @@ SERIES_OF_SUPPLY = ["mineral_id", "stage_family", "source", "source_stage", "sou
 
 
 # How a supply source's frame is read into stage-family rows: the shapes a step may declare
-# (rexlib/etl/steps/__init__.py ``Supply.shape``).
+# (``Supply.shape`` in a step's STEP, rexlib/etl/steps/<source>.py).
 SUPPLY_SHAPES = {
     "world_series": _world_series_rows,   # a *_latest table (USGS production_latest): a series per year with world totals
     "iea_blocks": _iea_family_rows,       # iea_with_shares rows: observed blocks with their totals
@@ -819,7 +819,7 @@ def supply_shares_table(supplies: dict[str, tuple[str, pd.DataFrame]]) -> pd.Dat
             if source not in supplies:
                 raise SeriesRuleError(
                     f"rexlib/metadata/series.yml stage_families.{family}: source {source!r} is supplied by no "
-                    f"build step (rexlib/etl/steps/__init__.py Supply); supplied: {sorted(supplies)}")
+                    f"build step (the `supplies` of a STEP in rexlib/etl/steps/<source>.py); supplied: {sorted(supplies)}")
             shape, frame = supplies[source]
             if shape not in SUPPLY_SHAPES:
                 raise SeriesRuleError(f"supply source {source!r}: unknown shape {shape!r}; valid: {sorted(SUPPLY_SHAPES)}")

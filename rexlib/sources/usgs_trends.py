@@ -165,7 +165,7 @@ def read_t6(path: Path, source: str = T6_FILE) -> tuple[pd.DataFrame, list[dict]
             mid = None
         if mid is None or mid not in MINERALS:
             issues.append(dict(file=source, line=line, column="Critical_Mineral", raw_value=label,
-                               action="row kept without mineral id", reason="no mineral id in rexlib/core/ids.py"))
+                               action="row kept without mineral id", reason="no mineral id in rexlib/metadata/mappings/minerals.csv"))
             mid = None
         rows.append(dict(mineral_id=mid, label=label, applications=apps, chapter_note=note or None,
                          vintage=edition, source_file=source, source_line=line))

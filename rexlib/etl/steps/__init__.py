@@ -1,99 +1,96 @@
-"""The build as one step per source, and THE registry of steps (read as data).
+"""The build as one step per source, and THE registry of steps (assembled from the step modules).
 
-Each step is a ``collect_<source>(ctx) -> StepResult`` in a module of this package: it reads its
-publisher's raw files through the readers of :mod:`rexlib.sources`, shapes the schema's tables and
-returns them with the issues it logged and the country labels it mapped. :data:`REGISTRY` says, for
-every source: its step function, the tables it makes (``produces``), the tables of other steps it
-reads (``needs``; a table it rewrites is also in ``revises``), and the frame it gives the supply
-families of ``rexlib/metadata/series.yml`` (``supplies``). :func:`run` (what
-``rexlib.build.collect`` calls) runs the steps in an order that respects ``needs``.
+Each source has one module here, ``rexlib/etl/steps/<source>.py``, holding everything the build knows
+of it: its ``collect_<source>(ctx) -> StepResult`` (reads its publisher's raw files through the
+readers of :mod:`rexlib.sources`, shapes its tables, returns them with the issues it logged and the
+country labels it mapped), its ``TABLES`` (the declarations of the tables it makes, with
+:mod:`rexlib.etl.tablespec`) and its ``STEP = Step(...)``: the tables it makes (``produces``), the
+tables of other steps it reads (``needs``; a table it rewrites is also in ``revises``) and the
+frame it gives the supply families of ``rexlib/metadata/series.yml`` (``supplies``).
 
-A new source: a reader in ``rexlib/sources/``, a step module here, one ``Step`` in ``REGISTRY``,
-and its declarations (table schema and fields, row counts; ``series.yml`` to join a stage family).
+:data:`REGISTRY` is every module of this package that declares a ``STEP``, by module name
+(:func:`discover`); :func:`run` (what ``rexlib.build.collect`` calls) runs them in that order,
+each moved after the steps making what it ``needs``, label-gathering steps (``reference``) last.
+A new source: a reader in ``rexlib/sources/``, a step module here (collect, TABLES, STEP), its raw
+file and ``data/raw/sources.yml``; then ``rex build --write-row-counts`` writes the generated files.
+Nothing else lists the steps.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import pkgutil
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from rexlib.etl import series
-from .context import Context, StepError, StepResult
-from .curated import collect_curated
-from .eu_crm import collect_eu_crm
-from .iea_2024 import collect_iea_2024
-from .iea_2025 import collect_iea_2025
-from .reference import collect_reference
-from .source_metadata import collect_source_metadata
-from .usgs_salient import collect_usgs_salient
-from .usgs_trends import collect_usgs_trends
-from .usgs_world import collect_usgs_world
-from .wgi import collect_wgi
+from ..tablespec import Table
+from .context import Context, Read, Step, StepError, StepResult, Supply
 
-__all__ = ["Context", "REGISTRY", "Step", "StepError", "StepResult", "Supply", "ordered", "run",
+__all__ = ["Context", "REGISTRY", "Step", "StepError", "StepResult", "Supply", "discover", "ordered", "run",
            "supply_frames", "supply_sources"]
 
-Read = Callable[[str], pd.DataFrame]
+
+def _names(value) -> bool:
+    return isinstance(value, tuple) and all(isinstance(v, str) and v for v in value)
 
 
-@dataclass(frozen=True)
-class Supply:
-    """What a source gives the stage families of series.yml: ``source`` (its name in
-    ``stage_families``), the ``shape`` of its frame (a key of :data:`rexlib.etl.series.SUPPLY_SHAPES`)
-    and ``frame(read, derived)``: the frame from the written tables (``read(name)``) and the
-    derived ones (``derived``: ``production_latest`` ...)."""
-    source: str
-    shape: str
-    frame: Callable[[Read, dict], pd.DataFrame]
+def _checked(module, name: str) -> Step | None:
+    """The module's STEP with its TABLES attached; None for a helper module (no STEP, no collect_).
+    Raises StepError naming the module and what is malformed."""
+    where = f"{module.__name__.replace('.', '/')}.py"
+    step = getattr(module, "STEP", None)
+    collects = sorted(n for n, v in vars(module).items()
+                      if n.startswith("collect_") and callable(v) and getattr(v, "__module__", None) == module.__name__)
+    if step is None:
+        if collects:
+            raise StepError(f"{where} defines {collects[0]} but no STEP: add "
+                            f"STEP = Step({name!r}, {collects[0]}, produces=(<its tables>,)) to register it")
+        return None
+    if not isinstance(step, Step):
+        raise StepError(f"{where}: STEP must be a rexlib.etl.steps.Step, not {type(step).__name__}")
+    if step.source != name:
+        raise StepError(f"{where}: STEP's source is {step.source!r}; a step is named after its module: use {name!r}")
+    if not callable(step.collect):
+        raise StepError(f"{where}: STEP's collect is {step.collect!r}, not a function (collect_{name}(ctx))")
+    for field in ("produces", "needs", "revises"):
+        if not _names(getattr(step, field)):
+            raise StepError(f"{where}: STEP's `{field}` must be a tuple of table names, e.g. ('{name}_table',); "
+                            f"got {getattr(step, field)!r}")
+    if not step.produces:
+        raise StepError(f"{where}: STEP produces no table")
+    tables = getattr(module, "TABLES", step.tables)
+    if not (isinstance(tables, tuple) and all(isinstance(t, Table) for t in tables)):
+        raise StepError(f"{where}: TABLES must be a tuple of rexlib.etl.tablespec.Table (e.g. "
+                        f"TABLES = (world_table('{name}_production', '...'),)); got {tables!r}")
+    return replace(step, tables=tables)
 
 
-@dataclass(frozen=True)
-class Step:
-    source: str                                  # the publisher / source it reads
-    collect: Callable[[Context], StepResult]
-    produces: tuple[str, ...]                    # the tables it returns (exactly these)
-    needs: tuple[str, ...] = ()                  # tables of other steps it reads
-    revises: tuple[str, ...] = ()                # tables of ``needs`` it returns rewritten
-    supplies: tuple[Supply, ...] = ()
-    gathers_labels: bool = False                 # runs after every other step (reads all their country labels)
+def discover(package: str = __name__) -> tuple[Step, ...]:
+    """The steps of ``package``: the ``STEP`` of every module that declares one, with its ``TABLES``,
+    in the order of the modules' names (:func:`ordered` then respects ``needs``). Raises StepError
+    naming the module for a malformed registration."""
+    pkg = importlib.import_module(package)
+    found: list[Step] = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"{package}.{info.name}")
+        except ImportError as exc:
+            if "partially initialized" not in str(exc):
+                raise
+            raise StepError(f"{package.replace('.', '/')}/{info.name}.py imports a module that imports the steps "
+                            f"(rexlib.etl.schema, the catalogue, is assembled from them): declare its tables with "
+                            f"rexlib.etl.tablespec (Table, world_table) and use its own TABLES ({exc})") from exc
+        step = _checked(module, info.name)
+        if step is not None:
+            found.append(step)
+    return tuple(found)
 
 
-def _latest(name: str) -> Callable[[Read, dict], pd.DataFrame]:
-    return lambda read, derived: derived[name]
-
-
-def _iea_blocks(read: Read, derived: dict) -> pd.DataFrame:
-    return series.iea_with_shares(read("refining"), read("iea_supply_2025"))
-
-
-def _table(name: str) -> Callable[[Read, dict], pd.DataFrame]:
-    return lambda read, derived: read(name)
-
-
-REGISTRY: tuple[Step, ...] = (
-    Step("usgs_world", collect_usgs_world, ("production", "reserves", "capacity"),
-         supplies=(Supply("usgs", "world_series", _latest("production_latest")),)),
-    Step("usgs_salient", collect_usgs_salient,
-         ("import_reliance", "import_sources", "import_sources_fig3", "us_salient", "prices", "usgs_leading_source")),
-    Step("iea_2024", collect_iea_2024,
-         ("refining", "refining_totals", "iea_demand", "iea_cleantech_demand", "iea_tech_demand",
-          "iea_demand_totals"),
-         supplies=(Supply("iea", "iea_blocks", _iea_blocks),)),          # both IEA editions (series.iea_with_shares)
-    Step("iea_2025", collect_iea_2025, ("iea_supply_2025", "iea_supply_totals_2025", "iea_demand_2025")),
-    Step("wgi", collect_wgi, ("governance",)),
-    Step("eu_crm", collect_eu_crm,
-         ("eu_crm_global_supply", "eu_crm_eu_sourcing", "eu_crm_criticality", "eu_crm_end_use"),
-         supplies=(Supply("eu_crm", "eu_shares", _table("eu_crm_global_supply")),)),
-    Step("curated", collect_curated, ("deals", "agreements", "country_groups", "export_controls", "claims", "intensities")),
-    Step("usgs_trends", collect_usgs_trends,
-         ("export_controls", "agreements", "usgs_end_uses", "usgs_scrap", "usgs_price_growth"),
-         needs=("export_controls", "agreements"), revises=("export_controls", "agreements")),
-    Step("source_metadata", collect_source_metadata, ("sources", "source_files")),
-    Step("reference", collect_reference, ("minerals", "countries", "country_labels"),
-         needs=("production", "reserves", "capacity", "import_sources", "refining"), gathers_labels=True),
-)
+REGISTRY: tuple[Step, ...] = discover()
 
 
 def _producers(registry) -> dict[str, Step]:
@@ -105,7 +102,7 @@ def _producers(registry) -> dict[str, Step]:
                 continue
             if name in out:
                 raise StepError(f"table {name!r} is produced by two steps, {out[name].source!r} and "
-                                f"{step.source!r} (rexlib/etl/steps/__init__.py): one must `revises` it")
+                                f"{step.source!r} (rexlib/etl/steps/<source>.py): one must `revises` it")
             out[name] = step
     return out
 
@@ -158,7 +155,7 @@ def run(raw_dir: Path, curated_dir: Path, registry=REGISTRY) -> tuple[dict[str, 
         issues += ctx.take_pending_issues() + list(result.issues)
         if set(result.tables) != set(step.produces):
             raise StepError(f"step {step.source!r} returned tables {sorted(result.tables)}, "
-                            f"but declares {sorted(step.produces)} (rexlib/etl/steps/__init__.py)")
+                            f"but declares {sorted(step.produces)} (rexlib/etl/steps/{step.source}.py)")
         ctx.tables.update(result.tables)
         ctx.labels += result.labels
     return ctx.tables, issues

@@ -1,5 +1,6 @@
-"""What one build run shares between its steps: the input folders, the tables made so far, the
-issues and country labels reported, and the raw files more than one step reads (read once per run)."""
+"""What a step declares (:class:`Step`: the ``STEP`` of its module) and what one build run shares
+between the steps: the input folders, the tables made so far, the issues and country labels
+reported, and the raw files more than one step reads (read once per run)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +8,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
+
+from ..tablespec import Table
 
 ISO_FILE = "reference/lukes_iso3166_all.csv"
 
@@ -55,5 +58,33 @@ class Context:
         try:
             return self.tables[name]
         except KeyError:
-            raise StepError(f"table {name!r} is read before any step made it: declare it in the step's "
-                            f"`needs` (rexlib/etl/steps/__init__.py)") from None
+            raise StepError(f"table {name!r} is read before any step made it: declare it in the `needs` of "
+                            f"the reading step's STEP (rexlib/etl/steps/<source>.py)") from None
+
+
+Read = Callable[[str], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Supply:
+    """What a source gives the stage families of series.yml: ``source`` (its name in
+    ``stage_families``), the ``shape`` of its frame (a key of :data:`rexlib.etl.series.SUPPLY_SHAPES`)
+    and ``frame(read, derived)``: the frame from the written tables (``read(name)``) and the
+    derived ones (``derived``: ``production_latest`` ...)."""
+    source: str
+    shape: str
+    frame: Callable[[Read, dict], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One source's step, declared as ``STEP = Step(...)`` in its module ``rexlib/etl/steps/<source>.py``
+    (``source`` is the module's name); the registry attaches the module's ``TABLES`` as ``tables``."""
+    source: str                                  # the publisher / source it reads (= its module's name)
+    collect: Callable[[Context], StepResult]
+    produces: tuple[str, ...]                    # the tables it returns (exactly these)
+    needs: tuple[str, ...] = ()                  # tables of other steps it reads
+    revises: tuple[str, ...] = ()                # tables of ``needs`` it returns rewritten
+    supplies: tuple[Supply, ...] = ()
+    gathers_labels: bool = False                 # runs after every other step (reads all their country labels)
+    tables: tuple[Table, ...] = ()               # its declarations (the module's TABLES)

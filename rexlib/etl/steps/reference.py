@@ -9,7 +9,8 @@ import pandas as pd
 
 from rexlib.core.ids import MINERALS
 from rexlib.sources.countries import iso_reference
-from .context import Context, StepError, StepResult
+from ..tablespec import Table
+from .context import Context, Step, StepError, StepResult
 from .shared import mcs2026
 
 CRITICAL_2022 = "reference/usgs_critical_minerals_2022.csv"
@@ -18,6 +19,23 @@ COUNTRY_TABLES = ("production", "reserves", "capacity", "import_sources", "refin
 SPECIAL = {"WLD": ("World", "aggregate"), "ROW": ("Rest of world / other countries", "aggregate"),
            "EU": ("European Union", "union"), "XKX": ("Kosovo", "territory"),
            "ANT": ("Netherlands Antilles", "territory")}
+
+# The tables this step makes (rexlib/etl/schema.py gathers them; descriptions and units: metadata/fields.yml).
+TABLES = (
+    Table("minerals", "Canonical mineral ids with USGS chapter and critical-mineral list membership.",
+          {"mineral_id": "VARCHAR", "name": "VARCHAR", "mcs_chapter": "VARCHAR", "critical_2022": "BOOLEAN",
+           "critical_2025": "BOOLEAN", "group_2022": "VARCHAR", "has_production": "BOOLEAN"},
+          key=("mineral_id",), required=("mineral_id", "name")),
+    Table("countries", "ISO 3166 countries plus reserved aggregate codes (WLD, ROW, EU, joint labels).",
+          {"iso3": "VARCHAR", "name": "VARCHAR", "iso2": "VARCHAR", "iso_numeric": "VARCHAR",
+           "region": "VARCHAR", "sub_region": "VARCHAR", "kind": "VARCHAR"},
+          key=("iso3",), required=("iso3", "name", "kind"),
+          allowed={"kind": ("country", "territory", "aggregate", "joint", "union")}),
+    Table("country_labels", "Every country label seen in a raw file and the code it maps to.",
+          {"label": "VARCHAR", "iso3": "VARCHAR", "qualifier": "VARCHAR", "source_file": "VARCHAR"},
+          key=("label", "source_file"), required=("label", "iso3"), country_columns=("iso3",)),
+)
+SPEC = {t.name: t for t in TABLES}
 
 
 def collect_reference(ctx: Context) -> StepResult:
@@ -64,3 +82,7 @@ def countries(iso_path: Path, extra_codes: set[str]) -> pd.DataFrame:
             rows.append(dict(iso3=code, name=" and ".join(names.get(c, c) for c in code.split("+")),
                              iso2=None, iso_numeric=None, region=None, sub_region=None, kind="joint"))
     return pd.DataFrame(rows)
+
+
+STEP = Step("reference", collect_reference, ("minerals", "countries", "country_labels"),
+            needs=COUNTRY_TABLES, gathers_labels=True)

@@ -7,12 +7,20 @@ import pandas as pd
 from rexlib.etl import corrections, series
 from rexlib.etl.normalise import align_measures, map_countries, normalise_units
 from rexlib.core.ids import MINERALS
-from ..schema import TABLES
 from rexlib.sources import usgs_world_legacy
-from .context import Context, StepResult
+from ..tablespec import world_table
+from .context import Context, Step, StepResult, Supply
 from .shared import mcs2026
 
 RECORDS = ("production", "reserves", "capacity")
+
+# The tables this step makes (rexlib/etl/schema.py gathers them; descriptions and units: metadata/fields.yml).
+TABLES = (
+    world_table("production", "World production by country (USGS MCS2023-MCS2026), one row per vintage."),
+    world_table("reserves", "World reserves by country (USGS MCS2023-MCS2026)."),
+    world_table("capacity", "World production capacity by country (USGS MCS2025-MCS2026)."),
+)
+SPEC = {t.name: t for t in TABLES}
 
 
 def collect_usgs_world(ctx: Context) -> StepResult:
@@ -41,7 +49,7 @@ def collect_usgs_world(ctx: Context) -> StepResult:
     world = normalise_units(world, issues)
     world["qualifier"] = world["qualifier"].fillna("")
     world["value_text"] = world["value_text"].fillna("") if "value_text" in world else ""
-    cols = list(TABLES["production"].columns)
+    cols = list(SPEC["production"].columns)
     tables: dict[str, pd.DataFrame] = {}
     for record in RECORDS:
         part = world[world["record_type"] == record]
@@ -53,7 +61,7 @@ def collect_usgs_world(ctx: Context) -> StepResult:
 def dedupe_world(frame: pd.DataFrame, issues: list[dict], record: str) -> pd.DataFrame:
     """Rule: a key seen twice in one vintage (a country listed under two qualifiers that normalise
     alike) keeps the first published row; the others are logged, never silently merged."""
-    key = list(TABLES[record].key)
+    key = list(SPEC[record].key)
     dup = frame.duplicated(key, keep="first")
     for row in frame[dup].itertuples():
         issues.append(dict(file=row.source_file, line=str(row.source_line), column="(key)",
@@ -61,3 +69,7 @@ def dedupe_world(frame: pd.DataFrame, issues: list[dict], record: str) -> pd.Dat
                            action="row not loaded (duplicate key; first row kept)",
                            reason=f"duplicate {record} key in vintage {row.vintage}"))
     return frame[~dup].reset_index(drop=True)
+
+
+STEP = Step("usgs_world", collect_usgs_world, ("production", "reserves", "capacity"),
+            supplies=(Supply("usgs", "world_series", lambda read, derived: derived["production_latest"]),))
