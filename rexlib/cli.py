@@ -262,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--write-row-counts", action="store_true",
                            help="after a deliberate change (a new source or edition, a reader that keeps more), "
                                 "write the generated files: the row counts per table and vintage that every build "
-                                "checks (rexlib/metadata/row_counts.csv) and docs/data_dictionary.md; then build. "
+                                "checks (rexlib/metadata/row_counts.csv), docs/data_dictionary.md and the package tree of "
+                                "docs/architecture.md; then build. "
                                 "Review the diff")
     info = sub.add_parser("info", help="tables, row counts, vintages and sources; or one table's columns",
                           description=INFO_HELP)

@@ -85,5 +85,20 @@ def tree_markdown() -> str:
     return "\n".join(lines)
 
 
+TREE_BLOCK = re.compile(r"(<!-- tree:[^\n]*-->\n)(.*?)(\n<!-- /tree -->)", re.S)
+
+
+def write_tree(page: Path) -> bool:
+    """Put :func:`tree_markdown` into ``page`` (docs/architecture.md) between its tree markers; True when
+    the page changed. A page without the markers is an error naming them."""
+    text = page.read_text(encoding="utf-8")
+    if not TREE_BLOCK.search(text):
+        raise ValueError(f"{page}: no generated tree block (<!-- tree: ... --> ... <!-- /tree -->) to fill")
+    new = TREE_BLOCK.sub(lambda m: m.group(1) + tree_markdown() + m.group(3), text, count=1)
+    if new != text:
+        page.write_text(new, encoding="utf-8")
+    return new != text
+
+
 if __name__ == "__main__":
     print(tree_markdown())

@@ -26,6 +26,7 @@ from .schema import CURATED_TABLES
 
 ROW_COUNTS = Path(__file__).resolve().parents[1] / "metadata" / "row_counts.csv"
 DICTIONARY = PROJECT / "docs" / "data_dictionary.md"      # generated from the declarations
+ARCHITECTURE = PROJECT / "docs" / "architecture.md"        # its tree block: generated from the package
 NOT_COUNTED = frozenset(CURATED_TABLES) | {"sources", "source_files", "source_releases"}
 ALL_VINTAGES = ""     # the vintage cell of a table counted whole
 
@@ -78,14 +79,19 @@ def write_row_counts(tables: dict[str, pd.DataFrame], path: Path = ROW_COUNTS) -
 
 
 def write_generated(tables: dict[str, pd.DataFrame], path: Path = ROW_COUNTS,
-                    dictionary: Path = DICTIONARY) -> list[Path]:
-    """Write every file generated from the declarations and the collected ``tables``: the row counts
-    (``path``) and the data dictionary (``dictionary``, when its folder exists: a source checkout).
+                    dictionary: Path = DICTIONARY, architecture: Path = ARCHITECTURE) -> list[Path]:
+    """Write every file generated from the declarations, the package and the collected ``tables``: the
+    row counts (``path``), the data dictionary (``dictionary``) and the package tree of
+    docs/architecture.md (``architecture``; both only where they exist: a source checkout).
     Returns the paths written. What ``rex build --write-row-counts`` runs."""
+    from rexlib.core.layers import write_tree
     from rexlib.etl.dictionary import markdown
     write_row_counts(tables, path)
     written = [path]
     if dictionary.parent.is_dir():
         dictionary.write_text(markdown(), encoding="utf-8")
         written.append(dictionary)
+    if architecture.is_file():
+        write_tree(architecture)
+        written.append(architecture)
     return written

@@ -120,8 +120,12 @@ def test_write_generated_writes_the_row_counts_and_the_data_dictionary(tmp_path,
     tables, _ = steps.run(RAW, tmp_path, steps.discover(_package(tmp_path, monkeypatch,
                                                                   {"critical_2022": CRITICAL_STEP})))
     (tmp_path / "docs").mkdir()
-    written = write_generated(tables, tmp_path / "row_counts.csv", tmp_path / "docs" / "data_dictionary.md")
-    assert [p.name for p in written] == ["row_counts.csv", "data_dictionary.md"]
+    page = tmp_path / "docs" / "architecture.md"
+    page.write_text("# Layout\n\n<!-- tree: generated -->\nstale\n<!-- /tree -->\n\nThe rest.\n")
+    written = write_generated(tables, tmp_path / "row_counts.csv", tmp_path / "docs" / "data_dictionary.md", page)
+    assert [p.name for p in written] == ["row_counts.csv", "data_dictionary.md", "architecture.md"]
+    from rexlib.core.layers import tree_markdown
+    assert page.read_text() == f"# Layout\n\n<!-- tree: generated -->\n{tree_markdown()}\n<!-- /tree -->\n\nThe rest.\n"
     assert (tmp_path / "docs" / "data_dictionary.md").read_text() == markdown()
     assert "critical_2022,,50" in (tmp_path / "row_counts.csv").read_text()
 

@@ -47,7 +47,7 @@ def test_the_architecture_page_shows_the_tree_as_it_is():
     block = re.search(r"<!-- tree:[^\n]*-->\n(.*?)\n<!-- /tree -->", page, re.S)
     assert block, "docs/architecture.md lost its generated tree block"
     assert block.group(1) == layers.tree_markdown(), \
-        "docs/architecture.md's tree differs from the package: regenerate it (python -m rexlib.core.layers)"
+        "docs/architecture.md's tree differs from the package: regenerate it (rex build --write-row-counts)"
 
 
 @pytest.mark.parametrize("old", sorted(MOVED))
