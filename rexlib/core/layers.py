@@ -73,7 +73,13 @@ def tree_markdown() -> str:
         if layer == "metadata":
             files = sorted(p.relative_to(PACKAGE / layer).as_posix() for p in (PACKAGE / layer).rglob("*")
                            if p.is_file() and p.suffix in (".yml", ".csv", ".py") and "__pycache__" not in p.parts)
-            lines.append("    " + ", ".join(files))
+            line = "   "
+            for name in files:
+                if len(line) + len(name) + 2 > 110:
+                    lines.append(line.rstrip(",") + ",")
+                    line = "   "
+                line += f" {name},"
+            lines.append(line.rstrip(","))
             continue
         for name, path in mods.items():
             if layer_of(name) != layer or name == f"rexlib.{layer}":
