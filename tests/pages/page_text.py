@@ -54,8 +54,9 @@ NAMES = {
     "module path": re.compile(r"\brexlib[./]\w+"),
     "methods section": re.compile(r"docs/\w+\.md|§\s*\d"),
     "a document's file name": SEED_FILE,
-    # a curated row's id: agreement A001, claim C034, deal D004, export control X003
-    "a curated row's id": re.compile(r"\b[ACDX]\d{3}\b"),
+    # a curated row's id: agreement A001, deal D004, export control X003 (a claim keeps its number, C034,
+    # on its card: the claims app names claims by it)
+    "a curated row's id": re.compile(r"\b[ADX]\d{3}\b"),
 }
 
 

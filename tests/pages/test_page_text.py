@@ -48,7 +48,7 @@ def test_the_scan_finds_what_main_printed():
             ' — claimed 20 count; data: — nan.</div><p>(rexlib/metadata/partner_pools.yml) 6.9e+04 in 2,011 $0.00 bn'
             ' docs/methods.md §4</p><p>Download CSV: coalition_forge_members.csv</p>')
     rules = {rule for _, rule, _ in problems(page)}
-    assert rules == {"snake_case id", "ISO code", "NaN / None", "module path", "methods section", "a curated row's id",
+    assert rules == {"snake_case id", "ISO code", "NaN / None", "module path", "methods section",
                      "scientific notation", "a year with a thousands separator", "$0.00 bn for an undisclosed amount"}
     # a file's name, a year, an amount, "None recorded" and a company's name are fine
     assert not problems('<p>Download CSV: cobalt_financing_deals.csv. None recorded for Cobalt. In 2011: '
