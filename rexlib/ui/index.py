@@ -111,7 +111,8 @@ def page(title: str = "rex: critical-minerals workbook") -> HTML:
                      f'<p>{esc(line)}</p><p class="rex-note">For example: <a href="{slug}.ipynb?{esc(example)}">'
                      f'{esc(said)}</a></p></div>')
     # In Voila a link such as index.ipynb?mineral=cobalt gives parameters this page does not take: say so.
-    return HTML(CSS + TOPICS_CSS + f'<div class="rex-app" data-rex-title="{esc(tab_title(LANDING_TITLE))}"><h1>{esc(title)}</h1>{ignored_url_note("This landing page")}'
+    return HTML(CSS + TOPICS_CSS + f'<div class="rex-app" data-rex-title="{esc(tab_title(LANDING_TITLE))}">'
+                f'<h1>{esc(title)}</h1>{ignored_url_note("This landing page")}'
                 '<p class="rex-lede">Where critical minerals are mined and processed, how concentrated that is, how '
                 'much the United States depends on imports and from whom, which deals and agreements target the '
                 'chokepoints, and whether the claims in the news match the data. From the USGS Mineral Commodity '
