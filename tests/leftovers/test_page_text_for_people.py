@@ -55,11 +55,19 @@ def test_every_document_the_curated_rows_cite_is_declared(db):
 
 
 def test_the_country_profile_cites_documents_for_people(db):
-    # data/curated/country_groups.csv: the USA is named in groups cited from all five seed documents
-    from rexlib.ui import country_profile
-    app = country_profile.app(country="USA")
-    app.refresh()
-    page = "".join(s.value for s in app.body.children)
+    # data/curated/country_groups.csv and agreements.csv: the USA's groups and agreements, cited from
+    # the seed documents (their source_doc is a file name such as 004_6c2d13623d2d2f40.txt)
+    import types
+
+    import pandas as pd
+
+    from rexlib.metrics import country as k
+    from rexlib.ui import country_profile as cp
+    groups = k._groups_of("USA")
+    assert groups["source_doc"].str.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt").all() and len(groups) >= 10
+    profile = types.SimpleNamespace(name="United States", iso3="USA", groups=groups, eu_sourcing=pd.DataFrame())
+    page = "".join(cp.CountryProfile._groups(profile))
+    page += cp._cards(k._agreements_of("USA"), "name", lambda r: "")
     found = [p for p in problems(page) if p[1] in ("a document's file name", "a curated row's id")]
     assert not found, found[:3]
-    assert ", Rare Earth Exchanges, 3–7 February 2026" in page
+    assert ", Rare Earth Exchanges, 3–7 February 2026" in page and ", AFP, 4 February 2026" in page
