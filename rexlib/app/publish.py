@@ -322,7 +322,7 @@ NAV = [("mineral_profile", "Minerals"), ("import_reliance", "Import reliance"), 
 def page_html(*, title: str, body: str, info: SiteInfo, prefix: str, app: str = "", query: str = "",
               cited: list[dict] = ()) -> str:
     from rexlib.charts.base import CURATED_PUBLISHER, esc
-    from .ui.common import CSS
+    from .ui.common import CSS, tab_title
     nav = "".join(f'<a href="{prefix}{a}/"{" aria-current=page" if a == app else ""}>{esc(t)}</a>' for a, t in NAV)
     cite = "".join(f'<li>{esc(m.get("citation", m["title"]))} <span class="rex-note">Licence: '
                    f'{esc(m.get("licence") or "see the publisher")}.'
@@ -334,7 +334,7 @@ def page_html(*, title: str, body: str, info: SiteInfo, prefix: str, app: str = 
     return f"""<!doctype html>
 <html lang="en" data-rex-site="1"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · rex</title>
+<title>{esc(tab_title(title))}</title>
 {routing}
 <link rel="stylesheet" href="{prefix}static/rex_site.css">
 <link rel="modulepreload" href="{prefix}static/rex-vega.js">
@@ -355,12 +355,11 @@ page published {esc(info.published_at)}. The figures come from:</p>
 
 
 def render_landing(info: SiteInfo) -> str:
-    from .ui import common as c
+    from .ui import common as c, index
     shown = run_notebook("index", {p: d.default for p, d in _declared("index").items()})
     text = getattr(shown, "data", str(shown))
     text = text.replace(c.CSS, "")
-    return page_html(title="Critical minerals: where they are mined, processed and imported from",
-                     body=site_links(text, ""), info=info, prefix="")
+    return page_html(title=index.LANDING_TITLE, body=site_links(text, ""), info=info, prefix="")
 
 
 # ---------------------------------------------------------------- the site

@@ -1,8 +1,10 @@
-"""Numbers for people, one rule for every surface (charts, tables, claims): the bottom layer, it
-imports nothing of rexlib."""
+"""Numbers and documents for people, one rule for every surface (charts, tables, claims): the bottom
+layer, it imports nothing of rexlib (it reads one declaration, ``metadata/documents.yml``)."""
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from importlib import resources
 
 
 def fmt_num(value) -> str:
@@ -44,3 +46,23 @@ def words(identifier) -> str:
     if identifier is None or (isinstance(identifier, float) and math.isnan(identifier)):
         return ""
     return " ".join(_UPPER.get(part, part) for part in str(identifier).replace("_", " ").split())
+
+
+@lru_cache(maxsize=1)
+def _documents() -> dict:
+    import yaml
+    text = (resources.files("rexlib.metadata") / "documents.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["documents"]
+
+
+def cite_document(source_doc, title=None) -> str:
+    """A curated row's document as page text: “headline”, publisher, date (``metadata/documents.yml``),
+    never its file name: ``“Trump Administration Draws the Line on Critical Minerals”, Rare Earth
+    Exchanges, 3–7 February 2026``. A row taken from a publisher's raw file (USGS Table 5, whose title
+    names it) is cited by its title alone."""
+    declared = _documents().get(source_doc)
+    parts = [f"“{title}”" if isinstance(title, str) and title.strip() else "an untitled article"]
+    if declared is None:
+        return parts[0]
+    parts += [declared[k] for k in ("publisher", "date") if declared.get(k)]
+    return ", ".join(parts) + ("" if declared.get("date") else " (undated)")

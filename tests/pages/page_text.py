@@ -20,9 +20,15 @@ def parts(page: str) -> dict[str, str]:
                           ("select", r"<select.*?</select>")):
         out[kind] = _text(" ".join(re.findall(pattern, page, flags=re.S)))
         page = re.sub(pattern, " ", page, flags=re.S)
-    # a CSV file's name and a licence file's path are names of files, shown as such
-    out["prose"] = re.sub(r"\S+\.(?:csv|txt|pdf)\b", " ", _text(page))
+    # a CSV file's name and a licence file's path are names of files, shown as such; a seed document's
+    # file name is not (this rule once removed "Budget: D004: 001_10a4e5c3a09a248e.txt" before the scan)
+    out["prose"] = re.sub(r"\S+\.(?:csv|txt|pdf)\b",
+                          lambda m: m.group(0) if SEED_FILE.search(m.group(0)) else " ", _text(page))
     return out
+
+
+# the file name of a seed document the curated rows cite (source_doc: data/curated/README.md)
+SEED_FILE = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt\b")
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +53,10 @@ NAMES = {
     "snake_case id": re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|(?<![\w/.-])[a-z]+_[A-Z]\w*"),
     "module path": re.compile(r"\brexlib[./]\w+"),
     "methods section": re.compile(r"docs/\w+\.md|§\s*\d"),
+    "a document's file name": SEED_FILE,
+    # a curated row's id: agreement A001, deal D004, export control X003 (a claim keeps its number, C034,
+    # on its card: the claims app names claims by it)
+    "a curated row's id": re.compile(r"\b[ADX]\d{3}\b"),
 }
 
 
@@ -60,6 +70,7 @@ def problems(page: str) -> list[tuple[str, str, str]]:
             rules.update(NAMES)
         if where == "table":
             rules["snake_case id"] = NAMES["snake_case id"]
+            rules["a document's file name"] = SEED_FILE
         for rule, pattern in rules.items():
             for m in pattern.finditer(text):
                 found.append((where, rule, text[max(0, m.start() - 60):m.end() + 30]))

@@ -12,35 +12,6 @@
     var href = select.value;
     if (href) { state.navigations += 1; window.location.href = href; }
   });
-  // The page's script (rex_interactive.js) draws each chart to its section's width when the page
-  // loads. After the window is resized by more than a tenth (a rotated phone, a maximised window),
-  // each drawn chart goes back to a placeholder, which that script draws again at the new width
-  // (it watches the page for new charts); the old element leaves the page, so its view is released.
-  var drawnWidth = window.innerWidth, resizing = null;
-  state.refits = 0;
-  window.addEventListener("resize", function () {
-    clearTimeout(resizing);
-    resizing = setTimeout(function () {
-      var width = window.innerWidth;
-      if (Math.abs(width - drawnWidth) < drawnWidth / 10) { return; }
-      drawnWidth = width;
-      document.querySelectorAll(".rex-chart").forEach(function (el) {
-        var drawn = el.querySelector(":scope > .rex-vega");
-        if (!drawn || !el.querySelector(":scope > script.rex-spec")) { return; }
-        var fresh = el.cloneNode(false);
-        for (var child = el.firstElementChild; child; child = child.nextElementSibling) {
-          if (child !== drawn) { fresh.appendChild(child.cloneNode(true)); continue; }
-          var box = document.createElement("div");
-          box.className = "rex-chart-pending";
-          box.style.height = drawn.offsetHeight + "px";
-          box.textContent = "Drawing the chart\u2026";
-          fresh.appendChild(box);
-        }
-        el.replaceWith(fresh);
-        state.refits += 1;
-      });
-    }, 250);
-  });
   var main = document.querySelector("main");
   if (window.REX_UNPUBLISHED && main) {
     var note = document.createElement("div");

@@ -103,6 +103,9 @@ CSS = """
 .rex-share{display:none;align-items:center;gap:6px;font-size:12px;margin:2px 0 6px 0;
   color:var(--jp-content-font-color2,#5f6b76)}
 .rex-js .rex-share{display:flex}
+/* a control is never wider than its column (a 460-px coalition select on a 390-px phone) */
+.rex-live .widget-dropdown{max-width:calc(100% - 2 * var(--jp-widgets-margin, 2px));box-sizing:border-box}
+.rex-live .widget-dropdown > select{min-width:0;max-width:100%}
 .rex-share label{display:flex;align-items:center;gap:6px;flex:0 1 720px;min-width:0}
 .rex-share input{flex:1 1 auto;min-width:200px;font-size:12px;padding:2px 6px;border:1px solid var(--jp-border-color1,#c9d1d9);
   border-radius:3px;background:var(--jp-layout-color0,#fff);color:var(--jp-content-font-color1,#1d2731)}
@@ -634,8 +637,9 @@ class App:
         return control if isinstance(control, w.Widget) else None
 
     def page_title(self) -> str:
-        """The view's name for a browser tab (``rex publish``): the app's title and the labels of
-        the controls set away from the notebook's own view. Apps override it with a sentence."""
+        """The view's name for a browser tab (``tab_title``: the published page's and the live app's):
+        the app's title and the labels of the controls set away from the notebook's own view. Apps
+        override it with a sentence."""
         picked = []
         for param in self._params:
             control = self.url_control(param.name)
@@ -704,7 +708,7 @@ class App:
                 box._dom_classes = classes
         self.blocks_box.children = tuple(self._blocks[:len(plan)])
         self.status.value = ""
-        share = share_html(self.url_state())
+        share = share_html(self.url_state(), self.page_title())
         if self.share.value != share:
             self.share.value = share
 
@@ -724,7 +728,7 @@ class App:
         chart ids are renamed (``charts.base.restamp_ids``): in Voila it sits, hidden, in the same
         page as the live copy, whose gradients and clip paths must stay the ones ``url(#…)`` finds."""
         blocks = blocks_html([s.value for s in self.body.children])
-        return (CSS + '<div class="rex-static rex-app">'
+        return (CSS + f'<div class="rex-static rex-app" data-rex-title="{esc(tab_title(self.page_title()))}">'
                 f'<h1>{esc(self.title)}</h1><p class="rex-lede">{esc(self.lede)}</p>' + note
                 + "".join(self.notes) + f'<div class="rex-body">{restamp_ids(blocks)}</div></div>')
 
@@ -781,12 +785,21 @@ def layout_blocks(parts: list[str]) -> list[tuple[str, list[int]]]:
     return plan
 
 
-def share_html(state: dict[str, str]) -> str:
+def tab_title(title: str) -> str:
+    """The browser tab's title of a view named ``title`` (``App.page_title``; the landing page's
+    ``index.LANDING_TITLE``): a published page's ``<title>`` (``rex publish``) and, through
+    ``data-rex-title``, which the page's script copies to ``document.title``, the live app's."""
+    return f"{title} · rex"
+
+
+def share_html(state: dict[str, str], title: str = "") -> str:
     """The view's URL state for the page's script (``data-query``: it calls history.replaceState
-    with it) and a "Link to this view" box the script fills with the full address. Hidden where no
-    script runs (JupyterLab, reports)."""
+    with it; ``data-rex-title``: the tab's title of the view named ``title``, see ``tab_title``) and a
+    "Link to this view" box the script fills with the full address. Hidden where no script runs
+    (JupyterLab, reports)."""
     query = urlencode(state)
-    return (f'<div class="rex-share rex-state" data-query="{esc(query)}">'
+    titled = f' data-rex-title="{esc(tab_title(title))}"' if title else ""
+    return (f'<div class="rex-share rex-state" data-query="{esc(query)}"{titled}>'
             f'<label>Link to this view: <input class="rex-share-url" type="text" readonly '
             f'value="{esc("?" + query if query else "")}" aria-label="Link to this view"></label>'
             '<button type="button" class="rex-copy-link">Copy link</button></div>')

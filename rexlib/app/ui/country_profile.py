@@ -12,7 +12,7 @@ from rexlib.charts.country import country_shares
 from rexlib.charts.scenario import coverage_bars
 from rexlib.metrics import _common as mc
 from rexlib.metrics import country as k
-from rexlib.core.fmt import fmt_usd, words
+from rexlib.core.fmt import cite_document, fmt_usd, words
 from rexlib.core.ids import stage_output, stage_word
 from rexlib.core.validate import InvalidArgument, choice
 from . import common as c
@@ -153,7 +153,7 @@ def link_table(frame: pd.DataFrame, columns: dict[str, str], link_col: str, name
 
 
 def _cards(frame: pd.DataFrame, title_col: str, detail) -> str:
-    """Cited rows as cards: what, the quote, the source (title, document, link)."""
+    """Cited rows as cards: what, the quote, the source (headline, publisher, date: fmt.cite_document; link)."""
     out = []
     for rec in frame.to_dict("records"):
         url = rec.get("source_url")
@@ -162,8 +162,8 @@ def _cards(frame: pd.DataFrame, title_col: str, detail) -> str:
         out.append('<div class="rex-card">'
                    f'<b>{esc(rec[title_col])}</b> <span class="rex-note">{esc(detail(rec))}</span>'
                    + (f'<div style="margin:4px 0;font-style:italic">“{esc(quote)}”</div>' if isinstance(quote, str) else "")
-                   + f'<div class="rex-note">Source: {esc(rec.get("source_title") or "")} '
-                     f'({esc(rec.get("source_doc") or "")}){link}</div></div>')
+                   + f'<div class="rex-note">Source: {esc(cite_document(rec.get("source_doc"), rec.get("source_title")))}'
+                     f'{link}</div></div>')
     return '<div class="rex-cards">' + "".join(out) + "</div>"
 
 
@@ -362,8 +362,9 @@ class CountryProfile(c.App):
         if p.groups.empty:
             out.append(c.message(f"{p.name} is in none of the curated country groups.", "info"))
         else:
-            out.append(c.table_html(p.groups, f"{p.iso3}_groups", columns={
-                "group_name": "Group", "via": "Through", "notes": "Notes", "source_doc": "Document"}))
+            cited = [cite_document(d, t) for d, t in zip(p.groups["source_doc"], p.groups["source_title"])]
+            out.append(c.table_html(p.groups.assign(document=cited), f"{p.iso3}_groups", download=p.groups, columns={
+                "group_name": "Group", "via": "Through", "notes": "Notes", "document": "Document"}))
         if len(p.eu_sourcing):
             out.append(c.heading("EU sourcing shares naming it (EC 2023)"))
             out.append(f'<div class="rex-note">{esc(p.eu_sourcing["provenance"].iloc[0])}</div>')

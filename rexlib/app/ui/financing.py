@@ -176,7 +176,7 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
     """Project Vault (rexlib.stockpile): what the preset's budget buys of each mineral at the newest USGS
     price, the months of U.S. net imports or consumption it covers, and the cost of ``months`` months;
     withheld or missing inputs said per mineral."""
-    from rexlib.core.fmt import fmt_usd
+    from rexlib.core.fmt import cite_document, fmt_usd
     from rexlib.metrics.stockpile import months_text
 
     def fmt_money(value) -> str:
@@ -208,7 +208,11 @@ def vault_section(preset: str = DEFAULTS["vault"], basis: str = DEFAULTS["basis"
         out.append(f'<div class="rex-note">{esc("Caveats — " + " ".join(caveats))}</div>')
     src = source_line("USGS MCS2026 salient statistics (prices, consumption, net import reliance) × deals (curated); "
                       "computed by rex", ["MCS2026"], publisher=None)      # prose: the address names the view
-    out.append(f'<div class="rex-note">{esc(" ".join(src))} Budget: {esc(row["sources"])}.</div>')
+    # the budget's documents as people cite them (headline, publisher, date), not ids and file names
+    deals = _deals().set_index("deal_id")
+    cited = dict.fromkeys(cite_document(deals.at[d, "source_doc"], deals.at[d, "source_title"])
+                          for d in row["deals"].split(";"))
+    out.append(f'<div class="rex-note">{esc(" ".join(src))} Budget: {esc("; ".join(cited))}.</div>')
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from IPython.display import HTML
 
 from rexlib.charts.base import esc
-from .common import CSS, ignored_url_note
+from .common import CSS, ignored_url_note, tab_title
 
 APPS = [
     ("mineral_profile", "Mineral profile",
@@ -93,6 +93,10 @@ EXAMPLE_WORDS = {"mineral_profile": "gallium in 2024", "import_reliance": "2022,
                  "explore": "the deals table"}
 
 
+# The landing page's name for a browser tab (common.tab_title): its published page's and its live page's.
+LANDING_TITLE = "Critical minerals: where they are mined, processed and imported from"
+
+
 def page(title: str = "rex: critical-minerals workbook") -> HTML:
     """The landing page; ``title`` is the page heading (the notebook's parameter): a card per app with
     its question, a headline figure where it has one, and an example view."""
@@ -107,7 +111,8 @@ def page(title: str = "rex: critical-minerals workbook") -> HTML:
                      f'<p>{esc(line)}</p><p class="rex-note">For example: <a href="{slug}.ipynb?{esc(example)}">'
                      f'{esc(said)}</a></p></div>')
     # In Voila a link such as index.ipynb?mineral=cobalt gives parameters this page does not take: say so.
-    return HTML(CSS + TOPICS_CSS + f'<div class="rex-app"><h1>{esc(title)}</h1>{ignored_url_note("This landing page")}'
+    return HTML(CSS + TOPICS_CSS + f'<div class="rex-app" data-rex-title="{esc(tab_title(LANDING_TITLE))}">'
+                f'<h1>{esc(title)}</h1>{ignored_url_note("This landing page")}'
                 '<p class="rex-lede">Where critical minerals are mined and processed, how concentrated that is, how '
                 'much the United States depends on imports and from whom, which deals and agreements target the '
                 'chokepoints, and whether the claims in the news match the data. From the USGS Mineral Commodity '

@@ -9,11 +9,12 @@
      the static SVG stays the first view, and stays the view when the bundle is not there; charts
      after the first screen come as a placeholder (.rex-chart-pending) that only this script draws
      (the kernel spends no time on their SVG: rexlib/app/ui/common.py, browser_draws);
-   - widens each chart to its section (the spec's width, not a scaled picture);
+   - widens each chart to its section (the spec's width, not a scaled picture), and draws it again
+     after the window is resized by more than a tenth;
    - follows a mark's link (usermeta.rex.link, e.g. "mineral_profile.ipynb?mineral={mineral_id}");
    - keeps the address bar in sync with the controls: the app writes its URL state into
      .rex-live .rex-state[data-query] on every refresh; this calls history.replaceState with it and
-     fills the "Link to this view" box;
+     fills the "Link to this view" box; the tab's title follows the view the same way;
    - downloads a static chart as SVG or PNG (the buttons show only where this script runs).
    window.__rexInteractive records what happened (benchmarks/voila_ttfc.py and tests read it). */
 (function () {
@@ -22,7 +23,8 @@
   var state = window.__rexInteractive = {
     bundle: null, bundleMs: null, upgraded: 0, adopted: 0, failed: 0, firstMs: null, liveFirstMs: null, errors: [],
     charts: [],     // [name, ms the embed took, ms since navigation when done] of the first ten
-    refits: []      // [plot width drawn, fitted, drawn SVG width, section width, resized] of the first ten placeholders
+    refits: [],     // [plot width drawn, fitted, drawn SVG width, section width, resized] of the first ten placeholders
+    redrawn: 0      // charts put back to a placeholder after a window resize (drawn again at the new width)
   };
   document.documentElement.classList.add("rex-js");
 
@@ -305,7 +307,19 @@
   }
 
   // ------------------------------------------------------------- the view's URL
+  /* The browser tab's title: the view's name the app writes into data-rex-title (rexlib/app/ui/common.py,
+     tab_title: the rule the published pages' <title> follows), the live app's over its first view's;
+     in Voila the <title> is otherwise the notebook's name. */
+  function syncTitle() {
+    var titled = document.querySelectorAll(".rex-live [data-rex-title]");
+    if (!titled.length) { titled = document.querySelectorAll("[data-rex-title]"); }
+    if (!titled.length) { return; }
+    var title = titled[titled.length - 1].getAttribute("data-rex-title");
+    if (title && document.title !== title) { document.title = title; }
+  }
+
   function syncState() {
+    syncTitle();
     var states = document.querySelectorAll(".rex-live .rex-state[data-query]");
     if (!states.length) { return; }
     var query = states[states.length - 1].getAttribute("data-query");
@@ -387,6 +401,38 @@
     if (event.target && event.target.classList && event.target.classList.contains("rex-share-url")) { event.target.select(); }
   });
 
+  // ------------------------------------------------------------- redrawing after a resize
+  /* A chart is drawn to its section's width when it is drawn. After the window is resized by more
+     than a tenth (a rotated phone, a maximised window), each drawn chart goes back to a placeholder,
+     which scan() draws again at the new width, as a page loaded at that width draws it; the old
+     element leaves the page, so its view is released. The published pages and the live apps run
+     this same code (issue 25 fixed it for the published pages only). */
+  var drawnWidth = window.innerWidth, resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      var width = window.innerWidth;
+      if (Math.abs(width - drawnWidth) < drawnWidth / 10) { return; }
+      drawnWidth = width;
+      document.querySelectorAll(".rex-chart").forEach(function (el) {
+        var drawn = el.querySelector(":scope > .rex-vega");
+        if (!drawn || !el.querySelector(":scope > script.rex-spec")) { return; }
+        var fresh = el.cloneNode(false);
+        fresh.classList.remove("rex-interactive", "rex-clickable");     // until it is drawn again
+        for (var child = el.firstElementChild; child; child = child.nextElementSibling) {
+          if (child !== drawn) { fresh.appendChild(child.cloneNode(true)); continue; }
+          var box = document.createElement("div");
+          box.className = "rex-chart-pending";
+          box.style.height = drawn.offsetHeight + "px";
+          box.textContent = "Drawing the chart\u2026";
+          fresh.appendChild(box);
+        }
+        el.replaceWith(fresh);
+        state.redrawn += 1;
+      });
+    }, 250);
+  });
+
   // ------------------------------------------------------------- watching the page
   var pending = false;
   function changed() {
@@ -395,7 +441,7 @@
     setTimeout(function () { pending = false; syncState(); scan(); }, 30);
   }
   new MutationObserver(changed).observe(document.documentElement, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ["data-query"]
+    subtree: true, childList: true, attributes: true, attributeFilter: ["data-query", "data-rex-title"]
   });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", changed);
