@@ -71,3 +71,17 @@ def test_the_country_profile_cites_documents_for_people(db):
     found = [p for p in problems(page) if p[1] in ("a document's file name", "a curated row's id")]
     assert not found, found[:3]
     assert ", Rare Earth Exchanges, 3–7 February 2026" in page and ", AFP, 4 February 2026" in page
+
+
+def test_the_deals_timeline_hovers_in_words(db):
+    # data/curated/deals.csv: every deal has an id (D001...) and an instrument id such as
+    # investment_commitment; the timeline's hover text and legend show who, what and the instrument in words
+    import json
+    from rexlib.app.ui import financing
+    section = financing.Financing._deals_sections(None, "agency", "all")[1]
+    spec = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', section, re.S).group(1)) \
+        if '<script type="application/json"' in section else None
+    text = section if spec is None else json.dumps(spec)
+    assert "Orion" in text                                             # D012's counterparty (Orion CMC)
+    assert not re.search(r"\bD0\d\d\b", text), re.search(r".{40}\bD0\d\d\b.{40}", text).group(0)
+    assert "investment_commitment" not in text and "investment commitment" in text

@@ -8,6 +8,7 @@ import pandas as pd
 from rexlib.query import api
 from rexlib.charts.base import CURATED_PUBLISHER, esc, source_line
 from rexlib.charts.finance import amount_bars, deals_timeline, vulnerability_scatter
+from rexlib.core.fmt import words
 from rexlib.core.validate import choice
 from . import common as c
 from . import metrics_bridge as mb
@@ -25,7 +26,8 @@ MONTHS = (3, 6, 12, 24)
 @memo(64)
 def _deals() -> pd.DataFrame:
     frame = api.deals(include_aggregates=True).drop(columns="counts_in_totals")
-    frame["label"] = frame["deal_id"] + ": " + frame["counterparty"].fillna("") + " — " + frame["project"].fillna("")
+    # the timeline's hover text and legend are page text: who and what, the instrument in words (ids stay in the CSV)
+    frame["label"] = frame["counterparty"].fillna("") + " — " + frame["project"].fillna("")
     return frame
 
 
@@ -130,7 +132,8 @@ class Financing(c.App):
         chosen = deals if agency == "all" else deals[deals["agency"] == agency]
         single, aggregates = chosen[~chosen["is_aggregate"]], chosen[chosen["is_aggregate"]]
         parts = [c.heading("Deals over time")]
-        parts.append(c.chart_html(deals_timeline(single, title="Announced deals with a USD amount", source=src,
+        parts.append(c.chart_html(deals_timeline(single.assign(instrument=single["instrument"].map(words)),
+                                                 title="Announced deals with a USD amount", source=src,
                                                  subtitle="Individual deals only; aggregates (totals of other deals) "
                                                           "are listed apart below.")))
         parts.append(c.heading(f"Dollars by {BY[by].lower()}"))
