@@ -163,6 +163,17 @@ def db():
     return ensure_built()
 
 
+def copy_prebuilt(db: Path, dest: Path) -> Path:
+    """The session's prebuilt database folder (``db``: built from data/raw and data/curated) copied to
+    ``dest``: what a build of the same inputs writes there (the fingerprint is of the inputs' bytes,
+    not their folder), without the ten-odd seconds of reading and curating every raw file again. For
+    tests whose property is a REbuild (readers during one, a cache across one), not the first build."""
+    import shutil
+    shutil.copytree(Path(db).parent, dest, symlinks=True,
+                    ignore=shutil.ignore_patterns("site", ".build*", ".old-*", "build_failed.json"))
+    return dest
+
+
 def rex_cli(*args: str) -> subprocess.CompletedProcess:
     """``rex ARGS`` run in this process (rexlib.cli.main), with its exit status, standard output and
     standard error as a finished process would give them. The command's own parsing, messages and

@@ -29,11 +29,14 @@ def test_every_declared_checksum_matches():
 
 
 @pytest.mark.slow
-def test_failed_build_keeps_last_good_database(raw_copy, tmp_path, monkeypatch):
+def test_failed_build_keeps_last_good_database(raw_copy, tmp_path, monkeypatch, db):
     """The one test of "the last good database survives a refused build" (a refusal by validation;
-    the refusals by raw-file structure are in test_corrupt_data.py)."""
-    good = build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=tmp_path)
-    before = good.path.stat().st_ino
+    the refusals by raw-file structure are in test_corrupt_data.py). The good database: the session's
+    build of the same files, copied (tests.conftest.copy_prebuilt)."""
+    from tests.conftest import copy_prebuilt
+    out = copy_prebuilt(db, tmp_path / "out")
+    good = (out / "rex.duckdb").resolve()
+    before = good.stat().st_ino
     import rexlib.build as build_module
 
     def broken_collect(*args, **kwargs):
@@ -45,11 +48,11 @@ def test_failed_build_keeps_last_good_database(raw_copy, tmp_path, monkeypatch):
 
     monkeypatch.setattr(build_module, "collect", broken_collect)
     with pytest.raises(BuildError, match="production: 2 rows share a key"):
-        build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=tmp_path)
-    assert good.path.stat().st_ino == before
-    con = duckdb.connect(str(good.path), read_only=True)
+        build(raw_dir=raw_copy, curated_dir=CURATED, out_dir=out)
+    assert (out / "rex.duckdb").resolve() == good and good.stat().st_ino == before
+    con = duckdb.connect(str(good), read_only=True)
     assert con.execute("SELECT count(*) FROM production").fetchone()[0] > 9000
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".build-")]
 
 
 def test_database_tables_and_latest_view(db):

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from rexlib.etl.build import build
-from tests.conftest import RAW
+from tests.conftest import RAW, copy_prebuilt
 
 READER = textwrap.dedent("""
     import sys, time, duckdb
@@ -26,9 +26,8 @@ READER = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_readers_survive_concurrent_rebuilds(tmp_path):
-    out = tmp_path / "derived"
-    build(raw_dir=RAW, curated_dir=RAW.parent / "curated", out_dir=out)
+def test_readers_survive_concurrent_rebuilds(tmp_path, db):
+    out = copy_prebuilt(db, tmp_path / "derived")       # the first build: the session's, as built
     db = out / "rex.duckdb"
     readers = [subprocess.Popen([sys.executable, "-c", READER, str(db), "25"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rexlib.core.paths import CURATED, PROJECT, RAW
+from rexlib.core.paths import CURATED, PROJECT
 
 pytestmark = pytest.mark.slow
 
@@ -25,15 +25,14 @@ def _set_amount(curated: Path, amount: str) -> None:
     path.write_text(text.replace(",10000000000,", f",{amount},", 1), encoding="utf-8")
 
 
-def test_rebuild_in_another_process_is_seen_and_never_cached_stale(tmp_path, monkeypatch):
+def test_rebuild_in_another_process_is_seen_and_never_cached_stale(tmp_path, monkeypatch, db):
     import rexlib
     from rexlib.query import api, warehouse
-    from rexlib.etl.build import build
 
-    data_dir = tmp_path / "derived"
+    from tests.conftest import copy_prebuilt
     curated = tmp_path / "curated"
     shutil.copytree(CURATED, curated)
-    build(RAW, curated, data_dir)
+    data_dir = copy_prebuilt(db, tmp_path / "derived")     # built from these inputs (the session's build)
     monkeypatch.setenv("REX_DATA_DIR", str(data_dir))
     monkeypatch.setenv("REX_AUTO_BUILD", "0")     # built from a copy of data/curated: keep it
     warehouse.reset()

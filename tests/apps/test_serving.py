@@ -227,7 +227,9 @@ def test_closing_a_directly_opened_tab_frees_its_kernel(browser, voila_url):
     shuts the kernel down at once; and a tab closed without any beacon (a killed browser: here the
     context is closed, which runs no unload handler) loses its kernel once its websocket and heartbeat
     have been silent for --closed-tab-seconds (rex serve's default 45 s; the test server's 12 s)."""
-    kernels = []
+    # Both visitors at once (two contexts, two kernels), so the beacon's check runs within the wait
+    # for the silent tab's cull instead of before it.
+    opened = {}
     for close in ("tab", "browser"):
         context = browser.new_context()
         page = context.new_page()
@@ -236,15 +238,18 @@ def test_closing_a_directly_opened_tab_frees_its_kernel(browser, voila_url):
         assert any(c["name"] == "_xsrf" for c in context.cookies())
         kernel = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         assert _kernel_exists(voila_url, kernel)
-        kernels.append(kernel)
-        if close == "tab":
-            page.close(run_before_unload=True)
-            assert _wait_gone(voila_url, kernel, 15) is not None, "the shutdown beacon did not free the kernel"
-        else:
-            context.close()
-            assert _wait_gone(voila_url, kernel, 40) is not None, "the kernel of a closed browser outlived 40 s (12 s + checks)"
-            continue
-        context.close()
+        opened[close] = (context, page, kernel)
+    assert opened["tab"][2] != opened["browser"][2]
+    context, page, kernel = opened["browser"]
+    context.close()                                  # no unload handler runs: only the cull frees it
+    closed_at = time.time()
+    context, page, kernel = opened["tab"]
+    page.close(run_before_unload=True)
+    assert _wait_gone(voila_url, kernel, 15) is not None, "the shutdown beacon did not free the kernel"
+    context.close()
+    _, _, kernel = opened["browser"]
+    assert _wait_gone(voila_url, kernel, 40 - (time.time() - closed_at)) is not None, \
+        "the kernel of a closed browser outlived 40 s (12 s + checks)"
 
 
 def test_kernel_limit_shows_a_busy_page_and_frees_up(browser):
