@@ -193,16 +193,19 @@ def country_kinds() -> dict[str, str]:
     return dict(zip(frame["iso3"], frame["kind"]))
 
 
+@memo(maxsize=1)     # asked once per option of a page's menus (rex publish validates every link it writes)
 def all_countries() -> frozenset[str]:
     """Every ISO3 country or territory code (aggregates, joint labels and the EU excluded)."""
     frame = _countries()
     return frozenset(frame.loc[frame["kind"].isin(["country", "territory"]), "iso3"])
 
 
+@memo(maxsize=1)
 def group_ids() -> list[str]:
     return sorted(_groups()["group_id"].unique())
 
 
+@memo(maxsize=128)
 def group_members(group: str) -> tuple[str, frozenset[str]]:
     """Validated ``group_id`` and its member codes as stored (``EU`` not yet expanded)."""
     gid = choice("group", group, group_ids(), normalise=False)

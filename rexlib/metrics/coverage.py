@@ -7,6 +7,7 @@ curated ``country_groups`` table.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 
 from rexlib.core import validate as v
 from rexlib.core.ids import REST_OF_WORLD
+from rexlib.query.warehouse import memo
 from . import _common as c
 
 __all__ = ["covered_share", "coalition_coverage", "least_covered", "members_of", "stage_series",
@@ -74,7 +76,13 @@ def _stage_coverage(series: c.Series | None, members: c.Members) -> dict:
 def import_parts(mid: str) -> tuple[pd.DataFrame | None, pd.DataFrame, str, str]:
     """The U.S. import-source block of a mineral as coverage parts: ``(parts, frame, basis,
     measure)`` from :func:`rexlib.metrics._common.import_source_shares`; ``parts`` (country, value =
-    share_pct, known) only when shares are known (basis ``share_pct``), else None."""
+    share_pct, known) only when shares are known (basis ``share_pct``), else None. Looked up once per
+    mineral for every coalition; each caller gets its own copy."""
+    return copy.deepcopy(_import_parts(mid))
+
+
+@memo(maxsize=512)
+def _import_parts(mid: str) -> tuple[pd.DataFrame | None, pd.DataFrame, str, str]:
     frame, basis, measure = c.import_source_shares(mid)
     if basis != "share_pct":
         return None, frame, basis, measure
@@ -103,7 +111,13 @@ def stage_series(mid: str, stage: str, year: int | None = None) -> c.Series | No
     """The series coalition coverage measures a stage on: the mineral's mining (``mine``) or
     processing series of the supply-chain model (:func:`rexlib.metrics._common.supply_series`:
     USGS mine production, ``year`` when published, else the latest; the IEA block; else the EU 2023
-    study's shares). None when there is none."""
+    study's shares). None when there is none. Looked up once per mineral, stage and year for every
+    coalition (a page per coalition asks for all of them); each caller gets its own copy."""
+    return copy.deepcopy(_stage_series(mid, stage, year))
+
+
+@memo(maxsize=1024)
+def _stage_series(mid: str, stage: str, year: int | None) -> c.Series | None:
     return c.supply_series(mid, "processing" if stage == "processing" else "mining", year=year)
 
 
