@@ -60,7 +60,12 @@ def test_a_stage_change_to_processing_redraws(page, voila_url):
                            arg=[CHART, before], timeout=120_000)
     _wait_text(page, "Where Tungsten is processed (2016-2020 average)")
     _assert_clean(page)
-    assert "stage=processing" in page.locator(".rex-share input").input_value()
+    # The link follows the state a moment after the view redraws (rex_interactive.js syncs it 30 ms after
+    # the page changes; later on a loaded machine): wait for it, as a visitor would, then read it.
+    page.wait_for_function("() => (document.querySelector('.rex-live .rex-share-url') || {}).value"
+                           " && document.querySelector('.rex-live .rex-share-url').value.includes('stage=processing')",
+                           timeout=30_000)
+    assert "stage=processing" in page.locator(".rex-live .rex-share-url").input_value()
 
 
 def test_wide_screens_of_processing(browser, voila_url):
