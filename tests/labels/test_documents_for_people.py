@@ -85,3 +85,16 @@ def test_the_deals_timeline_hovers_in_words(db):
     assert "Orion" in text                                             # D012's counterparty (Orion CMC)
     assert not re.search(r"\bD0\d\d\b", text), re.search(r".{40}\bD0\d\d\b.{40}", text).group(0)
     assert "investment_commitment" not in text and "investment commitment" in text
+
+
+def test_the_claims_app_cites_each_claims_document_by_headline_publisher_and_date(db):
+    # data/curated/claims.csv line 2: C001, source_doc 002_361f74f1067b8406.txt, source_title "New Executive
+    # Order Ties U.S. Critical Minerals Security to Global Partnerships" (CSIS, 15 January 2026: documents.yml).
+    # The claims app printed the headline alone, in italics.
+    from rexlib.app.ui import claims
+    page = "".join(claims.app().render())
+    assert ("source: “New Executive Order Ties U.S. Critical Minerals Security to Global Partnerships”, CSIS, "
+            "15 January 2026") in page
+    assert "<i>New Executive Order" not in page
+    found = [p for p in problems(page) if p[1] == "a document's file name"]
+    assert not found, found[:3]

@@ -5,7 +5,7 @@ import pandas as pd
 
 from rexlib.query import api
 from rexlib.charts.base import CURATED_PUBLISHER, esc, fmt_num, source_line
-from rexlib.core.fmt import words
+from rexlib.core.fmt import cite_document, words
 from rexlib.charts.claims import claimed_vs_computed
 from rexlib.core.validate import choice
 from . import common as c
@@ -19,8 +19,8 @@ VERDICT_COLORS = {"consistent": "#d8f0e3", "differs": "#fbe0dd", "not_comparable
 @memo(2)
 def _table() -> pd.DataFrame:
     frame = mb.check_claims().copy()
-    extra = api.claims()[["claim_id", "topic", "source_title", "source_quote", "source_url"]]
-    frame = frame.drop(columns=[col for col in ("topic", "source_title", "source_quote", "source_url")
+    extra = api.claims()[["claim_id", "topic", "source_doc", "source_title", "source_quote", "source_url"]]
+    frame = frame.drop(columns=[col for col in ("topic", "source_doc", "source_title", "source_quote", "source_url")
                                 if col in frame.columns]).merge(extra, on="claim_id", how="left")
     frame["verdict"] = frame["verdict"].fillna("not_checkable")
     return frame
@@ -95,7 +95,8 @@ class Claims(c.App):
                 f'<div class="rex-note">{esc(r.data_source if pd.notna(r.data_source) else "")} '
                 f'{esc(r.tolerance_or_reason if pd.notna(r.tolerance_or_reason) else "")}. {esc(r.note if pd.notna(r.note) else "")}'
                 f'{esc(f" Judged by: {words(r.convention)}." if isinstance(r.convention, str) and r.convention else "")}</div>'
-                f'<div class="rex-note">“{esc(r.source_quote)}” — {esc(r.claimant)}, <i>{esc(r.source_title)}</i></div></div>')
+                f'<div class="rex-note">“{esc(r.source_quote)}” — {esc(r.claimant)}; source: '
+                f'{esc(cite_document(r.source_doc, r.source_title))}</div></div>')
         parts.append('<div class="rex-cards">' + "".join(cards) + "</div>")
         parts.append(c.table_html(frame, "claims_check", columns={
             "claim_id": "Claim", "metric": "Metric", "mineral": "Mineral", "claimed": "Claimed", "computed": "Data",
