@@ -98,3 +98,7 @@ def test_the_claims_app_cites_each_claims_document_by_headline_publisher_and_dat
     assert "<i>New Executive Order" not in page
     found = [p for p in problems(page) if p[1] == "a document's file name"]
     assert not found, found[:3]
+    # the card's note is sentences: "…(not only critical): 16 Judged by: …" ran two into one; the chart's
+    # label of C011 (claims.csv: no mineral) ended in a dangling " · "
+    assert "(not only critical): 16. Judged by: USGS list members." in page
+    assert "C011 top3 refining share ·" not in page and "C011 top3 refining share" in page

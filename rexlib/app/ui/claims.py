@@ -41,6 +41,13 @@ def _mineral(mineral) -> str:
     return mb.mineral_names().get(mineral) or words(mineral).capitalize()
 
 
+def _sentences(*parts) -> str:
+    """A card's note from its parts (data source, tolerance, note, convention): the empty ones left out,
+    each ending in one full stop ("… : 16 Judged by" read as one sentence before)."""
+    kept = [p.strip() for p in parts if isinstance(p, str) and p.strip()]
+    return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in kept)
+
+
 def _validate(values: dict, explicit: set) -> dict:
     return {"verdict": choice("verdict", values["verdict"], _verdicts()),
             "topic": choice("topic", values["topic"], _topics(), normalise=False)}
@@ -79,7 +86,9 @@ class Claims(c.App):
                            + ". 'consistent' means within ±5 percentage points (percent claims) or ±10 % (quantities).",
                            "info")]
         pct = frame[frame["unit"] == "percent"].copy()
-        pct["label"] = pct["claim_id"] + " " + pct["metric"].map(words) + " · " + pct["mineral"].map(_mineral)
+        named = pct["mineral"].map(_mineral)
+        pct["label"] = (pct["claim_id"] + " " + pct["metric"].map(words)
+                        + named.where(named == "", " · " + named))     # no dangling " · " when no mineral
         src = source_line("claims (curated) checked by rex against USGS/IEA", ["MCS2026"],
                           params, releases=["iea_cm_explorer_2024"], publisher=CURATED_PUBLISHER)
         parts.append(c.chart_html(claimed_vs_computed(pct, title="Percentage claims: claimed vs data", source=src)))
@@ -88,13 +97,12 @@ class Claims(c.App):
         for r in frame.head(60).itertuples():
             bg = VERDICT_COLORS.get(r.verdict, "#eceff1")
             computed = fmt_num(r.computed)
+            judged = f"Judged by: {words(r.convention)}" if isinstance(r.convention, str) and r.convention else None
             cards.append(
                 f'<div class="rex-card"><span class="rex-verdict" style="background:{bg}">{esc(words(r.verdict))}</span> '
                 f'<b>{esc(r.claim_id)}</b> {esc(words(r.metric))} {esc(_mineral(r.mineral))} — '
                 f'claimed <b>{esc(r.claimed)}</b> {esc(words(r.unit))}; data: <b>{esc(computed or "—")}</b> '
-                f'<div class="rex-note">{esc(r.data_source if pd.notna(r.data_source) else "")} '
-                f'{esc(r.tolerance_or_reason if pd.notna(r.tolerance_or_reason) else "")}. {esc(r.note if pd.notna(r.note) else "")}'
-                f'{esc(f" Judged by: {words(r.convention)}." if isinstance(r.convention, str) and r.convention else "")}</div>'
+                f'<div class="rex-note">{esc(_sentences(r.data_source, r.tolerance_or_reason, r.note, judged))}</div>'
                 f'<div class="rex-note">“{esc(r.source_quote)}” — {esc(r.claimant)}; source: '
                 f'{esc(cite_document(r.source_doc, r.source_title))}</div></div>')
         parts.append('<div class="rex-cards">' + "".join(cards) + "</div>")
